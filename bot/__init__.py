@@ -1,0 +1,3 @@
+"""The policy assistant: Shanghai and Jiading live-streaming policy questions and eligibility."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,59 @@
+"""Settings: the only place that reads the environment and `.env` (prefix ``POLICYBOT_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every setting of the assistant; `.env.example` lists exactly these."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="POLICYBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Where the vector index, jieba's cache and the SQLite database live.
+    data_dir: Path = Path("./data")
+    # Where the policy documents and the eligibility rules are kept.
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    # Chroma: embedded on disk unless a server host is given.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    chroma_collection: str = "policy_clauses"
+    # Retrieval tuning.
+    top_k: int = 5
+    # Optional OpenAI-compatible LLM; without it answers are composed from the clauses.
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 30.0
+    # Telegram.
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    staff_chat_id: int | None = None
+    staff_user_ids: list[int] = []
+    # Per-user flood limit: at most this many messages in the window.
+    flood_max_messages: int = 8
+    flood_window_seconds: float = 10.0
+    log_level: str = "INFO"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "policybot.sqlite3"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.knowledge_dir / "documents"

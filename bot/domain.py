@@ -1,0 +1,127 @@
+"""Frozen value types shared by the core and the channels; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+Lang = Literal["zh", "en"]
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """One policy document's metadata, as kept beside its text under knowledge/."""
+
+    id: str
+    title: str
+    title_en: str = ""
+    number: str | None = None
+    issuers: tuple[str, ...] = ()
+    issue_date: date | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    region: str = ""
+    script: str = "zh-Hans"
+    interpreter: str | None = None
+    source: str = ""
+
+    def in_force(self, today: date) -> bool:
+        """True when ``today`` lies inside the document's effective period (open ends allowed)."""
+        if self.valid_from is not None and today < self.valid_from:
+            return False
+        return self.valid_until is None or today <= self.valid_until
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A retrievable unit: one clause (or one sentence group of a long clause) of a document."""
+
+    key: str  # unique and stable: "<doc id>/<clause number>[/<part>]"
+    doc_id: str
+    doc_title: str
+    section: str  # title path, e.g. "二、培育直播和短视频产业生态 > （三）鼓励直播和短视频企业做大做强"
+    clause: str  # the clause number as printed: "（三）", "三是", "附则", "目标", "通知"
+    text: str  # the original text, quoted to users
+    norm: str  # the normalised text that is indexed
+    kind: str = "item"  # header | preamble | goal | item | task | final
+    responsible: tuple[str, ...] = ()
+    order: int = 0  # position in the document
+    part: int = 0  # sentence-group index within a long clause (0 when not split)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted clause with its source, as shown to users and emitted in JSON."""
+
+    doc: str
+    title: str
+    section: str
+    clause: str
+    text: str
+    responsible: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc,
+            "title": self.title,
+            "section": self.section,
+            "clause": self.clause,
+            "text": self.text,
+            "responsible": list(self.responsible),
+        }
+
+
+@dataclass(frozen=True)
+class Option:
+    """A button: ``id`` comes back as a choice, ``label`` is shown."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the assistant to a user, before a channel renders it."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+    citations: tuple[Citation, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "options": [{"id": o.id, "label": o.label} for o in self.options],
+            "citations": [c.to_json() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one policy question (the `ask` result)."""
+
+    text: str
+    in_scope: bool
+    lang: Lang
+    citations: tuple[Citation, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "in_scope": self.in_scope,
+            "lang": self.lang,
+            "citations": [c.to_json() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One user event from any channel: typed text, or a pressed button (``choice``)."""
+
+    chat_id: str
+    text: str | None = None
+    choice: str | None = None
+    user_id: str | None = None
+    # "unsupported" marks stickers, photos, files...: the core answers them politely.
+    kind: Literal["text", "choice", "unsupported"] = "text"
+    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
