@@ -25,6 +25,8 @@ class DocumentMeta:
     script: str = "zh-Hans"
     interpreter: str | None = None
     source: str = ""
+    # Names people use for the document or its region; a question naming one prefers it.
+    aliases: tuple[str, ...] = ()
 
     def in_force(self, today: date) -> bool:
         """True when ``today`` lies inside the document's effective period (open ends allowed)."""
@@ -48,6 +50,15 @@ class Clause:
     responsible: tuple[str, ...] = ()
     order: int = 0  # position in the document
     part: int = 0  # sentence-group index within a long clause (0 when not split)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What is embedded and keyword-indexed: a whole clause, or one of its sentences in context."""
+
+    id: str  # "<clause key>#0" for the whole clause, "#1", "#2"... for its sentences
+    clause: Clause
+    text: str  # normalised text to index
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+"""BM25 over jieba tokens (bm25s), in memory; documents with a zero score are never returned."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+
+
+class Bm25Index:
+    """A BM25 index of token lists, searched by token list."""
+
+    def __init__(self, keys: Sequence[str], corpus_tokens: Sequence[Sequence[str]]) -> None:
+        if len(keys) != len(corpus_tokens):
+            raise ValueError("one token list per key")
+        self._keys = list(keys)
+        vocab: dict[str, int] = {}
+        ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus_tokens]
+        self._vocab = vocab
+        self._bm25 = bm25s.BM25()
+        if self._keys:
+            self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(self._vocab)
+
+    def search(self, query_tokens: Sequence[str], k: int) -> list[tuple[str, float]]:
+        """Up to ``k`` (key, score) pairs, best first, only those with a positive score.
+
+        Unknown words are dropped first: bm25s would otherwise return arbitrary documents
+        with score 0 for a query made only of unknown words.
+        """
+        known = [self._vocab[t] for t in query_tokens if t in self._vocab]
+        if not known or not self._keys:
+            return []
+        scores = np.asarray(self._bm25.get_scores(known), dtype=np.float64)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(self._keys[i], float(scores[i])) for i in order if scores[i] > 0.0]

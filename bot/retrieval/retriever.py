@@ -1,0 +1,171 @@
+"""Hybrid retrieval: dense vectors (Chroma + e5) and BM25 (jieba tokens), fused by rank."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.domain import Clause
+from bot.knowledge.index import KnowledgeBase
+from bot.retrieval.bm25 import Bm25Index
+from bot.retrieval.fusion import reciprocal_rank_fusion
+from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
+from bot.retrieval.vectors import VectorStore
+from bot.text import normalize
+
+CANDIDATES = 20  # how deep each ranking goes before fusion
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved clause with the evidence for it."""
+
+    clause: Clause
+    score: float  # fused score
+    dense: float  # cosine similarity to the question (0 when not in the dense candidates)
+    bm25: float  # BM25 score (0 when no keyword matched)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The ranked hits for one question, and the question as it was searched."""
+
+    question: str
+    query: str  # normalised question
+    tokens: tuple[str, ...]  # keyword tokens, expansions included
+    hits: tuple[Hit, ...]
+
+    @property
+    def top_dense(self) -> float:
+        return max((h.dense for h in self.hits), default=0.0)
+
+    @property
+    def top_bm25(self) -> float:
+        return max((h.bm25 for h in self.hits), default=0.0)
+
+
+class Retriever:
+    """Searches the knowledge base by meaning and by keywords and fuses the two rankings."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        store: VectorStore,
+        tokenizer: Tokenizer,
+        glossary: Mapping[str, Sequence[str]],
+        dense_weight: float = 0.5,
+        bm25_weight: float = 1.0,
+        bigram_weight: float = 1.0,
+        bm25_floor: float = 0.3,
+        dense_margin: float = 0.06,
+        expand_dense: bool = True,
+        other_doc: float = 0.6,
+    ) -> None:
+        self._kb = kb
+        self._store = store
+        self._tokenizer = tokenizer
+        self._glossary = glossary
+        self._weights = (dense_weight, bm25_weight, bigram_weight)
+        self._bm25_floor = bm25_floor
+        self._dense_margin = dense_margin
+        self._expand_dense = expand_dense
+        self._other_doc = other_doc
+        # Names of the documents' regions are in nearly every question and say nothing about
+        # the clause; they steer document preference instead (``preferred_documents``).
+        self._region_words = frozenset(
+            t for meta in kb.documents.values() for alias in meta.aliases
+            for t in tokenizer.tokens(alias) + char_bigrams(alias)
+        )
+        ids = [u.id for u in kb.units]
+        self._bm25 = Bm25Index(ids, [self._words(u.text) for u in kb.units])
+        self._bigrams = Bm25Index(ids, [self._pairs(u.text) for u in kb.units])
+
+    def _words(self, text: str) -> list[str]:
+        return [t for t in self._tokenizer.tokens(text) if t not in self._region_words]
+
+    def _pairs(self, text: str) -> list[str]:
+        return [t for t in char_bigrams(text) if t not in self._region_words]
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return self._bm25.vocabulary
+
+    def keyword_tokens(self, question: str) -> list[str]:
+        """Word tokens of the question and of its glossary expansions."""
+        query = normalize(question)
+        tokens = self._words(query)
+        for term in expansions(query, self._glossary):
+            tokens.extend(self._words(term))
+        return tokens
+
+    def bigram_tokens(self, question: str) -> list[str]:
+        query = normalize(question)
+        pairs = self._pairs(query)
+        for term in expansions(query, self._glossary):
+            pairs.extend(self._pairs(term))
+        return pairs
+
+    def preferred_documents(self, query: str) -> frozenset[str]:
+        """Documents the (normalised) question names; the most specific region wins.
+
+        "嘉定" names the Jiading opinions; "上海" alone names the city plan, but "上海嘉定"
+        is still about Jiading: of the named documents, those with the longest region stay.
+        """
+        named = [
+            meta for meta in self._kb.documents.values()
+            if any(normalize(alias) in query for alias in meta.aliases)
+        ]
+        if not named:
+            return frozenset()
+        longest = max(len(m.region) for m in named)
+        return frozenset(m.id for m in named if len(m.region) == longest)
+
+    def search(self, question: str, k: int = 5) -> Retrieval:
+        query = normalize(question)
+        tokens = self.keyword_tokens(question)
+        terms = expansions(query, self._glossary)
+        dense_query = f"{query} {' '.join(terms)}" if self._expand_dense and terms else query
+        dense = _best_per_clause(self._store.search(dense_query, CANDIDATES * 3), self._kb)
+        keyword = _best_per_clause(self._bm25.search(tokens, CANDIDATES * 3), self._kb)
+        pairs = _best_per_clause(
+            self._bigrams.search(self.bigram_tokens(question), CANDIDATES * 3), self._kb
+        )
+        # In a small corpus every list reaches deep into weak matches, and rank fusion would
+        # let many weak votes outweigh one strong one: only near-best candidates may vote.
+        keyword = _near_best(keyword, lambda s, best: s >= self._bm25_floor * best)
+        pairs = _near_best(pairs, lambda s, best: s >= self._bm25_floor * best)
+        dense = _near_best(dense, lambda s, best: s >= best - self._dense_margin)
+        fused = reciprocal_rank_fusion(
+            [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)],
+            weights=self._weights,
+        )
+        preferred = self.preferred_documents(query)
+        if preferred:
+            fused = sorted(
+                ((key, score * (1.0 if self._kb.by_key[key].doc_id in preferred else self._other_doc))
+                 for key, score in fused),
+                key=lambda item: -item[1],
+            )
+        dense_score = dict(dense)
+        bm25_score = dict(keyword)
+        hits = tuple(
+            Hit(self._kb.by_key[key], score, dense_score.get(key, 0.0), bm25_score.get(key, 0.0))
+            for key, score in fused[:k]
+        )
+        return Retrieval(question=question, query=query, tokens=tuple(tokens), hits=hits)
+
+
+def _near_best(
+    ranking: list[tuple[str, float]], keep: Callable[[float, float], bool]
+) -> list[tuple[str, float]]:
+    return [(key, s) for key, s in ranking if keep(s, ranking[0][1])] if ranking else ranking
+
+
+def _best_per_clause(unit_hits: Sequence[tuple[str, float]], kb: KnowledgeBase) -> list[tuple[str, float]]:
+    """Unit hits -> clause hits: each clause ranked by its best unit; unknown ids dropped."""
+    best: dict[str, float] = {}
+    for unit_id, score in unit_hits:
+        key = unit_id.rsplit("#", 1)[0]
+        if key in kb.by_key and key not in best:
+            best[key] = score
+    return list(best.items())

@@ -1,0 +1,89 @@
+"""The Chroma vector store: embedded PersistentClient by default, HttpClient when configured.
+
+Every write and every query passes vectors computed by our own embedder. Chroma must never
+embed text itself: it would download its default model. Only ``add_clauses`` and
+``search`` touch the collection, and both go through langchain's ``Chroma`` with our
+``Embeddings``, which always sends vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from bot.config import Settings
+from bot.domain import Unit
+from bot.errors import ServiceError
+
+
+def make_client(settings: Settings) -> Any:
+    """A Chroma client: a server when ``chroma_host`` is set, else on disk in the data dir."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises many kinds; the operator needs the cause
+        raise ServiceError(f"cannot open the Chroma vector store: {exc}") from exc
+
+
+class VectorStore:
+    """Clause vectors in one Chroma collection (cosine distance)."""
+
+    def __init__(self, client: Any, collection: str, embeddings: Embeddings) -> None:
+        self._store = Chroma(
+            collection_name=collection,
+            embedding_function=embeddings,
+            client=client,
+            collection_metadata={"hnsw:space": "cosine"},
+        )
+        self._collection = self._store._collection  # read-only bookkeeping (ids, metadata)
+
+    def indexed(self) -> dict[str, dict[str, Any]]:
+        """Every stored record's metadata, by id."""
+        got = self._collection.get(include=["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._store.delete(ids=list(ids))
+
+    def add_units(self, units: Sequence[Unit], extra: dict[str, Any]) -> None:
+        """Embed and store retrieval units; ``extra`` metadata (the document fingerprint) on each."""
+        if not units:
+            return
+        self._store.add_texts(
+            texts=[u.text for u in units],
+            ids=[u.id for u in units],
+            metadatas=[
+                {
+                    "clause_key": u.clause.key,
+                    "doc_id": u.clause.doc_id,
+                    "section": u.clause.section,
+                    "clause": u.clause.clause,
+                    "kind": u.clause.kind,
+                    "text": u.clause.text,
+                    "responsible": "、".join(u.clause.responsible),
+                    **extra,
+                }
+                for u in units
+            ],
+        )
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """(unit id, cosine similarity) for the ``k`` nearest retrieval units, best first."""
+        if k <= 0:
+            return []
+        vector = self._store.embeddings.embed_query(query) if self._store.embeddings else None
+        if vector is None:
+            raise ServiceError("the vector store has no embedder")
+        hits = self._store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
