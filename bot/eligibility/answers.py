@@ -1,0 +1,406 @@
+"""Free-text answers to eligibility questions -> typed fact values. Pure functions.
+
+Public API:
+
+    parse_answer(fact: Fact, text: str, lang: Lang = "zh") -> bool | int | str | date
+        The value to store for ``fact``: bool (yes_no), int yuan (money), int (number), option
+        id (choice), date (date), or "unknown" for 不知道/不清楚/跳过/skip/unknown. Button ids
+        ("yes", "no", "unknown", an option id) are accepted as answers too.
+    parse_money(text: str, lang: Lang = "zh") -> int
+        "2.5亿", "3个亿", "两亿五千万", "250000000", "250,000,000", "RMB 250 million",
+        "80万元", "1.2 billion", "3000万" -> yuan. "2,5亿" (decimal comma) and negatives fail.
+    parse_yes_no(text: str, lang: Lang = "zh") -> bool
+        是/是的/对/有/yes/y -> True; 否/不/不是/没有/no/n -> False (full-width, traditional too).
+    parse_choice(fact: Fact, text: str, lang: Lang = "zh") -> str
+        By option id, by number ("1" is the first option) or by label / alias text.
+    parse_number(text: str, lang: Lang = "zh", minimum: int | None = None) -> int
+        "3", "第3名", "三", "3rd".
+    parse_date(text: str, lang: Lang = "zh") -> date
+        "2024-05-01", "2024/5/1", "2024.5.1", "2024年5月1日"; "2024年5月" -> the 1st.
+    parse_district(text: str) -> str | None
+        A Shanghai district id ("jiading", "pudong", ...) named in ``text``: 嘉定, 嘉定区,
+        嘉定區, Jiading -> "jiading"; None when no district is named.
+    is_unknown(text: str) -> bool
+
+    AnswerError(BadInput)   raised for an unparseable answer; ``user_message`` explains in
+                            ``lang`` and gives an example of a valid answer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from bot.domain import Lang
+from bot.eligibility.fmt import normalize
+from bot.eligibility.schema import UNKNOWN, Fact
+from bot.errors import BadInput
+
+
+class AnswerError(BadInput):
+    """An answer we could not read; the message says why and shows a valid example."""
+
+
+def _error(lang: Lang, text: str, zh: str, en: str) -> AnswerError:
+    return AnswerError(f"unparseable answer {text!r}", user_message=zh if lang == "zh" else en)
+
+
+# ------------------------------------------------------------------------------ unknown
+
+_UNKNOWN_WORDS = {
+    "unknown", "skip", "pass", "idk", "?", "不知道", "不清楚", "不太清楚", "不确定", "不確定",
+    "不晓得", "不曉得", "跳过", "跳過", "说不清", "說不清", "不了解", "don't know", "dont know",
+    "do not know", "not sure", "no idea", "i don't know", "i dont know", "不知",
+}  # fmt: skip
+
+_TRAILING = " \t\r\n。.!！?？~～…,，;；:："
+
+
+def _clean(text: str) -> str:
+    return normalize(text).strip(_TRAILING) or normalize(text).strip()
+
+
+# Phrases that mean "don't know" inside a longer answer too: "我也不清楚", "I'm not sure".
+_UNKNOWN_PHRASES = tuple(w for w in _UNKNOWN_WORDS if (len(w) >= 2 and not w.isascii()) or " " in w)
+
+
+def is_unknown(text: str) -> bool:
+    """True for a skipped or "don't know" answer."""
+    norm = normalize(text).replace("’", "'")
+    if norm.strip() in _UNKNOWN_WORDS or norm.strip(_TRAILING) in _UNKNOWN_WORDS:
+        return True
+    return any(phrase in norm for phrase in _UNKNOWN_PHRASES)
+
+
+# ------------------------------------------------------------------------------ yes / no
+
+_YES = {
+    "是", "是的", "是啊", "是呀", "对", "對", "对的", "對的", "有", "有的", "嗯", "确认", "確認",
+    "没错", "沒錯", "当然", "當然", "yes", "y", "yeah", "yep", "yup", "sure", "true", "correct",
+    "ok", "好", "好的", "同意",
+}  # fmt: skip
+_NO = {
+    "否", "不", "不是", "不是的", "没有", "沒有", "没", "沒", "无", "無", "不对", "不對", "非",
+    "还没有", "還沒有", "还没", "還沒", "尚未", "未", "no", "n", "nope", "not", "false", "none",
+    "never", "没有的", "沒有的",
+}  # fmt: skip
+_NEGATION_PREFIXES = ("不", "没", "沒", "非", "未", "not ", "no ", "isn't ", "is not ")
+
+
+def _yes_no_word(norm: str) -> bool | None:
+    if norm in _YES:
+        return True
+    if norm in _NO:
+        return False
+    # "是的，在嘉定注册" / "no, we are in Pudong": judge by the first clause.
+    head = re.split(r"[,，;；。.!！\s]", norm, maxsplit=1)[0]
+    if head in _YES:
+        return True
+    if head in _NO:
+        return False
+    return None
+
+
+def parse_yes_no(text: str, lang: Lang = "zh") -> bool:
+    """Yes or no, in Chinese (simplified or traditional) or English."""
+    value = _yes_no_word(_clean(text))
+    if value is None:
+        raise _error(
+            lang,
+            text,
+            "请回答“是”或“否”（不清楚可以回答“不知道”）。",
+            'Please answer "yes" or "no" (or "don\'t know").',
+        )
+    return value
+
+
+# ------------------------------------------------------------------------------ districts
+
+_DISTRICTS: dict[str, tuple[str, ...]] = {
+    "huangpu": ("黄浦", "黃浦", "huangpu"),
+    "xuhui": ("徐汇", "徐匯", "xuhui"),
+    "changning": ("长宁", "長寧", "changning"),
+    "jingan": ("静安", "靜安", "jing'an", "jingan"),
+    "putuo": ("普陀", "putuo"),
+    "hongkou": ("虹口", "hongkou"),
+    "yangpu": ("杨浦", "楊浦", "yangpu"),
+    "minhang": ("闵行", "閔行", "minhang"),
+    "baoshan": ("宝山", "寶山", "baoshan"),
+    "jiading": ("嘉定", "jiading"),
+    "pudong": ("浦东", "浦東", "pudong"),
+    "jinshan": ("金山", "jinshan"),
+    "songjiang": ("松江", "songjiang"),
+    "qingpu": ("青浦", "qingpu"),
+    "fengxian": ("奉贤", "奉賢", "fengxian"),
+    "chongming": ("崇明", "chongming"),
+}
+
+
+def parse_district(text: str) -> str | None:
+    """The Shanghai district named in ``text`` (嘉定 / 嘉定区 / 嘉定區 / Jiading -> "jiading")."""
+    norm = _clean(text)
+    found = {
+        district
+        for district, names in _DISTRICTS.items()
+        for name in names
+        if (name in norm if not name.isascii() else re.search(rf"\b{re.escape(name)}\b", norm))
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+# ------------------------------------------------------------------------------ numbers
+
+_CN_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "壹": 1, "幺": 1, "二": 2, "贰": 2, "貳": 2, "两": 2, "兩": 2,
+    "三": 3, "叁": 3, "參": 3, "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "陸": 6,
+    "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9,
+}  # fmt: skip
+_CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+_TOKEN = re.compile(
+    r"\d+(?:\.\d+)?|["
+    + "".join(_CN_DIGITS)
+    + "]|["
+    + "".join(_CN_SMALL)
+    + "]|["
+    + "".join(_CN_BIG)
+    + "]"
+)
+
+
+def _chinese_number(text: str) -> Decimal | None:
+    """A number written with digits and/or Chinese numerals and units: 两亿五千万, 1亿2000万,
+    3000万, 2.5亿, 十万, 一万五. None when ``text`` is not entirely such a number."""
+    if not text:
+        return None
+    tokens = _TOKEN.findall(text)
+    if "".join(tokens) != text:
+        return None
+    total = Decimal(0)  # whole 亿 groups
+    wan = Decimal(0)  # whole 万 groups below the last 亿
+    section = Decimal(0)  # below 万
+    number: Decimal | None = None
+    last_unit = 0  # the unit token just before, 0 after a number
+    shorthand = 0  # the unit right before the pending number, for 一万五 = 15000
+    for token in tokens:
+        if token in _CN_SMALL or token in _CN_BIG:
+            unit = _CN_SMALL.get(token) or _CN_BIG[token]
+            if token in _CN_SMALL:
+                section += (number if number is not None else Decimal(1)) * unit
+            elif unit == 10**4:
+                if not (section or number):
+                    return None  # "万" with no number before it
+                wan += (section + (number or 0)) * unit
+                section = Decimal(0)
+            else:
+                group = wan + section + (number or 0)
+                if not group:
+                    return None
+                total += group * unit
+                wan = section = Decimal(0)
+            number = None
+            last_unit = unit
+            continue
+        value = Decimal(token) if token[0].isdigit() else Decimal(_CN_DIGITS[token])
+        if number is not None and number != 0:
+            return None  # two numbers in a row, e.g. "3 4"
+        shorthand, last_unit = last_unit, 0
+        number = value
+    if number is not None:
+        # Spoken shorthand: 一万五 = 15000, 两亿五 = 2.5亿, 三千五 = 3500 (not 一百零五).
+        if shorthand >= 10 and number == number.to_integral() and 0 < number < 10:
+            number = number * shorthand / 10
+        section += number
+    return total + wan + section
+
+
+_EN_SCALE = {
+    "k": 10**3, "thousand": 10**3, "m": 10**6, "mn": 10**6, "mio": 10**6, "million": 10**6,
+    "millions": 10**6, "b": 10**9, "bn": 10**9, "billion": 10**9, "billions": 10**9,
+}  # fmt: skip
+_EN_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-z]+)?$")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d,])")
+_CURRENCY = re.compile(
+    r"人民币|人民幣|rmb|cny|yuan|元整|元|圆|圓|块钱|塊錢|块|塊|¥|￥|个|個|大约|大約|约|約|左右|"
+    r"approximately|approx\.?|about|around|roughly|整"
+)
+
+
+def parse_money(text: str, lang: Lang = "zh") -> int:
+    """An amount of money in yuan from the ways people write it in Chinese or English."""
+    norm = _clean(text)
+    example_zh = "请直接输入金额，例如“3.2亿”“80万元”或“250000000”。"
+    example_en = 'Please type an amount, e.g. "320 million", "3.2亿" or "800000".'
+    if norm.startswith(("-", "−", "负", "負", "minus")):
+        raise _error(
+            lang,
+            text,
+            "金额不能为负数。" + example_zh,
+            "The amount cannot be negative. " + example_en,
+        )
+    body = _CURRENCY.sub("", norm)
+    body = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), body)
+    if "," in body:
+        raise _error(
+            lang,
+            text,
+            f"“{text.strip()}”中的逗号有歧义：小数请用小数点（如“2.5亿”），千位分隔请写成“250,000,000”。",
+            f'The comma in "{text.strip()}" is ambiguous: write decimals with a point '
+            '(e.g. "2.5亿") and thousands as "250,000,000".',
+        )
+    body = re.sub(r"\s+", " ", body).strip()
+    amount: Decimal | None = None
+    match = _EN_AMOUNT.match(body)
+    if match and (match.group(2) is None or match.group(2) in _EN_SCALE):
+        try:
+            amount = Decimal(match.group(1)) * _EN_SCALE.get(match.group(2) or "", 1)
+        except InvalidOperation:
+            amount = None
+    if amount is None and not re.search(r"\d\s+\d", body):
+        amount = _chinese_number(body.replace(" ", "").replace("点", ".").replace("點", "."))
+    if amount is None:
+        raise _error(
+            lang,
+            text,
+            f"没能识别这个金额：“{text.strip()}”。" + example_zh,
+            f'I could not read the amount "{text.strip()}". ' + example_en,
+        )
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+_ORDINAL = re.compile(r"^(?:no\.?\s*|#)?(\d+)(?:st|nd|rd|th)?$")
+_EN_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+}  # fmt: skip
+
+
+def parse_number(text: str, lang: Lang = "zh", minimum: int | None = None) -> int:
+    """A whole number such as a rank: "3", "第3名", "三", "3rd", "third"."""
+    norm = _clean(text)
+    body = re.sub(r"^第|[名位个個]$", "", norm.replace(" ", "")) if not norm.isascii() else norm
+    value: int | None = None
+    match = _ORDINAL.match(body)
+    if match:
+        value = int(match.group(1))
+    elif body in _EN_ORDINALS:
+        value = _EN_ORDINALS[body]
+    elif not body.startswith(("-", "负", "負")):
+        number = _chinese_number(body)
+        if number is not None and number == number.to_integral():
+            value = int(number)
+    if value is None or (minimum is not None and value < minimum):
+        low = minimum if minimum is not None else 0
+        raise _error(
+            lang,
+            text,
+            f"请输入一个不小于{low}的整数，例如“1”或“第3名”。",
+            f'Please type a whole number of at least {low}, e.g. "1" or "3rd".',
+        )
+    return value
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号號]?$"),
+    re.compile(r"^(\d{4})[-/.](\d{1,2})()$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月?()$"),
+)
+
+
+def parse_date(text: str, lang: Lang = "zh") -> date:
+    """A calendar date; a year and month alone mean the first day of that month."""
+    norm = _clean(text).replace(" ", "")
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(norm)
+        if match:
+            year, month, day = match.groups()
+            try:
+                return date(int(year), int(month), int(day or 1))
+            except ValueError:
+                break
+    raise _error(
+        lang,
+        text,
+        "请输入日期，例如“2024-05-01”或“2024年5月1日”。",
+        'Please type a date, e.g. "2024-05-01".',
+    )
+
+
+# ------------------------------------------------------------------------------ choices
+
+
+def _match_key(text: str) -> str:
+    return re.sub(r"[\s()（）,，、;；:：\"'“”‘’]", "", normalize(text))
+
+
+def parse_choice(fact: Fact, text: str, lang: Lang = "zh") -> str:
+    """An option id, chosen by id, by its number in the list, or by its label or an alias."""
+    norm = _clean(text)
+    key = _match_key(norm)
+    options = fact.options
+    number = re.sub(r"^(?:第|no\.?|#)|[个個项項]$", "", key)
+    if number.isdigit() and 1 <= int(number) <= len(options):
+        return options[int(number) - 1].id
+    exact = [
+        o.id
+        for o in options
+        if key
+        in {_match_key(o.id), _match_key(o.label.zh), _match_key(o.label.en)}
+        | {_match_key(a) for a in o.aliases}
+    ]
+    if len(exact) == 1:
+        return exact[0]
+    # A longer answer that names exactly one option: "我们是区级园区" -> district.
+    partial = {
+        o.id
+        for o in options
+        for word in (o.label.zh, o.label.en, *o.aliases)
+        if len(_match_key(word)) >= 2
+        and (_match_key(word) in key or (len(key) >= 2 and key in _match_key(word)))
+    }
+    if len(partial) == 1:
+        return partial.pop()
+    listing_zh = "；".join(f"{i}. {o.label.zh}" for i, o in enumerate(options, 1))
+    listing_en = "; ".join(f"{i}. {o.label.en}" for i, o in enumerate(options, 1))
+    raise _error(
+        lang,
+        text,
+        f"请从以下选项中选择，可回复序号（例如“1”）：{listing_zh}",
+        f'Please pick one of these, e.g. reply "1": {listing_en}',
+    )
+
+
+# ------------------------------------------------------------------------------ dispatch
+
+
+def parse_answer(fact: Fact, text: str, lang: Lang = "zh") -> bool | int | str | date:
+    """The fact value for a typed answer or a pressed button; "unknown" for don't-know."""
+    if is_unknown(text):
+        return UNKNOWN
+    if fact.type == "yes_no":
+        value = _yes_no_word(_clean(text))
+        if value is not None:
+            return value
+        if fact.yes_district is not None:
+            district = parse_district(text)
+            if district is not None:
+                negated = _clean(text).startswith(_NEGATION_PREFIXES)
+                return (district == fact.yes_district) != negated
+        return parse_yes_no(text, lang)
+    if fact.type == "money":
+        amount = parse_money(text, lang)
+        if fact.minimum is not None and amount < fact.minimum:
+            raise _error(
+                lang,
+                text,
+                "金额不能为负数，例如“80万元”。",
+                'The amount cannot be negative, e.g. "800000".',
+            )
+        return amount
+    if fact.type == "number":
+        return parse_number(text, lang, fact.minimum)
+    if fact.type == "date":
+        return parse_date(text, lang)
+    return parse_choice(fact, text, lang)

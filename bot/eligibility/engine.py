@@ -1,0 +1,572 @@
+"""The eligibility engine: facts known so far -> the next question, or the result per program.
+
+Pure: no I/O, no clock, no globals; "today" is passed in. Facts are a plain
+``Mapping[str, object]`` keyed by fact id; a skipped / "don't know" answer is the string
+``"unknown"``. Values: yes/no -> ``bool``; money and number -> ``int`` (yuan for money);
+choice -> the option id; date -> ``datetime.date`` (an ISO string is accepted too).
+Keys that are not facts of the rulebook are ignored.
+
+Public API:
+
+    evaluate(rulebook: Rulebook, facts: Mapping[str, object], today: date,
+             focus: Collection[str] | None = None) -> Ask | Outcome
+        The next question while one can still change an undecided program's outcome,
+        otherwise the result. ``focus`` restricts the walk-through to these program ids
+        (None or empty: all programs); an unknown id raises ``ValueError``.
+    assess(rulebook, facts, today, focus=None) -> Outcome
+        The result with what is known now; programs still waiting for answers are
+        "undetermined" and list the facts they wait for in ``missing``.
+    focus_from_text(rulebook: Rulebook, text: str) -> frozenset[str]
+        Program ids whose keywords (zh or en, from the YAML) occur in a free-text question;
+        empty when none match. "营收首超3亿能拿多少" -> {"jd-revenue-milestone"}.
+
+    Ask(fact: Fact, programs: tuple[str, ...])      the question and the programs it can decide
+    Outcome(as_of, results: tuple[ProgramResult, ...], disclaimer: LocalText)
+        .eligible / .undetermined / .not_eligible -> tuple[ProgramResult, ...]
+    ProgramResult(program_id, name, status, amount, reasons, hints, missing, in_force, notice)
+        status: "eligible" | "not_eligible" | "undetermined"
+        amount: AmountResult | None (None when not eligible, or when it cannot be told yet)
+        reasons: tuple[LocalText, ...], the trace, e.g.
+                 "年主营业务收入3.2亿元，首超3亿元档 → 100万元"
+        hints: near misses, e.g. "首超5亿元档为200万元（还差1.8亿元）"
+        notice: LocalText | None, set when the document is not in force on ``today``
+        failed_on: LocalText | None, the first failed condition with the answer given
+    AmountResult(qualifier, yuan, per, max_years, applied, note)
+        qualifier: "exact" | "up_to" | "at_least" | "none" (the text states no figure)
+        yuan: int | None; per: "once" | "year" | "month"; applied: the tier or cap used
+
+Programs whose document is not in force on ``today`` are still evaluated and flagged (``in_force``,
+``notice``), so a user learns what they would have got; leave them out with ``focus``.
+
+How the next question is chosen: for every program in focus that is not ruled out yet, each
+unanswered fact in its conditions scores 2 and each unanswered fact only needed for its amount
+scores 1; the fact with the highest total is asked, ties going to the fact listed first in
+facts.yaml (entry questions such as the applicant type come first there). A program that has
+failed a condition no longer asks anything, so no question is asked whose answer cannot change
+a result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from bot.eligibility.fmt import LocalText, format_date, format_yuan, normalize
+from bot.eligibility.schema import UNKNOWN, AmountRule, Condition, Fact, Program, Rulebook
+
+Status = Literal["eligible", "not_eligible", "undetermined"]
+Qualifier = Literal["exact", "up_to", "at_least", "none"]
+_State = Literal["pass", "fail", "unknown", "pending"]
+
+FactValue = bool | int | str | date
+
+
+@dataclass(frozen=True)
+class AmountResult:
+    """What a program pays, as far as the clause and the facts tell."""
+
+    qualifier: Qualifier
+    yuan: int | None
+    per: Literal["once", "year", "month"] = "once"
+    max_years: int | None = None
+    applied: LocalText | None = None  # the tier or the cap that applied
+    note: LocalText | None = None  # e.g. "视其贡献确定"
+
+
+@dataclass(frozen=True)
+class ProgramResult:
+    """The verdict on one program, with its explanation."""
+
+    program_id: str
+    name: LocalText
+    status: Status
+    amount: AmountResult | None
+    reasons: tuple[LocalText, ...]
+    hints: tuple[LocalText, ...]
+    missing: tuple[str, ...]  # unanswered / "unknown" facts it waits on (empty if not eligible)
+    in_force: bool
+    notice: LocalText | None = None
+    failed_on: LocalText | None = None  # "在嘉定注册：否": the first condition that failed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a walk-through on ``as_of``; the disclaimer is always shown with it."""
+
+    as_of: date
+    results: tuple[ProgramResult, ...]
+    disclaimer: LocalText
+
+    def _with(self, status: Status) -> tuple[ProgramResult, ...]:
+        return tuple(r for r in self.results if r.status == status)
+
+    @property
+    def eligible(self) -> tuple[ProgramResult, ...]:
+        return self._with("eligible")
+
+    @property
+    def undetermined(self) -> tuple[ProgramResult, ...]:
+        return self._with("undetermined")
+
+    @property
+    def not_eligible(self) -> tuple[ProgramResult, ...]:
+        return self._with("not_eligible")
+
+    def result(self, program_id: str) -> ProgramResult:
+        return next(r for r in self.results if r.program_id == program_id)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """The next question: the fact to ask and the programs its answer can decide."""
+
+    fact: Fact
+    programs: tuple[str, ...]
+
+
+# ------------------------------------------------------------------------------ public API
+
+
+def evaluate(
+    rulebook: Rulebook,
+    facts: Mapping[str, object],
+    today: date,
+    focus: Collection[str] | None = None,
+) -> Ask | Outcome:
+    """Return the most decisive open question, or the result when no question is left."""
+    programs = _select(rulebook, focus)
+    known = _coerce_all(rulebook, facts)
+    scores: dict[str, int] = {}
+    askers: dict[str, list[str]] = {}
+    for program in programs:
+        open_conditions, open_amount = _open_facts(program, known, today)
+        for fact_id, weight in [(f, 2) for f in open_conditions] + [(f, 1) for f in open_amount]:
+            scores[fact_id] = scores.get(fact_id, 0) + weight
+            askers.setdefault(fact_id, []).append(program.id)
+    if scores:
+        order = {fact_id: i for i, fact_id in enumerate(rulebook.facts)}
+        best = max(scores, key=lambda f: (scores[f], -order[f]))
+        return Ask(fact=rulebook.facts[best], programs=tuple(askers[best]))
+    return _outcome(rulebook, programs, known, today)
+
+
+def assess(
+    rulebook: Rulebook,
+    facts: Mapping[str, object],
+    today: date,
+    focus: Collection[str] | None = None,
+) -> Outcome:
+    """The result from what is known now, without asking anything more."""
+    return _outcome(rulebook, _select(rulebook, focus), _coerce_all(rulebook, facts), today)
+
+
+def focus_from_text(rulebook: Rulebook, text: str) -> frozenset[str]:
+    """Programs whose keywords occur in ``text`` (Chinese as substrings, English as words)."""
+    norm = normalize(text)
+    hits = set()
+    for program in rulebook.programs.values():
+        words = program.keywords
+        if any(normalize(k) in norm for k in words.zh) or any(
+            re.search(rf"(?<![a-z0-9]){re.escape(normalize(k))}(?![a-z0-9])", norm)
+            for k in words.en
+        ):
+            hits.add(program.id)
+    return frozenset(hits)
+
+
+# ------------------------------------------------------------------------------ facts
+
+
+def _select(rulebook: Rulebook, focus: Collection[str] | None) -> list[Program]:
+    if not focus:
+        return list(rulebook.programs.values())
+    unknown = sorted(set(focus) - set(rulebook.programs))
+    if unknown:
+        raise ValueError(f"unknown program id(s) in focus: {', '.join(unknown)}")
+    return [p for p in rulebook.programs.values() if p.id in focus]
+
+
+def _coerce_all(rulebook: Rulebook, facts: Mapping[str, object]) -> dict[str, FactValue]:
+    return {k: _coerce(rulebook.facts[k], v) for k, v in facts.items() if k in rulebook.facts}
+
+
+def _coerce(fact: Fact, value: object) -> FactValue:
+    """Check a stored answer against its fact's type (accepting JSON-friendly forms)."""
+    if value == UNKNOWN:
+        return UNKNOWN
+    if fact.type == "yes_no":
+        if isinstance(value, bool):
+            return value
+        if value in ("yes", "no"):
+            return value == "yes"
+    elif fact.type in ("money", "number"):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return round(value)
+    elif fact.type == "choice":
+        if isinstance(value, str) and fact.option(value) is not None:
+            return value
+    elif isinstance(value, date):
+        return value
+    elif isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"fact '{fact.id}' ({fact.type}): unusable value {value!r}")
+
+
+# ------------------------------------------------------------------------------ conditions
+
+
+def _check(cond: Condition, known: Mapping[str, FactValue], today: date) -> _State:
+    if cond.fact not in known:
+        return "pending"
+    value = known[cond.fact]
+    if value == UNKNOWN:
+        return "unknown"
+    kind = cond.kind
+    if kind == "equals":
+        ok = value == cond.equals
+    elif kind == "in":
+        ok = value in (cond.in_ or ())
+    elif kind == "gte":
+        ok = isinstance(value, int) and cond.gte is not None and value >= cond.gte
+    elif kind == "lte":
+        ok = isinstance(value, int) and cond.lte is not None and value <= cond.lte
+    else:
+        ok = (
+            isinstance(value, date)
+            and cond.within_years is not None
+            and value <= today < _add_years(value, cond.within_years)
+        )
+    return "pass" if ok else "fail"
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _open_facts(
+    program: Program, known: Mapping[str, FactValue], today: date
+) -> tuple[list[str], list[str]]:
+    """Unanswered facts that can still change this program's outcome: (conditions, amount)."""
+    states = [_check(c, known, today) for c in program.conditions]
+    if "fail" in states:
+        return [], []
+    conditions = list(
+        dict.fromkeys(
+            c.fact for c, s in zip(program.conditions, states, strict=True) if s == "pending"
+        )
+    )
+    amount_fact = program.amount.fact
+    amount = (
+        [amount_fact]
+        if amount_fact is not None and amount_fact not in known and amount_fact not in conditions
+        else []
+    )
+    return conditions, amount
+
+
+# ------------------------------------------------------------------------------ result
+
+
+def _outcome(
+    rulebook: Rulebook, programs: list[Program], known: Mapping[str, FactValue], today: date
+) -> Outcome:
+    results = tuple(_program_result(rulebook, p, known, today) for p in programs)
+    return Outcome(as_of=today, results=results, disclaimer=rulebook.disclaimer)
+
+
+def _program_result(
+    rulebook: Rulebook, program: Program, known: Mapping[str, FactValue], today: date
+) -> ProgramResult:
+    states = [_check(c, known, today) for c in program.conditions]
+    reasons = [
+        _condition_line(rulebook, c, s, known, today)
+        for c, s in zip(program.conditions, states, strict=True)
+    ]
+    missing = list(
+        dict.fromkeys(
+            c.fact
+            for c, s in zip(program.conditions, states, strict=True)
+            if s in ("pending", "unknown")
+        )
+    )
+    amount: AmountResult | None = None
+    hints: list[LocalText] = []
+    failed_on: LocalText | None = None
+    if "fail" in states:
+        status: Status = "not_eligible"
+        missing = []  # nothing more can change it
+        hints = _tier_hints(rulebook, program, known, states)
+        first = program.conditions[states.index("fail")]
+        fact, shown = (
+            rulebook.facts[first.fact],
+            _value_text(rulebook.facts[first.fact], known[first.fact]),
+        )
+        failed_on = LocalText(zh=f"{fact.label.zh}：{shown.zh}", en=f"{fact.label.en}: {shown.en}")
+    else:
+        status = "eligible" if all(s == "pass" for s in states) else "undetermined"
+        amount, amount_lines, hints = _amount(rulebook, program.amount, known)
+        reasons.extend(amount_lines)
+        fact_id = program.amount.fact
+        if (
+            fact_id is not None
+            and known.get(fact_id, UNKNOWN) == UNKNOWN
+            and fact_id not in missing
+        ):
+            missing.append(fact_id)
+
+    document = rulebook.documents[program.source.doc]
+    in_force = document.in_force(today)
+    return ProgramResult(
+        program_id=program.id,
+        name=program.name,
+        status=status,
+        amount=amount,
+        reasons=tuple(reasons),
+        hints=tuple(hints),
+        missing=tuple(missing),
+        in_force=in_force,
+        notice=None
+        if in_force
+        else _validity_notice(document.valid_from, document.valid_until, today, status),
+        failed_on=failed_on,
+    )
+
+
+def _validity_notice(valid_from: date, valid_until: date, today: date, status: Status) -> LocalText:
+    if today < valid_from:
+        start = format_date(valid_from)
+        return LocalText(zh=f"该政策自{start}起施行。", en=f"The policy takes effect on {start}.")
+    end = format_date(valid_until)
+    if status == "eligible":
+        return LocalText(
+            zh=f"按所述情况本可符合条件，但该政策已于{end}到期，请向责任单位咨询是否有后续政策。",
+            en=f"Would have qualified; the policy expired on {end} — ask the responsible unit "
+            "whether a successor policy applies.",
+        )
+    return LocalText(
+        zh=f"该政策已于{end}到期，请向责任单位咨询是否有后续政策。",
+        en=f"The policy expired on {end} — ask the responsible unit whether a successor policy "
+        "applies.",
+    )
+
+
+# ------------------------------------------------------------------------------ trace lines
+
+
+def _value_text(fact: Fact, value: FactValue) -> LocalText:
+    if value == UNKNOWN:
+        return LocalText(zh="不清楚", en="not known")
+    if isinstance(value, bool):
+        return LocalText(zh="是", en="yes") if value else LocalText(zh="否", en="no")
+    if fact.type == "money" and isinstance(value, int):
+        return LocalText(zh=format_yuan(value, "zh"), en=format_yuan(value, "en"))
+    if fact.type == "choice" and isinstance(value, str):
+        option = fact.option(value)
+        if option is not None:
+            return option.label
+    if isinstance(value, date):
+        return LocalText(zh=format_date(value), en=format_date(value))
+    return LocalText(zh=str(value), en=str(value))
+
+
+def _requirement(fact: Fact, cond: Condition) -> LocalText:
+    kind = cond.kind
+    if kind == "equals":
+        assert cond.equals is not None
+        return _value_text(fact, cond.equals)
+    if kind == "in":
+        labels = [_value_text(fact, v) for v in cond.in_ or ()]
+        return LocalText(
+            zh="、".join(t.zh for t in labels) + ("之一" if len(labels) > 1 else ""),
+            en=" or ".join(t.en for t in labels),
+        )
+    if kind in ("gte", "lte"):
+        bound = cond.gte if kind == "gte" else cond.lte
+        assert bound is not None
+        shown = _value_text(fact, bound)
+        if kind == "gte":
+            return LocalText(zh=f"不低于{shown.zh}", en=f"at least {shown.en}")
+        return LocalText(zh=f"不超过{shown.zh}", en=f"at most {shown.en}")
+    years = cond.within_years
+    return LocalText(zh=f"{years}年内", en=f"within the last {years} years")
+
+
+def _condition_line(
+    rulebook: Rulebook,
+    cond: Condition,
+    state: _State,
+    known: Mapping[str, FactValue],
+    today: date,
+) -> LocalText:
+    fact = rulebook.facts[cond.fact]
+    need = _requirement(fact, cond)
+    if state == "pending":
+        return LocalText(
+            zh=f"? {fact.label.zh}：尚未回答（要求：{need.zh}）",
+            en=f"? {fact.label.en}: not answered yet (required: {need.en})",
+        )
+    shown = _value_text(fact, known[cond.fact])
+    if state == "pass":
+        return LocalText(zh=f"✓ {fact.label.zh}：{shown.zh}", en=f"✓ {fact.label.en}: {shown.en}")
+    mark = "✗" if state == "fail" else "?"
+    return LocalText(
+        zh=f"{mark} {fact.label.zh}：{shown.zh}（要求：{need.zh}）",
+        en=f"{mark} {fact.label.en}: {shown.en} (required: {need.en})",
+    )
+
+
+# ------------------------------------------------------------------------------ amounts
+
+_PER_ZH = {"once": "一次性", "year": "每年", "month": "每月"}
+_PER_EN = {"once": "one-off", "year": "per year", "month": "per month"}
+
+
+def _money(yuan: int) -> LocalText:
+    return LocalText(zh=format_yuan(yuan, "zh"), en=format_yuan(yuan, "en"))
+
+
+def _amount(
+    rulebook: Rulebook, rule: AmountRule, known: Mapping[str, FactValue]
+) -> tuple[AmountResult | None, list[LocalText], list[LocalText]]:
+    """The amount of a program that is not ruled out, its trace lines and near-miss hints."""
+    value = known.get(rule.fact, UNKNOWN) if rule.fact is not None else UNKNOWN
+    fact = rulebook.facts[rule.fact] if rule.fact is not None else None
+    per, years, note = rule.per, rule.max_years, rule.note
+
+    if rule.kind == "fixed":
+        assert rule.yuan is not None
+        money = _money(rule.yuan)
+        line = LocalText(
+            zh=f"条款规定{_PER_ZH[per]}{money.zh}", en=f"the clause sets {money.en} {_PER_EN[per]}"
+        )
+        return AmountResult("exact", rule.yuan, per, years, None, note), [line], []
+
+    if rule.kind in ("up_to", "at_least"):
+        assert rule.yuan is not None
+        money = _money(rule.yuan)
+        if rule.kind == "up_to":
+            zh = f"{_PER_ZH[per]}最高{money.zh}"
+            en = f"up to {money.en} {_PER_EN[per]}"
+        else:
+            zh = f"{_PER_ZH[per]}{money.zh}以上"
+            en = f"at least {money.en} {_PER_EN[per]}"
+        if years:
+            zh += f"，最长{years}年"
+            en += f", for at most {years} years"
+        if note:
+            zh += f"（{note.zh}）"
+            en += f" ({note.en})"
+        return AmountResult(rule.kind, rule.yuan, per, years, None, note), [LocalText(zh, en)], []
+
+    if rule.kind == "none":  # the note is shown as the amount; no trace line to add
+        return AmountResult("none", None, per, years, None, note), [], []
+
+    assert fact is not None
+    if rule.kind == "by_choice":
+        if not isinstance(value, str) or value == UNKNOWN:
+            return None, [], []
+        yuan = (rule.choices or {}).get(value)
+        if yuan is None:
+            return None, [], []
+        shown = _value_text(fact, value)
+        money = _money(yuan)
+        line = LocalText(
+            zh=f"{fact.label.zh}：{shown.zh} → {money.zh}",
+            en=f"{fact.label.en}: {shown.en} → {money.en}",
+        )
+        higher = [
+            LocalText(
+                zh=f"{_value_text(fact, other).zh}为{_money(more).zh}",
+                en=f"{_value_text(fact, other).en}: {_money(more).en}",
+            )
+            for other, more in (rule.choices or {}).items()
+            if more > yuan
+        ]
+        return AmountResult("exact", yuan, per, years, shown, note), [line], higher
+
+    if rule.kind == "tiers":
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None, [], []
+        reached = [t for t in rule.tiers if value >= t.min]
+        if not reached:
+            return None, [], _next_tier_hint(rule, value)
+        tier = reached[-1]
+        shown, money = _money(value), _money(tier.yuan)
+        line = LocalText(
+            zh=f"{fact.label.zh}{shown.zh}，{tier.label.zh} → {money.zh}",
+            en=f"{fact.label.en} {shown.en}, {tier.label.en} → {money.en}",
+        )
+        result = AmountResult("exact", tier.yuan, per, years, tier.label, note)
+        return result, [line], _next_tier_hint(rule, value)
+
+    # percent of a base, optionally capped
+    assert rule.rate_percent is not None
+    cap = rule.cap_yuan
+    span_zh = f"，可连续{years}年" if years else ""
+    span_en = f", for up to {years} consecutive years" if years else ""
+    if not isinstance(value, int) or isinstance(value, bool):
+        if cap is None:
+            return None, [], []
+        money = _money(cap)
+        line = LocalText(
+            zh=f"{fact.label.zh}未知：按{rule.rate_percent}%补贴，{_PER_ZH[per]}最高{money.zh}{span_zh}",
+            en=f"{fact.label.en} not known: {rule.rate_percent}%, at most {money.en} "
+            f"{_PER_EN[per]}{span_en}",
+        )
+        return AmountResult("up_to", cap, per, years, None, note), [line], []
+    raw = value * rule.rate_percent // 100
+    base, share = _money(value), _money(raw)
+    if cap is not None and raw > cap:
+        capped = _money(cap)
+        applied = LocalText(
+            zh=f"{_PER_ZH[per]}最高{capped.zh}", en=f"cap of {capped.en} {_PER_EN[per]}"
+        )
+        line = LocalText(
+            zh=f"{fact.label.zh}{base.zh} × {rule.rate_percent}% = {share.zh}，"
+            f"超过{_PER_ZH[per]}最高{capped.zh} → {capped.zh}{span_zh}",
+            en=f"{fact.label.en} {base.en} × {rule.rate_percent}% = {share.en}, above the cap of "
+            f"{capped.en} {_PER_EN[per]} → {capped.en}{span_en}",
+        )
+        return AmountResult("exact", cap, per, years, applied, note), [line], []
+    line = LocalText(
+        zh=f"{fact.label.zh}{base.zh} × {rule.rate_percent}% → {share.zh}{span_zh}",
+        en=f"{fact.label.en} {base.en} × {rule.rate_percent}% → {share.en}{span_en}",
+    )
+    return AmountResult("exact", raw, per, years, None, note), [line], []
+
+
+def _next_tier_hint(rule: AmountRule, value: int) -> list[LocalText]:
+    higher = [t for t in rule.tiers if t.min > value]
+    if not higher:
+        return []
+    tier = higher[0]
+    money, gap = _money(tier.yuan), _money(tier.min - value)
+    return [
+        LocalText(
+            zh=f"{tier.label.zh}为{money.zh}（还差{gap.zh}）",
+            en=f"the {tier.label.en} pays {money.en} ({gap.en} to go)",
+        )
+    ]
+
+
+def _tier_hints(
+    rulebook: Rulebook, program: Program, known: Mapping[str, FactValue], states: list[_State]
+) -> list[LocalText]:
+    """Near miss: the only failed conditions are the tier threshold itself."""
+    rule = program.amount
+    if rule.kind != "tiers" or rule.fact is None:
+        return []
+    failed = {c.fact for c, s in zip(program.conditions, states, strict=True) if s == "fail"}
+    value = known.get(rule.fact)
+    if failed != {rule.fact} or not isinstance(value, int) or isinstance(value, bool):
+        return []
+    return _next_tier_hint(rule, value)
