@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # Per-user flood limit: at most this many messages in the window.
     flood_max_messages: int = 8
     flood_window_seconds: float = 10.0
-    log_level: str = "INFO"
+    log_level: str = "WARNING"
 
     @property
     def chroma_dir(self) -> Path:

@@ -77,6 +77,14 @@ class Retriever:
             for t in tokenizer.tokens(alias) + char_bigrams(alias)
         )
         ids = [u.id for u in kb.units]
+        frequency: dict[str, int] = {}
+        for unit in kb.units:
+            for token in set(self._words(unit.text)):
+                frequency[token] = frequency.get(token, 0) + 1
+        # Words of two or more characters found in few units: the documents' own vocabulary.
+        self._distinctive = frozenset(
+            t for t, n in frequency.items() if len(t) >= 2 and n <= 0.15 * len(kb.units)
+        )
         self._bm25 = Bm25Index(ids, [self._words(u.text) for u in kb.units])
         self._bigrams = Bm25Index(ids, [self._pairs(u.text) for u in kb.units])
 
@@ -97,6 +105,16 @@ class Retriever:
         for term in expansions(query, self._glossary):
             tokens.extend(self._words(term))
         return tokens
+
+    def distinctive_terms(self, question: str) -> list[str]:
+        """Words of the question that are distinctive words of the documents."""
+        return [t for t in self._words(normalize(question)) if t in self._distinctive]
+
+    def glossary_terms(self, question: str) -> list[str]:
+        return expansions(normalize(question), self._glossary)
+
+    def words(self, question: str) -> list[str]:
+        return self._tokenizer.words(question)
 
     def bigram_tokens(self, question: str) -> list[str]:
         query = normalize(question)

@@ -49,6 +49,10 @@ class Tokenizer:
             if len(word) >= 2:
                 self._jieba.add_word(word, freq=20000)
 
+    def words(self, text: str) -> list[str]:
+        """jieba's precise segmentation of the normalised text (no stop-word filtering)."""
+        return [w for w in self._jieba.lcut(normalize(text)) if w.strip()]
+
     def tokens(self, text: str) -> list[str]:
         """Tokens of ``text`` (normalised first); duplicates kept, order kept."""
         out: list[str] = []

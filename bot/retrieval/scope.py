@@ -1,0 +1,96 @@
+"""The scope gate: is a question about the documents at all?
+
+Rules are data (knowledge/scope.yaml); ``decide`` is a pure function of the question and
+the retrieval evidence. In order: a question about another city or province (and not about
+Shanghai) is out; a question with a domain word is in (a policy question with an injection
+attempt appended is still answered from the documents, which hold no secrets); requests for
+secrets or instructions, and known off-topic subjects (weather, jokes, code...), are
+out; a covered place, a glossary term or a word distinctive of the documents keeps it in; anything else is in only when it is semantically close to some clause. In-scope questions must not be refused, so the
+gate leans towards answering.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.errors import KnowledgeError
+from bot.text import normalize
+
+DENSE_THRESHOLD = 0.88  # e5 cosine; unrelated chit-chat scores below, paraphrased questions above
+
+
+@dataclass(frozen=True)
+class ScopeRules:
+    outside_places: frozenset[str]
+    covered_places: frozenset[str]
+    domain_terms: frozenset[str]
+    never: frozenset[str]
+    off_topic: frozenset[str]
+
+    @classmethod
+    def load(cls, path: Path) -> ScopeRules:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise KnowledgeError(f"{path}: cannot read scope rules: {exc}") from exc
+        fields = ("outside_places", "covered_places", "domain_terms", "never", "off_topic")
+        missing = [f for f in fields if not isinstance(data.get(f), list)]
+        if missing:
+            raise KnowledgeError(f"{path}: scope rules need lists {missing}")
+        return cls(*(frozenset(normalize(str(t)) for t in data[f]) for f in fields))
+
+    def place_words(self) -> Iterable[str]:
+        """Chinese place names, for the tokenizer's dictionary."""
+        return (p for p in self.outside_places | self.covered_places if not p.isascii())
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    in_scope: bool
+    reason: str
+
+
+def _mentions(term: str, query: str, words: frozenset[str]) -> bool:
+    """English terms match as whole words, Chinese ones as whole jieba words."""
+    if term.isascii():
+        return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", query) is not None
+    return term in words
+
+
+def decide(
+    question: str,
+    words: Sequence[str],
+    rules: ScopeRules,
+    *,
+    glossary_terms: Sequence[str],
+    corpus_terms: Sequence[str],
+    top_dense: float,
+    dense_threshold: float = DENSE_THRESHOLD,
+) -> ScopeDecision:
+    """Decide scope from the question, its jieba words and the retrieval evidence."""
+    query = normalize(question)
+    # 台北市, 余杭区: a place word also stands for the place without its administrative suffix.
+    word_set = frozenset(words) | frozenset(
+        w[:-1] for w in words if len(w) > 2 and w[-1] in "市区省县"
+    )
+    outside = sorted(p for p in rules.outside_places if _mentions(p, query, word_set))
+    covered = any(_mentions(p, query, word_set) or (not p.isascii() and p in query)
+                  for p in rules.covered_places)
+    if outside and not covered:
+        return ScopeDecision(False, f"outside:{outside[0]}")
+    if any(_mentions(t, query, word_set) or (not t.isascii() and t in query) for t in rules.domain_terms):
+        return ScopeDecision(True, "domain")
+    if any(term in query for term in rules.never):
+        return ScopeDecision(False, "never")
+    if any(_mentions(t, query, word_set) or (not t.isascii() and t in query) for t in rules.off_topic):
+        return ScopeDecision(False, "off_topic")
+    if covered or glossary_terms or corpus_terms:
+        return ScopeDecision(True, "vocabulary")
+    if top_dense >= dense_threshold:
+        return ScopeDecision(True, "similar")
+    return ScopeDecision(False, "unrelated")
