@@ -38,15 +38,20 @@ def _today(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value}", param_hint="--today") from None
+        raise typer.BadParameter(
+            f"not a date (YYYY-MM-DD): {value}", param_hint="--today"
+        ) from None
 
 
 def _settings(data_dir: Path | None) -> Settings:
     settings = Settings()
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     for noisy in ("httpx", "httpcore", "chromadb", "jieba", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return settings
@@ -70,12 +75,18 @@ def ingest(data_dir: DataDirOption = None) -> None:
     settings = _settings(data_dir)
     services = _services(settings, quiet=False)
     report = services.ingest_report
-    for label, ids in (("added", report.added), ("replaced", report.replaced),
-                       ("unchanged", report.unchanged), ("removed", report.removed)):
+    for label, ids in (
+        ("added", report.added),
+        ("replaced", report.replaced),
+        ("unchanged", report.unchanged),
+        ("removed", report.removed),
+    ):
         if ids:
             err.print(f"{label}: {', '.join(ids)}")
-    err.print(f"{len(services.kb.documents)} documents, {len(services.kb.clauses)} clauses, "
-              f"{report.units_written} units written")
+    err.print(
+        f"{len(services.kb.documents)} documents, {len(services.kb.clauses)} clauses, "
+        f"{report.units_written} units written"
+    )
 
 
 def _error_json(message: str, lang: str) -> dict[str, Any]:
@@ -91,7 +102,9 @@ def _emit(obj: dict[str, Any]) -> None:
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    jsonl: Annotated[bool, typer.Option("--jsonl", help="Questions on stdin, one JSON line each.")] = False,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="Questions on stdin, one JSON line each.")
+    ] = False,
     today: TodayOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -103,7 +116,11 @@ def ask(
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
-                _emit(_error_json("这一行不是有效的 UTF-8 文本。 / This line is not valid UTF-8 text.", "zh"))
+                _emit(
+                    _error_json(
+                        "这一行不是有效的 UTF-8 文本。 / This line is not valid UTF-8 text.", "zh"
+                    )
+                )
                 continue
             line = line.rstrip("\r\n")
             try:
@@ -133,7 +150,9 @@ def ask(
 
 @app.command("eval")
 def eval_(
-    file: Annotated[Path, typer.Argument(help="Question file (the format of shared/eval/dev.yaml).")],
+    file: Annotated[
+        Path, typer.Argument(help="Question file (the format of shared/eval/dev.yaml).")
+    ],
     min_recall1: Annotated[float, typer.Option("--min-recall1")] = 0.0,
     min_recall3: Annotated[float, typer.Option("--min-recall3")] = 0.0,
     min_mrr: Annotated[float, typer.Option("--min-mrr")] = 0.0,
@@ -169,8 +188,13 @@ def eval_(
                 cited = [c.clause for c in r.answer.citations[:3]] if r.answer else []
                 out.print(f"{r.item.id} {' '.join(problems)} {r.item.q} -> {cited}", markup=False)
     metrics = report.metrics()
-    bars = {"recall@1": min_recall1, "recall@3": min_recall3, "mrr": min_mrr,
-            "must_hit": min_must, "scope_accuracy": min_scope}
+    bars = {
+        "recall@1": min_recall1,
+        "recall@3": min_recall3,
+        "mrr": min_mrr,
+        "must_hit": min_must,
+        "scope_accuracy": min_scope,
+    }
     out.print(f"questions: {len(report.results)}  file: {file}", markup=False)
     for name, value in metrics.items():
         bar = bars.get(name, 0.0)
@@ -182,22 +206,62 @@ def eval_(
 
 @app.command()
 def chat(
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="JSON lines on stdin and stdout.")] = False,
     today: TodayOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """A terminal chat with the assistant."""
+    """Chat with the assistant in the terminal (questions and the eligibility check)."""
     as_of = _today(today)
-    services = _services(_settings(data_dir))
-    out.print("政策助手 / Policy assistant — 输入问题，Ctrl-D 退出 / type a question, Ctrl-D to quit.")
-    while True:
-        try:
-            line = input("> ")
-        except EOFError:
-            break
-        try:
-            typer.echo(services.qa.ask(line, as_of).answer.text)
-        except BadInput as exc:
-            typer.echo(exc.user_message)
+    settings = _settings(data_dir)
+    try:
+        services = build_services(settings, with_store=True)
+    except PolicyBotError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if jsonl:
+        from bot.channels import jsonl as channel
+
+        channel.run(sys.stdin.buffer, sys.stdout, services, as_of)
+        return
+    from bot.channels import terminal
+
+    terminal.run(input, typer.echo, services, as_of)
+
+
+@app.command()
+def check(
+    facts: Annotated[Path, typer.Option("--facts", help="JSON object of fact id -> value.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
+    today: TodayOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Evaluate every eligibility program for a set of facts."""
+    from bot.eligibility import assess, load_rulebook, render_outcome
+    from bot.eligibility.serialize import outcome_json
+
+    as_of = _today(today)
+    settings = _settings(data_dir)
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("zh or en", param_hint="--lang")
+    try:
+        data = json.loads(facts.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        err.print(f"[red]error:[/red] cannot read facts from {facts}: {exc}")
+        raise typer.Exit(2) from exc
+    if not isinstance(data, dict):
+        err.print("[red]error:[/red] the facts file must hold a JSON object")
+        raise typer.Exit(2)
+    try:
+        rulebook = load_rulebook(settings.knowledge_dir)
+        outcome = assess(rulebook, data, as_of)
+    except (PolicyBotError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        _emit(outcome_json(rulebook, outcome))
+    else:
+        typer.echo(render_outcome(rulebook, outcome, "zh" if lang == "zh" else "en"))
 
 
 def main() -> None:

@@ -25,13 +25,51 @@ MAX_CITATIONS = 3
 # stating it.
 _KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "amount": (
-        ("多少钱", "多少", "金额", "几万", "上限", "最高", "最多", "奖励", "补贴", "奖金", "给钱",
-         "how much", "amount", "maximum", "cap", "up to", "award", "subsidy", "reward", "money"),
+        (
+            "多少钱",
+            "多少",
+            "金额",
+            "几万",
+            "上限",
+            "最高",
+            "最多",
+            "奖励",
+            "补贴",
+            "奖金",
+            "给钱",
+            "how much",
+            "amount",
+            "maximum",
+            "cap",
+            "up to",
+            "award",
+            "subsidy",
+            "reward",
+            "money",
+        ),
         r"\d[\d.,]*\s*(?:万元|亿元|元|%|％)|最高|不超过",
     ),
     "date": (
-        ("什么时候", "何时", "哪天", "日期", "有效期", "到期", "过期", "施行", "生效", "期限", "截止",
-         "when", "date", "expire", "valid", "effective", "until", "deadline"),
+        (
+            "什么时候",
+            "何时",
+            "哪天",
+            "日期",
+            "有效期",
+            "到期",
+            "过期",
+            "施行",
+            "生效",
+            "期限",
+            "截止",
+            "when",
+            "date",
+            "expire",
+            "valid",
+            "effective",
+            "until",
+            "deadline",
+        ),
         r"\d{4}\s*年(?:\s*\d{1,2}\s*月)?|\d{4}-\d{2}-\d{2}",
     ),
     "count": (
@@ -43,16 +81,54 @@ _KINDS: dict[str, tuple[tuple[str, ...], str]] = {
         r"\d+\s*年|[一二三四五]年|三年内|最长",
     ),
     "department": (
-        ("哪个部门", "哪些部门", "什么部门", "谁负责", "找谁", "负责", "印发", "发布", "解释", "联合",
-         "which department", "who ", "responsible", "issued", "interpret", "agency"),
+        (
+            "哪个部门",
+            "哪些部门",
+            "什么部门",
+            "谁负责",
+            "找谁",
+            "负责",
+            "印发",
+            "发布",
+            "解释",
+            "联合",
+            "which department",
+            "who ",
+            "responsible",
+            "issued",
+            "interpret",
+            "agency",
+        ),
         r"委员会|局|责任单位|负责解释|商务委",
     ),
 }
 _PROCEDURE = (
-    "怎么申请", "如何申请", "怎么申报", "如何申报", "申报流程", "申请流程", "流程", "材料", "截止",
-    "联系方式", "电话", "地址", "窗口", "在哪里申请", "去哪申请",
-    "how to apply", "how do i apply", "how can i apply", "application process", "procedure",
-    "deadline", "contact", "phone", "address", "documents required", "paperwork",
+    "怎么申请",
+    "如何申请",
+    "怎么申报",
+    "如何申报",
+    "申报流程",
+    "申请流程",
+    "流程",
+    "材料",
+    "截止",
+    "联系方式",
+    "电话",
+    "地址",
+    "窗口",
+    "在哪里申请",
+    "去哪申请",
+    "how to apply",
+    "how do i apply",
+    "how can i apply",
+    "application process",
+    "procedure",
+    "deadline",
+    "contact",
+    "phone",
+    "address",
+    "documents required",
+    "paperwork",
 )
 _MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元|万|亿|元)")
 
@@ -76,7 +152,7 @@ def asks_procedure(question: str) -> bool:
 
 
 def yuan(amount: str, unit: str) -> str:
-    """"80", "万元" -> "800,000 yuan" (exact decimal arithmetic on the quoted figure)."""
+    """ "80", "万元" -> "800,000 yuan" (exact decimal arithmetic on the quoted figure)."""
     whole, _, frac = amount.partition(".")
     scale = {"万元": 4, "万": 4, "亿元": 8, "亿": 8, "元": 0}[unit]
     if len(frac) > scale:
@@ -164,14 +240,14 @@ def expiry_notice(meta: DocumentMeta, today: date, lang: Lang, who: str) -> str 
                 f"截至{_fmt_date(today, lang)}已经失效。是否有后续政策，请向{who}咨询。"
             )
         return (
-            f"⚠ Note: \"{meta.title_en or meta.title}\" was valid until "
+            f'⚠ Note: "{meta.title_en or meta.title}" was valid until '
             f"{meta.valid_until.isoformat()} and has expired as of {today.isoformat()}. "
             f"Ask {who} whether a successor policy applies."
         )
     start = meta.valid_from.isoformat() if meta.valid_from else "?"
     if lang == "zh":
         return f"⚠ 注意：《{meta.title}》自{start}起施行，{_fmt_date(today, lang)}尚未生效。"
-    return f"⚠ Note: \"{meta.title_en or meta.title}\" takes effect on {start}; not yet in force."
+    return f'⚠ Note: "{meta.title_en or meta.title}" takes effect on {start}; not yet in force.'
 
 
 def _source_line(meta: DocumentMeta, clause: Clause, lang: Lang) -> str:
@@ -258,7 +334,9 @@ def compose(
     text = "\n".join(lines).strip()
     if traditional:
         text = _traditional_framing(text, shown)
-    return Answer(text=text, in_scope=True, lang=lang, citations=tuple(citation_of(c) for c in shown))
+    return Answer(
+        text=text, in_scope=True, lang=lang, citations=tuple(citation_of(c) for c in shown)
+    )
 
 
 def _traditional_framing(text: str, quoted: Sequence[Clause]) -> str:
@@ -268,7 +346,11 @@ def _traditional_framing(text: str, quoted: Sequence[Clause]) -> str:
 
 
 def not_found(lang: Lang, traditional: bool, documents: Mapping[str, DocumentMeta]) -> Answer:
-    who = "、".join(dict.fromkeys(m.interpreter or (m.issuers[0] if m.issuers else "") for m in documents.values()))
+    who = "、".join(
+        dict.fromkeys(
+            m.interpreter or (m.issuers[0] if m.issuers else "") for m in documents.values()
+        )
+    )
     text = (
         f"抱歉，政策文件中没有找到能回答这个问题的条款。请换个说法，或向{who}咨询。"
         if lang == "zh"

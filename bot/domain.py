@@ -42,7 +42,9 @@ class Clause:
     key: str  # unique and stable: "<doc id>/<clause number>[/<part>]"
     doc_id: str
     doc_title: str
-    section: str  # title path, e.g. "二、培育直播和短视频产业生态 > （三）鼓励直播和短视频企业做大做强"
+    section: (
+        str  # title path, e.g. "二、培育直播和短视频产业生态 > （三）鼓励直播和短视频企业做大做强"
+    )
     clause: str  # the clause number as printed: "（三）", "三是", "附则", "目标", "通知"
     text: str  # the original text, quoted to users
     norm: str  # the normalised text that is indexed

@@ -1,9 +1,9 @@
 """The assistant's exceptions; each carries a message that is safe to show a user.
 
-    PolicyBotError
-    ├── BadInput        the user's message cannot be used (empty, too long, binary)
-    ├── KnowledgeError  a document or rule file is malformed (an operator's problem)
-    └── ServiceError    a backing service (vector store, LLM, Telegram) failed
+PolicyBotError
+├── BadInput        the user's message cannot be used (empty, too long, binary)
+├── KnowledgeError  a document or rule file is malformed (an operator's problem)
+└── ServiceError    a backing service (vector store, LLM, Telegram) failed
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 class PolicyBotError(Exception):
     """Base class: ``user_message`` may be shown to a user, ``str(exc)`` is for logs."""
 
-    user_message = "抱歉，处理您的请求时出错了，请稍后再试。 / Sorry, something went wrong; please try again."
+    user_message = (
+        "抱歉，处理您的请求时出错了，请稍后再试。 / Sorry, something went wrong; please try again."
+    )
 
     def __init__(self, detail: str = "", user_message: str | None = None) -> None:
         super().__init__(detail or self.user_message)
@@ -23,7 +25,9 @@ class PolicyBotError(Exception):
 class BadInput(PolicyBotError):
     """The user's message cannot be used as it is."""
 
-    user_message = "抱歉，我没能读懂这条消息，请换个说法再问。 / Sorry, I could not read that message."
+    user_message = (
+        "抱歉，我没能读懂这条消息，请换个说法再问。 / Sorry, I could not read that message."
+    )
 
 
 class KnowledgeError(PolicyBotError):

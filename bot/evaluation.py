@@ -63,7 +63,9 @@ class Report:
     @property
     def recall3(self) -> float:
         ranked = self._ranked()
-        return sum(r.rank is not None and r.rank <= 3 for r in ranked) / len(ranked) if ranked else 1.0
+        return (
+            sum(r.rank is not None and r.rank <= 3 for r in ranked) / len(ranked) if ranked else 1.0
+        )
 
     @property
     def mrr(self) -> float:
@@ -121,7 +123,9 @@ def load_items(path: Path) -> list[EvalItem]:
                 q=str(entry["q"]),
                 gold=_strings(entry.get("gold")),
                 must=tuple(_strings(group) for group in entry.get("must") or []),
-                scope=False if entry.get("scope") is False else (True if entry.get("gold") else None),
+                scope=False
+                if entry.get("scope") is False
+                else (True if entry.get("gold") else None),
                 forbid=_strings(entry.get("forbid")),
             )
         )
@@ -130,8 +134,15 @@ def load_items(path: Path) -> list[EvalItem]:
 
 def score_item(item: EvalItem, answer: Answer | None, error: str | None = None) -> ItemResult:
     if answer is None:
-        return ItemResult(item, None, False if item.must else None,
-                          False if item.scope is not None else None, True, None, error)
+        return ItemResult(
+            item,
+            None,
+            False if item.must else None,
+            False if item.scope is not None else None,
+            True,
+            None,
+            error,
+        )
     rank = None
     if item.gold:
         keys = [match_form(g) for g in item.gold]
@@ -140,7 +151,11 @@ def score_item(item: EvalItem, answer: Answer | None, error: str | None = None) 
                 rank = i
                 break
     text = match_form(answer.text)
-    must_ok = all(any(match_form(alt) in text for alt in group) for group in item.must) if item.must else None
+    must_ok = (
+        all(any(match_form(alt) in text for alt in group) for group in item.must)
+        if item.must
+        else None
+    )
     scope_ok = None if item.scope is None else answer.in_scope == item.scope
     forbid_ok = not any(match_form(f) in text for f in item.forbid)
     return ItemResult(item, rank, must_ok, scope_ok, forbid_ok, answer)

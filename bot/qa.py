@@ -25,7 +25,9 @@ def check_question(raw: str) -> str:
     if not text:
         raise BadInput(
             "empty question",
-            "请输入您想了解的政策问题。" if lang == "zh" else "Please type a question about the policies.",
+            "请输入您想了解的政策问题。"
+            if lang == "zh"
+            else "Please type a question about the policies.",
         )
     if len(text) > MAX_QUESTION_CHARS:
         raise BadInput(
@@ -57,7 +59,9 @@ class AskResult:
 class QA:
     """Answers policy questions from the knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, retriever: Retriever, scope: ScopeRules, top_k: int = 5) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, retriever: Retriever, scope: ScopeRules, top_k: int = 5
+    ) -> None:
         self.kb = kb
         self.retriever = retriever
         self.scope = scope

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import Settings
+from bot.eligibility import Rulebook, load_rulebook
 from bot.errors import KnowledgeError
 from bot.knowledge.documents import load_documents
 from bot.knowledge.index import IngestReport, KnowledgeBase, ingest
@@ -18,6 +19,7 @@ from bot.retrieval.retriever import Retriever
 from bot.retrieval.scope import ScopeRules
 from bot.retrieval.tokens import Tokenizer
 from bot.retrieval.vectors import VectorStore, make_client
+from bot.store import Store
 
 Progress = Callable[[str, int, int], None]
 
@@ -44,11 +46,16 @@ class Services:
     settings: Settings
     kb: KnowledgeBase
     qa: QA
+    rulebook: Rulebook
     ingest_report: IngestReport
+    store: Store | None = None
 
 
-def build_services(settings: Settings, progress: Progress | None = None) -> Services:
-    """Load the documents, bring the index up to date (building it if missing), wire the QA."""
+def build_services(
+    settings: Settings, progress: Progress | None = None, with_store: bool = False
+) -> Services:
+    """Load the documents and rules, bring the index up to date (building it if missing),
+    wire the QA; ``with_store`` opens the SQLite database (sessions, question log)."""
     sources = load_documents(settings.documents_dir)
     kb = KnowledgeBase.from_sources(sources)
     embeddings = E5Embeddings()
@@ -61,4 +68,11 @@ def build_services(settings: Settings, progress: Progress | None = None) -> Serv
         extra_words=[t for terms in glossary.values() for t in terms] + list(scope.place_words()),
     )
     retriever = Retriever(kb, store, tokenizer, glossary)
-    return Services(settings=settings, kb=kb, qa=QA(kb, retriever, scope, settings.top_k), ingest_report=report)
+    return Services(
+        settings=settings,
+        kb=kb,
+        qa=QA(kb, retriever, scope, settings.top_k),
+        rulebook=load_rulebook(settings.knowledge_dir),
+        ingest_report=report,
+        store=Store(settings.db_path) if with_store else None,
+    )

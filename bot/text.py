@@ -93,12 +93,23 @@ def sentences(text: str) -> list[str]:
     return [s for s in (p.strip() for p in _SENTENCE_END.split(text)) if s]
 
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def chinese_ordinal(label: str) -> int | None:
-    """"十二" -> 12, "三" -> 3, "二十" -> 20; None for anything else."""
+    """ "十二" -> 12, "三" -> 3, "二十" -> 20; None for anything else."""
     if not label or any(c not in _CN_DIGITS and c != "十" for c in label):
         return None
     if "十" not in label:

@@ -42,7 +42,9 @@ def _as_date(value: Any, field: str, path: Path) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:
-        raise KnowledgeError(f"{path.name}: field {field!r} is not a date (YYYY-MM-DD): {value!r}") from exc
+        raise KnowledgeError(
+            f"{path.name}: field {field!r} is not a date (YYYY-MM-DD): {value!r}"
+        ) from exc
 
 
 def _first_title_line(body: str) -> str:
@@ -66,7 +68,7 @@ def parse_document(path: Path, raw: str) -> SourceDocument:
         if not isinstance(loaded, dict):
             raise KnowledgeError(f"{path.name}: front matter must be a mapping of fields")
         fields = loaded
-        text = text[match.end():]
+        text = text[match.end() :]
     body = text.strip("\n")
     if not body.strip():
         raise KnowledgeError(f"{path.name}: the document has no text")
@@ -108,7 +110,9 @@ def load_documents(folder: Path) -> list[SourceDocument]:
             raise KnowledgeError(f"{path.name}: not UTF-8 text") from exc
         doc = parse_document(path, raw)
         if doc.meta.id in seen:
-            raise KnowledgeError(f"{path.name}: id {doc.meta.id!r} already used by {seen[doc.meta.id].name}")
+            raise KnowledgeError(
+                f"{path.name}: id {doc.meta.id!r} already used by {seen[doc.meta.id].name}"
+            )
         seen[doc.meta.id] = path
         docs.append(doc)
     return docs

@@ -107,21 +107,36 @@ def _drafts(paras: list[str]) -> list[_Draft]:
             l2, current = para, None
         elif m2:
             title = _title_of(para)
-            current = _Draft(para[: para.index(m2.group(2))].strip(), "item",
-                             " > ".join(p for p in (l1, title) if p), title, [para])
+            current = _Draft(
+                para[: para.index(m2.group(2))].strip(),
+                "item",
+                " > ".join(p for p in (l1, title) if p),
+                title,
+                [para],
+            )
             drafts.append(current)
         elif mt:
             title = _title_of(para)
-            current = _Draft(f"{mt.group(1)}是", "task",
-                             " > ".join(p for p in (l1, l2, title) if p), title, [para])
+            current = _Draft(
+                f"{mt.group(1)}是",
+                "task",
+                " > ".join(p for p in (l1, l2, title) if p),
+                title,
+                [para],
+            )
             drafts.append(current)
         elif current is not None:
             current.paragraphs.append(para)
         else:
             # Body text straight under a heading: the goal paragraph, the final provisions.
             label = l1.split("、", 1)[0] + "、" + l1.split("、", 1)[-1] if l1 else "正文"
-            current = _Draft(label, _kind_of(l1), " > ".join(p for p in (l1, l2) if p) or label,
-                             l1 or label, [para])
+            current = _Draft(
+                label,
+                _kind_of(l1),
+                " > ".join(p for p in (l1, l2) if p) or label,
+                l1 or label,
+                [para],
+            )
             drafts.append(current)
     header, purpose = _split_preface(preface)
     lead: list[_Draft] = []
@@ -167,7 +182,9 @@ def split_clauses(meta: DocumentMeta, body: str) -> list[Clause]:
             if unit.strip()
         )
         body_text = _RESPONSIBLE.sub("", text).strip()
-        parts = [text] if len(body_text) <= MAX_CHARS or draft.kind == "header" else _groups(body_text)
+        parts = (
+            [text] if len(body_text) <= MAX_CHARS or draft.kind == "header" else _groups(body_text)
+        )
         for index, part in enumerate(parts):
             joiner = "。……" if draft.kind in ("item", "task") else "……"
             quoted = strip_spaces(part if index == 0 else f"{draft.title}{joiner}{part}")

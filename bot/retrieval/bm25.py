@@ -20,7 +20,9 @@ class Bm25Index:
         self._vocab = vocab
         self._bm25 = bm25s.BM25()
         if self._keys:
-            self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+            self._bm25.index(
+                bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False
+            )
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -73,7 +73,9 @@ class Retriever:
         # Names of the documents' regions are in nearly every question and say nothing about
         # the clause; they steer document preference instead (``preferred_documents``).
         self._region_words = frozenset(
-            t for meta in kb.documents.values() for alias in meta.aliases
+            t
+            for meta in kb.documents.values()
+            for alias in meta.aliases
             for t in tokenizer.tokens(alias) + char_bigrams(alias)
         )
         ids = [u.id for u in kb.units]
@@ -130,7 +132,8 @@ class Retriever:
         is still about Jiading: of the named documents, those with the longest region stay.
         """
         named = [
-            meta for meta in self._kb.documents.values()
+            meta
+            for meta in self._kb.documents.values()
             if any(normalize(alias) in query for alias in meta.aliases)
         ]
         if not named:
@@ -160,8 +163,14 @@ class Retriever:
         preferred = self.preferred_documents(query)
         if preferred:
             fused = sorted(
-                ((key, score * (1.0 if self._kb.by_key[key].doc_id in preferred else self._other_doc))
-                 for key, score in fused),
+                (
+                    (
+                        key,
+                        score
+                        * (1.0 if self._kb.by_key[key].doc_id in preferred else self._other_doc),
+                    )
+                    for key, score in fused
+                ),
                 key=lambda item: -item[1],
             )
         dense_score = dict(dense)
@@ -179,7 +188,9 @@ def _near_best(
     return [(key, s) for key, s in ranking if keep(s, ranking[0][1])] if ranking else ranking
 
 
-def _best_per_clause(unit_hits: Sequence[tuple[str, float]], kb: KnowledgeBase) -> list[tuple[str, float]]:
+def _best_per_clause(
+    unit_hits: Sequence[tuple[str, float]], kb: KnowledgeBase
+) -> list[tuple[str, float]]:
     """Unit hits -> clause hits: each clause ranked by its best unit; unknown ids dropped."""
     best: dict[str, float] = {}
     for unit_id, score in unit_hits:

@@ -79,15 +79,22 @@ def decide(
         w[:-1] for w in words if len(w) > 2 and w[-1] in "市区省县"
     )
     outside = sorted(p for p in rules.outside_places if _mentions(p, query, word_set))
-    covered = any(_mentions(p, query, word_set) or (not p.isascii() and p in query)
-                  for p in rules.covered_places)
+    covered = any(
+        _mentions(p, query, word_set) or (not p.isascii() and p in query)
+        for p in rules.covered_places
+    )
     if outside and not covered:
         return ScopeDecision(False, f"outside:{outside[0]}")
-    if any(_mentions(t, query, word_set) or (not t.isascii() and t in query) for t in rules.domain_terms):
+    if any(
+        _mentions(t, query, word_set) or (not t.isascii() and t in query)
+        for t in rules.domain_terms
+    ):
         return ScopeDecision(True, "domain")
     if any(term in query for term in rules.never):
         return ScopeDecision(False, "never")
-    if any(_mentions(t, query, word_set) or (not t.isascii() and t in query) for t in rules.off_topic):
+    if any(
+        _mentions(t, query, word_set) or (not t.isascii() and t in query) for t in rules.off_topic
+    ):
         return ScopeDecision(False, "off_topic")
     if covered or glossary_terms or corpus_terms:
         return ScopeDecision(True, "vocabulary")

@@ -16,19 +16,11 @@ import jieba
 
 from bot.text import normalize
 
-_STOP_ZH = set(
-    "的 了 是 和 与 及 在 对 有 吗 呢 吧 啊 呀 么 嘛 哦 个 之 其 以 或 也 都 就 还 要 会 这 那 "
-    "我 你 他 她 它 您 我们 你们 他们 什么 多少 哪些 哪个 哪 怎么 怎样 如何 可以 能 能否 是否 "
-    "请问 请 一下 给 为 被 把 从 到 等 并 而 但 如果 吗? 没 不 有没有 是不是 能不能 可不可以 "
-    "呢? 啥 咋 几 该 由 于 向 将 已 后 前 中 上 下 里 时 多 少 谁 一个 一些 这个 那个 "
-    "公司 企业 我司 本 该 各 每 又 再 即 按照 根据 关于 进行 相关 有关".split()
+_STOP_ZH = frozenset(
+    ["的", "了", "是", "和", "与", "及", "在", "对", "有", "吗", "呢", "吧", "啊", "呀", "么", "嘛", "哦", "个", "之", "其", "以", "或", "也", "都", "就", "还", "要", "会", "这", "那", "我", "你", "他", "她", "它", "您", "我们", "你们", "他们", "什么", "多少", "哪些", "哪个", "哪", "怎么", "怎样", "如何", "可以", "能", "能否", "是否", "请问", "请", "一下", "给", "为", "被", "把", "从", "到", "等", "并", "而", "但", "如果", "吗?", "没", "不", "有没有", "是不是", "能不能", "可不可以", "呢?", "啥", "咋", "几", "该", "由", "于", "向", "将", "已", "后", "前", "中", "上", "下", "里", "时", "多", "少", "谁", "一个", "一些", "这个", "那个", "公司", "企业", "我司", "本", "该", "各", "每", "又", "再", "即", "按照", "根据", "关于", "进行", "相关", "有关"]
 )
-_STOP_EN = set(
-    "a an the of for to in on at is are was were be been being does do did what which how "
-    "much many when who whom whose can could would should will shall i we our us my me you your "
-    "with by from and or there any that this these those it its be get gets got as if than then "
-    "about into over under up out so such not no yes please tell say says said give gives given "
-    "have has had".split()
+_STOP_EN = frozenset(
+    ["a", "an", "the", "of", "for", "to", "in", "on", "at", "is", "are", "was", "were", "be", "been", "being", "does", "do", "did", "what", "which", "how", "much", "many", "when", "who", "whom", "whose", "can", "could", "would", "should", "will", "shall", "i", "we", "our", "us", "my", "me", "you", "your", "with", "by", "from", "and", "or", "there", "any", "that", "this", "these", "those", "it", "its", "be", "get", "gets", "got", "as", "if", "than", "then", "about", "into", "over", "under", "up", "out", "so", "such", "not", "no", "yes", "please", "tell", "say", "says", "said", "give", "gives", "given", "have", "has", "had"]
 )
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 _log = logging.getLogger(__name__)
@@ -94,7 +86,9 @@ def expansions(question_norm: str, glossary: Mapping[str, Iterable[str]]) -> lis
     found: list[str] = []
     for key, values in glossary.items():
         if key.isascii():
-            hit = re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", question_norm) is not None
+            hit = (
+                re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", question_norm) is not None
+            )
         else:
             hit = key in question_norm
         if hit:

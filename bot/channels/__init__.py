@@ -1,0 +1,1 @@
+"""Channels: translate a medium's events into ``Incoming`` and the core's replies back."""
