@@ -264,6 +264,24 @@ def check(
         typer.echo(render_outcome(rulebook, outcome, "zh" if lang == "zh" else "en"))
 
 
+@app.command()
+def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
+    """Run the Telegram bot: long polling, or a webhook when POLICYBOT_TELEGRAM_WEBHOOK_URL is set."""
+    fixed = _today(today) if today is not None else None
+    settings = _settings(data_dir)
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
+        err.print("[red]error:[/red] set POLICYBOT_TELEGRAM_TOKEN (the token BotFather gave you)")
+        raise typer.Exit(2)
+    try:
+        services = build_services(settings, with_store=True)
+    except PolicyBotError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    from bot.channels.telegram import TelegramChannel
+
+    TelegramChannel(settings, services, (lambda: fixed) if fixed else date.today).run()
+
+
 def main() -> None:
     app()
 

@@ -15,93 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain import Answer, Citation, Clause, DocumentMeta, Lang
+from bot.retrieval.intent import KINDS, question_kinds
 from bot.retrieval.retriever import Hit
 from bot.retrieval.tokens import char_bigrams
 from bot.text import normalize, sentences, to_traditional
 
 MAX_CITATIONS = 3
 
-# What a question asks for, by cue words; each kind has a pattern that marks a sentence
-# stating it.
-_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "amount": (
-        (
-            "多少钱",
-            "多少",
-            "金额",
-            "几万",
-            "上限",
-            "最高",
-            "最多",
-            "奖励",
-            "补贴",
-            "奖金",
-            "给钱",
-            "how much",
-            "amount",
-            "maximum",
-            "cap",
-            "up to",
-            "award",
-            "subsidy",
-            "reward",
-            "money",
-        ),
-        r"\d[\d.,]*\s*(?:万元|亿元|元|%|％)|最高|不超过",
-    ),
-    "date": (
-        (
-            "什么时候",
-            "何时",
-            "哪天",
-            "日期",
-            "有效期",
-            "到期",
-            "过期",
-            "施行",
-            "生效",
-            "期限",
-            "截止",
-            "when",
-            "date",
-            "expire",
-            "valid",
-            "effective",
-            "until",
-            "deadline",
-        ),
-        r"\d{4}\s*年(?:\s*\d{1,2}\s*月)?|\d{4}-\d{2}-\d{2}",
-    ),
-    "count": (
-        ("多少个", "几个", "多少家", "几家", "多少名", "多少位", "how many", "number of"),
-        r"\d+\s*(?:个|家|名|位)|[一二三四五六七八九十百]+个",
-    ),
-    "duration": (
-        ("几年", "多久", "多长时间", "多少年", "how long", "how many years", "duration"),
-        r"\d+\s*年|[一二三四五]年|三年内|最长",
-    ),
-    "department": (
-        (
-            "哪个部门",
-            "哪些部门",
-            "什么部门",
-            "谁负责",
-            "找谁",
-            "负责",
-            "印发",
-            "发布",
-            "解释",
-            "联合",
-            "which department",
-            "who ",
-            "responsible",
-            "issued",
-            "interpret",
-            "agency",
-        ),
-        r"委员会|局|责任单位|负责解释|商务委",
-    ),
-}
 _PROCEDURE = (
     "怎么申请",
     "如何申请",
@@ -140,12 +60,6 @@ class _Sentence:
     score: float
 
 
-def question_kinds(question: str) -> list[str]:
-    """What the question asks for: amount, date, count, duration, department (may be several)."""
-    q = normalize(question)
-    return [kind for kind, (cues, _) in _KINDS.items() if any(cue in q for cue in cues)]
-
-
 def asks_procedure(question: str) -> bool:
     q = normalize(question)
     return any(cue in q for cue in _PROCEDURE)
@@ -155,7 +69,7 @@ def yuan(amount: str, unit: str) -> str:
     """ "80", "万元" -> "800,000 yuan" (exact decimal arithmetic on the quoted figure)."""
     whole, _, frac = amount.partition(".")
     scale = {"万元": 4, "万": 4, "亿元": 8, "亿": 8, "元": 0}[unit]
-    if len(frac) > scale:
+    if scale and len(frac) > scale:
         return f"{amount} {unit}"
     digits = int(whole + frac.ljust(scale, "0")) if scale else int(whole)
     if not scale and frac:
@@ -197,7 +111,7 @@ def best_sentence(question: str, hits: Sequence[Hit]) -> _Sentence | None:
     for rank, hit in enumerate(hits[:MAX_CITATIONS]):
         for sentence in _body_sentences(hit.clause):
             score = _overlap(question_pairs, sentence) - 0.08 * rank
-            if any(re.search(_KINDS[k][1], sentence) for k in kinds):
+            if any(re.search(KINDS[k].states, sentence) for k in kinds):
                 score += 0.25
             if best is None or score > best.score:
                 best = _Sentence(sentence.strip(), hit, score)

@@ -14,7 +14,11 @@ class Settings(BaseSettings):
     """Every setting of the assistant; `.env.example` lists exactly these."""
 
     model_config = SettingsConfigDict(
-        env_prefix="POLICYBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="POLICYBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,  # "POLICYBOT_STAFF_CHAT_ID=" as in .env.example means the default
     )
 
     # Where the vector index, jieba's cache and the SQLite database live.

@@ -153,9 +153,11 @@ _ELIGIBILITY_CUES = (
     "can my company",
     "can our company",
 )
+# English words count only at the start: "Is there a rent subsidy" asks, while "Yes, we are
+# registered in Jiading" answers (an auxiliary inside a sentence is no question).
 _QUESTION_CUES = re.compile(
     r"[?？]|吗|么|什么|多少|怎么|如何|哪|几|是否|有没有|能不能|可不可以|"
-    r"\b(what|how|which|when|where|who|why|does|do|is|are|can|could|should)\b",
+    r"^\s*(what|how|which|when|where|who|why|does|do|is|are|can|could|should)\b",
     re.IGNORECASE,
 )
 
@@ -252,7 +254,16 @@ def _ask_next(
 ) -> tuple[Session, list[Reply]]:
     """Ask the next question of the walk-through, or give the result and end it."""
     rulebook: Rulebook = services.rulebook
-    step = evaluate(rulebook, session.facts, today, focus=session.focus or None)
+    try:
+        step = evaluate(rulebook, session.facts, today, focus=session.focus or None)
+    except ValueError:  # saved answers or focus the current rules no longer accept
+        session = replace(session, facts={}, focus=(), answered=())
+        step = evaluate(rulebook, {}, today)
+        lead = _t(
+            session.lang,
+            "抱歉，之前的回答无法继续使用，我们从头开始。",
+            "Sorry, your earlier answers can no longer be used; let's start again.",
+        )
     replies = [Reply(lead)] if lead else []
     if isinstance(step, Ask):
         reply = _namespaced(question_reply(step, session.lang), step.fact.id)
@@ -383,10 +394,21 @@ def _why(session: Session, services: Services) -> list[Reply]:
     ]
 
 
-def _set_lang(session: Session, lang: Lang | None) -> tuple[Session, list[Reply]]:
+def _with_question(session: Session, services: Services, replies: list[Reply]) -> list[Reply]:
+    """``replies``, then the pending question again, so a walk-through visibly goes on."""
+    fact = services.rulebook.facts.get(session.pending or "")
+    if session.flow != "eligibility" or fact is None:
+        return replies
+    return [*replies, _namespaced(question_reply(fact, session.lang), fact.id)]
+
+
+def _set_lang(
+    session: Session, services: Services, lang: Lang | None
+) -> tuple[Session, list[Reply]]:
     new: Lang = lang or ("en" if session.lang == "zh" else "zh")
     updated = replace(session, lang=new, lang_fixed=True)
-    return updated, [Reply(_t(new, "已切换为中文。", "Switched to English."))]
+    done = Reply(_t(new, "已切换为中文。", "Switched to English."))
+    return updated, _with_question(updated, services, [done])
 
 
 def _answer(
@@ -418,12 +440,13 @@ def _answer(
 
 
 def _policy_answer(
-    session: Session, services: Services, today: date, text: str
+    session: Session, services: Services, today: date, text: str, log_out_of_scope: bool = True
 ) -> tuple[Session, list[Reply], bool]:
-    """Answer a policy question; the bool says whether it was in scope."""
+    """Answer a policy question; the bool says whether it was in scope. ``log_out_of_scope``
+    False: an out-of-scope message is not logged (it is taken as an answer instead)."""
     result = services.qa.ask(text, today)
     answer = result.answer
-    if services.store is not None:
+    if services.store is not None and (answer.in_scope or log_out_of_scope):
         services.store.log_question(
             session.chat_id,
             text,
@@ -480,7 +503,7 @@ def _choice(
     if action == "help":
         return session, [_help(session.lang)]
     if action == "lang":
-        return _set_lang(session, None)
+        return _set_lang(session, services, None)
     if action == "cancel":
         return _cancel(session)
     return session, _reshow(
@@ -529,7 +552,7 @@ def handle(
                 if wanted.startswith(("zh", "中"))
                 else None
             )
-            return _set_lang(session, lang)
+            return _set_lang(session, services, lang)
         if name == "about":
             return session, [_about(services, session.lang, today)]
         if name == "back":
@@ -561,9 +584,9 @@ def handle(
         )
     key = normalize(text).rstrip("。.!！")
     if key in _TO_EN:
-        return _set_lang(session, "en")
+        return _set_lang(session, services, "en")
     if key in _TO_ZH:
-        return _set_lang(session, "zh")
+        return _set_lang(session, services, "zh")
     if key in _CANCEL:
         return _cancel(session)
     if key in _RESTART:
@@ -601,7 +624,9 @@ def _eligibility_text(
     """
     if _QUESTION_CUES.search(text) and len(text) >= 6:
         try:
-            updated, replies, in_scope = _policy_answer(session, services, today, text)
+            updated, replies, in_scope = _policy_answer(
+                session, services, today, text, log_out_of_scope=False
+            )
         except BadInput:
             in_scope = False
         if in_scope:

@@ -92,7 +92,7 @@ class Store:
         try:
             data: Any = json.loads(row[0])
             return Session.from_json(data, chat_id)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # OverflowError: int(1e999) retries
             return Session(chat_id=chat_id)
 
     def save_session(self, session: Session) -> None:

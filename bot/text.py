@@ -115,6 +115,8 @@ def chinese_ordinal(label: str) -> int | None:
     if "十" not in label:
         return _CN_DIGITS[label] if len(label) == 1 else None
     tens, _, units = label.partition("十")
+    if len(tens) > 1 or "十" in units:  # "一二十", "十十": not an ordinal
+        return None
     value = (_CN_DIGITS[tens] if tens else 1) * 10
     if units:
         if len(units) != 1:

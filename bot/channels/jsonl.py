@@ -23,6 +23,15 @@ _log = logging.getLogger(__name__)
 MAX_LINE_BYTES = 256 * 1024
 
 
+def _encodable(value: str) -> bool:
+    """False for strings with lone surrogates (JSON allows "\\ud800"; UTF-8 does not)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _error(chat: Any, message: str) -> dict[str, Any]:
     return {"chat": chat, "error": message, "replies": [Reply(message).to_json()]}
 
@@ -40,11 +49,15 @@ def process_line(raw: bytes, services: Services, today: date) -> dict[str, Any]:
     chat = data["chat"]
     if not isinstance(chat, str | int) or isinstance(chat, bool):
         return _error(None, "chat must be a string or an integer")
+    if isinstance(chat, str) and not _encodable(chat):  # echoing it would break the output
+        return _error(None, "chat must be valid Unicode text")
     text, choice = data.get("text"), data.get("choice")
     if (text is not None and not isinstance(text, str)) or (
         choice is not None and not isinstance(choice, str)
     ):
         return _error(chat, "text and choice must be strings")
+    if not all(_encodable(x) for x in (text, choice) if x is not None):
+        return _error(chat, "text and choice must be valid Unicode text")
     incoming = Incoming(
         chat_id=str(chat),
         text=text,

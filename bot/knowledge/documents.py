@@ -63,7 +63,7 @@ def parse_document(path: Path, raw: str) -> SourceDocument:
     if match:
         try:
             loaded = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2025-13-01
             raise KnowledgeError(f"{path.name}: front matter is not valid YAML: {exc}") from exc
         if not isinstance(loaded, dict):
             raise KnowledgeError(f"{path.name}: front matter must be a mapping of fields")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from bot.domain import Clause
 from bot.knowledge.index import KnowledgeBase
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.fusion import reciprocal_rank_fusion
+from bot.retrieval.intent import KINDS, question_kinds
 from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
 from bot.retrieval.vectors import VectorStore
 from bot.text import normalize
@@ -57,9 +59,11 @@ class Retriever:
         bm25_weight: float = 1.0,
         bigram_weight: float = 1.0,
         bm25_floor: float = 0.3,
+        bm25_min: float = 1.0,
         dense_margin: float = 0.06,
         expand_dense: bool = True,
         other_doc: float = 0.6,
+        kind_boost: float = 0.25,
     ) -> None:
         self._kb = kb
         self._store = store
@@ -67,16 +71,22 @@ class Retriever:
         self._glossary = glossary
         self._weights = (dense_weight, bm25_weight, bigram_weight)
         self._bm25_floor = bm25_floor
+        self._bm25_min = bm25_min
         self._dense_margin = dense_margin
         self._expand_dense = expand_dense
         self._other_doc = other_doc
-        # Names of the documents' regions are in nearly every question and say nothing about
-        # the clause; they steer document preference instead (``preferred_documents``).
-        self._region_words = frozenset(
-            t
+        self._kind_boost = kind_boost
+        # Place names of the documents' regions (上海, 嘉定, Shanghai...) are in nearly every
+        # question and say nothing about the clause; they steer document preference instead
+        # (``preferred_documents``), and are left out of keyword matching.
+        places = [meta.region for meta in kb.documents.values()] + [
+            alias
             for meta in kb.documents.values()
             for alias in meta.aliases
-            for t in tokenizer.tokens(alias) + char_bigrams(alias)
+            if normalize(alias) in normalize(meta.region) or (alias.isalpha() and alias.isascii())
+        ]
+        self._region_words = frozenset(
+            t for place in places for t in tokenizer.tokens(place) + char_bigrams(place)
         )
         ids = [u.id for u in kb.units]
         frequency: dict[str, int] = {}
@@ -125,6 +135,10 @@ class Retriever:
             pairs.extend(self._pairs(term))
         return pairs
 
+    def _keyword_keep(self, score: float, best: float) -> bool:
+        """A keyword match votes when it is near the best one and not a stray common word."""
+        return score >= self._bm25_floor * best and score >= self._bm25_min
+
     def preferred_documents(self, query: str) -> frozenset[str]:
         """Documents the (normalised) question names; the most specific region wins.
 
@@ -153,14 +167,30 @@ class Retriever:
         )
         # In a small corpus every list reaches deep into weak matches, and rank fusion would
         # let many weak votes outweigh one strong one: only near-best candidates may vote.
-        keyword = _near_best(keyword, lambda s, best: s >= self._bm25_floor * best)
-        pairs = _near_best(pairs, lambda s, best: s >= self._bm25_floor * best)
+        keyword = _near_best(keyword, self._keyword_keep)
+        pairs = _near_best(pairs, self._keyword_keep)
         dense = _near_best(dense, lambda s, best: s >= best - self._dense_margin)
         fused = reciprocal_rank_fusion(
             [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)],
             weights=self._weights,
         )
         preferred = self.preferred_documents(query)
+        patterns = [KINDS[k].boosts for k in question_kinds(question)]
+        if patterns:
+            # A clause that states the kind of thing asked for (an amount, a date...) is
+            # nudged up: among equally relevant clauses it is the one that can answer.
+            fused = sorted(
+                (
+                    (
+                        key,
+                        score * (1.0 + self._kind_boost)
+                        if any(re.search(p, self._kb.by_key[key].text) for p in patterns)
+                        else score,
+                    )
+                    for key, score in fused
+                ),
+                key=lambda item: -item[1],
+            )
         if preferred:
             fused = sorted(
                 (

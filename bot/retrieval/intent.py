@@ -1,0 +1,83 @@
+"""What a question asks for (an amount, a date, a count, a duration, a department, the
+document itself), by cue words; each kind has a pattern that marks a text stating it.
+
+Used twice: retrieval nudges up clauses that state the kind of thing asked for, and the
+composer leads with the sentence that states it. Pure functions over normalised text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.text import normalize
+
+
+@dataclass(frozen=True)
+class Kind:
+    cues: tuple[str, ...]  # words in a (normalised) question that ask for this kind
+    states: str  # regex: a sentence that states this kind of thing
+    boosts: str  # regex: a clause worth nudging up in retrieval for this kind
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+KINDS: dict[str, Kind] = {
+    "amount": Kind(
+        _words(
+            "多少钱 多少 金额 几万 上限 最高 最多 奖励 补贴 奖金 给钱 how_much amount maximum cap "
+            "up_to award subsidy reward money"
+        ),
+        r"\d[\d.,]*\s*(?:万元|亿元|元|%|％)|最高|不超过",
+        r"\d[\d.,]*\s*(?:万元|亿元|元|%|％)",
+    ),
+    "date": Kind(
+        _words(
+            "什么时候 何时 哪天 日期 有效期 到期 过期 施行 生效 期限 截止 落款 when date expire "
+            "valid effective until deadline dated"
+        ),
+        r"\d{4}\s*年(?:\s*\d{1,2}\s*月)?|\d{4}-\d{2}-\d{2}",
+        r"\d{4}\s*年\s*\d{1,2}\s*月",
+    ),
+    "count": Kind(
+        _words("多少个 几个 多少家 几家 多少名 多少位 how_many number_of"),
+        r"\d+\s*(?:个|家|名|位)|[一二三四五六七八九十百]+个",
+        r"\d+\s*(?:个|家|名|位)",
+    ),
+    "duration": Kind(
+        _words("几年 多久 多长时间 多少年 how_long how_many_years duration"),
+        r"\d+\s*年|[一二三四五]年|三年内|最长",
+        r"\d+\s*年|三年",
+    ),
+    "department": Kind(
+        _words(
+            "哪个部门 哪些部门 什么部门 谁负责 找谁 负责 印发 发布 解释 联合 联名 落款 which_department "
+            "who responsible issued interpret agency co-sign signed"
+        ),
+        r"委员会|局|责任单位|负责解释|商务委",
+        r"委员会|委員會|负责解释",
+    ),
+    "document": Kind(
+        _words(
+            "文号 发文字号 文件号 编号 修订 新出 老版本 哪个文件 什么文件 reference_number document_number "
+            "revised revision amended"
+        ),
+        r"〔\d{4}〕|修订",
+        r"〔\d{4}〕|修订",
+    ),
+}
+
+
+def _has(cue: str, query: str) -> bool:
+    cue = cue.replace("_", " ")
+    if cue.isascii():
+        return re.search(rf"(?<![a-z0-9]){re.escape(cue)}(?![a-z0-9])", query) is not None
+    return cue in query
+
+
+def question_kinds(question: str) -> list[str]:
+    """The kinds of answer the question asks for (may be several, may be none)."""
+    query = normalize(question)
+    return [name for name, kind in KINDS.items() if any(_has(cue, query) for cue in kind.cues)]
