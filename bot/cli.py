@@ -5,6 +5,7 @@ This is the one place that builds ``Services`` from the settings and hands them 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -225,6 +226,9 @@ def chat(
         return
     from bot.channels import terminal
 
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        # Piped input with a stray undecodable byte must not end the chat.
+        sys.stdin.reconfigure(errors="replace")
     terminal.run(input, typer.echo, services, as_of)
 
 

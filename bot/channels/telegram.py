@@ -553,7 +553,7 @@ class TelegramChannel:
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
         clock: Callable[[], float] = time.monotonic,
-        workers: int = 32,
+        workers: int | None = None,
     ) -> None:
         if services.store is None:
             raise ValueError("the Telegram channel needs the session store (with_store=True)")
@@ -572,11 +572,12 @@ class TelegramChannel:
         self.flood = FloodGate(settings.flood_max_messages, settings.flood_window_seconds, clock)
         self._lanes: dict[int, _Lane] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        # Turns run in threads of their own pool, larger than asyncio's default (cpus + 4):
-        # the retrieval of a question holds a thread for its whole run (and waits for the
-        # embedder's lock), and a quick turn (a button, a command) must not queue behind it.
-        self._workers = workers
-        self._executor: ThreadPoolExecutor | None = None
+        # Turns run in two thread pools of the channel's own. Answering a question is CPU
+        # work (embedding, BM25) that more threads than cores would only slow down, and that
+        # starves the event loop of the GIL; a button or a command takes a millisecond and
+        # must not queue behind the questions of other chats.
+        self._workers = workers or max(2, os.cpu_count() or 2)
+        self._pools: dict[str, ThreadPoolExecutor] = {}
         self.application: App = self._build(settings.telegram_token.get_secret_value())
         self.sender = Sender(self.application, retry or RetryPolicy())
 
@@ -716,15 +717,18 @@ class TelegramChannel:
 
     async def _post_shutdown(self, application: App) -> None:
         """Release the worker threads once every turn has finished."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            pool.shutdown(wait=True)
 
     async def _post_init(self, application: App) -> None:
         """Start the worker threads; register the command menu in Chinese (also the default)
         and English."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="policybot-turn")
+        if not self._pools:
+            self._pools = {
+                "slow": ThreadPoolExecutor(self._workers, thread_name_prefix="policybot-turn"),
+                "quick": ThreadPoolExecutor(4, thread_name_prefix="policybot-quick"),
+            }
         for language, commands in (("", "zh"), ("zh", "zh"), ("en", "en")):
             listed = [BotCommand(name, text) for name, text in COMMANDS[commands]]
             try:
@@ -876,8 +880,9 @@ class TelegramChannel:
     async def _turn(self, update: Update, chat_id: int, incoming: Incoming, typing: bool) -> None:
         typing_task = asyncio.create_task(self._typing(chat_id)) if typing else None
         try:
+            pool = self._pools.get("quick" if _quick(incoming) else "slow")
             loop = asyncio.get_running_loop()
-            replies = await loop.run_in_executor(self._executor, self._dialogue, incoming)
+            replies = await loop.run_in_executor(pool, self._dialogue, incoming)
         finally:
             await _settle(typing_task)
         await self._deliver(chat_id, replies)
@@ -925,6 +930,13 @@ class TelegramChannel:
             error.user_message if isinstance(error, PolicyBotError) else PolicyBotError.user_message
         )
         await self._deliver(chat_id, [Reply(text)])
+
+
+def _quick(incoming: Incoming) -> bool:
+    """Whether a turn surely needs no retrieval: a button, a command, a short answer ("是",
+    "3.2亿"). Only a scheduling hint: a wrong guess costs time, never correctness."""
+    text = (incoming.text or "").strip()
+    return incoming.kind != "text" or text.startswith("/") or len(text) <= 8
 
 
 async def _settle(task: asyncio.Task[None] | None, wait: float = 1.0) -> None:

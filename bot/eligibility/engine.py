@@ -204,6 +204,8 @@ def _coerce(fact: Fact, value: object) -> FactValue:
             return value == "yes"
     elif fact.type in ("money", "number"):
         if isinstance(value, int | float) and not isinstance(value, bool):
+            if fact.minimum is not None and value < fact.minimum:
+                raise ValueError(f"fact '{fact.id}': {value!r} is below the minimum {fact.minimum}")
             return round(value)
     elif fact.type == "choice":
         if isinstance(value, str) and fact.option(value) is not None:

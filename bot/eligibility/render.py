@@ -202,7 +202,31 @@ def render_outcome(rulebook: Rulebook, outcome: Outcome, lang: Lang) -> str:
         )
     if outcome.not_eligible:
         title = _t(lang, "不符合的项目：", "Not eligible:")
-        parts.append("\n".join([title, *_not_eligible_lines(outcome.not_eligible, lang)]))
+        lines = [title, *_not_eligible_lines(outcome.not_eligible, lang)]
+        # A result that relies on an expired document says so, even when it rules out.
+        expired = dict.fromkeys(
+            rulebook.programs[r.program_id].source.doc
+            for r in outcome.not_eligible
+            if not r.in_force
+        )
+        for doc_id in expired:
+            doc = rulebook.documents[doc_id]
+            lines.append(
+                _t(
+                    lang,
+                    f"注：《{doc.title}》有效期至{format_date(doc.valid_until)}，截至{day}已失效。",
+                    f"Note: {doc.title_en} was valid until {format_date(doc.valid_until)} "
+                    f"and has expired as of {day}.",
+                )
+                if outcome.as_of > doc.valid_until
+                else _t(
+                    lang,
+                    f"注：《{doc.title}》自{format_date(doc.valid_from)}起施行，截至{day}尚未生效。",
+                    f"Note: {doc.title_en} takes effect on {format_date(doc.valid_from)}; "
+                    f"not in force as of {day}.",
+                )
+            )
+        parts.append("\n".join(lines))
     parts.append(outcome.disclaimer.get(lang))
     return "\n\n".join(parts)
 
