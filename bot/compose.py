@@ -50,7 +50,7 @@ _PROCEDURE = (
     "documents required",
     "paperwork",
 )
-_MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|亿元|万|亿|元)")
+_MONEY = re.compile(r"((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(万元|亿元|万|亿|元)")
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def money_glosses(text: str) -> list[str]:
     """English restatements of the money amounts quoted in ``text``, in order, unique."""
     out: list[str] = []
     for number, unit in _MONEY.findall(re.sub(r"(?<=\d)\s+(?=[万亿元])", "", text)):
-        gloss = f"{number}{unit} = {yuan(number, unit)}"
+        gloss = f"{number}{unit} = {yuan(number.replace(',', ''), unit)}"
         if gloss not in out:
             out.append(gloss)
     return out
@@ -145,13 +145,18 @@ def _who(meta: DocumentMeta, clause: Clause) -> str:
 
 def expiry_notice(meta: DocumentMeta, today: date, lang: Lang, who: str) -> str | None:
     """A warning when the document is not in force on ``today``; None when it is."""
+    notice = _expiry(meta, today, lang, who)
+    return None if notice is None else _finish(notice, traditional=False)
+
+
+def _expiry(meta: DocumentMeta, today: date, lang: Lang, who: str) -> str | None:
     if meta.in_force(today):
         return None
     if meta.valid_until is not None and today > meta.valid_until:
         if lang == "zh":
             return (
-                f"⚠ 注意：《{meta.title}》有效期至{_fmt_date(meta.valid_until, lang)}，"
-                f"截至{_fmt_date(today, lang)}已经失效。是否有后续政策，请向{who}咨询。"
+                f"⚠ 注意：《{_v(meta.title)}》有效期至{_fmt_date(meta.valid_until, lang)}，"
+                f"截至{_fmt_date(today, lang)}已经失效。是否有后续政策，请向{_v(who)}咨询。"
             )
         return (
             f'⚠ Note: "{meta.title_en or meta.title}" was valid until '
@@ -160,14 +165,14 @@ def expiry_notice(meta: DocumentMeta, today: date, lang: Lang, who: str) -> str 
         )
     start = meta.valid_from.isoformat() if meta.valid_from else "?"
     if lang == "zh":
-        return f"⚠ 注意：《{meta.title}》自{start}起施行，{_fmt_date(today, lang)}尚未生效。"
+        return f"⚠ 注意：《{_v(meta.title)}》自{start}起施行，{_fmt_date(today, lang)}尚未生效。"
     return f'⚠ Note: "{meta.title_en or meta.title}" takes effect on {start}; not yet in force.'
 
 
 def _source_line(meta: DocumentMeta, clause: Clause, lang: Lang) -> str:
     number = f"（{meta.number}）" if meta.number else ""
     if lang == "zh":
-        return f"出处：《{meta.title}》{number} {clause.section}"
+        return f"出处：《{_v(meta.title)}》{_v(number)} {_v(clause.section)}"
     english = f" ({meta.title_en})" if meta.title_en else ""
     return f"Source: 《{meta.title}》{number}{english} — {clause.section}"
 
@@ -190,7 +195,7 @@ def compose(
     lines: list[str] = []
     if lang == "zh":
         if lead:
-            lines.append(f"根据《{meta.title}》{lead_clause.clause}：{lead.text}")
+            lines.append(f"根据《{_v(meta.title)}》{_v(lead_clause.clause)}：{_v(lead.text)}")
     else:
         if lead:
             lines.append(
@@ -202,7 +207,9 @@ def compose(
     if asks_procedure(question):
         who = _who(meta, lead_clause)
         if lang == "zh":
-            lines.append(f"文件没有写明具体的申报流程、材料、截止时间或联系方式，请向{who}咨询。")
+            lines.append(
+                f"文件没有写明具体的申报流程、材料、截止时间或联系方式，请向{_v(who)}咨询。"
+            )
         else:
             lines.append(
                 "The documents do not state an application procedure, required materials, "
@@ -218,10 +225,10 @@ def compose(
     main_meta = documents[main.doc_id]
     lines.append("")
     lines.append(_source_line(main_meta, main, lang))
-    lines.append(f"「{main.text}」")
+    lines.append(f"「{_v(main.text)}」")
     if main.responsible:
         label = "责任单位" if lang == "zh" else "Responsible units"
-        lines.append(f"{label}：{'、'.join(main.responsible)}")
+        lines.append(f"{label}：{_v('、'.join(main.responsible))}")
     others = shown[1:]
     if others:
         lines.append("")
@@ -229,11 +236,13 @@ def compose(
         for clause in others:
             snippet = clause.text.replace("\n", " ")
             snippet = snippet if len(snippet) <= 80 else snippet[:80] + "…"
-            lines.append(f"· 《{documents[clause.doc_id].title}》{clause.clause}：{snippet}")
+            lines.append(
+                f"· 《{_v(documents[clause.doc_id].title)}》{_v(clause.clause)}：{_v(snippet)}"
+            )
     notices = []
     for doc_id in dict.fromkeys(c.doc_id for c in shown):
         doc_clause = next(c for c in shown if c.doc_id == doc_id)
-        notice = expiry_notice(documents[doc_id], today, lang, _who(documents[doc_id], doc_clause))
+        notice = _expiry(documents[doc_id], today, lang, _who(documents[doc_id], doc_clause))
         if notice:
             notices.append(notice)
     if notices:
@@ -245,18 +254,33 @@ def compose(
         if lang == "zh"
         else "Quoted from the policy texts; the responsible departments have the final word."
     )
-    text = "\n".join(lines).strip()
-    if traditional:
-        text = _traditional_framing(text, shown)
+    text = _finish("\n".join(lines).strip(), traditional)
     return Answer(
         text=text, in_scope=True, lang=lang, citations=tuple(citation_of(c) for c in shown)
     )
 
 
-def _traditional_framing(text: str, quoted: Sequence[Clause]) -> str:
-    """Convert the framing to Traditional, leaving quoted clause text exactly as in the source."""
-    pieces = re.split(r"(「[^」]*」)", text)
-    return "".join(p if p.startswith("「") else to_traditional(p) for p in pieces)
+# Verbatim text (quotes, titles, sections, unit names) is wrapped in these private-use
+# marks while an answer is built, so that converting the framing to Traditional for a
+# Traditional-script question can never alter a quotation.
+_VERBATIM = re.compile("(\ue000.*?\ue001)", re.DOTALL)
+
+
+def _v(text: str) -> str:
+    return f"\ue000{text}\ue001"
+
+
+def _finish(text: str, traditional: bool) -> str:
+    """Convert the framing (only) to Traditional when asked, and drop the verbatim marks."""
+    pieces = _VERBATIM.split(text)
+    return "".join(
+        piece[1:-1]
+        if piece.startswith("\ue000")
+        else to_traditional(piece)
+        if traditional
+        else piece
+        for piece in pieces
+    )
 
 
 def not_found(lang: Lang, traditional: bool, documents: Mapping[str, DocumentMeta]) -> Answer:

@@ -31,11 +31,9 @@ class Settings(BaseSettings):
     chroma_collection: str = "policy_clauses"
     # Retrieval tuning.
     top_k: int = 5
-    # Optional OpenAI-compatible LLM; without it answers are composed from the clauses.
-    llm_base_url: str | None = None
-    llm_api_key: SecretStr | None = None
-    llm_model: str = "gpt-4o-mini"
-    llm_timeout: float = 30.0
+    # Threads for the embedder: one keeps a question's embedding fast when several chats are
+    # answered at once (more threads mostly wait on each other on a small machine).
+    embed_threads: int = 1
     # Telegram.
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"

@@ -58,7 +58,7 @@ def build_services(
     wire the QA; ``with_store`` opens the SQLite database (sessions, question log)."""
     sources = load_documents(settings.documents_dir)
     kb = KnowledgeBase.from_sources(sources)
-    embeddings = E5Embeddings()
+    embeddings = E5Embeddings(num_threads=settings.embed_threads)
     store = VectorStore(make_client(settings), settings.chroma_collection, embeddings)
     report = ingest(sources, kb, store, embeddings.model_id, progress)
     glossary = load_glossary(settings.knowledge_dir / "glossary.yaml")

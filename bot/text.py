@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import opencc
@@ -66,8 +66,18 @@ def has_cjk(text: str) -> bool:
 
 
 def detect_lang(text: str) -> Literal["zh", "en"]:
-    """Chinese when a fair share of the letters are Chinese characters, else English."""
+    """English when the letters are mostly Latin; Chinese otherwise, also when there are no
+    letters at all (the assistant's users write Chinese first)."""
+    if not any(c.isalpha() for c in text):
+        return "zh"
     return "zh" if cjk_ratio(text) >= 0.2 else "en"
+
+
+@cache
+def whole_word(term: str) -> re.Pattern[str]:
+    """A compiled pattern matching ``term`` as a whole Latin word or phrase (cached: the
+    glossary and scope rules hold hundreds of terms, more than ``re``'s own cache)."""
+    return re.compile(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])")
 
 
 def is_traditional(text: str) -> bool:

@@ -72,7 +72,12 @@ def parse_document(path: Path, raw: str) -> SourceDocument:
     body = text.strip("\n")
     if not body.strip():
         raise KnowledgeError(f"{path.name}: the document has no text")
+    sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    # Ids are ASCII (Chroma metadata, URLs); a Chinese file name keeps what it can and a
+    # short content hash makes it unique.
     doc_id = _ID_CHARS.sub("-", str(fields.get("id") or path.stem)).strip("-")
+    if not fields.get("id") and (not doc_id or not path.stem.isascii()):
+        doc_id = "-".join(p for p in (doc_id, sha[:8]) if p)
     issuers = fields.get("issuers") or []
     if isinstance(issuers, str):
         issuers = [issuers]
@@ -91,7 +96,6 @@ def parse_document(path: Path, raw: str) -> SourceDocument:
         source=str(fields.get("source") or path.name),
         aliases=tuple(str(a) for a in (fields.get("aliases") or [])),
     )
-    sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
     return SourceDocument(meta=meta, body=body, path=path, sha256=sha)
 
 

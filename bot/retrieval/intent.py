@@ -7,10 +7,9 @@ composer leads with the sentence that states it. Pure functions over normalised 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from bot.text import normalize
+from bot.text import normalize, whole_word
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ KINDS: dict[str, Kind] = {
 def _has(cue: str, query: str) -> bool:
     cue = cue.replace("_", " ")
     if cue.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(cue)}(?![a-z0-9])", query) is not None
+        return whole_word(cue).search(query) is not None
     return cue in query
 
 

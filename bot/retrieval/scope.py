@@ -11,7 +11,6 @@ gate leans towards answering.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import KnowledgeError
-from bot.text import normalize
+from bot.text import normalize, whole_word
 
 DENSE_THRESHOLD = 0.88  # e5 cosine; unrelated chit-chat scores below, paraphrased questions above
 
@@ -58,7 +57,7 @@ class ScopeDecision:
 def _mentions(term: str, query: str, words: frozenset[str]) -> bool:
     """English terms match as whole words, Chinese ones as whole jieba words."""
     if term.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", query) is not None
+        return whole_word(term).search(query) is not None
     return term in words
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jieba
 
-from bot.text import normalize
+from bot.text import normalize, whole_word
 
 _STOP_ZH = frozenset(
     [
@@ -285,9 +285,7 @@ def expansions(question_norm: str, glossary: Mapping[str, Iterable[str]]) -> lis
     found: list[str] = []
     for key, values in glossary.items():
         if key.isascii():
-            hit = (
-                re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", question_norm) is not None
-            )
+            hit = whole_word(key).search(question_norm) is not None
         else:
             hit = key in question_norm
         if hit:

@@ -1,0 +1,401 @@
+"""Retrieval: rank fusion, BM25, jieba tokens and their cache, the Chroma index (the project's
+own vectors, never Chroma's default model), idempotent ingest, and hybrid search."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import JIADING, KNOWLEDGE, SHANGHAI, TODAY, NetworkBlocked, is_local_address
+
+from bot.config import Settings
+from bot.retrieval.bm25 import Bm25Index
+from bot.retrieval.embeddings import E5Embeddings
+from bot.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
+from bot.retrieval.vectors import VectorStore, make_client
+from bot.services import build_services
+from bot.text import normalize
+
+# ------------------------------------------------------------------------------- fusion
+
+
+def test_rrf_math_with_k_60() -> None:
+    assert RRF_K == 60
+    fused = dict(reciprocal_rank_fusion([["a", "b"], ["b", "c"]]))
+    assert fused["a"] == pytest.approx(1 / 61)
+    assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused["c"] == pytest.approx(1 / 62)
+    assert [key for key, _ in reciprocal_rank_fusion([["a", "b"], ["b", "c"]])] == ["b", "a", "c"]
+
+
+def test_rrf_custom_k() -> None:
+    fused = dict(reciprocal_rank_fusion([["a", "b"]], k=0))
+    assert fused == pytest.approx({"a": 1.0, "b": 0.5})
+
+
+def test_rrf_weights() -> None:
+    fused = reciprocal_rank_fusion([["a", "b"], ["b", "a"]], weights=[2.0, 1.0])
+    assert [key for key, _ in fused] == ["a", "b"]
+    assert dict(fused)["a"] == pytest.approx(2 / 61 + 1 / 62)
+    assert dict(fused)["b"] == pytest.approx(2 / 62 + 1 / 61)
+    zero = dict(reciprocal_rank_fusion([["a"], ["b"]], weights=[0.0, 1.0]))
+    assert zero["a"] == 0.0
+
+
+def test_rrf_ties_keep_first_appearance() -> None:
+    assert [k for k, _ in reciprocal_rank_fusion([["a"], ["b"]])] == ["a", "b"]
+    assert [k for k, _ in reciprocal_rank_fusion([["b"], ["a"]])] == ["b", "a"]
+    assert [k for k, _ in reciprocal_rank_fusion([["x", "a"], ["y", "b"]])] == ["x", "y", "a", "b"]
+
+
+def test_rrf_duplicates_within_a_list_count_once() -> None:
+    fused = dict(reciprocal_rank_fusion([["a", "a", "b", "a"]]))
+    assert fused["a"] == pytest.approx(1 / 61)
+    assert fused["b"] < fused["a"]
+    assert set(fused) == {"a", "b"}
+
+
+def test_rrf_is_pure_and_handles_empty_input() -> None:
+    rankings = [["a", "b"], ["c"]]
+    reciprocal_rank_fusion(rankings, weights=[1.0, 1.0])
+    assert rankings == [["a", "b"], ["c"]]
+    assert reciprocal_rank_fusion([]) == []
+    assert reciprocal_rank_fusion([[], []]) == []
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([["a"], ["b"]], weights=[1.0])
+
+
+# --------------------------------------------------------------------------------- BM25
+
+CORPUS = {
+    "rent": ["人才", "租房", "补贴", "每月", "3000元"],
+    "park": ["特色", "园区", "补贴", "200万元"],
+    "listing": ["上市", "挂牌", "奖励"],
+}
+
+
+def bm25() -> Bm25Index:
+    return Bm25Index(list(CORPUS), list(CORPUS.values()))
+
+
+def test_bm25_finds_the_matching_document() -> None:
+    hits = bm25().search(["租房"], k=3)
+    assert [key for key, _ in hits] == ["rent"]
+    assert hits[0][1] > 0
+
+
+def test_bm25_drops_zero_score_documents() -> None:
+    hits = bm25().search(["挂牌"], k=10)
+    assert [key for key, _ in hits] == ["listing"]  # not three hits padded with score 0
+    assert all(score > 0 for _, score in bm25().search(["补贴", "奖励"], k=10))
+
+
+def test_bm25_query_of_unknown_words_returns_nothing() -> None:
+    assert bm25().search(["天气", "笑话"], k=3) == []
+    assert bm25().search([], k=3) == []
+
+
+def test_bm25_unknown_words_are_ignored_beside_known_ones() -> None:
+    assert [k for k, _ in bm25().search(["天气", "上市"], k=3)] == ["listing"]
+
+
+def test_bm25_ranks_and_limits() -> None:
+    hits = bm25().search(["补贴", "租房"], k=3)
+    assert [k for k, _ in hits] == ["rent", "park"]
+    assert hits[0][1] > hits[1][1]
+    assert len(bm25().search(["补贴"], k=1)) == 1
+
+
+def test_bm25_empty_index_and_mismatch() -> None:
+    assert Bm25Index([], []).search(["补贴"], k=3) == []
+    with pytest.raises(ValueError):
+        Bm25Index(["a"], [])
+    assert bm25().vocabulary >= {"租房", "挂牌"}
+
+
+# ------------------------------------------------------------------------ tokens and jieba
+
+
+def _stat(path: Path) -> tuple[float, int] | None:
+    return (path.stat().st_mtime, path.stat().st_size) if path.exists() else None
+
+
+def test_jieba_cache_goes_to_the_data_dir_not_the_temp_dir(tmp_path: Path) -> None:
+    system_cache = Path(tempfile.gettempdir()) / "jieba.cache"
+    before = _stat(system_cache)
+    tokenizer = Tokenizer(tmp_path / "data" / "cache", extra_words=["主营业务收入"])
+    assert tokenizer.tokens("嘉定直播企业")
+    assert (tmp_path / "data" / "cache" / "jieba.cache").is_file()
+    assert _stat(system_cache) == before, "jieba wrote its cache to the system temp dir"
+
+
+def test_session_build_put_the_jieba_cache_in_its_data_dir(services: Any, built_data_dir: Path) -> None:
+    assert (built_data_dir / "cache" / "jieba.cache").is_file()
+
+
+def test_tokens_drop_stop_words_and_punctuation(services: Any) -> None:
+    tokenizer = Tokenizer(services.settings.data_dir / "cache", extra_words=["主营业务收入"])
+    tokens = tokenizer.tokens("请问，嘉定的直播企业年主营业务收入是多少？")
+    assert "主营业务收入" in tokens
+    assert "直播" in tokens
+    for stop in ("请问", "的", "是", "多少", "，", "？"):
+        assert stop not in tokens
+    assert tokenizer.tokens("What is the subsidy for an MCN?") == ["subsidy", "mcn"]
+    # Traditional and full-width questions meet the simplified index.
+    assert "补贴" in tokenizer.tokens("補貼")
+    assert "主营业务收入" in tokenizer.words("年主營業務收入首超")
+
+
+def test_char_bigrams() -> None:
+    assert char_bigrams("直播补贴") == ["直播", "播补", "补贴"]
+    assert char_bigrams("嘉定 直播 for MCN") == ["嘉定", "定直", "直播", "mcn"]
+    assert char_bigrams("的") == []  # a lone stop character
+    assert char_bigrams("税") == ["税"]
+
+
+def test_expansions() -> None:
+    glossary = {"营收": ["主营业务收入"], "第一次": ["首次", "首超"], "rent": ["租房补贴"]}
+    assert expansions(normalize("营收第一次过5亿"), glossary) == ["主营业务收入", "首次", "首超"]
+    assert expansions("rent subsidy", glossary) == ["租房补贴"]
+    assert expansions("parents' subsidy", glossary) == []  # English keys are whole words
+    assert expansions("天气", glossary) == []
+
+
+# ---------------------------------------------------------------------- hybrid retriever
+
+
+def test_search_finds_the_answering_clause(services: Any) -> None:
+    retriever = services.qa.retriever
+    cases = {
+        "嘉定直播企业年主营业务收入首次超过1亿元奖励多少": f"{JIADING}/（三）",
+        "人才租房补贴每月多少": f"{JIADING}/（十一）/1",
+        "松江区依托什么打造直播集聚区": f"{SHANGHAI}/六是/2",
+        "嘉定直播政策什么时候开始施行": f"{JIADING}/五、附则",
+    }
+    for question, key in cases.items():
+        hits = retriever.search(question, 5).hits
+        assert hits[0].clause.key == key, (question, [h.clause.key for h in hits])
+
+
+def test_search_returns_distinct_clauses_with_evidence(services: Any) -> None:
+    result = services.qa.retriever.search("直播企业在股交中心挂牌能拿奖励吗", 5)
+    keys = [h.clause.key for h in result.hits]
+    assert len(keys) == len(set(keys)) == 5
+    assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
+    assert result.hits[0].bm25 > 0 and result.hits[0].dense > 0
+    assert result.query == normalize("直播企业在股交中心挂牌能拿奖励吗")
+
+
+def test_unknown_words_get_no_keyword_evidence(services: Any) -> None:
+    result = services.qa.retriever.search("xyzzy plugh qwzx", 5)
+    assert all(h.bm25 == 0.0 for h in result.hits)
+
+
+def test_preferred_documents(services: Any) -> None:
+    retriever = services.qa.retriever
+    assert retriever.preferred_documents(normalize("嘉定的直播补贴")) == {JIADING}
+    assert retriever.preferred_documents(normalize("上海的直播基地")) == {SHANGHAI}
+    assert retriever.preferred_documents(normalize("上海嘉定的直播补贴")) == {JIADING}
+    assert retriever.preferred_documents(normalize("直播补贴")) == frozenset()
+
+
+# ----------------------------------------------------------------- Chroma: our own vectors
+
+
+def test_collection_holds_exactly_our_units(services: Any, settings: Any) -> None:
+    store = VectorStore(make_client(settings), settings.chroma_collection, E5Embeddings())
+    indexed = store.indexed()
+    assert len(indexed) == len(services.kb.units)
+    assert set(indexed) == {u.id for u in services.kb.units}
+    for meta in indexed.values():
+        assert str(meta["fingerprint"]).endswith(":" + E5Embeddings.model_id)
+
+
+def test_stored_vectors_are_the_projects_own(services: Any, settings: Any) -> None:
+    client = make_client(settings)
+    collection = client.get_collection(settings.chroma_collection, embedding_function=None)
+    assert collection.count() == len(services.kb.units)
+    unit = next(u for u in services.kb.units if u.id == f"{JIADING}/（三）#0")
+    got = collection.get(ids=[unit.id], include=["embeddings"])
+    stored = [float(x) for x in got["embeddings"][0]]
+    ours = E5Embeddings().embed_documents([unit.text])[0]
+    assert len(stored) == len(ours) == 384  # multilingual-e5-small, not Chroma's MiniLM default
+    dot = sum(a * b for a, b in zip(stored, ours, strict=True))
+    norm = math.sqrt(sum(a * a for a in stored)) * math.sqrt(sum(b * b for b in ours))
+    assert dot / norm > 0.999
+
+
+def test_vector_query_works_with_the_network_blocked(services: Any, settings: Any) -> None:
+    with pytest.raises(NetworkBlocked):
+        socket.create_connection(("192.0.2.1", 443), timeout=1)
+    store = VectorStore(make_client(settings), settings.chroma_collection, E5Embeddings())
+    hits = store.search(normalize("人才租房补贴每月多少"), 5)
+    assert len(hits) == 5
+    ids = {u.id for u in services.kb.units}
+    assert all(unit_id in ids for unit_id, _ in hits)
+    assert all(0.0 < similarity <= 1.0 + 1e-6 for _, similarity in hits)
+    assert hits[0][0].startswith(f"{JIADING}/（十一）")
+    assert store.search("任何", 0) == []
+
+
+# ------------------------------------------------------------------- the network guard
+
+
+@pytest.mark.parametrize(
+    ("address", "local"),
+    [
+        (("127.0.0.1", 80), True),
+        (("127.1.2.3", 80), True),
+        (("::1", 80, 0, 0), True),
+        (("localhost", 8000), True),
+        ("/tmp/some.sock", True),
+        (b"\x00abstract", True),
+        (("::ffff:127.0.0.1", 80, 0, 0), True),
+        (("10.0.0.1", 80), False),
+        (("192.0.2.1", 443), False),
+        (("2001:db8::1", 443, 0, 0), False),
+        (("huggingface.co", 443), False),
+        (("chroma-onnx-models.s3.amazonaws.com", 443), False),
+    ],
+)
+def test_is_local_address(address: Any, local: bool) -> None:
+    assert is_local_address(address) is local
+
+
+def test_remote_connections_are_refused_and_loopback_allowed() -> None:
+    with pytest.raises(NetworkBlocked):
+        socket.create_connection(("203.0.113.7", 80), timeout=1)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock, pytest.raises(NetworkBlocked):
+        sock.connect(("203.0.113.7", 80))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock, pytest.raises(NetworkBlocked):
+        sock.connect_ex(("203.0.113.7", 80))
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        accepted: list[bytes] = []
+
+        def serve() -> None:
+            conn, _ = server.accept()
+            with conn:
+                accepted.append(conn.recv(16))
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            client.sendall(b"ping")
+        thread.join(5)
+        assert accepted == [b"ping"]
+
+
+def test_private_home_hides_chromas_model_cache() -> None:
+    from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
+
+    home = Path(os.environ["HOME"])
+    assert Path(ONNXMiniLM_L6_V2.DOWNLOAD_PATH).is_relative_to(home)
+    assert Path.home() == home
+
+
+# --------------------------------------------------------------- ingest, on a real Chroma
+
+THIRD_ID = "trial-night-school"
+THIRD_DOC = """\
+# 直播电商夜校实训补贴试点办法
+
+（一）夜校实训补贴。对开办直播电商夜校的培训机构，按每名结业学员800元给予实训补贴，每家机构每年最高不超过20万元。
+
+（二）申报方式。培训机构于每年6月向区商务委提交夜校学员名单和结业证明。
+"""
+THIRD_QUESTION = "直播电商夜校每名学员能补贴多少"
+
+
+def test_ingest_is_idempotent_and_follows_the_knowledge_folder(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    documents = knowledge / "documents"
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", knowledge_dir=knowledge)
+
+    def build() -> Any:
+        return build_services(settings)
+
+    def stored() -> dict[str, dict[str, Any]]:
+        return VectorStore(make_client(settings), settings.chroma_collection, E5Embeddings()).indexed()
+
+    def units_by_doc(svc: Any) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for unit in svc.kb.units:
+            counts[unit.clause.doc_id] = counts.get(unit.clause.doc_id, 0) + 1
+        return counts
+
+    # First build: both documents added.
+    first = build()
+    report = first.ingest_report
+    assert sorted(report.added) == [JIADING, SHANGHAI]
+    assert (report.replaced, report.unchanged, report.removed) == ((), (), ())
+    assert report.units_written == len(first.kb.units)
+    assert set(stored()) == {u.id for u in first.kb.units}
+
+    # Second build: nothing to do.
+    second = build()
+    report = second.ingest_report
+    assert sorted(report.unchanged) == [JIADING, SHANGHAI]
+    assert (report.added, report.replaced, report.removed) == ((), (), ())
+    assert report.units_written == 0
+    assert not report.changed
+
+    # One document changed: only that one is replaced, and its new text is what is stored.
+    path = documents / "jiading-livestream-2024.txt"
+    text = path.read_text(encoding="utf-8")
+    assert "最长补贴 3 年" in text
+    path.write_text(text.replace("最长补贴 3 年", "最长补贴 4 年"), encoding="utf-8")
+    third = build()
+    report = third.ingest_report
+    assert report.replaced == (JIADING,)
+    assert report.unchanged == (SHANGHAI,)
+    assert (report.added, report.removed) == ((), ())
+    assert report.units_written == units_by_doc(third)[JIADING]
+    index = stored()
+    assert set(index) == {u.id for u in third.kb.units}
+    rent = [m for m in index.values() if m["doc_id"] == JIADING and "租房补贴" in str(m["text"])]
+    assert rent and all("最长补贴4年" in str(m["text"]) for m in rent)
+    answer = third.qa.ask("人才租房补贴最长能补几年", TODAY).answer
+    assert "最长补贴4年" in answer.citations[0].text
+
+    # A third document: a Markdown file dropped into the folder, found by a question.
+    (documents / f"{THIRD_ID}.md").write_text(THIRD_DOC, encoding="utf-8")
+    fourth = build()
+    report = fourth.ingest_report
+    assert report.added == (THIRD_ID,)
+    assert sorted(report.unchanged) == [JIADING, SHANGHAI]
+    assert report.units_written == units_by_doc(fourth)[THIRD_ID]
+    assert fourth.kb.documents[THIRD_ID].title == "直播电商夜校实训补贴试点办法"
+    assert len(stored()) == len(fourth.kb.units)
+    result = fourth.qa.ask(THIRD_QUESTION, TODAY)
+    assert result.answer.in_scope
+    top = result.answer.citations[0]
+    assert top.doc == THIRD_ID
+    assert top.clause == "（一）"
+    assert "800元" in top.text
+    assert "800元" in result.answer.text
+
+    # Removed again: its vectors go, and it is no longer cited.
+    (documents / f"{THIRD_ID}.md").unlink()
+    fifth = build()
+    report = fifth.ingest_report
+    assert report.removed == (THIRD_ID,)
+    assert report.units_written == 0
+    assert sorted(report.unchanged) == [JIADING, SHANGHAI]
+    index = stored()
+    assert not [m for m in index.values() if m["doc_id"] == THIRD_ID]
+    assert set(index) == {u.id for u in fifth.kb.units}
+    answer = fifth.qa.ask(THIRD_QUESTION, TODAY).answer
+    assert all(c.doc != THIRD_ID for c in answer.citations)
