@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -277,9 +276,6 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         err.print("[red]error:[/red] set POLICYBOT_TELEGRAM_TOKEN (the token BotFather gave you)")
         raise typer.Exit(2)
-    # Many chats share the CPU: the embedder's OpenMP threads would only contend (and spin),
-    # one thread per query is about four times cheaper. An explicit setting is respected.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         services = build_services(settings, with_store=True)
     except PolicyBotError as exc:

@@ -573,10 +573,11 @@ class TelegramChannel:
         self._lanes: dict[int, _Lane] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # Turns run in two thread pools of the channel's own. Answering a question is CPU
-        # work (embedding, BM25) that more threads than cores would only slow down, and that
-        # starves the event loop of the GIL; a button or a command takes a millisecond and
-        # must not queue behind the questions of other chats.
-        self._workers = workers or max(2, os.cpu_count() or 2)
+        # work (embedding, BM25; later perhaps a wait for an LLM) bounded by ``workers``
+        # threads, since more CPU-bound threads only take the GIL from the event loop; a
+        # button or a command takes a millisecond and must not queue behind the questions of
+        # other chats, so it has a pool of its own.
+        self._workers = workers or 8
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self.application: App = self._build(settings.telegram_token.get_secret_value())
         self.sender = Sender(self.application, retry or RetryPolicy())

@@ -441,6 +441,9 @@ def parse_html(text: str) -> tuple[str, list[JSONDict]]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = True  # server_close() joins the handler threads
+    # socketserver's default backlog is 5: a client opening many connections at once (a bot
+    # answering hundreds of chats) would see SYNs dropped and one-second retransmits.
+    request_queue_size = 1024
 
     def __init__(self, fake: "FakeTelegram") -> None:
         self.fake = fake
@@ -549,6 +552,7 @@ class FakeTelegram:
         self._webhook: JSONDict = {}
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self._faults: list[_Fault] = []
+        self._observers: list[Callable[[Call], None]] = []
         self._handlers: dict[str, tuple[str, Callable[[JSONDict], Any]]] = {
             name.lower(): (name, handler)
             for name, handler in (
@@ -719,9 +723,18 @@ class FakeTelegram:
         lines += [f"  {i}. {call}" for i, call in enumerate(self._calls[first:], first + 1)]
         return "\n".join(lines)
 
+    def observe(self, callback: Callable[[Call], None]) -> None:
+        """Call ``callback(call)`` as each call is recorded (for load tests that must not scan
+        the whole record). It runs in a server thread with the fake's lock held: keep it
+        short and do not call back into the fake."""
+        with self._cond:
+            self._observers.append(callback)
+
     def _record(self, call: Call) -> None:
         with self._cond:
             self._calls.append(call)
+            for callback in self._observers:
+                callback(call)
             self._cond.notify_all()
 
     # -- fault injection ------------------------------------------------------------------------
@@ -808,12 +821,24 @@ class FakeTelegram:
         username: str | None = "tester",
         first_name: str = "Tester",
         entities: list[JSONDict] | None = None,
+        reply_to_message_id: int | None = None,
     ) -> int:
-        """Queue a text message; a leading ``/command`` or ``/command@bot`` gets its entity."""
+        """Queue a text message; a leading ``/command`` or ``/command@bot`` gets its entity.
+
+        ``reply_to_message_id`` makes it a reply to a message of the chat (e.g. the bot's).
+        """
         content: JSONDict = {"text": text}
         detected = entities if entities is not None else command_entities(text)
         if detected:
             content["entities"] = detected
+        if reply_to_message_id is not None:
+            with self._cond:
+                replied = self._messages.get((chat_id, reply_to_message_id))
+                if replied is None:
+                    raise ValueError(f"no message {reply_to_message_id} in chat {chat_id}")
+                content["reply_to_message"] = {
+                    k: copy.deepcopy(v) for k, v in replied.items() if k != "reply_to_message"
+                }
         return self._push_message(chat_id, user_id, chat_type, username, first_name, content)
 
     def push_callback(
