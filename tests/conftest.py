@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import shutil
@@ -250,3 +251,13 @@ def run_cli(cli_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         )
 
     return run
+
+
+@pytest.fixture()
+def svc(services: Any, tmp_path: Path) -> Iterator[Any]:
+    """The shared services with a fresh SQLite store of this test's own."""
+    from bot.store import Store
+
+    store = Store(tmp_path / "db.sqlite3")
+    yield dataclasses.replace(services, store=store)
+    store.close()

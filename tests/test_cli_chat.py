@@ -25,25 +25,13 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.config import Settings
-from bot.services import Services, build_services
+from bot.services import Services
 
 TODAY = "2026-11-21"
 IN_FORCE = "2025-06-01"
 
 
 # ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Services:
-    """The real services, built once: conftest's session-wide ones when offered, else here."""
-    try:
-        services: Services = request.getfixturevalue("services")
-    except pytest.FixtureLookupError:
-        data_dir = tmp_path_factory.mktemp("data")
-        services = build_services(Settings(_env_file=None, data_dir=data_dir))
-    return services
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +80,12 @@ class Background:
         return self.proc.wait(), out.decode("utf-8"), err.decode("utf-8", "replace")
 
 
-def copy_index(built: Services, target: Path) -> Path:
+def copy_index(services: Services, target: Path) -> Path:
     """A private copy of the built index (no rebuild), without anyone's sessions."""
     shutil.copytree(
-        built.settings.data_dir,
+        services.settings.data_dir,
         target,
-        ignore=shutil.ignore_patterns(built.settings.db_path.name + "*"),
+        ignore=shutil.ignore_patterns(services.settings.db_path.name + "*"),
     )
     return target
 
@@ -123,12 +111,12 @@ FACTS = {
 
 
 @pytest.fixture(scope="module", autouse=True)
-def background(built: Services, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
+def background(services: Services, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
     """Start the module's non-interactive subprocesses at once; tests await their results."""
     folder = tmp_path_factory.mktemp("background")
     facts = folder / "facts.json"
     facts.write_text(json.dumps(FACTS), encoding="utf-8")
-    terminal_data = copy_index(built, folder / "terminal-data")
+    terminal_data = copy_index(services, folder / "terminal-data")
     runs = {
         "terminal": Background(
             command("chat", "--today", IN_FORCE, "--data-dir", str(terminal_data)),
@@ -238,10 +226,10 @@ def check_output(out: dict[str, Any], want: dict[str, Any], sent: bytes) -> None
         assert want["citation"] in clauses, context
 
 
-def test_chat_jsonl_answers_each_line_at_once(built: Services, env: dict[str, str], tmp_path: Path):
+def test_chat_jsonl_answers_each_line_at_once(services: Services, env: dict[str, str], tmp_path: Path):
     """One output line per input line, written before the next line is sent; interleaved
     chats keep their own state; garbage gets an error object and the stream goes on."""
-    data_dir = copy_index(built, tmp_path / "data")
+    data_dir = copy_index(services, tmp_path / "data")
     args = command("chat", "--jsonl", "--today", TODAY, "--data-dir", str(data_dir))
     with subprocess.Popen(
         args,
@@ -315,14 +303,14 @@ class Lines:
         return line
 
 
-def test_terminal_run_in_process(built: Services, tmp_path: Path):
+def test_terminal_run_in_process(services: Services, tmp_path: Path):
     """The terminal loop with the real core: numbers pick options, a number typed for a typed
     question is the answer, unreadable lines get a message, the session is saved per turn."""
     from bot.channels import terminal
     from bot.store import Store
 
     store = Store(tmp_path / "db.sqlite3")
-    services = dataclasses.replace(built, store=store)
+    services = dataclasses.replace(services, store=store)
     written: list[str] = []
     read = Lines(
         "/check 管理团队",

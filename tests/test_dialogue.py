@@ -10,15 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.dialogue import Session, handle
 from bot.domain import Incoming, Option, Reply
 from bot.eligibility import evaluate, question_reply
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.store import Store
 
 TODAY = date(2026, 11, 21)  # the Jiading opinions expired on 2025-12-31
@@ -28,24 +26,6 @@ TEN_KB = "x" * 10240
 
 
 # ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Services:
-    """The real services, built once: conftest's session-wide ones when offered, else here."""
-    try:
-        services: Services = request.getfixturevalue("services")
-    except pytest.FixtureLookupError:
-        data_dir = tmp_path_factory.mktemp("data")
-        services = build_services(Settings(_env_file=None, data_dir=data_dir))
-    return services
-
-
-@pytest.fixture()
-def svc(built: Services, tmp_path: Path):
-    store = Store(tmp_path / "db.sqlite3")
-    yield dataclasses.replace(built, store=store)
-    store.close()
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -714,10 +694,10 @@ NONSENSE = {
 
 
 @pytest.fixture(scope="module")
-def pending_sessions(built: Services, tmp_path_factory: pytest.TempPathFactory):
+def pending_sessions(services: Services, tmp_path_factory: pytest.TempPathFactory):
     """One session per answer type, waiting on a question of that type."""
     store = Store(tmp_path_factory.mktemp("pending") / "db.sqlite3")
-    services = dataclasses.replace(built, store=store)
+    services = dataclasses.replace(services, store=store)
     sessions = {}
     for fact_type, steps in PENDING.items():
         session, _ = in_walk(services, *steps)
@@ -891,17 +871,17 @@ def test_a_bad_saved_answer_restarts_the_questions_with_a_message(svc):
     assert new.facts == {} and new.answered == ()
 
 
-def test_a_restart_keeps_the_conversation(built, tmp_path):
+def test_a_restart_keeps_the_conversation(services, tmp_path):
     """The session saved after each turn carries a walk-through across a restart."""
     path = tmp_path / "db.sqlite3"
-    first = dataclasses.replace(built, store=Store(path))
+    first = dataclasses.replace(services, store=Store(path))
     session = first.store.load_session("r")
     for step in ({"text": "/check 营收"}, {"choice": "ans:entity_type:company"}, {"text": "是"}):
         session, _ = turn(first, session, **step)
         first.store.save_session(session)
     first.store.close()
 
-    second = dataclasses.replace(built, store=Store(path))
+    second = dataclasses.replace(services, store=Store(path))
     try:
         session = second.store.load_session("r")
         assert session.pending == "annual_revenue"

@@ -38,7 +38,6 @@ A transcript:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -53,9 +52,7 @@ import pytest
 import yaml
 
 from bot.channels.jsonl import process_line
-from bot.config import Settings
-from bot.services import Services, build_services
-from bot.store import Store
+from bot.services import Services
 
 HERE = Path(__file__).resolve().parent
 TRANSCRIPTS = sorted((HERE / "transcripts").glob("*.yaml"))
@@ -100,26 +97,6 @@ REQUIRED_SCENARIOS = {
 
 
 # ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Services:
-    """The real services, built once: the session-wide ones from conftest when it offers them,
-    otherwise built here (about ten seconds)."""
-    try:
-        services: Services = request.getfixturevalue("services")
-    except pytest.FixtureLookupError:
-        data_dir = tmp_path_factory.mktemp("data")
-        services = build_services(Settings(_env_file=None, data_dir=data_dir))
-    return services
-
-
-@pytest.fixture()
-def svc(built: Services, tmp_path: Path):
-    """The shared services with a fresh SQLite store of this test's own."""
-    store = Store(tmp_path / "db.sqlite3")
-    yield dataclasses.replace(built, store=store)
-    store.close()
 
 
 # ------------------------------------------------------------------------------ loading
@@ -289,7 +266,7 @@ def test_transcript(path: Path, svc: Services):
 
 @pytest.fixture(scope="module", autouse=True)
 def cli_transcript(
-    request: pytest.FixtureRequest, built: Services, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, services: Services, tmp_path_factory: pytest.TempPathFactory
 ):
     """`policybot chat --jsonl` fed the whole subprocess transcript, started with the module so
     it runs while the in-process transcripts play; awaited by its test."""
@@ -304,9 +281,9 @@ def cli_transcript(
     # A private copy of the built index (no rebuild), without anyone's sessions.
     data_dir = folder / "data"
     shutil.copytree(
-        built.settings.data_dir,
+        services.settings.data_dir,
         data_dir,
-        ignore=shutil.ignore_patterns(built.settings.db_path.name + "*"),
+        ignore=shutil.ignore_patterns(services.settings.db_path.name + "*"),
     )
     data = load(HERE / "transcripts" / SUBPROCESS_TRANSCRIPT)
     assert all("today" not in t for t in data["turns"]), "one --today for the whole run"

@@ -638,25 +638,17 @@ class TelegramChannel:
         """Run until interrupted (Ctrl-C, SIGTERM): a webhook server or long polling."""
         protect_token(self.settings)
         if self.webhook:
-            listen, port, path, url, secret = self._webhook_params()
-            _log.info("webhook: listening on %s:%s/%s", listen, port, path)
-            self.application.run_webhook(
-                listen=listen,
-                port=port,
-                url_path=path,
-                webhook_url=url,
-                secret_token=secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-                bootstrap_retries=5,
+            kwargs = self._webhook_kwargs()
+            _log.info(
+                "webhook: listening on %s:%s/%s",
+                kwargs["listen"],
+                kwargs["port"],
+                kwargs["url_path"],
             )
+            self.application.run_webhook(**kwargs)
         else:
             _log.info("long polling %s", self.settings.telegram_api_url)
-            self.application.run_polling(
-                poll_interval=0.0,
-                timeout=timedelta(seconds=self.timeouts.poll),
-                allowed_updates=list(ALLOWED_UPDATES),
-                bootstrap_retries=5,
-            )
+            self.application.run_polling(**self._polling_kwargs())
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[TelegramChannel]:
@@ -683,38 +675,32 @@ class TelegramChannel:
         updater = self.application.updater
         assert updater is not None
         if self.webhook:
-            listen, port, path, url, secret = self._webhook_params()
-            await updater.start_webhook(
-                listen=listen,
-                port=port,
-                url_path=path,
-                webhook_url=url,
-                secret_token=secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-                bootstrap_retries=5,
-            )
+            await updater.start_webhook(**self._webhook_kwargs())
         else:
-            await updater.start_polling(
-                poll_interval=0.0,
-                timeout=timedelta(seconds=self.timeouts.poll),
-                allowed_updates=list(ALLOWED_UPDATES),
-                bootstrap_retries=5,
-            )
+            await updater.start_polling(**self._polling_kwargs())
 
-    def _webhook_params(self) -> tuple[str, int, str, str, str]:
+    def _polling_kwargs(self) -> dict[str, Any]:
+        return {
+            "poll_interval": 0.0,
+            "timeout": timedelta(seconds=self.timeouts.poll),
+            "allowed_updates": list(ALLOWED_UPDATES),
+            "bootstrap_retries": 5,
+        }
+
+    def _webhook_kwargs(self) -> dict[str, Any]:
         url = self.settings.telegram_webhook_url or ""
-        path = urllib.parse.urlsplit(url).path.strip("/")
         secret = self.settings.telegram_webhook_secret
         # Telegram echoes the secret in a header of every delivery; without a configured one a
         # fresh random secret still shuts out anyone who merely knows the URL.
-        token = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
-        return (
-            self.settings.telegram_webhook_listen,
-            self.settings.telegram_webhook_port,
-            path,
-            url,
-            token,
-        )
+        return {
+            "listen": self.settings.telegram_webhook_listen,
+            "port": self.settings.telegram_webhook_port,
+            "url_path": urllib.parse.urlsplit(url).path.strip("/"),
+            "webhook_url": url,
+            "secret_token": secret.get_secret_value() if secret else secrets.token_urlsafe(32),
+            "allowed_updates": list(ALLOWED_UPDATES),
+            "bootstrap_retries": 5,
+        }
 
     async def _post_shutdown(self, application: App) -> None:
         """Release the worker threads once every turn has finished."""
