@@ -201,6 +201,12 @@ def eval_(
         bar = bars.get(name, 0.0)
         flag = "" if value >= bar else f"  BELOW {bar:.2f}"
         out.print(f"{name:>15}: {value:.3f}{flag}", markup=False)
+    # One line with every figure, last, for scripts and hooks that read the tail.
+    out.print(
+        "  ".join(f"{name} {value:.3f}" for name, value in metrics.items()),
+        markup=False,
+        soft_wrap=True,
+    )
     if any(metrics[name] < bar for name, bar in bars.items()):
         raise typer.Exit(1)
 

@@ -261,3 +261,13 @@ def svc(services: Any, tmp_path: Path) -> Iterator[Any]:
     store = Store(tmp_path / "db.sqlite3")
     yield dataclasses.replace(services, store=store)
     store.close()
+
+
+@pytest.fixture(scope="session")
+def chat_env(cli_env: dict[str, str]) -> dict[str, str]:
+    """The subprocess environment (with the network guard) without any POLICYBOT_ setting,
+    for chat subprocesses that are given their own --data-dir."""
+    env = {k: v for k, v in cli_env.items() if not k.upper().startswith("POLICYBOT_")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    env.pop("PYTHONWARNINGS", None)
+    return env

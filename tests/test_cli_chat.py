@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import queue
 import shutil
 import subprocess
@@ -35,16 +34,8 @@ IN_FORCE = "2025-06-01"
 
 
 @pytest.fixture(scope="module")
-def env(request: pytest.FixtureRequest) -> dict[str, str]:
-    """The subprocess environment: conftest's (with its network guard) when offered."""
-    try:
-        base = dict(request.getfixturevalue("cli_env"))
-    except pytest.FixtureLookupError:
-        base = dict(os.environ)
-    env = {k: v for k, v in base.items() if not k.upper().startswith("POLICYBOT_")}
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.pop("PYTHONWARNINGS", None)
-    return env
+def env(chat_env: dict[str, str]) -> dict[str, str]:
+    return chat_env
 
 
 def command(*args: str) -> list[str]:

@@ -39,7 +39,6 @@ A transcript:
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -266,17 +265,11 @@ def test_transcript(path: Path, svc: Services):
 
 @pytest.fixture(scope="module", autouse=True)
 def cli_transcript(
-    request: pytest.FixtureRequest, services: Services, tmp_path_factory: pytest.TempPathFactory
+    chat_env: dict[str, str], services: Services, tmp_path_factory: pytest.TempPathFactory
 ):
     """`policybot chat --jsonl` fed the whole subprocess transcript, started with the module so
     it runs while the in-process transcripts play; awaited by its test."""
-    try:  # conftest's environment installs its network guard in subprocesses
-        base = dict(request.getfixturevalue("cli_env"))
-    except pytest.FixtureLookupError:
-        base = dict(os.environ)
-    env = {k: v for k, v in base.items() if not k.upper().startswith("POLICYBOT_")}
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.pop("PYTHONWARNINGS", None)
+    env = dict(chat_env)
     folder = tmp_path_factory.mktemp("cli-transcript")
     # A private copy of the built index (no rebuild), without anyone's sessions.
     data_dir = folder / "data"
