@@ -93,7 +93,11 @@ def _body_sentences(clause: Clause) -> list[str]:
         body = body.split("……", 1)[1]
     if clause.kind == "header":
         return [line for line in body.split("\n") if line.strip()]
-    return sentences(body)
+    found = sentences(body)
+    # "（三）鼓励直播和短视频企业做大做强。" only names the clause: never the answer itself.
+    title = normalize(clause.section.rsplit(" > ", 1)[-1])
+    content = [s for s in found if normalize(s).rstrip("。") != title]
+    return content or found
 
 
 def _overlap(question_pairs: set[str], sentence: str) -> float:
@@ -103,9 +107,13 @@ def _overlap(question_pairs: set[str], sentence: str) -> float:
     return len(question_pairs & pairs) / len(question_pairs)
 
 
-def best_sentence(question: str, hits: Sequence[Hit]) -> _Sentence | None:
-    """The sentence of the top hits that best answers the question."""
-    question_pairs = set(char_bigrams(question))
+def best_sentence(
+    question: str, hits: Sequence[Hit], terms: Sequence[str] = ()
+) -> _Sentence | None:
+    """The sentence of the top hits that best answers the question; ``terms`` are the
+    documents' words for the question's words (the glossary), so that an English question
+    can be matched against Chinese sentences."""
+    question_pairs = set(char_bigrams(question)).union(*(char_bigrams(t) for t in terms))
     kinds = question_kinds(question)
     best: _Sentence | None = None
     for rank, hit in enumerate(hits[:MAX_CITATIONS]):
@@ -184,12 +192,14 @@ def compose(
     today: date,
     lang: Lang,
     traditional: bool = False,
+    terms: Sequence[str] = (),
 ) -> Answer:
-    """The answer to an in-scope question from its ranked hits."""
+    """The answer to an in-scope question from its ranked hits (``terms``: the glossary's
+    document words for the question's words)."""
     if not hits:
         return not_found(lang, traditional, documents)
     top = hits[0].clause
-    lead = best_sentence(question, hits)
+    lead = best_sentence(question, hits, terms)
     lead_clause = lead.hit.clause if lead else top
     meta = documents[lead_clause.doc_id]
     lines: list[str] = []

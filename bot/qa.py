@@ -84,5 +84,13 @@ class QA:
         if not decision.in_scope:
             answer = out_of_scope(lang, traditional, self.kb.documents)
         else:
-            answer = compose(text, retrieval.hits, self.kb.documents, today, lang, traditional)
+            answer = compose(
+                text,
+                retrieval.hits,
+                self.kb.documents,
+                today,
+                lang,
+                traditional,
+                terms=self.retriever.glossary_terms(text),
+            )
         return AskResult(answer, decision, retrieval)
