@@ -593,11 +593,11 @@ def handle(
         return _start_check(session, services, today, session.focus)
     if key in _HELP:
         return session, _reshow(session, services, today, _help(session.lang).text)
+    if key in _BACK:  # outside a walk-through these say there is nothing to go back to
+        return _back(session, services, today)
+    if key in _WHY:
+        return session, _why(session, services)
     if session.flow == "eligibility" and session.pending:
-        if key in _BACK:
-            return _back(session, services, today)
-        if key in _WHY:
-            return session, _why(session, services)
         return _eligibility_text(session, services, today, text)
 
     if not session.lang_fixed and text:

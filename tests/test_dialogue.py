@@ -891,3 +891,14 @@ def test_a_restart_keeps_the_conversation(services, tmp_path):
         assert "金额：一次性 100万元（1,000,000 元）（首超3亿元档）" in replies[0].text
     finally:
         second.store.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("返回", "没有可以返回的上一个问题"), ("为什么", "现在没有待回答的问题"), ("why", "现在没有待回答的问题")],
+)
+def test_back_and_why_outside_a_walk_through_say_so(svc, text, expected):
+    session = Session(chat_id="idle")
+    new, replies = turn(svc, session, text=text)
+    assert expected in replies[0].text, replies
+    assert new.flow == "idle" and new.pending is None
