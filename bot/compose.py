@@ -119,7 +119,7 @@ def best_sentence(
     for rank, hit in enumerate(hits[:MAX_CITATIONS]):
         for sentence in _body_sentences(hit.clause):
             score = _overlap(question_pairs, sentence) - 0.08 * rank
-            if any(re.search(KINDS[k].states, sentence) for k in kinds):
+            if any(re.search(KINDS[k].states, normalize(sentence)) for k in kinds):
                 score += 0.25
             if best is None or score > best.score:
                 best = _Sentence(sentence.strip(), hit, score)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -137,7 +138,9 @@ def test_jieba_cache_goes_to_the_data_dir_not_the_temp_dir(tmp_path: Path) -> No
     assert _stat(system_cache) == before, "jieba wrote its cache to the system temp dir"
 
 
-def test_session_build_put_the_jieba_cache_in_its_data_dir(services: Any, built_data_dir: Path) -> None:
+def test_session_build_put_the_jieba_cache_in_its_data_dir(
+    services: Any, built_data_dir: Path
+) -> None:
     assert (built_data_dir / "cache" / "jieba.cache").is_file()
 
 
@@ -328,7 +331,9 @@ def test_ingest_is_idempotent_and_follows_the_knowledge_folder(tmp_path: Path) -
         return build_services(settings)
 
     def stored() -> dict[str, dict[str, Any]]:
-        return VectorStore(make_client(settings), settings.chroma_collection, E5Embeddings()).indexed()
+        return VectorStore(
+            make_client(settings), settings.chroma_collection, E5Embeddings()
+        ).indexed()
 
     def units_by_doc(svc: Any) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -399,3 +404,17 @@ def test_ingest_is_idempotent_and_follows_the_knowledge_folder(tmp_path: Path) -
     assert set(index) == {u.id for u in fifth.kb.units}
     answer = fifth.qa.ask(THIRD_QUESTION, TODAY).answer
     assert all(c.doc != THIRD_ID for c in answer.citations)
+
+
+def test_answer_kind_patterns_read_traditional_text(services) -> None:
+    # The Shanghai plan is in Traditional script: "10個" must count as a count ("10个"), or
+    # its goal paragraph is never nudged up for a "how many" question.
+    from bot.retrieval.intent import KINDS, question_kinds
+
+    assert question_kinds("How many leading platforms does Shanghai want by 2026?") == ["count"]
+    goal = next(c for c in services.kb.clauses if "10個全國領先" in c.text)
+    assert re.search(KINDS["count"].boosts, goal.norm)
+    hits = services.qa.retriever.search(
+        "How many leading live-streaming platforms does Shanghai want by 2026?", 3
+    ).hits
+    assert goal.key in [h.clause.key for h in hits]

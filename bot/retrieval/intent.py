@@ -2,7 +2,8 @@
 document itself), by cue words; each kind has a pattern that marks a text stating it.
 
 Used twice: retrieval nudges up clauses that state the kind of thing asked for, and the
-composer leads with the sentence that states it. Pure functions over normalised text.
+composer leads with the sentence that states it. Patterns are matched against normalised
+(simplified) text, so 10個 and 委員會 count as 10个 and 委员会.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ KINDS: dict[str, Kind] = {
             "who responsible issued interpret agency co-sign signed"
         ),
         r"委员会|局|责任单位|负责解释|商务委",
-        r"委员会|委員會|负责解释",
+        r"委员会|负责解释",
     ),
     "document": Kind(
         _words(

@@ -184,7 +184,7 @@ class Retriever:
                     (
                         key,
                         score * (1.0 + self._kind_boost)
-                        if any(re.search(p, self._kb.by_key[key].text) for p in patterns)
+                        if any(re.search(p, self._kb.by_key[key].norm) for p in patterns)
                         else score,
                     )
                     for key, score in fused
