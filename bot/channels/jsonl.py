@@ -37,7 +37,7 @@ def _error(chat: Any, message: str) -> dict[str, Any]:
 
 
 def process_line(raw: bytes, services: Services, today: date) -> dict[str, Any]:
-    """One input line to one output object; never raises."""
+    """One input line to one output object; no input, however bad, makes it raise."""
     if len(raw) > MAX_LINE_BYTES:
         return _error(None, f"line too long ({len(raw)} bytes; at most {MAX_LINE_BYTES})")
     try:
