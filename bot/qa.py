@@ -77,7 +77,7 @@ class QA:
             text,
             self.retriever.words(text),
             self.scope,
-            glossary_terms=self.retriever.glossary_terms(text),
+            glossary_terms=retrieval.terms,
             corpus_terms=self.retriever.distinctive_terms(text),
             top_dense=retrieval.top_dense,
         )
@@ -91,6 +91,6 @@ class QA:
                 today,
                 lang,
                 traditional,
-                terms=self.retriever.glossary_terms(text),
+                terms=retrieval.terms,
             )
         return AskResult(answer, decision, retrieval)

@@ -48,7 +48,6 @@ a result.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -56,6 +55,7 @@ from typing import Literal
 
 from bot.eligibility.fmt import LocalText, format_date, format_yuan, normalize
 from bot.eligibility.schema import UNKNOWN, AmountRule, Condition, Fact, Program, Rulebook
+from bot.text import whole_word
 
 Status = Literal["eligible", "not_eligible", "undetermined"]
 Qualifier = Literal["exact", "up_to", "at_least", "none"]
@@ -170,8 +170,7 @@ def focus_from_text(rulebook: Rulebook, text: str) -> frozenset[str]:
     for program in rulebook.programs.values():
         words = program.keywords
         if any(normalize(k) in norm for k in words.zh) or any(
-            re.search(rf"(?<![a-z0-9]){re.escape(normalize(k))}(?![a-z0-9])", norm)
-            for k in words.en
+            whole_word(normalize(k)).search(norm) for k in words.en
         ):
             hits.add(program.id)
     return frozenset(hits)

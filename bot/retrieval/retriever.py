@@ -36,6 +36,7 @@ class Retrieval:
     query: str  # normalised question
     tokens: tuple[str, ...]  # keyword tokens, expansions included
     hits: tuple[Hit, ...]
+    terms: tuple[str, ...] = ()  # the glossary's document words for the question's words
 
     @property
     def top_dense(self) -> float:
@@ -110,11 +111,10 @@ class Retriever:
     def vocabulary(self) -> frozenset[str]:
         return self._bm25.vocabulary
 
-    def keyword_tokens(self, question: str) -> list[str]:
-        """Word tokens of the question and of its glossary expansions."""
-        query = normalize(question)
+    def _keyword_tokens(self, query: str, terms: Sequence[str]) -> list[str]:
+        """Word tokens of the normalised question and of its glossary expansions."""
         tokens = self._words(query)
-        for term in expansions(query, self._glossary):
+        for term in terms:
             tokens.extend(self._words(term))
         return tokens
 
@@ -122,16 +122,12 @@ class Retriever:
         """Words of the question that are distinctive words of the documents."""
         return [t for t in self._words(normalize(question)) if t in self._distinctive]
 
-    def glossary_terms(self, question: str) -> list[str]:
-        return expansions(normalize(question), self._glossary)
-
     def words(self, question: str) -> list[str]:
         return self._tokenizer.words(question)
 
-    def bigram_tokens(self, question: str) -> list[str]:
-        query = normalize(question)
+    def _bigram_tokens(self, query: str, terms: Sequence[str]) -> list[str]:
         pairs = self._pairs(query)
-        for term in expansions(query, self._glossary):
+        for term in terms:
             pairs.extend(self._pairs(term))
         return pairs
 
@@ -157,13 +153,13 @@ class Retriever:
 
     def search(self, question: str, k: int = 5) -> Retrieval:
         query = normalize(question)
-        tokens = self.keyword_tokens(question)
         terms = expansions(query, self._glossary)
+        tokens = self._keyword_tokens(query, terms)
         dense_query = f"{query} {' '.join(terms)}" if self._expand_dense and terms else query
         dense = _best_per_clause(self._store.search(dense_query, CANDIDATES * 3), self._kb)
         keyword = _best_per_clause(self._bm25.search(tokens, CANDIDATES * 3), self._kb)
         pairs = _best_per_clause(
-            self._bigrams.search(self.bigram_tokens(question), CANDIDATES * 3), self._kb
+            self._bigrams.search(self._bigram_tokens(query, terms), CANDIDATES * 3), self._kb
         )
         # In a small corpus every list reaches deep into weak matches, and rank fusion would
         # let many weak votes outweigh one strong one: only near-best candidates may vote.
@@ -209,7 +205,9 @@ class Retriever:
             Hit(self._kb.by_key[key], score, dense_score.get(key, 0.0), bm25_score.get(key, 0.0))
             for key, score in fused[:k]
         )
-        return Retrieval(question=question, query=query, tokens=tuple(tokens), hits=hits)
+        return Retrieval(
+            question=question, query=query, tokens=tuple(tokens), hits=hits, terms=tuple(terms)
+        )
 
 
 def _near_best(
