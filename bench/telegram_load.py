@@ -165,7 +165,8 @@ def transcript(services: Services, script: list[Event]) -> list[list[str]]:
     codec = CallbackCodec()
     turns: list[list[str]] = []
     for event in script:
-        session, replies = handle(session, incoming("reference", event), services, TODAY)
+        turn = handle(session, incoming("reference", event), services, TODAY)
+        session, replies = turn.session, turn.replies
         turns.append([m.plain for r in replies for m in render(r, codec)])
     return turns
 

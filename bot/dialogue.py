@@ -1,4 +1,4 @@
-"""The dialogue core: ``handle(session, incoming, services, today) -> (session, replies)``.
+"""The dialogue core: ``handle(session, incoming, services, today) -> Turn``.
 
 Channel-independent (no Telegram here). A session is plain data that the caller saves after
 every turn, so a restart never loses a conversation. Intents, in order: buttons (answers to
@@ -11,12 +11,11 @@ question), a request to check eligibility.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from bot.domain import Incoming, Lang, Option, Reply
+from bot.domain import Incoming, Lang, LogEntry, Option, Reply, Session, Turn
 from bot.eligibility import (
     UNKNOWN,
     Ask,
@@ -35,66 +34,10 @@ from bot.text import detect_lang, normalize
 if TYPE_CHECKING:
     from bot.services import Services
 
-Flow = Literal["idle", "eligibility"]
 MAX_RETRIES_BEFORE_HINT = 2
 ENTRY_FACT = "entity_type"  # who is asking: inferred from the request when it says so
 
 COMMANDS = ("start", "help", "check", "cancel", "lang", "about", "back", "why")
-
-
-@dataclass(frozen=True)
-class Session:
-    """One chat's conversation state; JSON-serialisable through ``to_json``/``from_json``."""
-
-    chat_id: str
-    lang: Lang = "zh"
-    lang_fixed: bool = False  # chosen with /lang: no longer follows the user's writing
-    flow: Flow = "idle"
-    facts: Mapping[str, Any] = field(default_factory=dict)
-    focus: tuple[str, ...] = ()
-    pending: str | None = None  # the fact id asked and not yet answered
-    answered: tuple[str, ...] = ()  # fact ids in the order they were answered (for "back")
-    retries: int = 0  # invalid answers to the pending question so far
-    offer: tuple[str, ...] = ()  # programs to check if the user presses "check eligibility"
-
-    def to_json(self) -> dict[str, Any]:
-        facts = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.facts.items()}
-        return {
-            "lang": self.lang,
-            "lang_fixed": self.lang_fixed,
-            "flow": self.flow,
-            "facts": facts,
-            "focus": list(self.focus),
-            "pending": self.pending,
-            "answered": list(self.answered),
-            "retries": self.retries,
-            "offer": list(self.offer),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], chat_id: str) -> Session:
-        """Rebuild a saved session; raises TypeError/ValueError for data of the wrong shape."""
-        if not isinstance(data, Mapping):
-            raise TypeError("session data must be an object")
-        lang = data.get("lang", "zh")
-        flow = data.get("flow", "idle")
-        if lang not in ("zh", "en") or flow not in ("idle", "eligibility"):
-            raise ValueError("bad session data")
-        facts = data.get("facts") or {}
-        if not isinstance(facts, Mapping):
-            raise TypeError("facts must be an object")
-        return cls(
-            chat_id=chat_id,
-            lang=lang,
-            lang_fixed=bool(data.get("lang_fixed", False)),
-            flow=flow,
-            facts=dict(facts),
-            focus=tuple(str(x) for x in data.get("focus") or ()),
-            pending=str(data["pending"]) if data.get("pending") else None,
-            answered=tuple(str(x) for x in data.get("answered") or ()),
-            retries=int(data.get("retries", 0)),
-            offer=tuple(str(x) for x in data.get("offer") or ()),
-        )
 
 
 def _t(lang: Lang, zh: str, en: str) -> str:
@@ -441,21 +384,23 @@ def _answer(
 
 def _policy_answer(
     session: Session, services: Services, today: date, text: str, log_out_of_scope: bool = True
-) -> tuple[Session, list[Reply], bool]:
+) -> tuple[Session, list[Reply], bool, tuple[LogEntry, ...]]:
     """Answer a policy question; the bool says whether it was in scope. ``log_out_of_scope``
     False: an out-of-scope message is not logged (it is taken as an answer instead)."""
     result = services.qa.ask(text, today)
     answer = result.answer
-    if services.store is not None and (answer.in_scope or log_out_of_scope):
-        services.store.log_question(
-            session.chat_id,
-            text,
-            answer.lang,
-            answer.in_scope,
-            answered=answer.in_scope and bool(answer.citations),
-            top_clause=result.retrieval.hits[0].clause.key
-            if answer.in_scope and result.retrieval.hits
-            else None,
+    log: tuple[LogEntry, ...] = ()
+    if answer.in_scope or log_out_of_scope:
+        log = (
+            LogEntry(
+                text=text,
+                lang=answer.lang,
+                in_scope=answer.in_scope,
+                answered=answer.in_scope and bool(answer.citations),
+                top_clause=result.retrieval.hits[0].clause.key
+                if answer.in_scope and result.retrieval.hits
+                else None,
+            ),
         )
     options: tuple[Option, ...] = ()
     offer: tuple[str, ...] = ()
@@ -469,7 +414,7 @@ def _policy_answer(
                 ),
             )
     reply = Reply(answer.text, options=options, citations=answer.citations)
-    return replace(session, offer=offer or session.offer), [reply], answer.in_scope
+    return replace(session, offer=offer or session.offer), [reply], answer.in_scope, log
 
 
 def _command(text: str) -> tuple[str, str] | None:
@@ -514,10 +459,18 @@ def _choice(
     )
 
 
-def handle(
+def handle(session: Session, incoming: Incoming, services: Services, today: date) -> Turn:
+    """One turn: the incoming event against the session; no I/O (the caller saves and logs)."""
+    result = _dispatch(session, incoming, services, today)
+    if isinstance(result, Turn):
+        return result
+    new, replies = result
+    return Turn(new, tuple(replies))
+
+
+def _dispatch(
     session: Session, incoming: Incoming, services: Services, today: date
-) -> tuple[Session, list[Reply]]:
-    """One turn: the incoming event against the session, returning the new session and replies."""
+) -> tuple[Session, list[Reply]] | Turn:
     if incoming.kind == "unsupported":
         lead = _t(
             session.lang,
@@ -610,13 +563,13 @@ def handle(
         return _start_check(
             session, services, today, focus_from_text(services.rulebook, text), text
         )
-    updated, replies, _ = _policy_answer(session, services, today, text)
-    return updated, replies
+    updated, replies, _, log = _policy_answer(session, services, today, text)
+    return Turn(updated, tuple(replies), log)
 
 
 def _eligibility_text(
     session: Session, services: Services, today: date, text: str
-) -> tuple[Session, list[Reply]]:
+) -> tuple[Session, list[Reply]] | Turn:
     """Typed text while a question is pending: a policy question in between, or an answer.
 
     A message phrased as a question ("人才租房补贴每月多少？") is a question even when it
@@ -624,7 +577,7 @@ def _eligibility_text(
     """
     if _QUESTION_CUES.search(text) and len(text) >= 6:
         try:
-            updated, replies, in_scope = _policy_answer(
+            updated, replies, in_scope, log = _policy_answer(
                 session, services, today, text, log_out_of_scope=False
             )
         except BadInput:
@@ -636,5 +589,5 @@ def _eligibility_text(
                 today,
                 _t(session.lang, "回到刚才的问题：", "Back to where we were:"),
             )
-            return updated, [*replies, *resume]
+            return Turn(updated, (*replies, *resume), log)
     return _answer(session, services, today, text)

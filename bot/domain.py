@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
+Flow = Literal["idle", "eligibility"]
 
 
 @dataclass(frozen=True)
@@ -95,18 +97,35 @@ class Option:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message from the assistant to a user, before a channel renders it."""
+    """One message from the assistant, before a channel renders it.
+
+    ``to`` names the recipient when it is not the chat the turn came from (a staff group, or
+    the user a staff member answers): a channel id string as the channel knows it. ``slot``
+    names a message that a later reply with the same slot replaces in place where the channel
+    can edit messages (a checklist whose toggles edit it); elsewhere it is shown anew.
+    ``data`` carries structured content (an eligibility result) beside the text.
+    """
 
     text: str
     options: tuple[Option, ...] = ()
     citations: tuple[Citation, ...] = ()
+    to: str | None = None
+    slot: str | None = None
+    data: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "text": self.text,
             "options": [{"id": o.id, "label": o.label} for o in self.options],
             "citations": [c.to_json() for c in self.citations],
         }
+        if self.to is not None:
+            out["to"] = self.to
+        if self.slot is not None:
+            out["slot"] = self.slot
+        if self.data is not None:
+            out.update(self.data)
+        return out
 
 
 @dataclass(frozen=True)
@@ -138,3 +157,91 @@ class Incoming:
     # "unsupported" marks stickers, photos, files...: the core answers them politely.
     kind: Literal["text", "choice", "unsupported"] = "text"
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # A group chat: several people share the chat, each with a conversation of their own.
+    group: bool = False
+
+    @property
+    def session_key(self) -> str:
+        """Whose conversation this is: the chat, or (chat, user) in a group chat."""
+        if self.group and self.user_id:
+            return f"{self.chat_id}:{self.user_id}"
+        return self.chat_id
+
+
+@dataclass(frozen=True)
+class Session:
+    """One chat's conversation state; JSON-serialisable through ``to_json``/``from_json``."""
+
+    chat_id: str
+    lang: Lang = "zh"
+    lang_fixed: bool = False  # chosen with /lang: no longer follows the user's writing
+    flow: Flow = "idle"
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    focus: tuple[str, ...] = ()
+    pending: str | None = None  # the fact id asked and not yet answered
+    answered: tuple[str, ...] = ()  # fact ids in the order they were answered (for "back")
+    retries: int = 0  # invalid answers to the pending question so far
+    offer: tuple[str, ...] = ()  # programs to check if the user presses "check eligibility"
+
+    def to_json(self) -> dict[str, Any]:
+        facts = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.facts.items()}
+        return {
+            "lang": self.lang,
+            "lang_fixed": self.lang_fixed,
+            "flow": self.flow,
+            "facts": facts,
+            "focus": list(self.focus),
+            "pending": self.pending,
+            "answered": list(self.answered),
+            "retries": self.retries,
+            "offer": list(self.offer),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], chat_id: str) -> Session:
+        """Rebuild a saved session; raises TypeError/ValueError for data of the wrong shape."""
+        if not isinstance(data, Mapping):
+            raise TypeError("session data must be an object")
+        lang = data.get("lang", "zh")
+        flow = data.get("flow", "idle")
+        if lang not in ("zh", "en") or flow not in ("idle", "eligibility"):
+            raise ValueError("bad session data")
+        facts = data.get("facts") or {}
+        if not isinstance(facts, Mapping):
+            raise TypeError("facts must be an object")
+        return cls(
+            chat_id=chat_id,
+            lang=lang,
+            lang_fixed=bool(data.get("lang_fixed", False)),
+            flow=flow,
+            facts=dict(facts),
+            focus=tuple(str(x) for x in data.get("focus") or ()),
+            pending=str(data["pending"]) if data.get("pending") else None,
+            answered=tuple(str(x) for x in data.get("answered") or ()),
+            retries=int(data.get("retries", 0)),
+            offer=tuple(str(x) for x in data.get("offer") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """A question and how it was answered, for the question log (staff triage, statistics)."""
+
+    text: str
+    lang: str
+    in_scope: bool
+    answered: bool
+    top_clause: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one turn produced: the new session, the replies, and what to log.
+
+    The dialogue returns it and does no I/O; ``bot.conversation`` saves the session, logs
+    and (for channels with an outbox) queues the replies in one transaction.
+    """
+
+    session: Session
+    replies: tuple[Reply, ...]
+    log: tuple[LogEntry, ...] = ()

@@ -4,6 +4,7 @@ PolicyBotError
 ├── BadInput        the user's message cannot be used (empty, too long, binary)
 ├── KnowledgeError  a document or rule file is malformed (an operator's problem)
 └── ServiceError    a backing service (vector store, LLM, Telegram) failed
+    └── StoreBusy   a session kept changing under a turn (concurrent writers)
 """
 
 from __future__ import annotations
@@ -38,3 +39,7 @@ class KnowledgeError(PolicyBotError):
 
 class ServiceError(PolicyBotError):
     """A backing service failed."""
+
+
+class StoreBusy(ServiceError):
+    """A session was saved by somebody else during every attempt of a turn."""

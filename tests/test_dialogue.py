@@ -13,8 +13,8 @@ from datetime import date
 
 import pytest
 
-from bot.dialogue import Session, handle
-from bot.domain import Incoming, Option, Reply
+from bot.dialogue import handle
+from bot.domain import Incoming, Option, Reply, Session
 from bot.eligibility import evaluate, question_reply
 from bot.services import Services
 from bot.store import Store
@@ -48,7 +48,12 @@ def turn(
         else session.pending in services.rulebook.facts
     )
     incoming = Incoming(chat_id=session.chat_id, text=text, choice=choice, kind=kind)  # type: ignore[arg-type]
-    new, replies = handle(session, incoming, services, today)
+    result = handle(session, incoming, services, today)
+    new, replies = result.session, list(result.replies)
+    if services.store is not None:  # what bot.conversation does with the turn's log
+        with services.store.transaction() as tx:
+            for entry in result.log:
+                tx.log(new.chat_id, entry)
     assert replies, "every turn gets at least one reply"
     assert all(isinstance(r, Reply) and r.text.strip() for r in replies), replies
     assert new.chat_id == session.chat_id
@@ -895,7 +900,11 @@ def test_a_restart_keeps_the_conversation(services, tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("返回", "没有可以返回的上一个问题"), ("为什么", "现在没有待回答的问题"), ("why", "现在没有待回答的问题")],
+    [
+        ("返回", "没有可以返回的上一个问题"),
+        ("为什么", "现在没有待回答的问题"),
+        ("why", "现在没有待回答的问题"),
+    ],
 )
 def test_back_and_why_outside_a_walk_through_say_so(svc, text, expected):
     session = Session(chat_id="idle")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import Session
+from bot.domain import Session
 from bot.store import Store
 
 

@@ -408,17 +408,23 @@ def test_in_groups_only_commands_mentions_and_replies_are_answered(
             await settle(tg, channel)
             bot_message = tg.sent_messages(group)[-1]["message_id"]
             tg.push_text(group, "/lang en", chat_type="group", user_id=5)
-            tg.push_text(group, "取消", chat_type="group", reply_to_message_id=bot_message)
+            tg.push_text(
+                group, "取消", chat_type="group", reply_to_message_id=bot_message, user_id=5
+            )
+            await settle(tg, channel)
+            tg.push_text(group, "/cancel", chat_type="group", user_id=6)
             await settle(tg, channel)
 
     run(scenario())
 
     texts = [m["text"] for m in tg.sent_messages(group)]
-    assert len(texts) == 4, texts
+    assert len(texts) == 5, texts
     assert texts[0].startswith("我可以：")
     assert "80万元、100万元和200万元" in texts[1]
     assert texts[2] == "Switched to English."
     assert texts[3] == "There is no check in progress."  # a reply to the bot is for the bot
+    # Each member of a group has a conversation of their own: user 6 never chose English.
+    assert texts[4] == "当前没有进行中的资格检查。"
 
 
 def test_malformed_updates_do_not_stop_the_bot(

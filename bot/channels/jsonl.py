@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, TextIO
 
-from bot.dialogue import handle
+from bot.conversation import Conversation
 from bot.domain import Incoming, Reply
 from bot.errors import PolicyBotError
 from bot.services import Services
@@ -68,9 +68,7 @@ def process_line(raw: bytes, services: Services, today: date) -> dict[str, Any]:
     if store is None:
         raise RuntimeError("the JSON-lines chat needs the session store")
     try:
-        session = store.load_session(incoming.chat_id)
-        session, replies = handle(session, incoming, services, today)
-        store.save_session(session)
+        replies = Conversation(services, store).turn(incoming, today).replies
     except PolicyBotError as exc:
         _log.exception("turn failed for chat %s", chat)
         return _error(chat, exc.user_message)

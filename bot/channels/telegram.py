@@ -77,7 +77,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
-from bot.dialogue import handle
+from bot.conversation import Conversation
 from bot.domain import Citation, Incoming, Option, Reply
 from bot.errors import PolicyBotError
 from bot.services import Services
@@ -566,6 +566,7 @@ class TelegramChannel:
         self.settings = settings
         self.services = services
         self.store: Store = services.store
+        self.conversation = Conversation(services, services.store)
         self.today = today
         self.timeouts = timeouts or Timeouts()
         self.codec = CallbackCodec()
@@ -751,6 +752,7 @@ class TelegramChannel:
                 user_id=str(user.id) if user else None,
                 kind="text",
                 meta=meta,
+                group=not private,
             )
             self._submit(update, chat.id, user.id if user else chat.id, incoming, typing=True)
         elif private and any(getattr(message, name, None) for name in _USER_CONTENT):
@@ -779,6 +781,7 @@ class TelegramChannel:
             user_id=str(query.from_user.id),
             kind="choice",
             meta={"channel": "telegram", "chat_type": str(message.chat.type)},
+            group=message.chat.type != ChatType.PRIVATE,
         )
         self._submit(update, message.chat.id, query.from_user.id, incoming)
 
@@ -875,16 +878,17 @@ class TelegramChannel:
         await self._deliver(chat_id, replies)
 
     def _dialogue(self, incoming: Incoming) -> list[Reply]:
-        """In a worker thread: load the session, run the core, save the session."""
-        session = self.store.load_session(incoming.chat_id)
-        session, replies = handle(session, incoming, self.services, self.today())
-        self.store.save_session(session)
-        return replies
+        """In a worker thread: one turn of the conversation (load, handle, save, log)."""
+        return list(self.conversation.turn(incoming, self.today()).replies)
 
     async def _deliver(self, chat_id: int, replies: list[Reply]) -> None:
         for reply in replies:
+            target = _chat_id(reply.to) if reply.to is not None else chat_id
+            if target is None:
+                _log.error("reply to an unknown recipient %r dropped", reply.to)
+                continue
             for message in render(reply, self.codec):
-                await self.sender.send(chat_id, message)
+                await self.sender.send(target, message)
 
     async def _typing(self, chat_id: int) -> None:
         """Best effort: a failed typing action never holds up the answer."""
@@ -917,6 +921,14 @@ class TelegramChannel:
             error.user_message if isinstance(error, PolicyBotError) else PolicyBotError.user_message
         )
         await self._deliver(chat_id, [Reply(text)])
+
+
+def _chat_id(recipient: str) -> int | None:
+    """A recipient as Telegram's chat id; None for one that is not a Telegram chat."""
+    try:
+        return int(recipient)
+    except ValueError:
+        return None
 
 
 def _quick(incoming: Incoming) -> bool:

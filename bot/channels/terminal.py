@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-from bot.dialogue import handle
+from bot.conversation import Conversation
 from bot.domain import Incoming, Option, Reply
 from bot.eligibility import UNKNOWN
 from bot.errors import PolicyBotError
@@ -56,15 +56,16 @@ def run(
     store = services.store
     if store is None:
         raise RuntimeError("the terminal chat needs the session store")
-    session = store.load_session(CHAT_ID)
-    session, replies = handle(session, Incoming(chat_id=CHAT_ID, text="/start"), services, today)
+    conversation = Conversation(services, store)
+    replies: list[Reply] = list(
+        conversation.turn(Incoming(chat_id=CHAT_ID, text="/start"), today).replies
+    )
     options: tuple[Option, ...] = ()
     while True:
         for reply in replies:
             write(render(reply))
             if reply.options:
                 options = reply.options
-        store.save_session(session)
         try:
             line = read("> ")
         except (EOFError, KeyboardInterrupt):
@@ -76,7 +77,7 @@ def run(
         incoming = to_incoming(line, options)
         options = ()
         try:
-            session, replies = handle(session, incoming, services, today)
+            replies = list(conversation.turn(incoming, today).replies)
         except Exception as exc:  # one failed turn must not end the chat; the session is kept
             _log.exception("turn failed")
             message = exc.user_message if isinstance(exc, PolicyBotError) else None

@@ -1,0 +1,87 @@
+"""The turn module: one transaction for the session, the log and a channel's own writes;
+sessions per (chat, user) in groups; a session changed under a turn is never overwritten."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import pytest
+
+from bot.conversation import Conversation
+from bot.domain import Incoming, Session
+from bot.store import Store
+from tests.conftest import TODAY
+
+
+@pytest.fixture()
+def conv(services, tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    yield Conversation(dataclasses.replace(services, store=store), store)
+    store.close()
+
+
+def test_a_turn_saves_the_session_and_logs_the_question(conv):
+    turn = conv.turn(Incoming(chat_id="1", text="/check 营收"), TODAY)
+    assert turn.session.flow == "eligibility"
+    assert conv.store.load_session("1") == turn.session
+    conv.turn(Incoming(chat_id="2", text="嘉定直播企业营收首次超过1亿元奖励多少？"), TODAY)
+    (logged,) = conv.store.questions()
+    assert logged.chat_id == "2" and logged.in_scope and logged.answered
+
+
+def test_group_members_have_their_own_sessions(conv):
+    a = Incoming(chat_id="-100", user_id="11", text="/check 营收", group=True)
+    b = Incoming(chat_id="-100", user_id="22", text="/cancel", group=True)
+    assert conv.turn(a, TODAY).session.flow == "eligibility"
+    conv.turn(b, TODAY)
+    assert conv.store.load_session("-100:11").flow == "eligibility", "b cannot cancel a's check"
+    private = Incoming(chat_id="11", user_id="11", text="/help")
+    assert private.session_key == "11"
+
+
+def test_a_failure_inside_the_transaction_keeps_nothing(conv):
+    def boom(tx, turn):
+        raise RuntimeError("outbox full")
+
+    with pytest.raises(RuntimeError):
+        conv.turn(Incoming(chat_id="3", text="/check 营收"), TODAY, within=boom)
+    assert conv.store.load_session("3") == Session(chat_id="3")
+    conv.turn(
+        Incoming(chat_id="3", text="嘉定直播企业营收首次超过1亿元奖励多少？"), TODAY, within=None
+    )
+    assert len(conv.store.questions()) == 1
+
+
+def test_within_sees_the_turn_in_the_same_transaction(conv):
+    conv.store.add_schema("CREATE TABLE IF NOT EXISTS outbox (chat TEXT, text TEXT);")
+    seen = []
+
+    def enqueue(tx, turn):
+        seen.append(tx.load_session("4").flow)  # the new session is visible inside
+        for reply in turn.replies:
+            tx.db.execute("INSERT INTO outbox VALUES (?, ?)", ("4", reply.text))
+
+    turn = conv.turn(Incoming(chat_id="4", text="/check 营收"), TODAY, within=enqueue)
+    assert seen == ["eligibility"]
+    with conv.store.transaction() as tx:
+        count = tx.db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    assert count == len(turn.replies) > 0
+
+
+def test_a_session_saved_during_a_turn_is_not_overwritten(conv):
+    """Two turns of one session at once: both land, in some order, none lost."""
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run(text):
+        barrier.wait()
+        results.append(conv.turn(Incoming(chat_id="5", text=text), TODAY))
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in ("/check 营收", "/lang en")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = conv.store.load_session("5")
+    assert final.flow == "eligibility" and final.lang == "en", final
