@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = 8443
     staff_chat_id: int | None = None
     staff_user_ids: list[int] = []
+    # Staff triage: office hours (Asia/Shanghai, working days per China's holiday schedule),
+    # the score a curated answer needs to be used, and how long the question log is kept.
+    staff_office_hours: str = "09:00-17:30"
+    faq_threshold: float = 0.55
+    log_retention_days: int = 180
     # Per-user flood limit: at most this many messages in the window.
     flood_max_messages: int = 8
     flood_window_seconds: float = 10.0

@@ -1,0 +1,73 @@
+"""``StaffDesk``: what the staff handlers need, built once beside ``Services``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from langchain_core.embeddings import Embeddings
+
+from bot.domain import Clause
+from bot.errors import KnowledgeError
+from bot.staff.faq import FaqIndex
+from bot.staff.hours import OfficeHours
+from bot.staff.store import StaffStore
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.services import Services
+
+Retrieve = Callable[[str], Sequence[Clause]]
+STAFF_DB = "staff.sqlite3"
+
+
+@dataclass
+class StaffDesk:
+    """The staff store, the curated-answer index, the clauses, and who counts as staff."""
+
+    store: StaffStore
+    faq: FaqIndex
+    clauses: Mapping[str, Clause]
+    retrieve: Retrieve
+    hours: OfficeHours
+    staff_chat_id: str | None = None
+    staff_user_ids: frozenset[str] = frozenset()
+    retention_days: int = 180
+
+    def is_staff(self, user_id: str | None) -> bool:
+        """A member of staff: only the ids in POLICYBOT_STAFF_USER_IDS."""
+        return user_id is not None and user_id in self.staff_user_ids
+
+    def in_staff_chat(self, chat_id: str) -> bool:
+        return self.staff_chat_id is not None and chat_id == self.staff_chat_id
+
+    @classmethod
+    def build(
+        cls, settings: Settings, services: Services, embeddings: Embeddings | None = None
+    ) -> StaffDesk:
+        """The desk over ``<data_dir>/staff.sqlite3`` and the services' knowledge base."""
+        try:
+            hours = OfficeHours.parse(settings.staff_office_hours)
+        except ValueError as exc:
+            raise KnowledgeError(f"POLICYBOT_STAFF_OFFICE_HOURS: {exc}") from exc
+        if embeddings is None:
+            from bot.retrieval.embeddings import E5Embeddings
+
+            embeddings = E5Embeddings(num_threads=settings.embed_threads)
+        store = StaffStore(settings.data_dir / STAFF_DB)
+        qa = services.qa
+
+        def retrieve(question: str) -> Sequence[Clause]:
+            return [h.clause for h in qa.retriever.search(question, 3).hits]
+
+        return cls(
+            store=store,
+            faq=FaqIndex(store, embeddings, settings.faq_threshold),
+            clauses=services.kb.by_key,
+            retrieve=retrieve,
+            hours=hours,
+            staff_chat_id=str(settings.staff_chat_id) if settings.staff_chat_id else None,
+            staff_user_ids=frozenset(str(i) for i in settings.staff_user_ids),
+            retention_days=settings.log_retention_days,
+        )

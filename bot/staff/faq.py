@@ -1,0 +1,203 @@
+"""Curated answers: approved staff answers found by meaning and by words, before documents.
+
+A question is compared with every variant of every approved entry two ways: the e5 vectors
+(cosine, rescaled from e5's narrow band of ``DENSE_FLOOR``..1 to 0..1) and the character
+bigrams of the normalised texts (Dice overlap: the same policy words). The combined score
+``DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * keywords`` must reach the threshold
+(``POLICYBOT_FAQ_THRESHOLD``); e5 alone rates "直播基地有什么补贴" close to "直播基地补贴去
+哪申请", the shared words tell them apart. BM25 is not used here: its scores have no fixed
+scale to hold a threshold against.
+
+The amount check: every money amount in a staff answer must appear in a linked clause or in
+another approved staff answer; the ones that do not are shown to the approver.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from langchain_core.embeddings import Embeddings
+
+from bot.domain import Citation, Clause, Lang, Option, Reply
+from bot.retrieval.tokens import char_bigrams
+from bot.staff.store import FaqEntry, StaffStore
+from bot.text import normalize
+
+DENSE_FLOOR = 0.85
+DENSE_WEIGHT = 0.6
+DEFAULT_THRESHOLD = 0.55
+
+
+@dataclass(frozen=True)
+class FaqMatch:
+    entry: FaqEntry
+    score: float
+    variant: str
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def _dice(a: set[str], b: set[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
+
+
+def similarity(dense_cosine: float, question_bigrams: set[str], variant_bigrams: set[str]) -> float:
+    """The combined score of a question against one variant, 0..1."""
+    dense = min(1.0, max(0.0, (dense_cosine - DENSE_FLOOR) / (1 - DENSE_FLOOR)))
+    return DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * _dice(question_bigrams, variant_bigrams)
+
+
+class FaqIndex:
+    """The approved entries of a ``StaffStore``, searchable; rebuilt when they change."""
+
+    def __init__(
+        self, store: StaffStore, embeddings: Embeddings, threshold: float = DEFAULT_THRESHOLD
+    ) -> None:
+        self._store = store
+        self._embeddings = embeddings
+        self.threshold = threshold
+        self._lock = threading.Lock()
+        self._signature: tuple[tuple[int, str], ...] | None = None
+        self._rows: list[tuple[FaqEntry, str, list[float], set[str]]] = []
+
+    def _refresh(self) -> list[tuple[FaqEntry, str, list[float], set[str]]]:
+        entries = self._store.faqs("approved")
+        signature = tuple((e.id, e.updated_at) for e in entries)
+        with self._lock:
+            if signature != self._signature:
+                rows = []
+                for entry in entries:
+                    for variant in entry.variants:
+                        # e5's "query:" side for both: question against question is symmetric
+                        vector = self._embeddings.embed_query(normalize(variant))
+                        rows.append((entry, variant, vector, set(char_bigrams(variant))))
+                self._rows, self._signature = rows, signature
+            else:  # the same entries; take the fresh rows for their hit counts
+                by_id = {e.id: e for e in entries}
+                self._rows = [(by_id[e.id], v, vec, bg) for e, v, vec, bg in self._rows]
+            return self._rows
+
+    def search(self, question: str, k: int = 3) -> list[FaqMatch]:
+        """The best approved entries for ``question``, best first, whatever their score."""
+        rows = self._refresh()
+        if not rows or not question.strip():
+            return []
+        vector = self._embeddings.embed_query(normalize(question))
+        grams = set(char_bigrams(question))
+        best: dict[int, FaqMatch] = {}
+        for entry, variant, vec, variant_grams in rows:
+            score = similarity(_cosine(vector, vec), grams, variant_grams)
+            if entry.id not in best or score > best[entry.id].score:
+                best[entry.id] = FaqMatch(entry, score, variant)
+        return sorted(best.values(), key=lambda m: -m.score)[:k]
+
+    def match(self, question: str) -> FaqMatch | None:
+        """The approved entry that answers ``question``, when one scores above the threshold."""
+        found = self.search(question, 1)
+        return found[0] if found and found[0].score >= self.threshold else None
+
+
+# ------------------------------------------------------------------------- the answer
+
+
+def citation(clause: Clause) -> Citation:
+    return Citation(
+        doc=clause.doc_id,
+        title=clause.doc_title,
+        section=clause.section,
+        clause=clause.clause,
+        text=clause.text,
+        responsible=clause.responsible,
+    )
+
+
+def faq_reply(
+    entry: FaqEntry, clauses: Mapping[str, Clause], lang: Lang, options: tuple[Option, ...] = ()
+) -> Reply:
+    """The curated answer as a reply: marked as a staff answer with its date, then the clauses
+    it rests on (quoted in full as citations)."""
+    linked = [clauses[k] for k in entry.clause_keys if k in clauses]
+    on = entry.answered_on
+    if lang == "zh":
+        lines = [f"【工作人员答复 · {on}】", entry.answer]
+        if linked:
+            lines.append(
+                "依据：" + "；".join(f"《{c.doc_title}》{c.clause}" for c in linked)
+            )
+    else:
+        lines = [f"[Answer from staff, {on}]", entry.answer]
+        if linked:
+            lines.append("Based on: " + "; ".join(f"{c.doc_title} {c.clause}" for c in linked))
+    return Reply(
+        "\n".join(lines),
+        options=options,
+        citations=tuple(citation(c) for c in linked),
+        data={"staff_answer": {"faq_id": entry.id, "date": on}},
+    )
+
+
+# ------------------------------------------------------------------------- amounts
+
+_UNITS = {"元": 1, "万元": 10_000, "万": 10_000, "亿元": 100_000_000, "亿": 100_000_000}
+_ZH_MONEY = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(亿元|万元|亿|万|元)")
+_EN_MONEY = re.compile(
+    r"(?:(?:rmb|cny|¥|￥)\s*(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(million|billion))?)|"
+    r"(?:(\d+(?:,\d{3})*(?:\.\d+)?)\s*(million|billion)?\s*(?:yuan|rmb|cny))",
+    re.IGNORECASE,
+)
+_SCALE = {"": 1, "million": 1_000_000, "billion": 1_000_000_000}
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def amounts(text: str) -> list[tuple[str, Decimal]]:
+    """The money amounts in ``text``: (as written, value in yuan), in order."""
+    flat = re.sub(r"(?<=\d)\s+(?=[万亿元])", "", text)
+    found: list[tuple[str, Decimal]] = []
+    for match in _ZH_MONEY.finditer(flat):
+        value = _number(match.group(1))
+        if value is not None:
+            found.append((match.group(0), value * _UNITS[match.group(2)]))
+    for match in _EN_MONEY.finditer(text):
+        digits = match.group(1) or match.group(3)
+        scale = (match.group(2) or match.group(4) or "").lower()
+        value = _number(digits)
+        if value is not None:
+            found.append((match.group(0).strip(), value * _SCALE[scale]))
+    return found
+
+
+def unverified_amounts(answer: str, sources: Iterable[str]) -> list[str]:
+    """The amounts of ``answer`` that none of ``sources`` (clause texts, approved answers) has."""
+    known = {value for source in sources for _, value in amounts(source)}
+    out: list[str] = []
+    for written, value in amounts(answer):
+        if value not in known and written not in out:
+            out.append(written)
+    return out
+
+
+def amount_sources(
+    clause_keys: Iterable[str], clauses: Mapping[str, Clause], store: StaffStore, skip: int = 0
+) -> list[str]:
+    """What an answer's amounts may come from: its linked clauses and the approved answers
+    whose amounts were checked (every one found in its clauses, or confirmed by staff)."""
+    texts = [clauses[k].text for k in clause_keys if k in clauses]
+    for entry in store.faqs("approved"):
+        if entry.id != skip and (entry.amounts_confirmed or not entry.unverified_amounts):
+            texts.append(entry.answer)
+    return texts
