@@ -74,6 +74,7 @@ class StaffFront:
     def __init__(self, conversation: Conversation, desk: StaffDesk) -> None:
         self.conversation = conversation
         self.desk = desk
+        self._purged: date | None = None
 
     def _emit(self, session: Session, replies: list[Reply], within: Within | None) -> Turn:
         turn = Turn(session, tuple(replies))
@@ -93,6 +94,11 @@ class StaffFront:
         desk = self.desk
         key = incoming.session_key
         session = self.conversation.store.load_session(key)
+        if self._purged != today:  # the retention setting, applied once a day
+            removed = desk.store.purge(desk.retention_days, now)
+            self._purged = today
+            if removed:
+                _log.info("purged %d log entries and tickets past retention", removed)
 
         # 1. staff traffic
         if incoming.choice is not None:
@@ -104,11 +110,12 @@ class StaffFront:
         if staff is not None:
             return self._emit(session, staff, within)
 
-        # 2. the user's own requests to the desk
+        # 2. the user's own requests to the desk; staff answers not yet delivered come first
+        pending = handler.pending_deliveries(desk, key)
         if incoming.choice is not None:
             mine = handler.user_choice(desk, incoming, session, now)
             if mine is not None:
-                return self._emit(session, mine, within)
+                return self._emit(session, [*pending, *mine], within)
         text = (incoming.text or "").strip() if incoming.kind == "text" else ""
         if text:
             lang = session.lang if session.lang_fixed else detect_lang(text)
@@ -121,7 +128,7 @@ class StaffFront:
                 question = text if len(rest) >= 6 else None
                 asking = replace(session, lang=lang)
                 _, replies = handler.open_ticket(desk, incoming, asking, "asked", now, question)
-                return self._emit(session, replies, within)
+                return self._emit(session, [*pending, *replies], within)
             # 3. a curated answer
             if (
                 session.flow == "idle"
@@ -130,17 +137,20 @@ class StaffFront:
             ):
                 match = desk.faq.match(text)
                 if match is not None:
-                    return self._faq(incoming, session, match.entry.id, text, lang, now, within)
+                    return self._faq(
+                        incoming, session, match.entry.id, text, lang, now, within, pending
+                    )
 
         # 4. the assistant
         token = uuid.uuid4().hex[:12]
 
         def decorated(turn: Turn) -> Turn:
-            if not turn.log or not turn.replies:
-                return turn
-            entry = turn.log[-1]
-            first = decorate(turn.replies[0], token, entry.in_scope, entry.answered, turn.session.lang)
-            return replace(turn, replies=(first, *turn.replies[1:]))
+            replies = turn.replies
+            if turn.log and replies:
+                entry = turn.log[-1]
+                first = decorate(replies[0], token, entry.in_scope, entry.answered, turn.session.lang)
+                replies = (first, *replies[1:])
+            return replace(turn, replies=(*pending, *replies))
 
         def wrapped(tx: StoreTx, turn: Turn) -> None:
             if within is not None:
@@ -172,6 +182,7 @@ class StaffFront:
         lang: str,
         now: datetime,
         within: Within | None,
+        pending: list[Reply],
     ) -> Turn:
         entry = self.desk.store.faq(faq_id)
         token = uuid.uuid4().hex[:12]
@@ -196,7 +207,7 @@ class StaffFront:
             token=token,
             now=now,
         )
-        return self._emit(session, [reply], within)
+        return self._emit(session, [*pending, reply], within)
 
     def _forget(self, incoming: Incoming, session: Session, within: Within | None) -> Turn:
         """/forget: the staff store's rows, the saved session and the conversation log."""

@@ -153,10 +153,15 @@ def open_ticket(
         ]
     recent = desk.store.recent(key, TRANSCRIPT_TURNS)
     asked = question or (recent[-1].question if recent else (incoming.text or ""))
-    clauses = list(desk.retrieve(asked)) if asked.strip() else []
+    found = list(desk.retrieve(asked)) if asked.strip() else []
     if recent and recent[-1].top_clause and recent[-1].top_clause in desk.clauses:
-        top = desk.clauses[recent[-1].top_clause]
-        clauses = [top, *[c for c in clauses if c.key != top.key]][:3]
+        found.insert(0, desk.clauses[recent[-1].top_clause])
+    # one entry per clause: the sentence groups of a long clause share its number
+    clauses: list[Clause] = []
+    for clause in found:
+        if all((c.doc_id, c.clause) != (clause.doc_id, clause.clause) for c in clauses):
+            clauses.append(clause)
+    clauses = clauses[:3]
     ticket = desk.store.open_ticket(
         session_key=key,
         chat_id=incoming.chat_id,
@@ -248,10 +253,16 @@ def _authorised(desk: StaffDesk, incoming: Incoming) -> bool:
 
 
 def answer_ticket(
-    desk: StaffDesk, ticket_id: int, text: str, staff: str, now: datetime
+    desk: StaffDesk,
+    ticket_id: int,
+    text: str,
+    staff: str,
+    now: datetime,
+    delivered: bool = True,
 ) -> list[Reply]:
-    """A member of staff answers a ticket (from the group or the CLI): the answer goes to the
-    user marked as from staff, the card is updated with a "save as FAQ" button."""
+    """A member of staff answers a ticket: the answer goes to the user marked as from staff,
+    the card is updated with a "save as FAQ" button. ``delivered=False`` (the CLI, which
+    sends nothing itself) leaves the answer for ``pending_deliveries``."""
     text = text.strip()
     if not text:
         return [Reply("答复不能为空。 / The answer is empty.")]
@@ -264,8 +275,29 @@ def answer_ticket(
             Reply(f"工单 #{ticket_id} 已经结束，无法再答复。 / Ticket #{ticket_id} is closed.")
         ]
     desk.store.mark_staff_answered(ticket.id, text)
+    desk.store.set_delivered(ticket.id, delivered)
+    replies = [_staff_answer(ticket)]
+    card = _card(desk, ticket)
+    if card is not None:
+        replies.append(card)
+    return replies
+
+
+def pending_deliveries(desk: StaffDesk, session_key: str | None = None) -> list[Reply]:
+    """Staff answers written where no chat was at hand (the CLI), as replies to their users,
+    each marked delivered: a channel sends them (through its outbox) and the user's next turn
+    picks up any of their own that are still waiting."""
+    replies = []
+    for ticket in desk.store.undelivered(session_key):
+        replies.append(_staff_answer(ticket))
+        desk.store.set_delivered(ticket.id, True)
+    return replies
+
+
+def _staff_answer(ticket: Ticket) -> Reply:
     lang = ticket.lang
-    to_user = Reply(
+    text = ticket.answer or ""
+    return Reply(
         _t(lang, "【工作人员回复】\n", "[Reply from staff]\n")
         + text
         + _t(
@@ -276,11 +308,6 @@ def answer_ticket(
         to=ticket.chat_id,
         data={"from_staff": True, "ticket": ticket.id},
     )
-    replies = [to_user]
-    card = _card(desk, ticket)
-    if card is not None:
-        replies.append(card)
-    return replies
 
 
 def staff_message(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Reply] | None:

@@ -50,7 +50,8 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL,
         claimed_at TEXT,
         first_reply_at TEXT,
-        resolved_at TEXT
+        resolved_at TEXT,
+        delivered INTEGER NOT NULL DEFAULT 1  -- 0: a staff answer (from the CLI) not yet sent
     );
     CREATE INDEX tickets_status ON tickets (status);
     CREATE INDEX tickets_session ON tickets (session_key, status);
@@ -429,6 +430,21 @@ class StaffStore:
                     (stamp, staff, ticket_id),
                 )
         return self.ticket(ticket_id)
+
+    def set_delivered(self, ticket_id: int, delivered: bool) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE tickets SET delivered = ? WHERE id = ?", (int(delivered), ticket_id)
+            )
+
+    def undelivered(self, session_key: str | None = None) -> list[Ticket]:
+        """Answered tickets whose answer has not been sent to the user yet."""
+        sql = f"SELECT {_TICKET_COLS} FROM tickets WHERE delivered = 0 AND answer IS NOT NULL"
+        params: tuple[str, ...] = ()
+        if session_key is not None:
+            sql += " AND session_key = ?"
+            params = (session_key,)
+        return [_ticket(r) for r in self._read(sql + " ORDER BY id", params)]
 
     def link_faq(self, ticket_id: int, faq_id: int) -> None:
         with self._tx() as db:
