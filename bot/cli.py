@@ -11,15 +11,17 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from bot.config import Settings
 from bot.errors import BadInput, PolicyBotError
-from bot.services import Services, build_services
 from bot.text import detect_lang
+
+if TYPE_CHECKING:  # imported when used: `policybot stats` must start without chromadb
+    from bot.services import Services
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="The policy assistant.")
 err = Console(stderr=True)
@@ -59,6 +61,8 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 def _services(settings: Settings, quiet: bool = True) -> Services:
+    from bot.services import build_services
+
     def progress(doc_id: str, done: int, total: int) -> None:
         if not quiet:
             err.print(f"[{done}/{total}] {doc_id}")
@@ -220,6 +224,8 @@ def chat(
     """Chat with the assistant in the terminal (questions and the eligibility check)."""
     as_of = _today(today)
     settings = _settings(data_dir)
+    from bot.services import build_services
+
     try:
         services = build_services(settings, with_store=True)
     except PolicyBotError as exc:
@@ -282,6 +288,8 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         err.print("[red]error:[/red] set POLICYBOT_TELEGRAM_TOKEN (the token BotFather gave you)")
         raise typer.Exit(2)
+    from bot.services import build_services
+
     try:
         services = build_services(settings, with_store=True)
     except PolicyBotError as exc:
@@ -294,6 +302,11 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
 
 def main() -> None:
     app()
+
+
+from bot.cli_staff import register  # noqa: E402 - staff commands: triage, faq, stats
+
+register(app)
 
 
 if __name__ == "__main__":
