@@ -118,7 +118,9 @@ def triage_answer(
         raise _fail("the answer is empty", 2)
     store = _store(data_dir)
     try:
-        store.advance_ticket(ticket_id, "staff_reply", staff=staff, answer=text.strip(), now=utcnow())
+        store.advance_ticket(
+            ticket_id, "staff_reply", staff=staff, answer=text.strip(), now=utcnow()
+        )
     except NotFound as exc:
         raise _fail(str(exc)) from exc
     except InvalidTransition as exc:
@@ -146,7 +148,9 @@ def triage_close(
 
 @triage_app.command("purge")
 def triage_purge(
-    days: Annotated[int | None, typer.Option("--days", help="Default: the retention setting.")] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Default: the retention setting.")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Delete log entries and resolved tickets older than the retention period."""
@@ -159,7 +163,11 @@ def triage_purge(
 
 
 def _faq_line(e: FaqEntry) -> str:
-    flag = " ⚠" + ",".join(e.unverified_amounts) if e.unverified_amounts and not e.amounts_confirmed else ""
+    flag = (
+        " ⚠" + ",".join(e.unverified_amounts)
+        if e.unverified_amounts and not e.amounts_confirmed
+        else ""
+    )
     return f"#{e.id}\t{e.status}\thits {e.hits}\t{e.variants[0][:50]}{flag}"
 
 
@@ -169,7 +177,9 @@ def _check_clauses(keys: list[str], clauses: Mapping[str, Clause]) -> None:
         raise _fail(f"unknown clause keys: {', '.join(unknown)} (see `policybot ask --json`)", 2)
 
 
-def _flags(store: StaffStore, answer: str, keys: list[str], clauses: Mapping[str, Clause], skip: int = 0) -> list[str]:
+def _flags(
+    store: StaffStore, answer: str, keys: list[str], clauses: Mapping[str, Clause], skip: int = 0
+) -> list[str]:
     from bot.staff.faq import amount_sources, unverified_amounts
 
     return unverified_amounts(answer, amount_sources(keys, clauses, store, skip))
@@ -177,9 +187,13 @@ def _flags(store: StaffStore, answer: str, keys: list[str], clauses: Mapping[str
 
 @faq_app.command("add")
 def faq_add(
-    question: Annotated[list[str], typer.Option("--question", "-q", help="A question variant (repeat).")],
+    question: Annotated[
+        list[str], typer.Option("--question", "-q", help="A question variant (repeat).")
+    ],
     answer: Annotated[str, typer.Option("--answer", "-a")],
-    clause: Annotated[list[str] | None, typer.Option("--clause", "-c", help="A clause key (repeat).")] = None,
+    clause: Annotated[
+        list[str] | None, typer.Option("--clause", "-c", help="A clause key (repeat).")
+    ] = None,
     author: Annotated[str, typer.Option("--author")] = "staff (cli)",
     data_dir: DataDir = None,
 ) -> None:
@@ -201,7 +215,9 @@ def faq_add(
 
 @faq_app.command("list")
 def faq_list(
-    status: Annotated[str, typer.Option("--status", help="suggested, approved, retired or all.")] = "all",
+    status: Annotated[
+        str, typer.Option("--status", help="suggested, approved, retired or all.")
+    ] = "all",
     as_json: AsJson = False,
     data_dir: DataDir = None,
 ) -> None:
@@ -307,7 +323,10 @@ def faq_export(
 
 @faq_app.command("import")
 def faq_import(
-    file: Annotated[Path, typer.Argument(help="CSV with columns questions, answer[, id, status, clauses, author].")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV with columns questions, answer[, id, status, clauses, author]."),
+    ],
     by: Annotated[str, typer.Option("--by")] = "staff (cli import)",
     data_dir: DataDir = None,
 ) -> None:
@@ -350,7 +369,9 @@ def faq_import(
         if status == "approved" and flags:
             status = "suggested"
             held += 1
-            typer.echo(f"line {row.line}: #{entry.id} kept for review: {', '.join(flags)}", err=True)
+            typer.echo(
+                f"line {row.line}: #{entry.id} kept for review: {', '.join(flags)}", err=True
+            )
         if status != entry.status:
             store.set_faq_status(entry.id, status, by)
     typer.echo(f"added {added}, updated {updated}, held for review {held}")
@@ -360,7 +381,9 @@ def faq_import(
 
 
 def stats(
-    since: Annotated[str | None, typer.Option("--since", help="From this date on (YYYY-MM-DD).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date on (YYYY-MM-DD).")
+    ] = None,
     as_json: AsJson = False,
     lang: Annotated[str, typer.Option("--lang", help="zh or en")] = "zh",
     data_dir: DataDir = None,
@@ -373,7 +396,9 @@ def stats(
         try:
             start = date.fromisoformat(since)
         except ValueError:
-            raise typer.BadParameter(f"not a date (YYYY-MM-DD): {since}", param_hint="--since") from None
+            raise typer.BadParameter(
+                f"not a date (YYYY-MM-DD): {since}", param_hint="--since"
+            ) from None
     figures = compute(_store(data_dir), start)
     if as_json:
         _emit(figures.to_json())
@@ -386,5 +411,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(triage_app, name="triage")
     app.add_typer(faq_app, name="faq")
     app.command("stats")(stats)
-
-

@@ -130,9 +130,7 @@ def faq_reply(
     if lang == "zh":
         lines = [f"【工作人员答复 · {on}】", entry.answer]
         if linked:
-            lines.append(
-                "依据：" + "；".join(f"《{c.doc_title}》{c.clause}" for c in linked)
-            )
+            lines.append("依据：" + "；".join(f"《{c.doc_title}》{c.clause}" for c in linked))
     else:
         lines = [f"[Answer from staff, {on}]", entry.answer]
         if linked:

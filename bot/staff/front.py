@@ -130,11 +130,7 @@ class StaffFront:
                 _, replies = handler.open_ticket(desk, incoming, asking, "asked", now, question)
                 return self._emit(session, [*pending, *replies], within)
             # 3. a curated answer
-            if (
-                session.flow == "idle"
-                and not text.startswith("/")
-                and len(text) >= _QUESTION_MIN
-            ):
+            if session.flow == "idle" and not text.startswith("/") and len(text) >= _QUESTION_MIN:
                 match = desk.faq.match(text)
                 if match is not None:
                     return self._faq(
@@ -148,7 +144,9 @@ class StaffFront:
             replies = turn.replies
             if turn.log and replies:
                 entry = turn.log[-1]
-                first = decorate(replies[0], token, entry.in_scope, entry.answered, turn.session.lang)
+                first = decorate(
+                    replies[0], token, entry.in_scope, entry.answered, turn.session.lang
+                )
                 replies = (first, *replies[1:])
             return replace(turn, replies=(*pending, *replies))
 
@@ -191,7 +189,10 @@ class StaffFront:
             entry,
             self.desk.clauses,
             reply_lang,
-            options=(Option(f"{FEEDBACK_UP}:{token}", "👍"), Option(f"{FEEDBACK_DOWN}:{token}", "👎")),
+            options=(
+                Option(f"{FEEDBACK_UP}:{token}", "👍"),
+                Option(f"{FEEDBACK_DOWN}:{token}", "👎"),
+            ),
         )
         self.desk.store.count_hit(faq_id, now)
         self.desk.store.log(

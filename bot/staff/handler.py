@@ -212,7 +212,9 @@ def user_choice(
     if row is None:
         return [Reply(_t(lang, "这个按钮已经过期了。", "That button is no longer active."))]
     if choice.startswith(FEEDBACK_DOWN):
-        thanks = _t(lang, "谢谢反馈，我会请工作人员看一下。", "Thanks; I will ask our staff to look at it.")
+        thanks = _t(
+            lang, "谢谢反馈，我会请工作人员看一下。", "Thanks; I will ask our staff to look at it."
+        )
         _, replies = open_ticket(desk, incoming, session, "thumbs_down", now, row.question)
         return [Reply(thanks), *replies]
     return [Reply(_t(lang, "谢谢您的反馈！", "Thanks for your feedback!"))]
@@ -267,13 +269,13 @@ def answer_ticket(
     if not text:
         return [Reply("答复不能为空。 / The answer is empty.")]
     try:
-        ticket = desk.store.advance_ticket(ticket_id, "staff_reply", staff=staff, answer=text, now=now)
+        ticket = desk.store.advance_ticket(
+            ticket_id, "staff_reply", staff=staff, answer=text, now=now
+        )
     except NotFound:
         return [Reply(f"没有工单 #{ticket_id}。 / There is no ticket #{ticket_id}.")]
     except InvalidTransition:
-        return [
-            Reply(f"工单 #{ticket_id} 已经结束，无法再答复。 / Ticket #{ticket_id} is closed.")
-        ]
+        return [Reply(f"工单 #{ticket_id} 已经结束，无法再答复。 / Ticket #{ticket_id} is closed.")]
     desk.store.mark_staff_answered(ticket.id, text)
     desk.store.set_delivered(ticket.id, delivered)
     replies = [_staff_answer(ticket)]
@@ -378,14 +380,19 @@ def faq_review(entry: FaqEntry, clauses: Mapping[str, Clause]) -> Reply:
         label = "批准 Approve"
     return Reply(
         "\n".join(lines),
-        options=(Option(f"faq:approve:{entry.id}", label), Option(f"faq:retire:{entry.id}", "不采用 Discard")),
+        options=(
+            Option(f"faq:approve:{entry.id}", label),
+            Option(f"faq:retire:{entry.id}", "不采用 Discard"),
+        ),
         data={"faq": entry.to_json()},
     )
 
 
 def staff_choice(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Reply] | None:
     """Buttons on ticket cards and curated-answer reviews; None for any other button."""
-    match = re.fullmatch(r"(t:claim|t:close|faq:save|faq:approve|faq:retire):(\d+)", incoming.choice or "")
+    match = re.fullmatch(
+        r"(t:claim|t:close|faq:save|faq:approve|faq:retire):(\d+)", incoming.choice or ""
+    )
     if match is None:
         return None
     if not _authorised(desk, incoming):
@@ -414,7 +421,9 @@ def staff_choice(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Rep
         if action == "faq:save":
             return save_faq(desk, number, who, now)
         if action == "faq:approve":
-            entry = desk.store.set_faq_status(number, "approved", who, confirm_amounts=True, now=now)
+            entry = desk.store.set_faq_status(
+                number, "approved", who, confirm_amounts=True, now=now
+            )
             return [
                 Reply(
                     f"✅ 常见问答 #{entry.id} 已批准：之后相似的问题会直接得到这条答复，并注明日期和依据条款。",

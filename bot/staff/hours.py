@@ -29,7 +29,7 @@ def is_working_day(day: date) -> bool:
 
 
 def parse_hours(value: str) -> tuple[time, time]:
-    """"09:00-17:30" -> (09:00, 17:30); ValueError for anything else."""
+    """ "09:00-17:30" -> (09:00, 17:30); ValueError for anything else."""
     start, sep, end = value.partition("-")
     if not sep:
         raise ValueError(f"office hours must look like 09:00-17:30, not {value!r}")
@@ -87,7 +87,9 @@ class OfficeHours:
             if day == local.date():
                 when = "今天"
             label = f"{when}{day.month}月{day.day}日（周{_WEEKDAYS_ZH[day.weekday()]}）"
-            return f"现在不是工作时间（工作日 {at}–{closes}），工作人员会在{label} {at} 上班后回复。"
+            return (
+                f"现在不是工作时间（工作日 {at}–{closes}），工作人员会在{label} {at} 上班后回复。"
+            )
         return (
             f"It is outside office hours (working days {at}–{closes}, Shanghai time); staff will "
             f"reply after {at} on {day.strftime('%A')}, {day.isoformat()}."

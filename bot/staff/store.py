@@ -433,9 +433,7 @@ class StaffStore:
 
     def set_delivered(self, ticket_id: int, delivered: bool) -> None:
         with self._tx() as db:
-            db.execute(
-                "UPDATE tickets SET delivered = ? WHERE id = ?", (int(delivered), ticket_id)
-            )
+            db.execute("UPDATE tickets SET delivered = ? WHERE id = ?", (int(delivered), ticket_id))
 
     def undelivered(self, session_key: str | None = None) -> list[Ticket]:
         """Answered tickets whose answer has not been sent to the user yet."""
