@@ -339,3 +339,24 @@ def test_neutralise_round_trip() -> None:
     for cell in ("=1+1", "+1", "-1", "@x", "\tx", "plain", "'quoted"):
         assert restore(neutralise(cell)) == cell
     assert neutralise("plain") == "plain"
+
+
+def test_stats_over_ten_thousand_questions_is_fast(tmp_path) -> None:
+    """The in-process part of `policybot stats` (bench/stats_bench.py times the command)."""
+    import importlib.util
+    import time
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("stats_bench", REPO / "bench" / "stats_bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.fill(tmp_path / "staff.sqlite3", 10_000)
+    store = StaffStore(tmp_path / "staff.sqlite3")
+    began = time.perf_counter()
+    figures = compute(store)
+    elapsed = time.perf_counter() - began
+    store.close()
+    assert figures.questions == 10_000 and sum(figures.answered_by.values()) == 10_000
+    assert figures.handoffs == 400 and figures.median_first_reply_minutes is not None
+    assert elapsed < 0.5, f"statistics took {elapsed:.2f} s"
