@@ -86,6 +86,17 @@ def ticket_card(ticket: Ticket) -> str:
     return "\n".join(lines)
 
 
+_CARD_HEAD = re.compile(r"^🎫 工单 #(\d+)")
+
+
+def slot_of_card(text: str | None) -> str | None:
+    """ "ticket:<id>" for the text of a ticket card (as Telegram returns it in a reply's
+    ``reply_to_message``): a channel without a slot -> message map, or one restarted
+    without it, can still tell which ticket a staff reply answers."""
+    match = _CARD_HEAD.match(text or "")
+    return f"ticket:{match.group(1)}" if match else None
+
+
 def _card(desk: StaffDesk, ticket: Ticket) -> Reply | None:
     """The ticket's message in the staff group (edited in place through its slot)."""
     if desk.staff_chat_id is None:
