@@ -324,18 +324,16 @@ def _staff_answer(ticket: Ticket) -> Reply:
 
 
 def staff_message(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Reply] | None:
-    """A text message in the staff group: a reply to a ticket answers it, a staff command runs;
-    other chatter there is left alone. None for messages outside the staff group."""
+    """A staff command, or a reply to a ticket card in the staff group (which answers the
+    ticket; from anyone else it is ignored). None for everything else: a policy question put
+    to the bot in the staff group is answered by the assistant like anywhere else."""
     command = staff_command(desk, incoming, now)
     if command is not None:
         return command
-    if not desk.in_staff_chat(incoming.chat_id):
+    match = re.fullmatch(r"ticket:(\d+)", incoming.meta.get("reply_to_slot", ""))
+    if match is None or not desk.in_staff_chat(incoming.chat_id):
         return None
-    if not _authorised(desk, incoming):
-        return []
-    slot = incoming.meta.get("reply_to_slot", "")
-    match = re.fullmatch(r"ticket:(\d+)", slot)
-    if match is None or not (incoming.text or "").strip():
+    if not _authorised(desk, incoming) or not (incoming.text or "").strip():
         return []
     return answer_ticket(desk, int(match.group(1)), incoming.text or "", _who(incoming), now)
 

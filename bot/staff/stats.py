@@ -12,6 +12,18 @@ from typing import Any
 
 from bot.staff.store import StaffStore
 
+_REASONS = {
+    "asked": ("要求转人工", "asked for a person"),
+    "thumbs_down": ("点了👎", "thumbs down"),
+    "not_found": ("文件没有答案", "not in the documents"),
+    "out_of_scope": ("超出范围", "out of scope"),
+}
+
+
+def _reason(key: str, zh: bool) -> str:
+    names = _REASONS.get(key)
+    return key if names is None else names[0] if zh else names[1]
+
 
 @dataclass(frozen=True)
 class Stats:
@@ -74,11 +86,11 @@ class Stats:
             ),
             (
                 f"转人工 {self.handoffs} 次（"
-                + "，".join(f"{k} {v}" for k, v in self.handoff_reasons.items())
+                + "，".join(f"{_reason(k, True)} {v}" for k, v in self.handoff_reasons.items())
                 + f"）；待处理 {self.tickets_waiting}；首次回复中位数 {reply} 分钟"
                 if zh
                 else f"handoffs {self.handoffs} ("
-                + ", ".join(f"{k} {v}" for k, v in self.handoff_reasons.items())
+                + ", ".join(f"{_reason(k, False)} {v}" for k, v in self.handoff_reasons.items())
                 + f"); waiting {self.tickets_waiting}; median first staff reply {reply} min"
             ),
             (
