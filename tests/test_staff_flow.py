@@ -275,3 +275,15 @@ def test_faq_cli_add_approve_export(front, run_cli, tmp_path) -> None:
     assert run_cli("faq", "import", str(bad), *data).returncode == 2
     stats = json.loads(run_cli("stats", "--json", *data).stdout)
     assert stats["questions"] == 0 and "per_day" in stats
+
+
+def test_traditional_script_and_the_staff_group(front) -> None:
+    handed = front.turn(
+        user("60", "請幫我轉人工，我想問直播基地的房租補貼去哪個窗口申請"), TODAY, now=NOW
+    )
+    told, card = handed.replies
+    assert "已為您轉接工作人員" in told.text and card.to == STAFF_CHAT
+    assert "工单 #1" in card.text  # staff read their card in Simplified
+    # a policy question put to the bot in the staff group is answered by the assistant
+    asked = front.turn(staff("嘉定直播企业营收首次超过1亿元奖励多少？"), TODAY, now=NOW)
+    assert "100万元" in asked.replies[0].text and asked.replies[0].to is None

@@ -37,7 +37,7 @@ from bot.staff.triggers import (
     wants_person,
 )
 from bot.store import StoreTx
-from bot.text import detect_lang, normalize
+from bot.text import detect_lang, is_traditional, normalize, to_traditional
 
 _log = logging.getLogger(__name__)
 _QUESTION_MIN = 4  # shorter messages ("是", "2") are answers or words, never FAQ questions
@@ -58,6 +58,11 @@ def decorate(reply: Reply, token: str, in_scope: bool, answered: bool, lang: str
     else:
         extra = (Option(f"{FEEDBACK_UP}:{token}", "👍"), Option(f"{FEEDBACK_DOWN}:{token}", "👎"))
     return replace(reply, options=(*reply.options, *extra))
+
+
+def _traditional(reply: Reply) -> Reply:
+    """A reply to a user who writes Traditional Chinese, in Traditional (not staff's cards)."""
+    return reply if reply.to is not None else replace(reply, text=to_traditional(reply.text))
 
 
 def _rest_of_request(text: str) -> str:
@@ -128,6 +133,8 @@ class StaffFront:
                 question = text if len(rest) >= 6 else None
                 asking = replace(session, lang=lang)
                 _, replies = handler.open_ticket(desk, incoming, asking, "asked", now, question)
+                if is_traditional(text):
+                    replies = [_traditional(r) for r in replies]
                 return self._emit(session, [*pending, *replies], within)
             # 3. a curated answer
             if session.flow == "idle" and not text.startswith("/") and len(text) >= _QUESTION_MIN:
@@ -208,6 +215,8 @@ class StaffFront:
             token=token,
             now=now,
         )
+        if reply_lang == "zh" and is_traditional(text):
+            reply = _traditional(reply)
         return self._emit(session, [*pending, reply], within)
 
     def _forget(self, incoming: Incoming, session: Session, within: Within | None) -> Turn:
