@@ -8,6 +8,11 @@ bigrams of the normalised texts (Dice overlap: the same policy words). The combi
 哪申请", the shared words tell them apart. BM25 is not used here: its scores have no fixed
 scale to hold a threshold against.
 
+Questions that share their words but ask for different things ("申请直播补贴需要什么条件"
+against "…需要哪些材料") score close on both measures; ``FOCUS`` names what a question asks
+for (materials, conditions, time, place, procedure, amount, contact), and a question and a
+variant that both name one, and no common one, do not match (score halved).
+
 The amount check: every money amount in a staff answer must appear in a linked clause or in
 another approved staff answer; the ones that do not are shown to the approver.
 """
@@ -31,6 +36,32 @@ from bot.text import normalize
 DENSE_FLOOR = 0.85
 DENSE_WEIGHT = 0.6
 DEFAULT_THRESHOLD = 0.55
+
+
+FOCUS: dict[str, tuple[str, ...]] = {
+    "materials": ("材料", "资料", "证明", "documents", "paperwork"),
+    "conditions": ("条件", "要求", "资格", "门槛", "eligib", "requirement", "condition"),
+    "time": ("什么时候", "时间", "截止", "期限", "哪天", "何时", "when", "deadline"),
+    "place": ("窗口", "哪里", "地点", "地址", "在哪", "去哪", "where"),
+    "procedure": (
+        "流程",
+        "步骤",
+        "程序",
+        "怎么申请",
+        "如何申请",
+        "怎么办理",
+        "how to apply",
+        "process",
+    ),
+    "amount": ("多少钱", "金额", "多少万", "上限", "how much"),
+    "contact": ("电话", "联系方式", "联系人", "phone", "contact"),
+}
+
+
+def focus(text: str) -> frozenset[str]:
+    """What the question asks for, by cue words (may be several, may be none)."""
+    norm = normalize(text)
+    return frozenset(name for name, cues in FOCUS.items() if any(c in norm for c in cues))
 
 
 @dataclass(frozen=True)
@@ -67,9 +98,9 @@ class FaqIndex:
         self.threshold = threshold
         self._lock = threading.Lock()
         self._signature: tuple[tuple[int, str], ...] | None = None
-        self._rows: list[tuple[FaqEntry, str, list[float], set[str]]] = []
+        self._rows: list[tuple[FaqEntry, str, list[float], set[str], frozenset[str]]] = []
 
-    def _refresh(self) -> list[tuple[FaqEntry, str, list[float], set[str]]]:
+    def _refresh(self) -> list[tuple[FaqEntry, str, list[float], set[str], frozenset[str]]]:
         entries = self._store.faqs("approved")
         signature = tuple((e.id, e.updated_at) for e in entries)
         with self._lock:
@@ -79,11 +110,13 @@ class FaqIndex:
                     for variant in entry.variants:
                         # e5's "query:" side for both: question against question is symmetric
                         vector = self._embeddings.embed_query(normalize(variant))
-                        rows.append((entry, variant, vector, set(char_bigrams(variant))))
+                        rows.append(
+                            (entry, variant, vector, set(char_bigrams(variant)), focus(variant))
+                        )
                 self._rows, self._signature = rows, signature
             else:  # the same entries; take the fresh rows for their hit counts
                 by_id = {e.id: e for e in entries}
-                self._rows = [(by_id[e.id], v, vec, bg) for e, v, vec, bg in self._rows]
+                self._rows = [(by_id[r[0].id], *r[1:]) for r in self._rows]
             return self._rows
 
     def search(self, question: str, k: int = 3) -> list[FaqMatch]:
@@ -93,9 +126,12 @@ class FaqIndex:
             return []
         vector = self._embeddings.embed_query(normalize(question))
         grams = set(char_bigrams(question))
+        asks = focus(question)
         best: dict[int, FaqMatch] = {}
-        for entry, variant, vec, variant_grams in rows:
+        for entry, variant, vec, variant_grams, variant_asks in rows:
             score = similarity(_cosine(vector, vec), grams, variant_grams)
+            if asks and variant_asks and not asks & variant_asks:
+                score /= 2
             if entry.id not in best or score > best[entry.id].score:
                 best[entry.id] = FaqMatch(entry, score, variant)
         return sorted(best.values(), key=lambda m: -m.score)[:k]
