@@ -85,6 +85,7 @@ def test_a_question_reaches_staff_and_the_answer_becomes_a_curated_answer(front)
     asked = front.turn(user("42", UNANSWERED), TODAY, within, now=NOW)
     assert asked.replies[0].citations, "the assistant still answers what it can"
     assert any(o.startswith("fb:down:") for o in option_ids(asked.replies[0]))
+    assert "staff:handoff:not_found" in option_ids(asked.replies[0])  # "问工作人员"
 
     # 2. the user asks for a person: told when staff reply; the ticket goes to the group
     handed = front.turn(user("42", "转人工"), TODAY, within, now=NOW)

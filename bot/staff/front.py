@@ -23,6 +23,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime
 
+from bot.compose import asks_procedure
 from bot.conversation import Conversation, Within
 from bot.domain import Incoming, Lang, Option, Reply, Session, Turn
 from bot.staff import handler
@@ -47,16 +48,22 @@ def _t(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
-def decorate(reply: Reply, token: str, in_scope: bool, answered: bool, lang: str) -> Reply:
-    """The answer with its buttons: 👍/👎 when it answered, a way to staff when it could not."""
+def decorate(
+    reply: Reply, token: str, in_scope: bool, answered: bool, lang: str, partial: bool = False
+) -> Reply:
+    """The answer with its buttons: 👍/👎 when it answered, a way to staff when it could not
+    (and beside 👍/👎 when it answered only in part: the documents do not give the procedure)."""
+    ask_staff = Option(f"{HANDOFF_CHOICE}:not_found", _t(lang, "问工作人员", "Ask our staff"))
     extra: tuple[Option, ...]
     offer = offer_for(in_scope, answered)
     if offer == "out_of_scope":
         extra = (Option(f"{HANDOFF_CHOICE}:out_of_scope", _t(lang, "转人工", "Talk to a person")),)
     elif offer == "not_found":
-        extra = (Option(f"{HANDOFF_CHOICE}:not_found", _t(lang, "问工作人员", "Ask our staff")),)
+        extra = (ask_staff,)
     else:
         extra = (Option(f"{FEEDBACK_UP}:{token}", "👍"), Option(f"{FEEDBACK_DOWN}:{token}", "👎"))
+        if partial:
+            extra = (*extra, ask_staff)
     return replace(reply, options=(*reply.options, *extra))
 
 
@@ -151,8 +158,11 @@ class StaffFront:
             replies = turn.replies
             if turn.log and replies:
                 entry = turn.log[-1]
+                # The composer answers a procedure question with the clause and "the documents
+                # do not state the procedure": an answer in part, worth a way to staff.
+                partial = entry.in_scope and asks_procedure(entry.text)
                 first = decorate(
-                    replies[0], token, entry.in_scope, entry.answered, turn.session.lang
+                    replies[0], token, entry.in_scope, entry.answered, turn.session.lang, partial
                 )
                 replies = (first, *replies[1:])
             return replace(turn, replies=(*pending, *replies))
