@@ -302,6 +302,13 @@ def test_stats_figures(store) -> None:
     assert figures.top_clauses == (("doc/（一）", 3),)
     assert (figures.thumbs_up, figures.thumbs_down) == (1, 1)
     assert compute(store, since=date(2026, 11, 21)).questions == 1
+    # 17:00 UTC on the 20th is 01:00 on the 21st in Shanghai: counted from the 21st on
+    _ticket(store, "s8", now=datetime(2026, 11, 20, 17, 0, tzinfo=UTC), reason="asked")
+    assert compute(store, since=date(2026, 11, 21)).handoff_reasons == {
+        "asked": 1,
+        "out_of_scope": 1,
+    }
+    assert compute(store, since=date(2026, 11, 22)).handoffs == 0
     json.dumps(figures.to_json())  # serialisable as it is
     assert "问题 4 个" in figures.render("zh")
 

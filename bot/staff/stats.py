@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
+from bot.staff.hours import SHANGHAI
 from bot.staff.store import StaffStore
 
 _REASONS = {
@@ -115,7 +116,12 @@ class Stats:
 def compute(store: StaffStore, since: date | None = None, top: int = 10) -> Stats:
     """Every figure, over the log entries and tickets from ``since`` (a Shanghai date) on."""
     day = since.isoformat() if since else "0000-00-00"
-    stamp = f"{day}T00:00:00" if since else ""
+    # tickets keep UTC times: the Shanghai day starts at 16:00 UTC the day before
+    stamp = (
+        datetime.combine(since, time(0), SHANGHAI).astimezone(UTC).isoformat(timespec="seconds")
+        if since
+        else ""
+    )
     with store.reading() as db:
         per_day = db.execute(
             "SELECT day, COUNT(*) FROM qa_log WHERE day >= ? GROUP BY day ORDER BY day", (day,)
