@@ -366,7 +366,7 @@ def faq_import(
             )
             added += 1
         status = row.status
-        if status == "approved" and flags:
+        if status == "approved" and flags and not entry.amounts_confirmed:
             status = "suggested"
             held += 1
             typer.echo(

@@ -265,12 +265,18 @@ def test_faq_cli_add_approve_export(front, run_cli, tmp_path) -> None:
     assert exported.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"), newline="")))
     assert rows[1][2] == "'=1+1 直播补贴找谁"
-    # round trip: the exported file imports as an update of the same entry
+    # round trip: the same file changes nothing, the confirmed amount stays confirmed
+    same = tmp_path / "same.csv"
+    same.write_bytes(exported)
+    assert "held for review 0" in run_cli("faq", "import", str(same), *data).stdout.decode()
+    assert front.desk.store.faq(1).status == "approved"
+    # a changed answer is an update of the same entry, back to review for its amount
     path = tmp_path / "faq.csv"
     path.write_bytes(exported.replace("最高999万元".encode(), "最高999万元，当天办结".encode()))
     imported = run_cli("faq", "import", str(path), *data)
     assert imported.returncode == 0 and "updated 1" in imported.stdout.decode(), imported.stderr
     assert front.desk.store.faq(1).variants == ("=1+1 直播补贴找谁",)
+    assert front.desk.store.faq(1).status == "suggested"  # 999万元 is in no clause: review again
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\xff\xfe nonsense")
     assert run_cli("faq", "import", str(bad), *data).returncode == 2

@@ -520,7 +520,9 @@ class StaffStore:
             raise ValueError("a curated answer needs at least one question")
         if answer is not None and not answer.strip():
             raise ValueError("the answer cannot be empty")
-        changed_content = answer is not None or clause_keys is not None
+        changed_content = (answer is not None and answer.strip() != entry.answer) or (
+            clause_keys is not None and tuple(clause_keys) != entry.clause_keys
+        )
         with self._tx() as db:
             db.execute(
                 "UPDATE faq SET variants = ?, answer = ?, clause_keys = ?, unverified_amounts = ?, "
