@@ -122,8 +122,26 @@ class StaffFront:
         if staff is not None:
             return self._emit(session, staff, within)
 
-        # 2. the user's own requests to the desk; staff answers not yet delivered come first
-        pending = handler.pending_deliveries(desk, key)
+        # 2. the user's own requests to the desk; staff answers not yet delivered come first,
+        # marked delivered once the turn has gone through
+        waiting = desk.store.undelivered(key)
+        pending = [handler.staff_answer(t) for t in waiting]
+        turn = self._user_turn(incoming, today, within, now, session, pending)
+        for ticket in waiting:
+            desk.store.set_delivered(ticket.id, True)
+        return turn
+
+    def _user_turn(
+        self,
+        incoming: Incoming,
+        today: date,
+        within: Within | None,
+        now: datetime,
+        session: Session,
+        pending: list[Reply],
+    ) -> Turn:
+        desk = self.desk
+        key = incoming.session_key
         if incoming.choice is not None:
             mine = handler.user_choice(desk, incoming, session, now)
             if mine is not None:
@@ -133,7 +151,8 @@ class StaffFront:
             lang = session.lang if session.lang_fixed else detect_lang(text)
             if handler.user_followed_up(desk, key, now) is not None:
                 _log.info("ticket of %s resolved by the user's next message", key)
-            if text.split("@", 1)[0].strip().lower() == "/forget":
+            command = handler.parse_command(text)
+            if command is not None and command[0] == "forget":
                 return self._forget(incoming, session, within)
             if wants_person(text):
                 rest = _rest_of_request(text)

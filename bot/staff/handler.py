@@ -42,7 +42,7 @@ def _t(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _command(text: str | None) -> tuple[str, str] | None:
+def parse_command(text: str | None) -> tuple[str, str] | None:
     match = re.match(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", (text or "").strip(), re.DOTALL)
     return (match.group(1).lower(), (match.group(2) or "").strip()) if match else None
 
@@ -289,7 +289,7 @@ def answer_ticket(
         return [Reply(f"工单 #{ticket_id} 已经结束，无法再答复。 / Ticket #{ticket_id} is closed.")]
     desk.store.mark_staff_answered(ticket.id, text)
     desk.store.set_delivered(ticket.id, delivered)
-    replies = [_staff_answer(ticket)]
+    replies = [staff_answer(ticket)]
     card = _card(desk, ticket)
     if card is not None:
         replies.append(card)
@@ -302,12 +302,12 @@ def pending_deliveries(desk: StaffDesk, session_key: str | None = None) -> list[
     picks up any of their own that are still waiting."""
     replies = []
     for ticket in desk.store.undelivered(session_key):
-        replies.append(_staff_answer(ticket))
+        replies.append(staff_answer(ticket))
         desk.store.set_delivered(ticket.id, True)
     return replies
 
 
-def _staff_answer(ticket: Ticket) -> Reply:
+def staff_answer(ticket: Ticket) -> Reply:
     lang = ticket.lang
     text = ticket.answer or ""
     return Reply(
@@ -465,7 +465,7 @@ def _queue_text(desk: StaffDesk) -> str:
 def staff_command(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Reply] | None:
     """/queue, /ticket N, /stats, /faq [N] for the ids in POLICYBOT_STAFF_USER_IDS only;
     None for anyone else (the normal assistant answers them, never with staff data)."""
-    command = _command(incoming.text)
+    command = parse_command(incoming.text)
     if command is None or command[0] not in STAFF_COMMANDS or not desk.is_staff(incoming.user_id):
         return None
     name, arg = command
