@@ -291,6 +291,9 @@ def test_traditional_script_and_the_staff_group(front) -> None:
     told, card = handed.replies
     assert "已為您轉接工作人員" in told.text and card.to == STAFF_CHAT
     assert "工单 #1" in card.text  # staff read their card in Simplified
+    front.turn(user("61", "直播補貼申請需要哪些材料？"), TODAY, now=NOW)
+    same_in_both = front.turn(user("61", "人工客服"), TODAY, now=NOW).replies[0]
+    assert "已為您轉接" in same_in_both.text  # the question before it was Traditional
     # a policy question put to the bot in the staff group is answered by the assistant
     asked = front.turn(staff("嘉定直播企业营收首次超过1亿元奖励多少？"), TODAY, now=NOW)
     assert "100万元" in asked.replies[0].text and asked.replies[0].to is None

@@ -159,7 +159,9 @@ class StaffFront:
                 question = text if len(rest) >= 6 else None
                 asking = replace(session, lang=lang)
                 _, replies = handler.open_ticket(desk, incoming, asking, "asked", now, question)
-                if is_traditional(text):
+                # "人工客服" is the same in both scripts: the question before it tells
+                earlier = desk.store.recent(key, 2)
+                if is_traditional(text) or any(is_traditional(r.question) for r in earlier):
                     replies = [_traditional(r) for r in replies]
                 return self._emit(session, [*pending, *replies], within)
             # 3. a curated answer
