@@ -301,7 +301,7 @@ async def simulate(
         else:
             # A copy of the index for the bot process, without this process's sessions.
             bot_dir = work / "bot-data"
-            shutil.copytree(args.data_dir, bot_dir, ignore=shutil.ignore_patterns("*.sqlite3*"))
+            shutil.copytree(args.data_dir, bot_dir, ignore=shutil.ignore_patterns("policybot.sqlite3*", "*.lock"))
             bot = bot_process(tg, bot_dir, work)
         async with bot as undelivered:
             started = time.monotonic()

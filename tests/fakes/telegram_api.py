@@ -30,7 +30,8 @@ What it does:
   entities". Markdown modes are passed through unparsed.
 * Records every call (:class:`Call`) and lets a test wait for calls, inject updates with
   realistic shapes, and inject faults (an HTTP error status, a slow answer, a dropped
-  connection), each consumed in the order it was queued.
+  connection), each consumed in the order it was queued, or an outage (``go_down``: every
+  call dropped for some seconds).
 
 Deliberately not modelled: file downloads (404), media uploads other than being recorded,
 flood limits unless injected, the 409 Conflict between two concurrent ``getUpdates``.
@@ -552,6 +553,7 @@ class FakeTelegram:
         self._webhook: JSONDict = {}
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self._faults: list[_Fault] = []
+        self._down_until = 0.0
         self._observers: list[Callable[[Call], None]] = []
         self._handlers: dict[str, tuple[str, Callable[[JSONDict], Any]]] = {
             name.lower(): (name, handler)
@@ -776,6 +778,16 @@ class FakeTelegram:
     def drop_next(self, method: str | None, times: int = 1) -> None:
         """Close the connection without any response on the next ``times`` calls."""
         self._add_fault(_Fault(_fault_method(method), "drop", times))
+
+    def go_down(self, seconds: float) -> None:
+        """Be unreachable for ``seconds``: every request's connection is closed unanswered
+        (recorded with fault ``"down"``), as when the network or Telegram is out."""
+        with self._cond:
+            self._down_until = time.monotonic() + seconds
+
+    @property
+    def down(self) -> bool:
+        return time.monotonic() < self._down_until
 
     def _add_fault(self, fault: _Fault) -> None:
         if fault.remaining < 1:
@@ -1133,6 +1145,9 @@ class FakeTelegram:
             return 404, no_method
         method, handler = known
 
+        if time.monotonic() < self._down_until:  # unreachable: every call dropped
+            self._record(Call(method, params, received, 0, None, "down"))
+            return None
         fault = self._take_fault(method)
         if fault is not None and fault.kind == "drop":
             self._record(Call(method, params, received, 0, None, fault.label))
