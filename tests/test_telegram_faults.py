@@ -298,7 +298,9 @@ def test_a_long_button_id_survives_a_restart(
         try:
             async with channel.running():
                 with channel.store.transaction() as tx:
-                    queue_replies(tx.db, 42, [Reply("选择：", options=(Option(long_id, "帮助"),))], None)
+                    queue_replies(
+                        tx.db, 42, [Reply("选择：", options=(Option(long_id, "帮助"),))], None
+                    )
                 channel.sender.wake()
                 await settle(tg, channel)
         finally:
@@ -428,7 +430,9 @@ def test_the_webhook_stores_before_200_drops_repeats_and_refuses_big_bodies(
             statuses = []
             async with httpx.AsyncClient(trust_env=False) as client:
                 for _ in range(2):  # Telegram may deliver twice
-                    statuses.append((await client.post(url, json=update, headers=headers)).status_code)
+                    statuses.append(
+                        (await client.post(url, json=update, headers=headers)).status_code
+                    )
                 with sqlite3.connect(db_path) as db:
                     stored = db.execute("SELECT COUNT(*) FROM tg_inbox").fetchone()[0]
                 statuses.append(stored)
@@ -458,11 +462,15 @@ def test_the_webhook_stores_before_200_drops_repeats_and_refuses_big_bodies(
 def bot_dir(built_data_dir: Path, services: Any, tmp_path: Path) -> Path:
     """A data directory of the test's own with a copy of the session's index."""
     target = tmp_path / "botdata"
-    shutil.copytree(built_data_dir, target, ignore=shutil.ignore_patterns("policybot.sqlite3*", "*.lock"))
+    shutil.copytree(
+        built_data_dir, target, ignore=shutil.ignore_patterns("policybot.sqlite3*", "*.lock")
+    )
     return target
 
 
-def bot_env(cli_env: dict[str, str], tg: FakeTelegram, data_dir: Path, **extra: str) -> dict[str, str]:
+def bot_env(
+    cli_env: dict[str, str], tg: FakeTelegram, data_dir: Path, **extra: str
+) -> dict[str, str]:
     env = {
         **cli_env,
         "POLICYBOT_DATA_DIR": str(data_dir),

@@ -236,9 +236,7 @@ class TelegramChannel:
             base_delay=base.base_delay,
             max_delay=base.max_delay,
             max_flood_wait=base.max_flood_wait,
-            retry_for=settings.telegram_retry_hours * 3600.0
-            if retry is None
-            else base.retry_for,
+            retry_for=settings.telegram_retry_hours * 3600.0 if retry is None else base.retry_for,
         )
         self.flood = FloodGate(settings.flood_max_messages, settings.flood_window_seconds, clock)
         self.lock = lock
@@ -722,9 +720,7 @@ class TelegramChannel:
             if work.reply_to is not None:
                 slot = slot_of(db, work.chat_id, work.reply_to)
                 if slot is not None:
-                    incoming = _replace(
-                        incoming, meta={**incoming.meta, "reply_to_slot": slot}
-                    )
+                    incoming = _replace(incoming, meta={**incoming.meta, "reply_to_slot": slot})
         return incoming
 
     async def _send_unstored(self, chat_id: int, replies: list[Reply] | tuple[Reply, ...]) -> None:

@@ -209,7 +209,9 @@ class Pacer:
                         del self._limiters[key]
             burst = 3.0
             limiter = (
-                AsyncLimiter(self._group, 60.0) if group else AsyncLimiter(burst, burst / self._chat)
+                AsyncLimiter(self._group, 60.0)
+                if group
+                else AsyncLimiter(burst, burst / self._chat)
             )
             self._limiters[chat_id] = limiter
         return limiter
@@ -243,7 +245,9 @@ class StoredCallbacks:
         return key
 
     def decode(self, data: str) -> str:
-        row = self.db.execute("SELECT option_id FROM tg_callbacks WHERE key = ?", (data,)).fetchone()
+        row = self.db.execute(
+            "SELECT option_id FROM tg_callbacks WHERE key = ?", (data,)
+        ).fetchone()
         return str(row[0]) if row else data
 
 
@@ -439,7 +443,9 @@ class OutboxSender:
             return False
         until = time.time() if due_only else float("inf")
         with self.store.reading() as db:
-            row = db.execute("SELECT COUNT(*) FROM tg_outbox WHERE next_at <= ?", (until,)).fetchone()
+            row = db.execute(
+                "SELECT COUNT(*) FROM tg_outbox WHERE next_at <= ?", (until,)
+            ).fetchone()
         return int(row[0]) == 0
 
     def pending(self) -> int:

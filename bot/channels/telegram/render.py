@@ -220,7 +220,6 @@ def markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
     )
 
 
-
 def keyboard_json(rows: tuple[tuple[Button, ...], ...]) -> str:
     """The keyboard as JSON text (to keep a rendered message in the outbox)."""
     return json.dumps([[[b.label, b.data] for b in row] for row in rows], ensure_ascii=False)
