@@ -121,6 +121,22 @@ def test_an_outage_loses_no_reply(tg: FakeTelegram, bot_services: Any, tmp_path:
         assert [t[:3] for t in got] == ["我可以", "我依据"], got
 
 
+def test_the_bot_starts_when_telegram_comes_up_after_it(
+    tg: FakeTelegram, bot_services: Any, tmp_path: Path
+) -> None:
+    channel = make_channel(tg, bot_services, tmp_path)
+    tg.go_down(1.0)
+
+    async def scenario() -> list[dict[str, Any]]:
+        async with channel.running():
+            return await UserChat(tg, channel, 42).say("/help")
+
+    (answer,) = run(scenario())
+
+    assert answer["text"].startswith("我可以")
+    assert [c.method for c in tg.calls() if c.fault == "down"][:1] == ["getMe"]
+
+
 def test_replies_written_during_an_outage_are_sent_after_a_restart(
     tg: FakeTelegram, services: Any, db_path: Path, tmp_path: Path
 ) -> None:
@@ -409,8 +425,13 @@ def free_port() -> int:
 
 
 def test_the_webhook_stores_before_200_drops_repeats_and_refuses_big_bodies(
-    tg: FakeTelegram, bot_services: Any, tmp_path: Path, db_path: Path
+    tg: FakeTelegram,
+    bot_services: Any,
+    tmp_path: Path,
+    db_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     port = free_port()
     channel = make_channel(
         tg,
@@ -453,6 +474,9 @@ def test_the_webhook_stores_before_200_drops_repeats_and_refuses_big_bodies(
     assert (ok, repeat, stored) == (200, 200, 1)
     assert big in (-1, 400, 413) and deep == 400
     assert [t[:3] for t in texts(tg, 42)] == ["我可以"]  # answered once
+    assert tg.calls("setWebhook")[0].params["secret_token"] == WEBHOOK_SECRET
+    assert "setWebhook" in caplog.text  # PTB logged the call, without the secrets
+    assert WEBHOOK_SECRET not in caplog.text and SECRET not in caplog.text
 
 
 # --- process-level faults: kill -9, SIGTERM, a second instance, a bad token --------------------

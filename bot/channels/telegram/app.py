@@ -116,6 +116,10 @@ class FatalError(PolicyBotError):
     """The bot cannot run (the token was rejected, another instance runs): exit non-zero."""
 
 
+class _Stopped(Exception):
+    """Stopped (a signal) before the bot was running."""
+
+
 def token_rejected() -> FatalError:
     return FatalError(
         f"Telegram rejected the bot token (401/404): check {TOKEN_SETTING} "
@@ -219,6 +223,8 @@ class TelegramChannel:
             raise ValueError(f"{TOKEN_SETTING} is not set")
         token = settings.telegram_token.get_secret_value()
         _quiet_token_loggers(token)
+        if settings.telegram_webhook_secret is not None:
+            _quiet_token_loggers(settings.telegram_webhook_secret.get_secret_value())
         # Opt in to PTB 23's behaviour now: RetryAfter.retry_after as a timedelta. Without it
         # PTB warns on every 429 (and in the tests warnings are errors).
         os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -325,12 +331,14 @@ class TelegramChannel:
 
     async def _main(self) -> None:
         loop = asyncio.get_running_loop()
-        async with self.running():
-            stop = self._stop
-            assert stop is not None
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self._signalled, sig)
-            await stop.wait()
+        stop = self._stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._signalled, sig)
+        try:
+            async with self.running():
+                await stop.wait()
+        except _Stopped:
+            _log.warning("stopped before Telegram could be reached")
 
     def _signalled(self, sig: signal.Signals) -> None:
         _log.warning("%s: stopping (unsent replies stay in the outbox)", sig.name)
@@ -348,7 +356,8 @@ class TelegramChannel:
     async def running(self) -> AsyncIterator[TelegramChannel]:
         """Start (polling or webhook) inside an existing event loop; on exit stop fetching,
         finish what is queued for a few seconds, leave the rest in the outbox, shut down."""
-        self._stop = asyncio.Event()
+        if self._stop is None or self._stop.is_set():
+            self._stop = asyncio.Event()
         self._stopping = False
         if self.lock is None:
             self.lock = InstanceLock(self.settings.data_dir, self._token()).acquire()
@@ -358,10 +367,7 @@ class TelegramChannel:
         }
         background: list[asyncio.Task[None]] = []
         try:
-            try:
-                await self.bot.initialize()
-            except InvalidToken:
-                raise token_rejected() from None
+            await self._initialize()
             me = self.bot.bot
             self._bot_id, self._username = me.id, me.username or ""
             self._started_at = time.time()
@@ -373,7 +379,10 @@ class TelegramChannel:
                 server = await self._start_webhook()
             else:
                 server = None
-                await self._call("deleteWebhook", self.bot.delete_webhook)
+                try:
+                    await self._call("deleteWebhook", self.bot.delete_webhook)
+                except TelegramError as exc:  # polling then meets 409, which is logged
+                    _log.error("deleteWebhook failed: %s", describe(exc))
                 self._poller = asyncio.create_task(self._poll())
                 background.append(self._poller)
             try:
@@ -417,6 +426,24 @@ class TelegramChannel:
         left = await asyncio.to_thread(self.sender.pending)
         if left:
             _log.warning("%d replies stay in the outbox for the next start", left)
+
+    async def _initialize(self) -> None:
+        """getMe until Telegram answers: the network may come up after the bot."""
+        failures = 0
+        while True:
+            try:
+                await self.bot.initialize()
+                return
+            except InvalidToken:
+                raise token_rejected() from None
+            except NetworkError as exc:
+                failures += 1
+                delay = min(self.retry.backoff(failures), 30.0)
+                _log.warning("cannot reach Telegram (%s); retrying in %.1fs", describe(exc), delay)
+            assert self._stop is not None
+            await sleep_or(self._stop, delay)
+            if self._stop.is_set():
+                raise _Stopped
 
     def _token(self) -> str:
         token = self.settings.telegram_token
