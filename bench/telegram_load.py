@@ -30,9 +30,10 @@ order or delivered to another chat shows up as a mismatch. The embedder's query 
 cleared after this, so the bot embeds every question afresh.
 
 Fault run (``--faults SHARE``): the fake gives a random share of sendMessage, editMessageText
-and getUpdates calls a fault (429, 500, 502, a dropped connection, or an answer slower than the
-bot's read timeout, which is set to 2 s), in equal parts. Retries may then deliver a reply
-twice (a timed-out send Telegram carried out), so each chat's messages are matched in order
+and getUpdates calls a fault (429, 500, 502, a dropped connection, or an answer that takes
+``--slow`` seconds, 12 by default), in equal parts. With ``--read-timeout`` below ``--slow``
+a slow send times out though Telegram carried it out, and its one resend is a duplicate; so
+each chat's messages are matched in order
 against its transcript and the report counts ``lost`` (expected, never received),
 ``duplicated`` (received again) and ``misrouted`` (received where it does not belong). Target:
 0 lost, 0 misrouted.
@@ -242,7 +243,7 @@ async def bot_in_process(
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    tg: FakeTelegram, data_dir: Path, work: Path, faults: float = 0.0
+    tg: FakeTelegram, data_dir: Path, work: Path, read_timeout: float | None = None
 ) -> AsyncIterator[Callable[[], int]]:
     """``policybot telegram`` in a process of its own, as deployed; stopped with SIGINT."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYBOT_")}
@@ -252,8 +253,8 @@ async def bot_process(
         POLICYBOT_DATA_DIR=str(data_dir),
         POLICYBOT_LOG_LEVEL="WARNING",
     )
-    if faults:
-        env["POLICYBOT_TELEGRAM_READ_TIMEOUT"] = "2"  # the slow faults take 2.5 s
+    if read_timeout:
+        env["POLICYBOT_TELEGRAM_READ_TIMEOUT"] = str(read_timeout)
     log = (work / "bot.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "telegram", "--today", TODAY.isoformat()],
@@ -284,7 +285,7 @@ async def simulate(
     with FakeTelegram() as tg:
         tg.observe(inbox)
         if args.faults:
-            tg.random_faults(args.faults, slow_seconds=2.5, seed=args.seed)
+            tg.random_faults(args.faults, slow_seconds=args.slow, seed=args.seed)
         chat_ids = [100_000 + i for i in range(len(scripts))]
 
         async def user(chat: int, script: list[Event], turns: list[list[str]]) -> None:
@@ -318,7 +319,7 @@ async def simulate(
                 bot_dir,
                 ignore=shutil.ignore_patterns("policybot.sqlite3*", "*.lock"),
             )
-            bot = bot_process(tg, bot_dir, work, args.faults)
+            bot = bot_process(tg, bot_dir, work, args.read_timeout)
         async with bot as undelivered:
             started = time.monotonic()
             await asyncio.gather(
@@ -377,6 +378,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--faults", type=float, default=0.0, help="share of Bot API calls given a random fault"
+    )
+    parser.add_argument("--slow", type=float, default=12.0, help="seconds of a slow answer")
+    parser.add_argument(
+        "--read-timeout", type=float, default=None, help="the bot's read timeout (default 30 s)"
     )
     parser.add_argument("--data-dir", type=Path, default=None, help="index dir (built if new)")
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON")
@@ -480,6 +485,8 @@ def main() -> int:
         "misrouted": misrouted,
         "faults": {
             "share": args.faults,
+            "slow_s": args.slow,
+            "bot_read_timeout_s": args.read_timeout or 30.0,
             "faulted_calls": sum(1 for c in tg.calls() if c.faulted),
             "by_kind": {
                 kind: sum(1 for c in tg.calls() if c.fault == kind)

@@ -19,6 +19,7 @@ from rich.console import Console
 from bot.config import Settings
 from bot.errors import BadInput, PolicyBotError
 from bot.services import Services, build_services
+from bot.store import private_dir
 from bot.text import detect_lang
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="The policy assistant.")
@@ -55,6 +56,7 @@ def _settings(data_dir: Path | None) -> Settings:
     )
     for noisy in ("httpx", "httpcore", "chromadb", "jieba", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    private_dir(settings.data_dir)  # conversations and company figures: owner only
     return settings
 
 

@@ -169,16 +169,26 @@ def _log_question(
 
 
 def private_dir(path: Path) -> None:
-    """Create ``path`` (and missing parents) readable by its owner only."""
+    """Create ``path`` (and missing parents) readable by its owner only; an existing one that
+    others can read is left as it is (an operator may have chosen it) with a warning."""
     if not path.exists():
         path.mkdir(parents=True, mode=0o700, exist_ok=True)
         os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+    elif path.stat().st_mode & 0o077:
+        _log.warning(
+            "the data directory %s is open to other users (mode %o); chmod 700 it",
+            path,
+            path.stat().st_mode & 0o777,
+        )
 
 
 def _private_file(path: Path) -> None:
+    """The database, and its -wal and -shm files (a version before 0600 left them 0644)."""
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    os.chmod(path, 0o600)
+    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if part.exists():
+            os.chmod(part, 0o600)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
