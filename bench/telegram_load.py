@@ -243,7 +243,11 @@ async def bot_in_process(
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    tg: FakeTelegram, data_dir: Path, work: Path, read_timeout: float | None = None
+    tg: FakeTelegram,
+    data_dir: Path,
+    work: Path,
+    read_timeout: float | None = None,
+    unpaced: bool = False,
 ) -> AsyncIterator[Callable[[], int]]:
     """``policybot telegram`` in a process of its own, as deployed; stopped with SIGINT."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYBOT_")}
@@ -255,6 +259,8 @@ async def bot_process(
     )
     if read_timeout:
         env["POLICYBOT_TELEGRAM_READ_TIMEOUT"] = str(read_timeout)
+    if unpaced:  # the channel's own latency, without Telegram's sending limits
+        env["POLICYBOT_TELEGRAM_RATE_OVERALL"] = env["POLICYBOT_TELEGRAM_RATE_CHAT"] = "0"
     log = (work / "bot.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "telegram", "--today", TODAY.isoformat()],
@@ -319,7 +325,7 @@ async def simulate(
                 bot_dir,
                 ignore=shutil.ignore_patterns("policybot.sqlite3*", "*.lock"),
             )
-            bot = bot_process(tg, bot_dir, work, args.read_timeout)
+            bot = bot_process(tg, bot_dir, work, args.read_timeout, args.unpaced)
         async with bot as undelivered:
             started = time.monotonic()
             await asyncio.gather(
@@ -380,6 +386,11 @@ def main() -> int:
         "--faults", type=float, default=0.0, help="share of Bot API calls given a random fault"
     )
     parser.add_argument("--slow", type=float, default=12.0, help="seconds of a slow answer")
+    parser.add_argument(
+        "--unpaced",
+        action="store_true",
+        help="switch the bot's pacing off (Telegram allows about 30 messages a second)",
+    )
     parser.add_argument(
         "--read-timeout", type=float, default=None, help="the bot's read timeout (default 30 s)"
     )
@@ -520,6 +531,7 @@ def main() -> int:
             "ramp_s": args.ramp,
             "seed": args.seed,
             "steps_only": args.steps_only,
+            "unpaced": args.unpaced,
             "bot": "in-process" if args.in_process else "policybot telegram subprocess",
             "questions": sum(1 for s in scripts for e in s if kind_of(e) == "question"),
         },
