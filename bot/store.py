@@ -201,16 +201,18 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _readable(path: Path) -> bool:
-    """Whether SQLite can open the file and finds its structure sound."""
+    """Whether SQLite can open the file and finds its structure sound. Only damage counts: a
+    file locked by another program or an I/O error is no reason to move it aside."""
     try:
-        db = sqlite3.connect(str(path), isolation_level=None)
+        db = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_S)
         try:
             row = db.execute("PRAGMA quick_check").fetchone()
             return row is not None and row[0] == "ok"
         finally:
             db.close()
-    except sqlite3.DatabaseError:
-        return False
+    except sqlite3.DatabaseError as exc:
+        reason = str(exc).lower()
+        return not ("malformed" in reason or "not a database" in reason or "corrupt" in reason)
 
 
 def _recover(damaged: Path, target: Path) -> str:

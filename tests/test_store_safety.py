@@ -188,3 +188,20 @@ def test_concurrent_writers_are_serialised(tmp_path: Path) -> None:
     with store.reading() as db:
         assert db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 80
     store.close()
+
+
+def test_a_database_locked_by_another_program_is_not_taken_for_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "policybot.sqlite3"
+    store = Store(path)
+    store.save_session(Session(chat_id="1", lang="en"))
+    store.close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        store = Store(path)
+        assert store.load_session("1").lang == "en"
+        store.close()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert not list(tmp_path.glob("*.corrupt-*"))
