@@ -22,7 +22,13 @@ from bot.services import Services, build_services
 from bot.store import private_dir
 from bot.text import detect_lang
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="The policy assistant.")
+# No local variables in tracebacks: a frame may hold the bot token.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="The policy assistant.",
+    pretty_exceptions_show_locals=False,
+)
 err = Console(stderr=True)
 out = Console()
 
