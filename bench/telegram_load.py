@@ -1,7 +1,7 @@
 """Load benchmark of the Telegram channel: many simulated chats against the fake Bot API.
 
     .venv/bin/python bench/telegram_load.py [--chats 200] [--think 2 6] [--ramp 10]
-        [--data-dir DIR] [--out FILE] [--strict] [--steps-only]
+        [--data-dir DIR] [--out FILE] [--strict] [--steps-only] [--faults 0.22]
 
 What runs is the real bot: ``policybot telegram`` (python-telegram-bot long polling, the
 per-chat lanes, the worker threads, the SQLite session store, the retrying sender, the real
@@ -29,8 +29,17 @@ run each chat's received messages must equal that transcript: a reply lost, dupl
 order or delivered to another chat shows up as a mismatch. The embedder's query cache is
 cleared after this, so the bot embeds every question afresh.
 
-Exit status: 1 if a message was not answered or a chat's transcript differs; with
-``--strict`` also when p95 exceeds the 1 s target.
+Fault run (``--faults SHARE``): the fake gives a random share of sendMessage, editMessageText
+and getUpdates calls a fault (429, 500, 502, a dropped connection, or an answer that takes
+``--slow`` seconds, 12 by default), in equal parts. With ``--read-timeout`` below ``--slow``
+a slow send times out though Telegram carried it out, and its one resend is a duplicate; so
+each chat's messages are matched in order
+against its transcript and the report counts ``lost`` (expected, never received),
+``duplicated`` (received again) and ``misrouted`` (received where it does not belong). Target:
+0 lost, 0 misrouted.
+
+Exit status: 1 if a message was lost or misrouted (without faults: if any chat's transcript
+differs); with ``--strict`` also when p95 exceeds the 1 s target.
 """
 
 from __future__ import annotations
@@ -229,12 +238,16 @@ async def bot_in_process(
     )
     channel = TelegramChannel(settings, services, lambda: TODAY)
     async with channel.running():
-        yield lambda: len(channel.sender.failures)
+        yield lambda: channel.sender.given_up
 
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    tg: FakeTelegram, data_dir: Path, work: Path
+    tg: FakeTelegram,
+    data_dir: Path,
+    work: Path,
+    read_timeout: float | None = None,
+    unpaced: bool = False,
 ) -> AsyncIterator[Callable[[], int]]:
     """``policybot telegram`` in a process of its own, as deployed; stopped with SIGINT."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYBOT_")}
@@ -244,6 +257,10 @@ async def bot_process(
         POLICYBOT_DATA_DIR=str(data_dir),
         POLICYBOT_LOG_LEVEL="WARNING",
     )
+    if read_timeout:
+        env["POLICYBOT_TELEGRAM_READ_TIMEOUT"] = str(read_timeout)
+    if unpaced:  # the channel's own latency, without Telegram's sending limits
+        env["POLICYBOT_TELEGRAM_RATE_OVERALL"] = env["POLICYBOT_TELEGRAM_RATE_CHAT"] = "0"
     log = (work / "bot.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "telegram", "--today", TODAY.isoformat()],
@@ -253,7 +270,7 @@ async def bot_process(
         stderr=subprocess.STDOUT,
     )
     try:
-        await asyncio.to_thread(tg.wait_for, "getUpdates", 1, 300.0)  # polling: ready
+        await asyncio.to_thread(tg.wait_for, "deleteWebhook", 1, 300.0)  # about to poll
         yield lambda: (work / "bot.log").read_text("utf-8", "replace").count("NOT delivered")
     finally:
         process.send_signal(signal.SIGINT)
@@ -273,6 +290,8 @@ async def simulate(
     inbox = Inbox(asyncio.get_running_loop())
     with FakeTelegram() as tg:
         tg.observe(inbox)
+        if args.faults:
+            tg.random_faults(args.faults, slow_seconds=args.slow, seed=args.seed)
         chat_ids = [100_000 + i for i in range(len(scripts))]
 
         async def user(chat: int, script: list[Event], turns: list[list[str]]) -> None:
@@ -301,17 +320,44 @@ async def simulate(
         else:
             # A copy of the index for the bot process, without this process's sessions.
             bot_dir = work / "bot-data"
-            shutil.copytree(args.data_dir, bot_dir, ignore=shutil.ignore_patterns("*.sqlite3*"))
-            bot = bot_process(tg, bot_dir, work)
+            shutil.copytree(
+                args.data_dir,
+                bot_dir,
+                ignore=shutil.ignore_patterns("policybot.sqlite3*", "*.lock"),
+            )
+            bot = bot_process(tg, bot_dir, work, args.read_timeout, args.unpaced)
         async with bot as undelivered:
             started = time.monotonic()
             await asyncio.gather(
                 *(user(c, s, e) for c, s, e in zip(chat_ids, scripts, expected, strict=True))
             )
             wall = time.monotonic() - started
-            await asyncio.sleep(0.5)  # anything late or extra would arrive now
+            await quiet(inbox, 5.0 if args.faults else 0.5)  # late or extra replies arrive now
             failures = undelivered()
         return result, inbox, tg, failures, wall
+
+
+async def quiet(inbox: Inbox, seconds: float) -> None:
+    """Wait until no message has arrived for ``seconds``."""
+    while True:
+        last = max((t[-1] for t in inbox.times.values() if t), default=0.0)
+        if time.time() - last >= seconds:
+            return
+        await asyncio.sleep(0.2)
+
+
+def match(expected: list[str], received: list[str]) -> tuple[int, int, int]:
+    """(lost, duplicated, misrouted) for one chat: received messages matched in order."""
+    done = 0
+    duplicated = misrouted = 0
+    for text in received:
+        if done < len(expected) and text == expected[done]:
+            done += 1
+        elif text in expected[:done]:
+            duplicated += 1
+        else:
+            misrouted += 1
+    return len(expected) - done, duplicated, misrouted
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -336,6 +382,18 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=10.0, help="users start within this time")
     parser.add_argument("--timeout", type=float, default=60.0, help="per turn, before a loss")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--faults", type=float, default=0.0, help="share of Bot API calls given a random fault"
+    )
+    parser.add_argument("--slow", type=float, default=12.0, help="seconds of a slow answer")
+    parser.add_argument(
+        "--unpaced",
+        action="store_true",
+        help="switch the bot's pacing off (Telegram allows about 30 messages a second)",
+    )
+    parser.add_argument(
+        "--read-timeout", type=float, default=None, help="the bot's read timeout (default 30 s)"
+    )
     parser.add_argument("--data-dir", type=Path, default=None, help="index dir (built if new)")
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON")
     parser.add_argument("--strict", action="store_true", help=f"fail if p95 > {TARGET_P95}s")
@@ -411,6 +469,13 @@ def main() -> int:
                 "received": got[at][:300] if at < len(got) else None,
             }
             break
+    lost = duplicated = misrouted = 0
+    for c, turns in zip(chat_ids, expected, strict=True):
+        counts = match([t for turn in turns for t in turn], inbox.texts.get(c, []))
+        lost, duplicated, misrouted = (
+            a + b for a, b in zip((lost, duplicated, misrouted), counts, strict=True)
+        )
+    misrouted += sum(len(inbox.texts[c]) for c in strangers)
     messages_expected = sum(len(t) for turns in expected for t in turns)
     messages_received = sum(len(v) for v in inbox.texts.values())
     p50, p95, p99 = (percentile(result.latencies, q) for q in (50, 95, 99))
@@ -426,6 +491,19 @@ def main() -> int:
         "messages_to_unknown_chats": strangers,
         "first_mismatch": mismatch,
         "undelivered_after_retries": failures,
+        "lost": lost,
+        "duplicated": duplicated,
+        "misrouted": misrouted,
+        "faults": {
+            "share": args.faults,
+            "slow_s": args.slow,
+            "bot_read_timeout_s": args.read_timeout or 30.0,
+            "faulted_calls": sum(1 for c in tg.calls() if c.faulted),
+            "by_kind": {
+                kind: sum(1 for c in tg.calls() if c.fault == kind)
+                for kind in ("429", "500", "502", "drop", "slow")
+            },
+        },
         "latency_s": {
             "p50": round(p50, 3),
             "p95": round(p95, 3),
@@ -453,6 +531,7 @@ def main() -> int:
             "ramp_s": args.ramp,
             "seed": args.seed,
             "steps_only": args.steps_only,
+            "unpaced": args.unpaced,
             "bot": "in-process" if args.in_process else "policybot telegram subprocess",
             "questions": sum(1 for s in scripts for e in s if kind_of(e) == "question"),
         },
@@ -464,13 +543,17 @@ def main() -> int:
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         },
     }
-    ok = not result.unanswered_chats and not wrong and not strangers
+    if args.faults:
+        ok = lost == 0 and misrouted == 0
+    else:
+        ok = not result.unanswered_chats and not wrong and not strangers
     met = p95 <= TARGET_P95
     print(json.dumps(report, ensure_ascii=False, indent=2))
     print(
         f"\n{result.answered}/{report['messages_planned']} messages answered, "
         f"{messages_received}/{messages_expected} replies, {len(wrong)} chats with a wrong "
-        f"transcript, {len(strangers)} unknown chats; latency p50 {p50 * 1000:.0f} ms, "
+        f"transcript, {len(strangers)} unknown chats; {lost} lost, {duplicated} duplicated, "
+        f"{misrouted} misrouted; latency p50 {p50 * 1000:.0f} ms, "
         f"p95 {p95 * 1000:.0f} ms (target <= {TARGET_P95 * 1000:.0f} ms: "
         f"{'PASS' if met else 'FAIL'}); {report['throughput_msgs_per_s']} msg/s over "
         f"{report['wall_s']} s",

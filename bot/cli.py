@@ -18,12 +18,19 @@ from rich.console import Console
 
 from bot.config import Settings
 from bot.errors import BadInput, PolicyBotError
+from bot.store import private_dir
 from bot.text import detect_lang
 
 if TYPE_CHECKING:  # imported when used: `policybot stats` must start without chromadb
     from bot.services import Services
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="The policy assistant.")
+# No local variables in tracebacks: a frame may hold the bot token.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="The policy assistant.",
+    pretty_exceptions_show_locals=False,
+)
 err = Console(stderr=True)
 out = Console()
 
@@ -57,6 +64,7 @@ def _settings(data_dir: Path | None) -> Settings:
     )
     for noisy in ("httpx", "httpcore", "chromadb", "jieba", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    private_dir(settings.data_dir)  # conversations and company figures: owner only
     return settings
 
 
@@ -117,7 +125,13 @@ def ask(
     as_of = _today(today)
     services = _services(_settings(data_dir))
     if jsonl:
-        for raw in sys.stdin.buffer:
+        from bot.channels.jsonl import MAX_LINE_BYTES, bounded_lines
+
+        for raw in bounded_lines(sys.stdin.buffer, MAX_LINE_BYTES):
+            if len(raw) > MAX_LINE_BYTES:  # cut by the reader: never held whole
+                message = f"这一行太长了（超过 {MAX_LINE_BYTES} 字节）。 / This line is too long."
+                _emit(_error_json(message, "zh"))
+                continue
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -234,7 +248,7 @@ def chat(
     if jsonl:
         from bot.channels import jsonl as channel
 
-        channel.run(sys.stdin.buffer, sys.stdout, services, as_of)
+        channel.run(channel.bounded_lines(sys.stdin.buffer), sys.stdout, services, as_of)
         return
     from bot.channels import terminal
 
@@ -288,16 +302,32 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         err.print("[red]error:[/red] set POLICYBOT_TELEGRAM_TOKEN (the token BotFather gave you)")
         raise typer.Exit(2)
+    from bot.channels.telegram import FatalError, InstanceLock, TelegramChannel, protect_token
+
+    protect_token(settings)
+    try:
+        # First, before the index is loaded: a second instance says so at once.
+        lock = InstanceLock(settings.data_dir, settings.telegram_token.get_secret_value())
+        lock.acquire()
+    except FatalError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=False, highlight=False)
+        raise typer.Exit(3) from None
     from bot.services import build_services
 
     try:
         services = build_services(settings, with_store=True)
+        channel = TelegramChannel(
+            settings, services, (lambda: fixed) if fixed else date.today, lock=lock
+        )
+        channel.run()
+    except FatalError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(3) from None
     except PolicyBotError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    from bot.channels.telegram import TelegramChannel
-
-    TelegramChannel(settings, services, (lambda: fixed) if fixed else date.today).run()
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        lock.release()
 
 
 def main() -> None:

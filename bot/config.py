@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     staff_office_hours: str = "09:00-17:30"
     faq_threshold: float = 0.55
     log_retention_days: int = 180
+    # Long enough for a slow Telegram: a reply whose request timed out may have been
+    # delivered, so it is sent again at most once.
+    telegram_read_timeout: float = 30.0
+    # How long an undelivered reply is retried (outages, 5xx) before it is given up.
+    telegram_retry_hours: float = 6.0
+    # Pacing of sent messages (0 switches a limit off): all chats together (per second), one
+    # private chat (per second, in bursts of up to 3), one group (per minute).
+    telegram_rate_overall: float = 30.0
+    telegram_rate_chat: float = 1.0
+    telegram_rate_group: float = 20.0
     # Per-user flood limit: at most this many messages in the window.
     flood_max_messages: int = 8
     flood_window_seconds: float = 10.0
@@ -60,6 +70,11 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.data_dir / "policybot.sqlite3"
+
+    @property
+    def staff_db_path(self) -> Path:
+        """Staff data (tickets, curated answers): a file of its own, apart from conversations."""
+        return self.data_dir / "staff.sqlite3"
 
     @property
     def documents_dir(self) -> Path:

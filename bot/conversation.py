@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.dialogue import handle
 from bot.domain import Incoming, Turn
-from bot.errors import StoreBusy
+from bot.errors import StoreBusy, StoreUnavailable
 from bot.store import Store, StoreTx
 
 if TYPE_CHECKING:
@@ -55,3 +55,21 @@ class Conversation:
                     within(tx, turn)
             return turn
         raise StoreBusy(f"session {key} changed {_ATTEMPTS} times during one turn")
+
+    def answer_unstored(self, incoming: Incoming, today: date, reason: str) -> Turn:
+        """The turn when the store cannot be written (disk full, locked): the user still gets
+        an answer, from the last session that can be read (or a new one), and the log says
+        what was not stored."""
+        key = incoming.session_key
+        try:
+            session = self.store.session_from_raw(key, self.store.raw_session(key))
+        except StoreUnavailable:
+            session = self.store.session_from_raw(key, None)
+        turn = handle(session, incoming, self.services, today)
+        _log.error(
+            "NOT stored (%s): the session of %s and %d question log entries; answered anyway",
+            reason,
+            key,
+            len(turn.log),
+        )
+        return turn

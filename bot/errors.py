@@ -4,7 +4,8 @@ PolicyBotError
 ├── BadInput        the user's message cannot be used (empty, too long, binary)
 ├── KnowledgeError  a document or rule file is malformed (an operator's problem)
 └── ServiceError    a backing service (vector store, LLM, Telegram) failed
-    └── StoreBusy   a session kept changing under a turn (concurrent writers)
+    ├── StoreBusy   a session kept changing under a turn (concurrent writers)
+    └── StoreUnavailable  the database cannot be written (disk full, locked by another program)
 """
 
 from __future__ import annotations
@@ -43,3 +44,7 @@ class ServiceError(PolicyBotError):
 
 class StoreBusy(ServiceError):
     """A session was saved by somebody else during every attempt of a turn."""
+
+
+class StoreUnavailable(ServiceError):
+    """The database could not be written: the disk is full, or another program holds a lock."""

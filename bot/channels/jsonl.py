@@ -4,23 +4,58 @@ In:  {"chat": id, "text": str}  or  {"chat": id, "choice": option_id}
 Out: {"chat": id, "replies": [{"text", "options": [{"id", "label"}], "citations": [...]}]}
 A line that cannot be used gets {"chat": id or null, "error": message, "replies": [...]}
 and the stream goes on.
+
+Every input is bounded: a line is read at most ``MAX_LINE_BYTES`` at a time (the rest of an
+overlong line is skipped, never held in memory), and JSON nested deeper than ``MAX_DEPTH`` is
+refused before it is parsed (Python's parser would recurse until it fails). When the store
+cannot be written (disk full, locked) the line is still answered and the log says so.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from bot.conversation import Conversation
 from bot.domain import Incoming, Reply
-from bot.errors import PolicyBotError
+from bot.errors import PolicyBotError, StoreUnavailable
 from bot.services import Services
 
 _log = logging.getLogger(__name__)
 MAX_LINE_BYTES = 256 * 1024
+MAX_DEPTH = 20
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def bounded_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """The lines of ``stream`` (without the newline), each at most ``limit + 1`` bytes: a
+    longer line is cut there (so that it reads as too long) and its rest is skipped in
+    chunks, never held in memory whole."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while True:  # drop the rest of this line
+                rest = stream.readline(1 << 16)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield line.rstrip(b"\r\n")
+
+
+def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON ``text`` nests arrays and objects deeper than ``limit`` (strings aside)."""
+    depth = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def _encodable(value: str) -> bool:
@@ -39,10 +74,13 @@ def _error(chat: Any, message: str) -> dict[str, Any]:
 def process_line(raw: bytes, services: Services, today: date) -> dict[str, Any]:
     """One input line to one output object; no input, however bad, makes it raise."""
     if len(raw) > MAX_LINE_BYTES:
-        return _error(None, f"line too long ({len(raw)} bytes; at most {MAX_LINE_BYTES})")
+        return _error(None, f"line too long (more than {MAX_LINE_BYTES} bytes)")
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        text_line = raw.decode("utf-8")
+        if too_deep(text_line):
+            return _error(None, f"JSON nested too deeply (more than {MAX_DEPTH} levels)")
+        data = json.loads(text_line)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return _error(None, 'not a JSON object: expected {"chat": id, "text": "..."}')
     if not isinstance(data, dict) or "chat" not in data:
         return _error(None, 'expected {"chat": id, "text": "..."} or {"chat": id, "choice": "..."}')
@@ -67,8 +105,12 @@ def process_line(raw: bytes, services: Services, today: date) -> dict[str, Any]:
     store = services.store
     if store is None:
         raise RuntimeError("the JSON-lines chat needs the session store")
+    conversation = Conversation(services, store)
     try:
-        replies = Conversation(services, store).turn(incoming, today).replies
+        try:
+            replies = conversation.turn(incoming, today).replies
+        except StoreUnavailable as exc:
+            replies = conversation.answer_unstored(incoming, today, str(exc)).replies
     except PolicyBotError as exc:
         _log.exception("turn failed for chat %s", chat)
         return _error(chat, exc.user_message)

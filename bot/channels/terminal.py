@@ -9,7 +9,7 @@ from datetime import date
 from bot.conversation import Conversation
 from bot.domain import Incoming, Option, Reply
 from bot.eligibility import UNKNOWN
-from bot.errors import PolicyBotError
+from bot.errors import PolicyBotError, StoreUnavailable
 from bot.services import Services
 
 CHAT_ID = "terminal"
@@ -77,7 +77,10 @@ def run(
         incoming = to_incoming(line, options)
         options = ()
         try:
-            replies = list(conversation.turn(incoming, today).replies)
+            try:
+                replies = list(conversation.turn(incoming, today).replies)
+            except StoreUnavailable as exc:  # disk full, locked: answer, log what was lost
+                replies = list(conversation.answer_unstored(incoming, today, str(exc)).replies)
         except Exception as exc:  # one failed turn must not end the chat; the session is kept
             _log.exception("turn failed")
             message = exc.user_message if isinstance(exc, PolicyBotError) else None

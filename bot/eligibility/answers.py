@@ -266,8 +266,17 @@ def parse_money(text: str, lang: Lang = "zh") -> int:
             f"没能识别这个金额：“{text.strip()}”。" + example_zh,
             f'I could not read the amount "{text.strip()}". ' + example_en,
         )
+    if amount >= _MAX_AMOUNT:  # beyond any company (and past Decimal's 28-digit quantize)
+        raise _error(
+            lang,
+            text,
+            f"这个金额太大了：“{text.strip()[:40]}”。" + example_zh,
+            f'That amount is too large: "{text.strip()[:40]}". ' + example_en,
+        )
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
+
+_MAX_AMOUNT = Decimal(10) ** 18  # a billion billion yuan
 
 _ORDINAL = re.compile(r"^(?:no\.?\s*|#)?(\d+)(?:st|nd|rd|th)?$")
 _EN_ORDINALS = {

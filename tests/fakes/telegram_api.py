@@ -30,7 +30,8 @@ What it does:
   entities". Markdown modes are passed through unparsed.
 * Records every call (:class:`Call`) and lets a test wait for calls, inject updates with
   realistic shapes, and inject faults (an HTTP error status, a slow answer, a dropped
-  connection), each consumed in the order it was queued.
+  connection), each consumed in the order it was queued, or an outage (``go_down``: every
+  call dropped for some seconds).
 
 Deliberately not modelled: file downloads (404), media uploads other than being recorded,
 flood limits unless injected, the 409 Conflict between two concurrent ``getUpdates``.
@@ -552,6 +553,9 @@ class FakeTelegram:
         self._webhook: JSONDict = {}
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self._faults: list[_Fault] = []
+        self._down_until = 0.0
+        self._chaos: tuple[float, frozenset[str], float] | None = None
+        self._chaos_rng: Any = None
         self._observers: list[Callable[[Call], None]] = []
         self._handlers: dict[str, tuple[str, Callable[[JSONDict], Any]]] = {
             name.lower(): (name, handler)
@@ -776,6 +780,52 @@ class FakeTelegram:
     def drop_next(self, method: str | None, times: int = 1) -> None:
         """Close the connection without any response on the next ``times`` calls."""
         self._add_fault(_Fault(_fault_method(method), "drop", times))
+
+    def random_faults(
+        self,
+        share: float,
+        methods: tuple[str, ...] = ("sendMessage", "editMessageText", "getUpdates"),
+        slow_seconds: float = 2.5,
+        seed: int = 1,
+    ) -> None:
+        """Give a random ``share`` of the calls of ``methods`` a fault: 429 (retry after 1 s),
+        500, 502, a dropped connection, or a slow answer (``slow_seconds``), in equal parts."""
+        import random
+
+        with self._cond:
+            self._chaos = (share, frozenset(m.lower() for m in methods), slow_seconds)
+            self._chaos_rng = random.Random(seed)
+
+    def _random_fault(self, method: str) -> _Fault | None:
+        with self._cond:
+            if self._chaos is None:
+                return None
+            share, methods, slow = self._chaos
+            if method.lower() not in methods or self._chaos_rng.random() >= share:
+                return None
+            kind = self._chaos_rng.choice(["429", "500", "502", "drop", "slow"])
+        if kind == "drop":
+            return _Fault(None, "drop", 1)
+        if kind == "slow":
+            return _Fault(None, "slow", 1, seconds=slow)
+        status = int(kind)
+        parameters = {"retry_after": 1} if status == 429 else None
+        description = (
+            "Too Many Requests: retry after 1" if status == 429 else _DEFAULT_DESCRIPTIONS[status]
+        )
+        return _Fault(
+            None, "status", 1, status=status, description=description, parameters=parameters
+        )
+
+    def go_down(self, seconds: float) -> None:
+        """Be unreachable for ``seconds``: every request's connection is closed unanswered
+        (recorded with fault ``"down"``), as when the network or Telegram is out."""
+        with self._cond:
+            self._down_until = time.monotonic() + seconds
+
+    @property
+    def down(self) -> bool:
+        return time.monotonic() < self._down_until
 
     def _add_fault(self, fault: _Fault) -> None:
         if fault.remaining < 1:
@@ -1133,7 +1183,10 @@ class FakeTelegram:
             return 404, no_method
         method, handler = known
 
-        fault = self._take_fault(method)
+        if time.monotonic() < self._down_until:  # unreachable: every call dropped
+            self._record(Call(method, params, received, 0, None, "down"))
+            return None
+        fault = self._take_fault(method) or self._random_fault(method)
         if fault is not None and fault.kind == "drop":
             self._record(Call(method, params, received, 0, None, fault.label))
             return None

@@ -8,7 +8,7 @@ Shared by the Telegram end-to-end tests and ``bench/telegram_load.py``::
         replies = await chat.press("是")           # a button of the bot's last keyboard
 
 ``settle`` waits until every update pushed to the fake has been fetched, handed to a chat's
-lane and answered: no pending update at the fake, nothing in PTB's queue, no turn running.
+lane and answered: no pending update at the fake, no turn running, nothing due in the outbox.
 """
 
 import asyncio
@@ -26,8 +26,7 @@ class Channel(Protocol):
     @property
     def pending_turns(self) -> int: ...
 
-    @property
-    def application(self) -> Any: ...
+    async def idle(self) -> bool: ...
 
 
 async def settle(tg: FakeTelegram, channel: Channel, timeout: float = 20.0) -> None:
@@ -35,11 +34,7 @@ async def settle(tg: FakeTelegram, channel: Channel, timeout: float = 20.0) -> N
     deadline = time.monotonic() + timeout
     quiet = 0
     while True:
-        idle = (
-            not tg.pending_updates()
-            and channel.application.update_queue.empty()
-            and channel.pending_turns == 0
-        )
+        idle = not tg.pending_updates() and await channel.idle()
         quiet = quiet + 1 if idle else 0
         if quiet >= 2:  # twice in a row: a task scheduled in between has had its turn
             return

@@ -1,0 +1,677 @@
+"""The durable outbox and its sender: replies are written before they are sent and deleted
+when Telegram has accepted them.
+
+* Writing: ``queue_replies`` renders a turn's replies into the outbox inside the turn's own
+  transaction (with the session and the inbox update marked done), so a crash either keeps
+  both or neither. ``Reply.to`` picks the recipient, else the chat the turn came from.
+* Sending: ``OutboxSender`` takes the oldest message of each chat (a chat's messages go out
+  in order, chats in parallel), paces it (overall, per chat, per group: ``aiolimiter``, the
+  library behind PTB's ``AIORateLimiter``, which has no per-chat limit), and sends it.
+  - 429: wait as Telegram says; costs no attempt.
+  - 5xx, refused or dropped connections: back-off doubling to ``max_delay``, for as long as
+    ``retry_for`` (hours by default; across restarts: the state is in the table); then the
+    message is given up, kept in ``tg_undelivered`` and logged as "NOT delivered".
+  - A read timeout means "maybe delivered" (the Bot API has no idempotency key): the
+    message is sent again once; after a second timeout it is given up with a log line that
+    says it may have arrived. So a slow API never multiplies a reply.
+  - 400 "can't parse entities": sent again as plain text; other 400 and 403: given up.
+  - 401/404 (the token): ``on_fatal``; the message stays for the next start.
+* Slots: a reply with ``slot`` edits the message last sent with the same (chat, slot) in place
+  (``editMessageText`` with its keyboard); when there is none, or it can no longer be edited,
+  a new message is sent. ``tg_slots`` keeps slot -> message id; ``slot_of`` answers the
+  reverse (a user's reply to a slotted message).
+* Button data: option ids too long for 64 bytes are kept in ``tg_callbacks`` (bounded, oldest
+  dropped), so buttons keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import sqlite3
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import httpx
+from aiolimiter import AsyncLimiter
+from telegram import Bot, Message
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.domain import Reply
+from bot.errors import StoreUnavailable
+from bot.store import Store
+
+from .render import (
+    Outgoing,
+    callback_key,
+    fits,
+    keyboard_from_json,
+    keyboard_json,
+    markup,
+    render,
+)
+
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+OUTBOX_STEPS: tuple[str, ...] = (
+    """
+CREATE TABLE IF NOT EXISTS tg_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id INTEGER NOT NULL,
+    slot TEXT,
+    html TEXT NOT NULL,
+    plain TEXT NOT NULL,
+    keyboard TEXT NOT NULL,
+    update_id INTEGER,
+    created_at REAL NOT NULL,
+    next_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    timeouts INTEGER NOT NULL DEFAULT 0,
+    plain_only INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS tg_outbox_chat ON tg_outbox (chat_id, id);
+CREATE TABLE IF NOT EXISTS tg_undelivered (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id INTEGER NOT NULL,
+    plain TEXT NOT NULL,
+    error TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    given_up_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tg_slots (
+    chat_id INTEGER NOT NULL,
+    slot TEXT NOT NULL,
+    message_id INTEGER NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (chat_id, slot)
+);
+CREATE INDEX IF NOT EXISTS tg_slots_message ON tg_slots (chat_id, message_id);
+CREATE TABLE IF NOT EXISTS tg_callbacks (
+    key TEXT PRIMARY KEY,
+    option_id TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+""",
+)
+
+MAX_CALLBACKS = 100_000  # long option ids kept for buttons; the oldest go first
+MAX_SLOTS = 100_000
+
+
+# --- retry timing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. A queued reply backs off from ``base_delay`` doubling to ``max_delay``
+    (with jitter) until ``retry_for`` seconds after it was written. Calls outside the outbox
+    (the menu, a button's spinner) try ``attempts`` times. A 429 waits as told, up to
+    ``max_flood_wait`` per wait."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 60.0
+    max_flood_wait: float = 3600.0
+    retry_for: float = 6 * 3600.0
+
+    def backoff(self, attempt: int) -> float:
+        delay: float = min(self.max_delay, self.base_delay * 2.0 ** max(attempt - 1, 0))
+        return delay * random.uniform(0.75, 1.0)  # spread the retries of many chats
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """The delay of a 429, whether PTB gives it as int or timedelta (no deprecation warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | timedelta = error.retry_after
+    seconds: float = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return seconds
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def maybe_delivered(error: TimedOut) -> bool:
+    """A read timeout: the request reached Telegram, which may have carried it out. A connect
+    or pool timeout means it was never sent."""
+    cause = error.__cause__
+    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+async def call_with_retries(
+    label: str, request: Callable[[], Awaitable[T]], policy: RetryPolicy, attempts: int = 0
+) -> T:
+    """Run ``request`` until it succeeds; raise its last error when the attempts are spent or
+    the error is not worth retrying (400, 403, 401...). For calls outside the outbox."""
+    tries = attempts or policy.attempts
+    failures = 0
+    while True:
+        try:
+            return await request()
+        except RetryAfter as exc:
+            delay = retry_after_seconds(exc)
+            failures += 1
+            if delay > policy.max_flood_wait or failures >= tries:
+                raise
+            error: TelegramError = exc
+        except BadRequest:
+            raise  # a NetworkError subclass, but retrying cannot fix the request
+        except NetworkError as exc:  # 5xx, dropped connections, TimedOut
+            failures += 1
+            if failures >= tries:
+                raise
+            delay, error = policy.backoff(failures), exc
+        _log.warning("%s failed (%s); retrying in %.1fs", label, describe(error), delay)
+        await asyncio.sleep(delay)
+
+
+# --- pacing -------------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Telegram's limits: about 30 messages a second in all, one a second in a chat (short
+    bursts are fine), 20 a minute in a group. ``0`` switches a limit off."""
+
+    def __init__(self, overall: float, chat: float, group_per_minute: float) -> None:
+        self._overall = AsyncLimiter(overall, 1.0) if overall > 0 else None
+        self._chat = chat
+        self._group = group_per_minute
+        self._limiters: dict[int, AsyncLimiter] = {}
+
+    def _limiter(self, chat_id: int) -> AsyncLimiter | None:
+        group = chat_id < 0
+        if (group and self._group <= 0) or (not group and self._chat <= 0):
+            return None
+        limiter = self._limiters.get(chat_id)
+        if limiter is None:
+            if len(self._limiters) > 4096:  # forget chats whose bucket is full again
+                for key, known in list(self._limiters.items()):
+                    if known.has_capacity(known.max_rate):
+                        del self._limiters[key]
+            burst = 3.0
+            limiter = (
+                AsyncLimiter(self._group, 60.0)
+                if group
+                else AsyncLimiter(burst, burst / self._chat)
+            )
+            self._limiters[chat_id] = limiter
+        return limiter
+
+    async def wait(self, chat_id: int) -> None:
+        limiter = self._limiter(chat_id)
+        if limiter is not None:
+            await limiter.acquire()
+        if self._overall is not None:
+            await self._overall.acquire()
+
+
+# --- the outbox table ---------------------------------------------------------------------------
+
+
+class StoredCallbacks:
+    """Callback data for long option ids, kept in SQLite inside the caller's transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def encode(self, option_id: str) -> str:
+        if fits(option_id):
+            return option_id
+        key = callback_key(option_id)
+        self.db.execute(
+            "INSERT INTO tg_callbacks (key, option_id, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET created_at = excluded.created_at",
+            (key, option_id, time.time()),
+        )
+        return key
+
+    def decode(self, data: str) -> str:
+        row = self.db.execute(
+            "SELECT option_id FROM tg_callbacks WHERE key = ?", (data,)
+        ).fetchone()
+        return str(row[0]) if row else data
+
+
+def recipient(reply: Reply, chat_id: int) -> int | None:
+    """Where a reply goes: ``Reply.to`` as a Telegram chat id, else the turn's chat; None for a
+    recipient that is not a Telegram chat."""
+    if reply.to is None:
+        return chat_id
+    try:
+        return int(reply.to)
+    except ValueError:
+        return None
+
+
+def queue_replies(
+    db: sqlite3.Connection, chat_id: int, replies: Iterable[Reply], update_id: int | None
+) -> int:
+    """Render ``replies`` into the outbox (inside the caller's transaction); returns how many
+    messages were queued."""
+    codec = StoredCallbacks(db)
+    now = time.time()
+    queued = 0
+    for reply in replies:
+        target = recipient(reply, chat_id)
+        if target is None:
+            _log.error("reply to an unknown recipient %r dropped", reply.to)
+            continue
+        messages = render(reply, codec)
+        for i, message in enumerate(messages):
+            slot = reply.slot if i == len(messages) - 1 else None
+            db.execute(
+                "INSERT INTO tg_outbox (chat_id, slot, html, plain, keyboard, update_id, "
+                "created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    target,
+                    slot,
+                    message.html,
+                    message.plain,
+                    keyboard_json(message.keyboard),
+                    update_id,
+                    now,
+                    now,
+                ),
+            )
+            queued += 1
+    if queued and random.random() < 0.01:
+        _prune(db)
+    return queued
+
+
+def _prune(db: sqlite3.Connection) -> None:
+    for table, column, cap in (
+        ("tg_callbacks", "created_at", MAX_CALLBACKS),
+        ("tg_slots", "updated_at", MAX_SLOTS),
+    ):
+        db.execute(
+            f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} "
+            f"ORDER BY {column} DESC LIMIT -1 OFFSET ?)",
+            (cap,),
+        )
+
+
+def slot_of(db: sqlite3.Connection, chat_id: int, message_id: int) -> str | None:
+    """The slot of one of our messages in a chat, if it had one."""
+    row = db.execute(
+        "SELECT slot FROM tg_slots WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One row of the outbox."""
+
+    id: int
+    chat_id: int
+    slot: str | None
+    message: Outgoing
+    created_at: float
+    next_at: float
+    attempts: int
+    timeouts: int
+    plain_only: bool
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Queued:
+        rid, chat, slot, html, plain, keys, created, next_at, attempts, timeouts, plain_only = row
+        return cls(
+            int(rid),
+            int(chat),
+            slot,
+            Outgoing(html, plain, keyboard_from_json(keys)),
+            float(created),
+            float(next_at),
+            int(attempts),
+            int(timeouts),
+            bool(plain_only),
+        )
+
+
+_COLUMNS = (
+    "id, chat_id, slot, html, plain, keyboard, created_at, next_at, attempts, timeouts, plain_only"
+)
+
+
+# --- the sender ---------------------------------------------------------------------------------
+
+
+class OutboxSender:
+    """Sends the outbox: each chat's oldest message, chats in parallel, until stopped."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        policy: RetryPolicy,
+        pacer: Pacer,
+        on_fatal: Callable[[BaseException], None],
+        read_timeout: float | None = None,
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.policy = policy
+        self.pacer = pacer
+        self.on_fatal = on_fatal
+        self.read_timeout = read_timeout
+        self.delivered = 0  # messages Telegram accepted
+        self.given_up = 0  # messages moved to tg_undelivered
+        self.due = 0  # rows due at the last look
+        self._busy: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._held = False
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New messages were queued: look at the outbox now."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._busy)
+
+    def hold(self) -> None:
+        """Start no new delivery (stopping)."""
+        self._held = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled."""
+        while True:
+            self._wake.clear()
+            soonest = time.time() + 1.0
+            if not self._held:
+                try:
+                    heads = await asyncio.to_thread(self._heads)
+                except StoreUnavailable as exc:
+                    _log.error("the outbox cannot be read: %s", exc)
+                else:
+                    soonest = self._dispatch(heads)
+            await _sleep_or(self._wake, min(max(soonest - time.time(), 0.005), 1.0))
+
+    def _heads(self) -> list[Queued]:
+        with self.store.reading() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM tg_outbox WHERE id IN "
+                "(SELECT MIN(id) FROM tg_outbox GROUP BY chat_id) ORDER BY next_at LIMIT 1000"
+            ).fetchall()
+        return [Queued.from_row(r) for r in rows]
+
+    def _dispatch(self, heads: list[Queued]) -> float:
+        now = time.time()
+        soonest = now + 1.0
+        due = 0
+        for row in heads:
+            if row.next_at > now:
+                soonest = min(soonest, row.next_at)
+                continue
+            due += 1
+            if row.chat_id in self._busy:
+                continue
+            self._busy.add(row.chat_id)
+            task = asyncio.get_running_loop().create_task(self._deliver(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        self.due = due
+        return soonest
+
+    async def idle(self, due_only: bool = False) -> bool:
+        """Nothing being sent and nothing left to send (``due_only``: nothing due now)."""
+        if self._busy:
+            return False
+        until = time.time() if due_only else float("inf")
+        with self.store.reading() as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM tg_outbox WHERE next_at <= ?", (until,)
+            ).fetchone()
+        return int(row[0]) == 0
+
+    def pending(self) -> int:
+        """Messages in the outbox (due or waiting)."""
+        with self.store.reading() as db:
+            return int(db.execute("SELECT COUNT(*) FROM tg_outbox").fetchone()[0])
+
+    async def stop(self, grace: float) -> None:
+        """Let deliveries in flight finish for ``grace`` seconds, then cancel them (their
+        messages stay in the outbox for the next start)."""
+        self.hold()
+        tasks = set(self._tasks)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
+
+    # -- one message -----------------------------------------------------------------------------
+
+    async def _deliver(self, row: Queued) -> None:
+        try:
+            await self._attempt(row)
+        except asyncio.CancelledError:
+            raise
+        except StoreUnavailable as exc:
+            _log.error("outbox update for chat %s failed: %s", row.chat_id, exc)
+        except Exception:
+            _log.exception("delivery to chat %s failed unexpectedly", row.chat_id)
+            await self._reschedule(row, row.attempts + 1, "unexpected error")
+        finally:
+            self._busy.discard(row.chat_id)
+            self._wake.set()
+
+    async def _attempt(self, row: Queued) -> None:
+        await self.pacer.wait(row.chat_id)
+        try:
+            message = await self._send(row)
+        except RetryAfter as exc:
+            delay = retry_after_seconds(exc)
+            _log.warning("chat %s: Telegram asks to wait %.0fs (429)", row.chat_id, delay)
+            await self._later(row, delay, attempts=row.attempts, error=describe(exc))
+        except TimedOut as exc:
+            if not maybe_delivered(exc):
+                await self._reschedule(row, row.attempts + 1, describe(exc))
+            elif row.timeouts == 0:
+                _log.warning(
+                    "reply to chat %s timed out (maybe delivered); sending it once more",
+                    row.chat_id,
+                )
+                await self._later(
+                    row, self.policy.backoff(1), row.attempts, describe(exc), timeouts=1
+                )
+            else:
+                await self._give_up(
+                    row, "timed out twice: it may have been delivered, it is not sent again"
+                )
+        except ChatMigrated as exc:
+            _log.info("chat %s migrated to %s", row.chat_id, exc.new_chat_id)
+            await asyncio.to_thread(self._migrate_chat, row.chat_id, int(exc.new_chat_id))
+        except InvalidToken as exc:
+            self.on_fatal(exc)
+            await self._later(row, 60.0, row.attempts, "the token was rejected")
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if "parse entities" in text and not row.plain_only:
+                _log.error("Telegram refused the HTML of a reply to chat %s: %s", row.chat_id, exc)
+                await asyncio.to_thread(self._set_plain, row.id)
+            else:
+                await self._give_up(row, describe(exc))
+        except Forbidden as exc:
+            await self._give_up(row, describe(exc))
+        except NetworkError as exc:  # 5xx, refused and dropped connections
+            await self._reschedule(row, row.attempts + 1, describe(exc))
+        except TelegramError as exc:
+            await self._give_up(row, describe(exc))
+        else:
+            await asyncio.to_thread(self._done, row, message)
+            self.delivered += 1
+
+    async def _send(self, row: Queued) -> Message | None:
+        text, mode = row.message.html, ParseMode.HTML
+        if row.plain_only:
+            text, mode = row.message.plain, None  # type: ignore[assignment]
+        keys = markup(row.message.keyboard)
+        timeouts: dict[str, Any] = {}
+        if self.read_timeout is not None:
+            timeouts["read_timeout"] = self.read_timeout
+        if row.slot is not None:
+            message_id = await asyncio.to_thread(self._slot_message, row.chat_id, row.slot)
+            if message_id is not None:
+                try:
+                    edited = await self.bot.edit_message_text(
+                        text,
+                        chat_id=row.chat_id,
+                        message_id=message_id,
+                        parse_mode=mode,
+                        reply_markup=keys,
+                        **timeouts,
+                    )
+                    return edited if isinstance(edited, Message) else None
+                except BadRequest as exc:
+                    reason = exc.message.lower()
+                    if "not modified" in reason:
+                        return None  # already shows exactly this
+                    if "parse entities" in reason:
+                        raise
+                    _log.info("slot %s in chat %s: %s; sending anew", row.slot, row.chat_id, exc)
+        return await self.bot.send_message(
+            row.chat_id, text, parse_mode=mode, reply_markup=keys, **timeouts
+        )
+
+    # -- table updates (worker threads) ----------------------------------------------------------
+
+    def _slot_message(self, chat_id: int, slot: str) -> int | None:
+        with self.store.reading() as db:
+            row = db.execute(
+                "SELECT message_id FROM tg_slots WHERE chat_id = ? AND slot = ?", (chat_id, slot)
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def _done(self, row: Queued, message: Message | None) -> None:
+        with self.store.transaction() as tx:
+            tx.db.execute("DELETE FROM tg_outbox WHERE id = ?", (row.id,))
+            if row.slot is not None and message is not None:
+                tx.db.execute(
+                    "INSERT INTO tg_slots (chat_id, slot, message_id, updated_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT(chat_id, slot) DO UPDATE SET "
+                    "message_id = excluded.message_id, updated_at = excluded.updated_at",
+                    (row.chat_id, row.slot, message.message_id, time.time()),
+                )
+
+    def _set_plain(self, row_id: int) -> None:
+        with self.store.transaction() as tx:
+            tx.db.execute("UPDATE tg_outbox SET plain_only = 1 WHERE id = ?", (row_id,))
+
+    def _migrate_chat(self, old: int, new: int) -> None:
+        with self.store.transaction() as tx:
+            tx.db.execute("UPDATE tg_outbox SET chat_id = ? WHERE chat_id = ?", (new, old))
+            tx.db.execute("UPDATE OR IGNORE tg_slots SET chat_id = ? WHERE chat_id = ?", (new, old))
+
+    async def _reschedule(self, row: Queued, attempts: int, error: str) -> None:
+        delay = self.policy.backoff(attempts)
+        if time.time() + delay > row.created_at + self.policy.retry_for:
+            hours = self.policy.retry_for / 3600
+            await self._give_up(row, f"{error} (still failing after {hours:g} h)")
+            return
+        await self._later(row, delay, attempts, error)
+
+    async def _later(
+        self, row: Queued, delay: float, attempts: int, error: str, timeouts: int | None = None
+    ) -> None:
+        loud = attempts & (attempts - 1) == 0  # attempts 1, 2, 4, 8...: the log stays short
+        _log.log(
+            logging.WARNING if loud else logging.INFO,
+            "reply to chat %s not sent yet (%s); retrying in %.1fs (attempt %d)",
+            row.chat_id,
+            error,
+            delay,
+            attempts,
+        )
+        await asyncio.to_thread(
+            self._update_later,
+            row.id,
+            time.time() + delay,
+            attempts,
+            error,
+            row.timeouts if timeouts is None else timeouts,
+        )
+
+    def _update_later(
+        self, row_id: int, next_at: float, attempts: int, error: str, timeouts: int
+    ) -> None:
+        with self.store.transaction() as tx:
+            tx.db.execute(
+                "UPDATE tg_outbox SET next_at = ?, attempts = ?, last_error = ?, timeouts = ? "
+                "WHERE id = ?",
+                (next_at, attempts, error[:500], timeouts, row_id),
+            )
+
+    async def _give_up(self, row: Queued, error: str) -> None:
+        _log.error(
+            "reply to chat %s NOT delivered (%s): %.80r", row.chat_id, error, row.message.plain
+        )
+        self.given_up += 1
+        await asyncio.to_thread(self._move_to_undelivered, row, error)
+
+    def _move_to_undelivered(self, row: Queued, error: str) -> None:
+        with self.store.transaction() as tx:
+            tx.db.execute("DELETE FROM tg_outbox WHERE id = ?", (row.id,))
+            tx.db.execute(
+                "INSERT INTO tg_undelivered (chat_id, plain, error, created_at, given_up_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (row.chat_id, row.message.plain, error[:500], row.created_at, time.time()),
+            )
+
+
+async def send_unstored(
+    bot: Bot, chat_id: int, messages: list[Outgoing], policy: RetryPolicy
+) -> None:
+    """Send without the outbox, when the store cannot be written: retried in memory only."""
+    for message in messages:
+        try:
+            await call_with_retries(
+                f"sendMessage to chat {chat_id} (not stored)",
+                lambda m=message: bot.send_message(  # type: ignore[misc]
+                    chat_id, m.html, parse_mode=ParseMode.HTML, reply_markup=markup(m.keyboard)
+                ),
+                policy,
+            )
+        except TelegramError as exc:
+            _log.error("reply to chat %s NOT delivered (not stored: %s)", chat_id, describe(exc))
+
+
+def spawn(tasks: set[asyncio.Task[None]], coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run in the background, tracked in ``tasks`` until done."""
+    task = asyncio.get_running_loop().create_task(coroutine)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def _sleep_or(event: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake when ``event`` is set (``wait_for`` could swallow a cancellation)."""
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=seconds)
+    finally:
+        waiter.cancel()

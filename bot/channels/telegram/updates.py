@@ -1,0 +1,386 @@
+"""Updates in: the durable inbox, polling, the webhook server, and translation to ``Incoming``.
+
+* The inbox (``tg_inbox``): every update is stored with its ``update_id`` before Telegram is
+  told it arrived: in polling mode the next getUpdates ``offset`` moves past a batch only
+  after the batch is committed; in webhook mode the HTTP answer (200) comes after the commit.
+  A repeat of a stored update_id is dropped. An update is marked done in the transaction that
+  saves its turn's session and queues its replies (``Conversation.turn(..., within=...)``),
+  so after a crash an update is processed again only if its turn never committed; at start
+  the unfinished ones are processed first.
+* Why our own getUpdates loop rather than PTB's ``Updater``: the Updater puts a batch in an
+  in-memory queue and confirms it with the next getUpdates, before any handler has run, so a
+  crash loses the batch. The loop here is small: ``Bot.get_updates``, store, then the next
+  offset; errors back off, 401/404 is fatal, 409 (another poller) is logged loudly.
+* The webhook server is a small tornado app of our own for the same reason (PTB's answers 200
+  once the update is in memory). It refuses a body over ``MAX_WEBHOOK_BODY`` from its
+  Content-Length, before reading it (tornado's ``max_body_size``), checks the secret header
+  in constant time, and stores before answering 200.
+* Translation: text -> ``Incoming(text)``; a button -> ``Incoming(choice)`` (callback data
+  decoded from the store); stickers, photos, voice, files... in a private chat ->
+  ``Incoming(kind="unsupported")``; edited messages and channel posts are ignored. In groups
+  only commands (``/cmd`` or ``/cmd@this_bot``), mentions of the bot and replies to it count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import tornado.httpserver
+import tornado.web
+from telegram import Message, MessageEntity, Update
+from telegram.constants import ChatType
+from telegram.request import HTTPXRequest
+
+from bot.channels.jsonl import too_deep
+from bot.domain import Incoming
+from bot.store import Store
+
+_log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES: Final = ("message", "edited_message", "channel_post", "callback_query")
+MAX_WEBHOOK_BODY: Final = 1 << 20  # Telegram's updates are a few KB; a text is at most 4096
+INBOX_KEEP_S: Final = 7 * 24 * 3600.0  # done updates kept this long (repeats dropped meanwhile)
+
+INBOX_STEPS: tuple[str, ...] = (
+    """
+CREATE TABLE IF NOT EXISTS tg_inbox (
+    update_id INTEGER PRIMARY KEY,
+    payload TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    done_at REAL
+);
+CREATE INDEX IF NOT EXISTS tg_inbox_pending ON tg_inbox (done_at, update_id);
+""",
+)
+
+# Message contents a user sends that the assistant cannot read (service messages are not here:
+# a pinned message or a new member is no reason to answer).
+_USER_CONTENT = (
+    "sticker",
+    "photo",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "document",
+    "animation",
+    "contact",
+    "location",
+    "venue",
+    "poll",
+    "dice",
+    "story",
+    "game",
+    "paid_media",
+)
+
+
+# --- the inbox table ----------------------------------------------------------------------------
+
+
+def store_updates(
+    store: Store, payloads: list[dict[str, Any]], done: bool = False
+) -> list[tuple[int, dict[str, Any]]]:
+    """Store updates not seen before (one transaction); returns those, in update_id order.
+    ``done`` stores them as already handled (answered while the store was unavailable)."""
+    now = time.time()
+    new: list[tuple[int, dict[str, Any]]] = []
+    with store.transaction() as tx:
+        for payload in sorted(payloads, key=lambda p: int(p["update_id"])):
+            update_id = int(payload["update_id"])
+            cursor = tx.db.execute(
+                "INSERT OR IGNORE INTO tg_inbox (update_id, payload, received_at, done_at) "
+                "VALUES (?, ?, ?, ?)",
+                (update_id, json.dumps(payload, ensure_ascii=False), now, now if done else None),
+            )
+            if cursor.rowcount:
+                new.append((update_id, payload))
+            else:
+                _log.info("update %s was already stored: repeat dropped", update_id)
+        if new and new[-1][0] % 500 == 0:
+            tx.db.execute(
+                "DELETE FROM tg_inbox WHERE done_at IS NOT NULL AND done_at < ? "
+                "AND update_id < (SELECT MAX(update_id) FROM tg_inbox)",
+                (now - INBOX_KEEP_S,),
+            )
+    return new
+
+
+def unfinished_updates(store: Store) -> list[tuple[int, dict[str, Any]]]:
+    """Stored updates whose turn never committed, oldest first."""
+    with store.reading() as db:
+        rows = db.execute(
+            "SELECT update_id, payload FROM tg_inbox WHERE done_at IS NULL ORDER BY update_id"
+        ).fetchall()
+    return [(int(r[0]), json.loads(r[1])) for r in rows]
+
+
+def last_update_id(store: Store) -> int | None:
+    with store.reading() as db:
+        row = db.execute("SELECT MAX(update_id) FROM tg_inbox").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def mark_done(db: Any, update_id: int) -> None:
+    """Inside the transaction of the update's turn."""
+    db.execute("UPDATE tg_inbox SET done_at = ? WHERE update_id = ?", (time.time(), update_id))
+
+
+# --- flood limit --------------------------------------------------------------------------------
+
+Verdict = Literal["ok", "warn", "drop"]
+
+
+class FloodGate:
+    """A sliding window per user: at most ``limit`` messages in ``window`` seconds.
+
+    Over the limit the first message gets "warn" (answer "please slow down") and the rest of
+    the window "drop"; dropped messages do not count, so a user who pauses is served again.
+    Button presses are not counted (a walk-through is many presses in a row).
+    """
+
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._seen: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+
+    def check(self, key: int) -> Verdict:
+        if self.limit <= 0 or self.window <= 0:
+            return "ok"
+        now = self._clock()
+        if len(self._seen) > 10_000:
+            self._forget_idle(now)
+        stamps = self._seen.setdefault(key, deque())
+        while stamps and now - stamps[0] >= self.window:
+            stamps.popleft()
+        if len(stamps) < self.limit:
+            stamps.append(now)
+            return "ok"
+        warned = self._warned.get(key)
+        if warned is None or now - warned >= self.window:
+            self._warned[key] = now
+            return "warn"
+        return "drop"
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [k for k, s in self._seen.items() if not s or now - s[-1] >= self.window]
+        for key in idle:
+            self._seen.pop(key, None)
+            self._warned.pop(key, None)
+
+
+# --- translation --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one update asks of the bot."""
+
+    chat_id: int
+    user_key: int  # whose flood window it counts in
+    incoming: Incoming
+    button: bool = False
+    query_id: str | None = None  # a button press to acknowledge
+    callback_data: str | None = None  # decoded from the store before the turn
+    reply_to: int | None = None  # the id of our message this one replies to
+    typing: bool = False
+    sent_at: float = field(default=0.0, compare=False)  # Telegram's date of the message
+
+
+def translate(update: Update, bot_id: int, username: str) -> Work | None:
+    """The work an update asks for, or None to ignore it."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        message = query.message
+        if message is None or query.data is None:
+            return None  # a button of an inline message, or a game: not ours
+        return Work(
+            chat_id=message.chat.id,
+            user_key=query.from_user.id,
+            incoming=Incoming(
+                chat_id=str(message.chat.id),
+                choice=query.data,
+                user_id=str(query.from_user.id),
+                kind="choice",
+                meta={"channel": "telegram", "chat_type": str(message.chat.type)},
+                group=message.chat.type != ChatType.PRIVATE,
+            ),
+            button=True,
+            query_id=query.id,
+            callback_data=query.data,
+        )
+    message = update.message
+    if message is None:
+        return None  # edited messages, channel posts
+    chat = message.chat
+    user = message.from_user
+    private = chat.type == ChatType.PRIVATE
+    meta = {"channel": "telegram", "chat_type": str(chat.type)}
+    if user is not None and user.language_code:
+        meta["language_code"] = user.language_code
+    replied = message.reply_to_message
+    reply_to = (
+        replied.message_id
+        if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
+        else None
+    )
+    user_key = user.id if user else chat.id
+    sent_at = message.date.timestamp() if message.date else 0.0
+    if message.text is not None:
+        text = message.text if private else addressed(message, bot_id, username)
+        if text is None:
+            return None
+        incoming = Incoming(
+            chat_id=str(chat.id),
+            text=text,
+            user_id=str(user.id) if user else None,
+            kind="text",
+            meta=meta,
+            group=not private,
+        )
+        return Work(chat.id, user_key, incoming, reply_to=reply_to, typing=True, sent_at=sent_at)
+    if private and any(getattr(message, name, None) for name in _USER_CONTENT):
+        incoming = Incoming(
+            chat_id=str(chat.id),
+            user_id=str(user.id) if user else None,
+            kind="unsupported",
+            meta=meta,
+        )
+        return Work(chat.id, user_key, incoming, sent_at=sent_at)
+    return None
+
+
+def addressed(message: Message, bot_id: int, username: str) -> str | None:
+    """The text of a group message meant for the bot, or None to stay quiet."""
+    text = message.text or ""
+    username = username.lower()
+    for entity, value in message.parse_entities([MessageEntity.BOT_COMMAND]).items():
+        if entity.offset == 0:
+            _, at, target = value.partition("@")
+            return text if not at or target.lower() == username else None
+    if username and f"@{username}" in text.lower():
+        stripped = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+        return " ".join(stripped.split()) or "/help"
+    replied = message.reply_to_message
+    replier = replied.from_user if replied is not None else None
+    return text if replier is not None and replier.id == bot_id else None
+
+
+# --- the getUpdates request that survives malformed updates -------------------------------------
+
+
+class UpdatesRequest(HTTPXRequest):
+    """getUpdates through HTTPX, replacing updates that PTB cannot parse by empty ones.
+
+    PTB parses a whole batch at once; one malformed update would fail the batch again and
+    again and stop polling for good. An empty update keeps its ``update_id``, so the offset
+    moves past it, and nothing handles it.
+    """
+
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(url, *args, **kwargs)
+        if code != 200 or not url.endswith("/getUpdates"):
+            return code, payload
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            return code, payload  # PTB reports it
+        result = data.get("result") if isinstance(data, dict) else None
+        if not isinstance(result, list):
+            return code, payload
+        data["result"] = [u for u in (parsable(item) for item in result) if u is not None]
+        return code, json.dumps(data).encode()
+
+
+def parsable(item: object) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        _log.warning("dropped an update that is not an object: %.200r", item)
+        return None
+    update_id = item.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        _log.warning("dropped an update without an update_id: %.200r", item)
+        return None
+    try:
+        Update.de_json(dict(item), None)
+    except Exception:
+        _log.warning("update %s is malformed and is skipped", update_id, exc_info=True)
+        return {"update_id": update_id}
+    return item
+
+
+# --- the webhook server -------------------------------------------------------------------------
+
+Accept = Callable[[dict[str, Any]], Awaitable[bool]]
+
+
+class _HookHandler(tornado.web.RequestHandler):
+    """POST an update: 403 without the right secret, 400 for what is not an update, 200 once
+    it is stored, 503 when it could not be stored (Telegram sends it again)."""
+
+    def initialize(self, secret: str, accept: Accept) -> None:
+        self._secret = secret
+        self._accept = accept
+
+    def check_xsrf_cookie(self) -> None:
+        """Telegram sends no cookie; the secret header authenticates."""
+
+    async def post(self) -> None:
+        given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            self.set_status(403)
+            return
+        try:
+            text = self.request.body.decode("utf-8")
+            if _too_deep(text):
+                raise ValueError("nested too deeply")
+            payload = json.loads(text)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            self.set_status(400)
+            return
+        item = parsable(payload)
+        if item is None:
+            self.set_status(400)
+            return
+        stored = await self._accept(item)
+        self.set_status(200 if stored else 503)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        _log.error("webhook request failed: %s", value)
+
+
+def _too_deep(text: str) -> bool:
+    return too_deep(text, 64)
+
+
+def webhook_server(
+    path: str, secret: str, accept: Accept, max_body: int = MAX_WEBHOOK_BODY
+) -> tornado.httpserver.HTTPServer:
+    """The HTTP server for Telegram's webhook calls (plain HTTP behind a TLS proxy)."""
+    app = tornado.web.Application(
+        [(f"/{path.strip('/')}", _HookHandler, {"secret": secret, "accept": accept})],
+        log_function=lambda handler: None,
+    )
+    return tornado.httpserver.HTTPServer(app, max_body_size=max_body, body_timeout=30)
+
+
+async def sleep_or(event: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake when ``event`` is set. (Not ``wait_for``: on Python 3.11 it can swallow
+    a cancellation that arrives as the event is set, and a loop around it never ends.)"""
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=seconds)
+    finally:
+        waiter.cancel()
