@@ -17,12 +17,14 @@ import typer
 from rich.console import Console
 
 from bot.config import Settings
+from bot.domain import shanghai_today
 from bot.errors import BadInput, PolicyBotError
 from bot.store import private_dir
 from bot.text import detect_lang
 
 if TYPE_CHECKING:  # imported when used: `policybot stats` must start without chromadb
     from bot.services import Services
+    from bot.staff.front import StaffFront
 
 # No local variables in tracebacks: a frame may hold the bot token.
 app = typer.Typer(
@@ -44,7 +46,7 @@ DataDirOption = Annotated[
 
 def _today(value: str | None) -> date:
     if value is None:
-        return date.today()
+        return shanghai_today()
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -317,7 +319,11 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
     try:
         services = build_services(settings, with_store=True)
         channel = TelegramChannel(
-            settings, services, (lambda: fixed) if fixed else date.today, lock=lock
+            settings,
+            services,
+            (lambda: fixed) if fixed else shanghai_today,
+            lock=lock,
+            front=_staff_front(settings, services),
         )
         channel.run()
     except FatalError as exc:
@@ -328,6 +334,16 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
         raise typer.Exit(2) from None
     finally:
         lock.release()
+
+
+def _staff_front(settings: Settings, services: Services) -> StaffFront:
+    """The staff desk in front of the conversation: hand-offs, tickets, curated answers."""
+    from bot.conversation import Conversation
+    from bot.staff.desk import StaffDesk
+    from bot.staff.front import StaffFront
+
+    assert services.store is not None
+    return StaffFront(Conversation(services, services.store), StaffDesk.build(settings, services))
 
 
 def main() -> None:

@@ -245,3 +245,16 @@ class Turn:
     session: Session
     replies: tuple[Reply, ...]
     log: tuple[LogEntry, ...] = ()
+
+
+SHANGHAI_TZ = "Asia/Shanghai"
+
+
+def shanghai_today() -> date:
+    """Today's date in Shanghai, whatever the machine's time zone (UTC on most servers): a
+    policy that ends on 31 December has ended at midnight Shanghai time, eight hours before
+    UTC midnight."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(SHANGHAI_TZ)).date()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from datetime import UTC
 
 import pytest
 
@@ -85,3 +86,15 @@ def test_a_session_saved_during_a_turn_is_not_overwritten(conv):
         t.join()
     final = conv.store.load_session("5")
     assert final.flow == "eligibility" and final.lang == "en", final
+
+
+def test_today_is_the_date_in_shanghai():
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.domain import shanghai_today
+
+    expected = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    utc = datetime.now(UTC).date()
+    assert shanghai_today() == expected
+    assert shanghai_today() - utc in (timedelta(0), timedelta(days=1))

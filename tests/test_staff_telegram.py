@@ -1,9 +1,8 @@
 """Issue 11 end to end through the fake Telegram Bot API, with the real PTB channel.
 
-The Telegram channel on this branch calls ``Conversation.turn``; the wiring of the staff
-desk (issue 10 rebuilds the channel) is two lines, made here in a subclass exactly as
-``bot/staff/README.md`` asks the channel to make them: turns go through ``StaffFront.turn``,
-and a message that replies to a ticket card carries ``meta["reply_to_slot"]``.
+The channel runs its turns through ``StaffFront.turn`` (as ``policybot telegram`` wires it),
+and a message that replies to a ticket card carries ``meta["reply_to_slot"]`` from the
+channel's slot map.
 
 A user asks what the documents do not answer and asks for a person; the ticket appears in
 the staff group; a member of staff replies to it; the reply reaches the user; the staff
@@ -26,10 +25,8 @@ from fakes.telegram_chat import UserChat, keyboard_buttons, settle
 from bot.channels.telegram import RetryPolicy, TelegramChannel, Timeouts
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.domain import Incoming, Reply
 from bot.staff.desk import StaffDesk
 from bot.staff.front import StaffFront
-from bot.staff.handler import slot_of_card
 from bot.staff.hours import SHANGHAI
 from bot.store import Store
 from tests.conftest import TODAY
@@ -40,25 +37,11 @@ STAFF_ID = 7001
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 
 
-class StaffTelegram(TelegramChannel):
-    """The channel with the staff desk wired in (what issue 10's channel is asked to do)."""
+class PinnedFront(StaffFront):
+    """The real front with the clock pinned, so office-hours promises are stable."""
 
-    front: StaffFront
-
-    def _dialogue(self, incoming: Incoming) -> list[Reply]:
-        return list(self.front.turn(incoming, self.today(), now=NOW).replies)
-
-    def _submit(
-        self, update: Any, chat_id: int, user_key: int, incoming: Incoming, typing: bool = False
-    ) -> None:
-        message = getattr(update, "message", None)
-        replied = message.reply_to_message if message is not None else None
-        slot = slot_of_card(replied.text) if replied is not None else None
-        if slot is not None:
-            incoming.meta["reply_to_slot"] = slot
-        if message is not None and message.from_user is not None:
-            incoming.meta["user_name"] = message.from_user.full_name
-        super()._submit(update, chat_id, user_key, incoming, typing)
+    def turn(self, incoming, today, within=None, now=None):
+        return super().turn(incoming, today, within, now=NOW)
 
 
 @pytest.fixture(autouse=True)
@@ -78,16 +61,16 @@ def test_staff_triage_through_the_bot_api(services: Any, tmp_path) -> None:
         )
         store = Store(tmp_path / "policybot.sqlite3")
         svc = dataclasses.replace(services, store=store)
-        channel = StaffTelegram(
+        desk = StaffDesk.build(settings, svc)
+        channel = TelegramChannel(
             settings,
             svc,
             lambda: TODAY,
             retry=RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2),
             timeouts=Timeouts(read=2.0, poll=1.0),
             clock=time.monotonic,
+            front=PinnedFront(Conversation(svc, store), desk),
         )
-        desk = StaffDesk.build(settings, svc)
-        channel.front = StaffFront(Conversation(svc, store), desk)
 
         async def in_group(text: str, reply_to: int | None = None) -> list[dict[str, Any]]:
             seen = len(tg.sent_messages(STAFF_CHAT))

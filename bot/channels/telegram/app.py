@@ -40,7 +40,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Protocol
 
 from telegram import Bot, BotCommand, Update
 from telegram.constants import ChatAction
@@ -48,8 +48,8 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
-from bot.conversation import Conversation
-from bot.domain import Incoming, Reply
+from bot.conversation import Conversation, Within
+from bot.domain import Incoming, Reply, Turn, shanghai_today
 from bot.errors import PolicyBotError, StoreUnavailable
 from bot.services import Services
 from bot.store import Store, StoreTx, private_dir
@@ -201,6 +201,12 @@ class _Lane:
 # --- the channel --------------------------------------------------------------------------------
 
 
+class Turns(Protocol):
+    """Whatever runs one turn: ``Conversation`` or the staff desk's ``StaffFront``."""
+
+    def turn(self, incoming: Incoming, today: date, within: Within | None = None) -> Turn: ...
+
+
 class TelegramChannel:
     """The bot: Bot API client, inbox, turns, outbox."""
 
@@ -208,7 +214,7 @@ class TelegramChannel:
         self,
         settings: Settings,
         services: Services,
-        today: Today = date.today,
+        today: Today = shanghai_today,
         *,
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
@@ -216,6 +222,7 @@ class TelegramChannel:
         workers: int | None = None,
         lock: InstanceLock | None = None,
         grace: float = 3.0,
+        front: Turns | None = None,
     ) -> None:
         if services.store is None:
             raise ValueError("the Telegram channel needs the session store (with_store=True)")
@@ -234,6 +241,9 @@ class TelegramChannel:
         self.store.migrate("telegram.inbox", INBOX_STEPS)
         self.store.migrate("telegram.outbox", OUTBOX_STEPS)
         self.conversation = Conversation(services, services.store)
+        # What runs a turn: the conversation, or the staff desk's front that routes staff
+        # traffic and hand-offs before it (same call, same transaction).
+        self.turns: Turns = front or self.conversation
         self.today = today
         self.timeouts = timeouts or Timeouts(read=settings.telegram_read_timeout)
         base = retry or RetryPolicy()
@@ -726,7 +736,7 @@ class TelegramChannel:
 
         if stored:
             try:
-                self.conversation.turn(incoming, today, within)
+                self.turns.turn(incoming, today, within)
                 return None
             except StoreUnavailable as exc:
                 reason = str(exc)

@@ -231,6 +231,8 @@ def translate(update: Update, bot_id: int, username: str) -> Work | None:
     meta = {"channel": "telegram", "chat_type": str(chat.type)}
     if user is not None and user.language_code:
         meta["language_code"] = user.language_code
+    if user is not None:
+        meta["user_name"] = user.full_name  # shown on a ticket a staff member handles
     replied = message.reply_to_message
     reply_to = (
         replied.message_id
