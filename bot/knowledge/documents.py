@@ -110,7 +110,7 @@ def parse_document(path: Path, raw: str) -> SourceDocument:
     def dated(name: str, default: date | None) -> date | None:
         return _as_date(fields[name], name, path) if name in fields else default
 
-    number = fields["number"] if "number" in fields else found.number
+    number = fields.get("number", found.number)
     meta = DocumentMeta(
         id=doc_id,
         title=title,
@@ -144,9 +144,7 @@ def document_files(folder: Path) -> list[Path]:
     return [
         p
         for p in sorted(folder.iterdir())
-        if p.suffix.lower() in SUFFIXES
-        and p.is_file()
-        and not p.name.startswith((".", "~$"))
+        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.name.startswith((".", "~$"))
     ]
 
 

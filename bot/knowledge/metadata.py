@@ -15,8 +15,23 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4,
-             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "两": 2}
+_CN_DIGIT = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "Ｏ": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "两": 2,
+}
 _NUMERAL = "〇零○Ｏ一二三四五六七八九十两"
 _DATE = re.compile(
     rf"([0-9]{{4}}|[{_NUMERAL}]{{4}})\s*年\s*([0-9]{{1,2}}|[{_NUMERAL}]{{1,3}})\s*月"
@@ -52,7 +67,9 @@ def _cn_int(text: str) -> int:
         return int(text)
     if "十" in text:
         tens, _, units = text.partition("十")
-        return (_CN_DIGIT.get(tens, 1) if tens else 1) * 10 + (_CN_DIGIT.get(units, 0) if units else 0)
+        return (_CN_DIGIT.get(tens, 1) if tens else 1) * 10 + (
+            _CN_DIGIT.get(units, 0) if units else 0
+        )
     return int("".join(str(_CN_DIGIT.get(c, 0)) for c in text))
 
 

@@ -232,8 +232,9 @@ def _article_drafts(items: list[Para]) -> tuple[list[str], list[_Draft]]:
         else:
             label = stack[-1].label if stack else "正文"
             title = stack[-1].title if stack else "正文"
-            current = _Draft(label, _kind_of(title), _section(stack) or label, title,
-                             _path(stack[:-1]), [text])
+            current = _Draft(
+                label, _kind_of(title), _section(stack) or label, title, _path(stack[:-1]), [text]
+            )
             drafts.append(current)
     return preface, drafts
 
@@ -286,17 +287,19 @@ def _outline_drafts(items: list[Para]) -> tuple[list[str], list[_Draft]]:
             top = stack[-1] if stack else _Frame(0, "正文", "正文")
             label = top.title if top.rank == 1 else top.label
             current = _Draft(
-                label, _kind_of(top.title), _section(stack) or label, top.title,
-                _path(stack[:-1]), [text],
+                label,
+                _kind_of(top.title),
+                _section(stack) or label,
+                top.title,
+                _path(stack[:-1]),
+                [text],
             )
             drafts.append(current)
     return preface, drafts
 
 
 def _drafts(items: list[Para]) -> list[_Draft]:
-    preface, drafts = (
-        _article_drafts(items) if has_articles(items) else _outline_drafts(items)
-    )
+    preface, drafts = _article_drafts(items) if has_articles(items) else _outline_drafts(items)
     header, purpose = _split_preface(preface)
     lead: list[_Draft] = []
     if header:

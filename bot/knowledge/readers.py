@@ -81,9 +81,15 @@ def _chinese_number(n: int) -> str:
 
 
 def _format_number(n: int, fmt: str) -> str:
-    if fmt in ("chineseCounting", "chineseCountingThousand", "ideographTraditional",
-               "chineseLegalSimplified", "japaneseCounting", "taiwaneseCounting",
-               "ideographDigital"):
+    if fmt in (
+        "chineseCounting",
+        "chineseCountingThousand",
+        "ideographTraditional",
+        "chineseLegalSimplified",
+        "japaneseCounting",
+        "taiwaneseCounting",
+        "ideographDigital",
+    ):
         return _chinese_number(n)
     if fmt == "decimalEnclosedCircle" or fmt == "decimalEnclosedCircleChinese":
         return chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n)
@@ -123,9 +129,7 @@ class _Numbering:
         for num in root.findall(f"{_W}num"):
             ref = num.find(f"{_W}abstractNumId")
             if ref is not None:
-                self._levels[num.get(f"{_W}numId", "")] = abstract.get(
-                    ref.get(f"{_W}val", ""), {}
-                )
+                self._levels[num.get(f"{_W}numId", "")] = abstract.get(ref.get(f"{_W}val", ""), {})
 
     def label(self, num_id: str, ilvl: int) -> str:
         levels = self._levels.get(num_id)
@@ -250,11 +254,36 @@ def read_pdf(path: Path) -> str:
 # ------------------------------------------------------------------------------ html
 
 _CONTENT_SELECTORS = (
-    "#zoom", ".TRS_Editor", "#UCAP-CONTENT", ".article-content", ".pages_content",
-    "#ivs_content", ".Article_content", ".content", "article", "main", "#content",
+    "#zoom",
+    ".TRS_Editor",
+    "#UCAP-CONTENT",
+    ".article-content",
+    ".pages_content",
+    "#ivs_content",
+    ".Article_content",
+    ".content",
+    "article",
+    "main",
+    "#content",
 )
-_BLOCKS = ("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table",
-           "section", "article", "blockquote", "pre")
+_BLOCKS = (
+    "p",
+    "div",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+)
 
 
 def read_html(path: Path) -> str:
@@ -274,8 +303,20 @@ def read_html(path: Path) -> str:
     if text is None:
         text = decode(data, path.name)
     soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "iframe",
-                     "form", "button", "select"]):
+    for tag in soup(
+        [
+            "script",
+            "style",
+            "noscript",
+            "nav",
+            "header",
+            "footer",
+            "iframe",
+            "form",
+            "button",
+            "select",
+        ]
+    ):
         tag.decompose()
     title = ""
     heading = soup.find(["h1"])
