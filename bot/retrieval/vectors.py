@@ -8,10 +8,13 @@ embed text itself: it would download its default model. Only ``add_clauses`` and
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -21,18 +24,46 @@ from bot.domain import Unit
 from bot.errors import ServiceError
 
 
-def make_client(settings: Settings) -> Any:
-    """A Chroma client: a server when ``chroma_host`` is set, else on disk in the data dir."""
+def make_client(settings: Settings, path: Path | None = None) -> Any:
+    """A Chroma client: a server when ``chroma_host`` is set, else on disk at ``path`` (by
+    default the data dir's ``chroma``)."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
             return chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
             )
-        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        folder = path or settings.chroma_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
     except Exception as exc:  # chromadb raises many kinds; the operator needs the cause
         raise ServiceError(f"cannot open the Chroma vector store: {exc}") from exc
+
+
+def generation_collection(settings: Settings, generation: str) -> str:
+    """The collection of an index generation: on a server each generation has its own;
+    embedded, each generation has its own directory and the configured name."""
+    return (
+        f"{settings.chroma_collection}-{generation}"
+        if settings.chroma_host
+        else (settings.chroma_collection)
+    )
+
+
+def open_generation(
+    settings: Settings, folder: Path, generation: str, embeddings: Embeddings
+) -> VectorStore:
+    """The vector store of one index generation (``folder`` is the generation's directory)."""
+    client = make_client(settings, folder / "chroma")
+    return VectorStore(client, generation_collection(settings, generation), embeddings)
+
+
+def drop_generation(settings: Settings, generation: str) -> None:
+    """Remove a generation's collection from a Chroma server (embedded: its folder goes)."""
+    if not settings.chroma_host:
+        return
+    with contextlib.suppress(Exception):  # already gone, or the server is away: not fatal
+        make_client(settings).delete_collection(generation_collection(settings, generation))
 
 
 class VectorStore:
@@ -77,6 +108,30 @@ class VectorStore:
                 for u in units
             ],
         )
+
+    def add_vectors(
+        self, units: Sequence[Unit], vectors: Sequence[Sequence[float]], extra: dict[str, Any]
+    ) -> None:
+        """Store units with vectors computed (or cached) by us: Chroma embeds nothing."""
+        for start in range(0, len(units), 1000):
+            chunk = units[start : start + 1000]
+            self._collection.upsert(
+                ids=[u.id for u in chunk],
+                embeddings=np.asarray(vectors[start : start + 1000], dtype=np.float32),
+                documents=[u.text for u in chunk],
+                metadatas=[
+                    {
+                        "clause_key": u.clause.key,
+                        "doc_id": u.clause.doc_id,
+                        "kind": u.clause.kind,
+                        **extra,
+                    }
+                    for u in chunk
+                ],
+            )
+
+    def count(self) -> int:
+        return int(self._collection.count())
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """(unit id, cosine similarity) for the ``k`` nearest retrieval units, best first."""
