@@ -152,22 +152,35 @@ def _answering(
 
 
 def build_services(
-    settings: Settings, progress: Progress | None = None, with_store: bool = False
+    settings: Settings,
+    progress: Progress | None = None,
+    with_store: bool = False,
+    ingest: bool = True,
 ) -> Services:
-    """Load the index in service (building a new generation first when the documents changed
-    or there is none), the rules, and wire the QA; ``with_store`` opens the SQLite database."""
+    """Load the index in service, the rules, and wire the QA; ``with_store`` opens the SQLite
+    database. With ``ingest`` (the default) a new generation is built first when the documents
+    changed or there is none; without it the generation in service is used as it is (an index
+    must exist). If the ingest fails while an older generation exists, that one serves."""
     embeddings = E5Embeddings(num_threads=settings.embed_threads)
     gens = generations(settings)
-    if is_current(gens, settings.documents_dir, embeddings.model_id):
-        name = gens.current()
-        assert name is not None
-        manifest = gens.manifest(name)
+    current = gens.current()
+    if current is not None and (
+        not ingest or is_current(gens, settings.documents_dir, embeddings.model_id)
+    ):
+        name = current
         report = IngestReport(
-            unchanged=tuple(manifest.get("documents", {})),
-            generation=name,
+            unchanged=tuple(gens.manifest(name).get("documents", {})), generation=name
         )
+    elif not ingest:
+        raise KnowledgeError(f"no index in {gens.root}: run `policybot ingest` first")
     else:
-        report = run_ingest(settings, embeddings, progress)
+        try:
+            report = run_ingest(settings, embeddings, progress)
+        except Exception:
+            if current is None:
+                raise
+            _log.exception("ingest failed; serving the previous index generation %s", current)
+            report = IngestReport(generation=current)
         name = report.generation
     for problem in report.problems:
         _log.warning("skipped %s", problem.message)

@@ -339,7 +339,7 @@ def read_html(path: Path) -> str:
         block.insert_after("\n")
     lines = [re.sub(r"[ \t\xa0]+", " ", ln).strip() for ln in root.get_text().splitlines()]
     lines = [ln for ln in lines if ln]
-    if title and not any(title in ln for ln in lines[:5]):
+    if title and not any(ln.lstrip("# ") == title for ln in lines[:5]):
         lines.insert(0, "# " + title)
     return "\n".join(lines)
 
