@@ -107,16 +107,23 @@ class _Numbering:
 
     def __init__(self, document: Any) -> None:
         self._levels: dict[str, dict[int, tuple[str, str, int]]] = {}
+        # Levels that keep counting when a higher level moves on (w:lvlRestart w:val="0"):
+        # （一）…（十二） numbered straight through several 一、 sections.
+        self._no_restart: dict[str, set[int]] = {}
         self._counters: dict[str, list[int]] = {}
         try:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
             return
         abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
+        keep: dict[str, set[int]] = {}
         for node in root.findall(f"{_W}abstractNum"):
             levels: dict[int, tuple[str, str, int]] = {}
             for lvl in node.findall(f"{_W}lvl"):
                 ilvl = int(lvl.get(f"{_W}ilvl", "0"))
+                restart = lvl.find(f"{_W}lvlRestart")
+                if restart is not None and restart.get(f"{_W}val") == "0":
+                    keep.setdefault(node.get(f"{_W}abstractNumId", ""), set()).add(ilvl)
                 fmt = lvl.find(f"{_W}numFmt")
                 text = lvl.find(f"{_W}lvlText")
                 start = lvl.find(f"{_W}start")
@@ -129,7 +136,9 @@ class _Numbering:
         for num in root.findall(f"{_W}num"):
             ref = num.find(f"{_W}abstractNumId")
             if ref is not None:
-                self._levels[num.get(f"{_W}numId", "")] = abstract.get(ref.get(f"{_W}val", ""), {})
+                num_id = num.get(f"{_W}numId", "")
+                self._levels[num_id] = abstract.get(ref.get(f"{_W}val", ""), {})
+                self._no_restart[num_id] = keep.get(ref.get(f"{_W}val", ""), set())
 
     def label(self, num_id: str, ilvl: int) -> str:
         levels = self._levels.get(num_id)
@@ -137,7 +146,8 @@ class _Numbering:
             return ""
         counters = self._counters.setdefault(num_id, [0] * 9)
         for deeper in range(ilvl + 1, 9):
-            counters[deeper] = 0
+            if deeper not in self._no_restart.get(num_id, set()):
+                counters[deeper] = 0
         counters[ilvl] = counters[ilvl] + 1 if counters[ilvl] else levels[ilvl][2]
         fmt, text, _start = levels[ilvl]
 
