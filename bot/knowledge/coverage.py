@@ -135,15 +135,28 @@ def contacts(documents: Iterable[DocumentMeta]) -> tuple[str, ...]:
     )
 
 
+def example_questions(documents: Mapping[str, DocumentMeta], lang: Lang) -> list[str]:
+    """Two questions the assistant can answer, about the first two documents loaded."""
+    out: list[str] = []
+    for meta in list(documents.values())[:2]:
+        if lang == "zh":
+            out.append(f"《{meta.title}》有哪些主要内容？")
+        else:
+            out.append(f"What does the {meta.title_en or meta.title} provide?")
+    return out
+
+
 def refusal(lang: Lang, documents: Mapping[str, DocumentMeta]) -> str:
-    """The out-of-scope reply: what the assistant covers, from the documents loaded."""
+    """The out-of-scope reply: what the assistant covers, from the documents loaded, and two
+    example questions."""
     what = describe(documents, lang)
+    examples = "".join(f"\n· {q}" for q in example_questions(documents, lang))
     if lang == "zh":
         return (
             f"抱歉，这个问题不在我能回答的范围内。我只解答{what}的内容，"
-            "以及企业可以申请哪些扶持。请换一个关于这些文件的问题。"
+            f"以及企业可以申请哪些扶持。\n你可以这样问：{examples}"
         )
     return (
         f"Sorry, that is outside what I can help with. I answer questions about {what}, "
-        "and what a company may apply for. Please ask about those documents."
+        f"and what a company may apply for.\nYou could ask, for example:{examples}"
     )
