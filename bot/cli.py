@@ -157,7 +157,8 @@ def ingest(
         ("removed", report.removed),
     ):
         if ids:
-            err.print(f"{label}: {', '.join(ids)}", markup=False, soft_wrap=True)
+            shown = ", ".join(ids) if len(ids) <= 12 else f"{len(ids)} documents"
+            err.print(f"{label}: {shown}", markup=False, soft_wrap=True)
     manifest = generations(settings).manifest(report.generation)
     err.print(
         f"{len(manifest.get('documents', {}))} documents, {manifest.get('units', 0)} units, "
@@ -167,6 +168,15 @@ def ingest(
         markup=False,
         soft_wrap=True,
     )
+    if report.changed:
+        # Tokenise the new generation now, so the assistant's next start is quick.
+        start = time.monotonic()
+        try:
+            build_services(settings, ingest=False)
+        except PolicyBotError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        err.print(f"ready to serve in {time.monotonic() - start:.1f} s", markup=False)
     if report.problems:
         raise typer.Exit(1)
 

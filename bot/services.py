@@ -147,7 +147,9 @@ def _answering(
         settings.data_dir / "cache",
         extra_words=[t for terms in glossary.values() for t in terms] + list(scope.place_words()),
     )
-    retriever = Retriever(kb, store, tokenizer, glossary)
+    retriever = Retriever(
+        kb, store, tokenizer, glossary, token_cache=gens.path(name) / "tokens.pickle"
+    )
     return kb, store, QA(kb, retriever, scope, settings.top_k)
 
 

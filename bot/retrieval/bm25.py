@@ -28,8 +28,11 @@ class Bm25Index:
     def vocabulary(self) -> frozenset[str]:
         return frozenset(self._vocab)
 
-    def search(self, query_tokens: Sequence[str], k: int) -> list[tuple[str, float]]:
-        """Up to ``k`` (key, score) pairs, best first, only those with a positive score.
+    def search(
+        self, query_tokens: Sequence[str], k: int, within: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """Up to ``k`` (key, score) pairs, best first, only those with a positive score;
+        ``within`` limits the search to those positions of the index.
 
         Unknown words are dropped first: bm25s would otherwise return arbitrary documents
         with score 0 for a query made only of unknown words.
@@ -38,5 +41,10 @@ class Bm25Index:
         if not known or not self._keys:
             return []
         scores = np.asarray(self._bm25.get_scores(known), dtype=np.float64)
-        order = np.argsort(-scores, kind="stable")[:k]
+        if within is not None:
+            # Only these positions (the units of some documents), ranked among themselves.
+            picked = scores[within]
+            order = within[np.argsort(-picked, kind="stable")[:k]]
+        else:
+            order = np.argsort(-scores, kind="stable")[:k]
         return [(self._keys[i], float(scores[i])) for i in order if scores[i] > 0.0]

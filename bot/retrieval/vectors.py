@@ -133,12 +133,21 @@ class VectorStore:
     def count(self) -> int:
         return int(self._collection.count())
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """(unit id, cosine similarity) for the ``k`` nearest retrieval units, best first."""
+    def search(
+        self, query: str, k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(unit id, cosine similarity) for the ``k`` nearest retrieval units, best first;
+        ``doc_ids`` limits the search to the units of those documents."""
         if k <= 0:
             return []
         vector = self._store.embeddings.embed_query(query) if self._store.embeddings else None
         if vector is None:
             raise ServiceError("the vector store has no embedder")
-        hits = self._store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        where: Any = None
+        if doc_ids is not None:
+            ids = list(doc_ids)
+            where = {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
+        hits = self._store.similarity_search_by_vector_with_relevance_scores(
+            vector, k=k, filter=where
+        )
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
