@@ -77,6 +77,7 @@ class VectorStore:
             collection_metadata={"hnsw:space": "cosine"},
         )
         self._collection = self._store._collection  # read-only bookkeeping (ids, metadata)
+        self._memory: tuple[list[str], np.ndarray, dict[str, np.ndarray]] | None = None
 
     def indexed(self) -> dict[str, dict[str, Any]]:
         """Every stored record's metadata, by id."""
@@ -137,17 +138,54 @@ class VectorStore:
         self, query: str, k: int, doc_ids: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
         """(unit id, cosine similarity) for the ``k`` nearest retrieval units, best first;
-        ``doc_ids`` limits the search to the units of those documents."""
+        ``doc_ids`` limits the search to the units of those documents.
+
+        Searches run over the collection's vectors held in memory (read once from Chroma,
+        which stays the store of record): a filtered Chroma query took 20 ms, a matrix
+        product over a city's 11,000 vectors takes about one.
+        """
         if k <= 0:
             return []
         vector = self._store.embeddings.embed_query(query) if self._store.embeddings else None
         if vector is None:
             raise ServiceError("the vector store has no embedder")
-        where: Any = None
+        ids, matrix, rows = self._loaded()
+        if not ids:
+            return []
+        query_vector = np.asarray(vector, dtype=np.float32)
         if doc_ids is not None:
-            ids = list(doc_ids)
-            where = {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
-        hits = self._store.similarity_search_by_vector_with_relevance_scores(
-            vector, k=k, filter=where
-        )
-        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
+            parts = [rows[d] for d in doc_ids if d in rows]
+            if not parts:
+                return []
+            allowed = np.concatenate(parts)
+            scores = matrix[allowed] @ query_vector
+            positions = allowed
+        else:
+            scores = matrix @ query_vector
+            positions = np.arange(len(ids))
+        if len(scores) > k:
+            best = np.argpartition(-scores, k - 1)[:k]
+            best = best[np.argsort(-scores[best], kind="stable")]
+        else:
+            best = np.argsort(-scores, kind="stable")
+        return [(ids[positions[i]], float(scores[i])) for i in best]
+
+    def _loaded(self) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+        if self._memory is None:
+            got = self._collection.get(include=["embeddings", "metadatas"])
+            ids = [str(i) for i in got["ids"]]
+            vectors = got["embeddings"]
+            matrix = (
+                np.asarray(vectors, dtype=np.float32)
+                if vectors is not None and len(ids)
+                else np.zeros((0, 384), dtype=np.float32)
+            )
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True) if len(ids) else None
+            if norms is not None:
+                matrix = matrix / np.maximum(norms, 1e-12)
+            by_doc: dict[str, list[int]] = {}
+            for row, meta in enumerate(got["metadatas"] or []):
+                by_doc.setdefault(str((meta or {}).get("doc_id", "")), []).append(row)
+            rows = {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
+            self._memory = (ids, matrix, rows)
+        return self._memory
