@@ -141,6 +141,7 @@ def _answering(
 ) -> tuple[KnowledgeBase, VectorStore, QA]:
     kb, _manifest = load_generation(gens, name)
     store = open_generation(settings, gens.path(name), name, embeddings)
+    store.warm()
     glossary = load_glossary(settings.knowledge_dir / "glossary.yaml")
     scope = coverage_rules(ScopeRules.load(settings.knowledge_dir / "scope.yaml"), kb)
     tokenizer = Tokenizer(

@@ -7,6 +7,7 @@ import hashlib
 import os
 import pickle
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +136,12 @@ class Retriever:
         tokenizer's dictionary and the region words they leave out."""
         key = hashlib.sha256(
             "\n".join(
-                [self._tokenizer.signature, *sorted(self._region_words), str(len(kb.units))]
+                [
+                    "tokens-2",
+                    self._tokenizer.signature,
+                    *sorted(self._region_words),
+                    str(len(kb.units)),
+                ]
             ).encode("utf-8")
         ).hexdigest()
         if cache is not None:
@@ -144,8 +150,10 @@ class Retriever:
                     stored = pickle.load(handle)
                 if isinstance(stored, dict) and stored.get("key") == key:
                     return stored["words"], stored["pairs"]
-        words = [self._words(u.text) for u in kb.units]
-        pairs = [self._pairs(u.text) for u in kb.units]
+        # Interned: a city's units hold millions of tokens but only some 100,000 distinct
+        # ones; shared strings keep the lists (and their pickle) small.
+        words = [[sys.intern(t) for t in self._words(u.text)] for u in kb.units]
+        pairs = [[sys.intern(t) for t in self._pairs(u.text)] for u in kb.units]
         if cache is not None:
             tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
             with contextlib.suppress(OSError):

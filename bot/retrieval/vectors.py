@@ -170,21 +170,31 @@ class VectorStore:
             best = np.argsort(-scores, kind="stable")
         return [(ids[positions[i]], float(scores[i])) for i in best]
 
+    def warm(self) -> int:
+        """Read the vectors into memory now (at start-up), not at the first question."""
+        return len(self._loaded()[0])
+
     def _loaded(self) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
         if self._memory is None:
-            got = self._collection.get(include=["embeddings", "metadatas"])
-            ids = [str(i) for i in got["ids"]]
-            vectors = got["embeddings"]
-            matrix = (
-                np.asarray(vectors, dtype=np.float32)
-                if vectors is not None and len(ids)
-                else np.zeros((0, 384), dtype=np.float32)
-            )
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True) if len(ids) else None
-            if norms is not None:
+            # Read in pages: one call for a city's vectors builds a large transient list.
+            ids: list[str] = []
+            blocks: list[np.ndarray] = []
+            metas: list[Any] = []
+            total = self._collection.count()
+            for offset in range(0, total, 2000):
+                got = self._collection.get(
+                    include=["embeddings", "metadatas"], limit=2000, offset=offset
+                )
+                ids.extend(str(i) for i in got["ids"])
+                if got["embeddings"] is not None and len(got["ids"]):
+                    blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+                metas.extend(got["metadatas"] or [])
+            matrix = np.concatenate(blocks) if blocks else np.zeros((0, 384), dtype=np.float32)
+            if len(ids):
+                norms = np.linalg.norm(matrix, axis=1, keepdims=True)
                 matrix = matrix / np.maximum(norms, 1e-12)
             by_doc: dict[str, list[int]] = {}
-            for row, meta in enumerate(got["metadatas"] or []):
+            for row, meta in enumerate(metas):
                 by_doc.setdefault(str((meta or {}).get("doc_id", "")), []).append(row)
             rows = {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
             self._memory = (ids, matrix, rows)
