@@ -11,12 +11,13 @@ policy documents and every corpus file; then, on a fresh data dir:
 1. ``policybot ingest`` in-process (``run_ingest``): wall time, texts embedded, vectors;
 2. a second ingest with nothing changed, and one after a single document changed (the
    embedding cache makes both quick);
-3. start-up (``build_services`` on the up-to-date index) and the size of the data dir;
-4. warm ``QA.ask`` latency over every question of ``tests/eval/questions.yaml`` and
-   ``../shared/eval/dev.yaml`` plus ``bench/corpus_questions.yaml`` (questions about the
-   regulations), each question's embedding computed afresh;
-5. peak RSS of this process;
-6. recall@1 / recall@3 of each question file with the corpus present (``bot.evaluation``).
+3. the first start after ingest (``build_services``: tokenises every unit once and keeps
+   the tokens in the generation; ``policybot ingest`` does this itself) and the data dir size;
+4. in a fresh process that only serves (as ``policybot chat`` or the Telegram bot would):
+   start-up, recall@1 / recall@3 of ``tests/eval/questions.yaml``, ``../shared/eval/dev.yaml``
+   and ``bench/corpus_questions.yaml`` (questions about the regulations) with the corpus
+   present (``bot.evaluation``), warm ``QA.ask`` latency over all of them with each question
+   embedded afresh, and that process's peak RSS.
 
 Writes JSON to ``--out`` (default ``bench/results/corpus.json``) and prints a table. Offline:
 the same isolation as ``bench/run.py``.
@@ -27,9 +28,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,6 +70,48 @@ def du_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1024 / 1024
 
 
+def serve_only(data: Path, knowledge: Path, repeat: int) -> int:
+    """In a fresh process: start-up, quality, warm latency and peak RSS of serving alone."""
+    settings = offline_settings(data).model_copy(update={"knowledge_dir": knowledge})
+    start = time.perf_counter()
+    services = build_services(settings, ingest=False)
+    startup_s = time.perf_counter() - start
+    files = [("questions.yaml", OWN_QUESTIONS), ("dev.yaml", DEV_QUESTIONS)]
+    if CORPUS_QUESTIONS.is_file():
+        files.append(("corpus_questions.yaml", CORPUS_QUESTIONS))
+    quality: dict[str, Any] = {}
+    questions: list[str] = []
+    for label, path in files:
+        items = load_items(path)
+        questions.extend(i.q for i in items)
+        report = evaluate(items, lambda q: services.qa.ask(q, TODAY).answer)
+        quality[label] = {k: round(v, 3) for k, v in report.metrics().items()}
+        quality[label]["misses@3"] = [
+            r.item.id for r in report.results if r.item.gold and (r.rank is None or r.rank > 3)
+        ]
+    timings: list[float] = []
+    for _ in range(repeat):
+        for question in questions:
+            E5Embeddings._cached_query.cache_clear()
+            t0 = time.perf_counter()
+            with contextlib.suppress(BadInput):
+                services.qa.ask(question, TODAY)
+            timings.append((time.perf_counter() - t0) * 1000)
+    print(json.dumps({
+        "startup_s": round(startup_s, 1),
+        "quality": quality,
+        "warm_ask_ms": {
+            "n": len(timings),
+            "p50": round(percentile(timings, 50), 1),
+            "p95": round(percentile(timings, 95), 1),
+            "max": round(max(timings), 1),
+        },
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load_avg": os.getloadavg(),
+    }))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -79,8 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         help="Embedding cache to start from and to save to (a warm run re-measures quality "
         "and latency quickly; its ingest time is then not a fresh one).",
     )
+    parser.add_argument("--serve-only", nargs=2, type=Path, metavar=("DATA", "KNOWLEDGE"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     isolate()
+    if args.serve_only:
+        return serve_only(args.serve_only[0], args.serve_only[1], args.repeat)
     machine = describe_machine()
     work = Path(tempfile.mkdtemp(prefix="policybot-corpus-"))
     try:
@@ -123,56 +172,47 @@ def main(argv: list[str] | None = None) -> int:
         services = build_services(settings)
         startup_s = time.perf_counter() - start
         size_mb = du_mb(data)
+        vectors = services.vectors.count() if services.vectors else None
+        documents, clauses, units = (
+            len(services.kb.documents), len(services.kb.clauses), len(services.kb.units)
+        )
         print(f"ingest {fresh_s:.1f} s; start-up {startup_s:.1f} s; data {size_mb:.0f} MB",
               flush=True)
 
-        files = [("questions.yaml", OWN_QUESTIONS), ("dev.yaml", DEV_QUESTIONS)]
-        if CORPUS_QUESTIONS.is_file():
-            files.append(("corpus_questions.yaml", CORPUS_QUESTIONS))
-        quality: dict[str, Any] = {}
-        questions: list[str] = []
-        for label, path in files:
-            items = load_items(path)
-            questions.extend(i.q for i in items)
-            report = evaluate(items, lambda q: services.qa.ask(q, TODAY).answer)
-            quality[label] = {k: round(v, 3) for k, v in report.metrics().items()}
-            misses = [
-                (r.item.id, r.rank) for r in report.results
-                if r.item.gold and (r.rank is None or r.rank > 3)
-            ]
-            quality[label]["misses@3"] = misses
-            print(f"{label}: {quality[label]}", flush=True)
-        timings: list[float] = []
-        for _ in range(args.repeat):
-            for question in questions:
-                E5Embeddings._cached_query.cache_clear()
-                t0 = time.perf_counter()
-                with contextlib.suppress(BadInput):
-                    services.qa.ask(question, TODAY)
-                timings.append((time.perf_counter() - t0) * 1000)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        del services
+        gc.collect()
+        print("serving, in a fresh process: quality, latency, memory", flush=True)
+        served = subprocess.run(
+            [sys.executable, __file__, "--serve-only", str(data), str(knowledge),
+             "--repeat", str(args.repeat)],
+            capture_output=True, text=True, check=True,
+        )
+        serving = json.loads(served.stdout.strip().splitlines()[-1])
+        quality = serving["quality"]
+        for label, figures in quality.items():
+            print(f"{label}: {figures}", flush=True)
+        ingest_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = serving["peak_rss_mb"]
         machine["load_avg_at_end"] = os.getloadavg()
         result = {
             "machine": machine,
             "corpus": str(args.corpus),
-            "documents": len(services.kb.documents),
-            "clauses": len(services.kb.clauses),
-            "units": len(services.kb.units),
-            "vectors": services.vectors.count() if services.vectors else None,
+            "documents": documents,
+            "clauses": clauses,
+            "units": units,
+            "vectors": vectors,
             "ingest_fresh_s": round(fresh_s, 1),
             "embedded_fresh": first.units_written,
             "ingest_unchanged_s": round(again_s, 2),
             "ingest_one_changed_s": round(one_s, 1),
             "embedded_one_changed": one.units_written,
-            "startup_s": round(startup_s, 1),
+            "first_start_after_ingest_s": round(startup_s, 1),
+            "startup_s": serving["startup_s"],
             "data_dir_mb": round(size_mb, 1),
-            "warm_ask_ms": {
-                "n": len(timings),
-                "p50": round(percentile(timings, 50), 1),
-                "p95": round(percentile(timings, 95), 1),
-                "max": round(max(timings), 1),
-            },
-            "peak_rss_mb": round(rss, 0),
+            "warm_ask_ms": serving["warm_ask_ms"],
+            "peak_rss_mb": rss,
+            "peak_rss_ingest_process_mb": round(ingest_rss),
+            "load_avg_serving": serving["load_avg"],
             "quality": quality,
             "problems": [p.message for p in first.problems],
             "unchanged_report": {"generation_kept": again.generation == first.generation},
@@ -189,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             f"ingest fresh {fresh_s:.1f} s (target 600), unchanged {again_s:.2f} s, "
             f"one file changed {one_s:.1f} s\n"
             f"warm ask p50 {result['warm_ask_ms']['p50']} ms, p95 {result['warm_ask_ms']['p95']} "
-            f"ms (target 100); peak RSS {rss:.0f} MB (target 1024); data {size_mb:.0f} MB",
+            f"ms (target 100); serving peak RSS {rss:.0f} MB (target 1024); data {size_mb:.0f} MB",
             flush=True,
         )
         if result["warning"]:
