@@ -125,8 +125,6 @@ class Retriever:
         )
         self._bm25 = Bm25Index(ids, words)
         self._bigrams = Bm25Index(ids, pairs)
-        self._unit_words, self._unit_pairs = words, pairs
-        self._groups: dict[frozenset[str], tuple[Bm25Index, Bm25Index]] = {}
 
     def _unit_tokens(
         self, kb: KnowledgeBase, cache: Path | None
@@ -225,51 +223,28 @@ class Retriever:
         documents: frozenset[str] | None,
     ) -> tuple[Ranking, Ranking, Ranking]:
         """Dense, word and bigram rankings of clauses (of ``documents`` only, when given)."""
-        within = None
         doc_ids = None
-        words_index, pairs_index = self._bm25, self._bigrams
-        if documents is not None:
+        if documents is None:
+            keyword = self._bm25.search(tokens, CANDIDATES * 3)
+            pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3)
+        else:
             doc_ids = sorted(documents)
-            group = self._group_indexes(documents)
-            if group is not None:
-                words_index, pairs_index = group
+            within = np.concatenate([self._positions[d] for d in doc_ids if d in self._positions])
+            if within.size <= GROUP_UNITS:
+                keyword = self._bm25.search_group(tokens, CANDIDATES * 3, within)
+                pairs = self._bigrams.search_group(pair_tokens, CANDIDATES * 3, within)
             else:
-                within = np.concatenate(
-                    [self._positions[d] for d in doc_ids if d in self._positions]
-                )
+                keyword = self._bm25.search(tokens, CANDIDATES * 3, within)
+                pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3, within)
         dense = _best_per_clause(self._store.search(dense_query, CANDIDATES * 3, doc_ids), self._kb)
-        keyword = _best_per_clause(words_index.search(tokens, CANDIDATES * 3, within), self._kb)
-        pairs = _best_per_clause(pairs_index.search(pair_tokens, CANDIDATES * 3, within), self._kb)
+        keyword = _best_per_clause(keyword, self._kb)
+        pairs = _best_per_clause(pairs, self._kb)
         # In a small corpus every list reaches deep into weak matches, and rank fusion would
         # let many weak votes outweigh one strong one: only near-best candidates may vote.
         keyword = _near_best(keyword, self._keyword_keep)
         pairs = _near_best(pairs, self._keyword_keep)
         dense = _near_best(dense, lambda s, best: s >= best - self._dense_margin)
         return dense, keyword, pairs
-
-    def _group_indexes(self, documents: frozenset[str]) -> tuple[Bm25Index, Bm25Index] | None:
-        """BM25 indexes over the units of a few documents only, with their own statistics.
-
-        Which words tell one clause from another depends on the documents compared: 直播 is
-        rare among a city's regulations and says nothing inside the live-streaming policy. So
-        a question that names its documents ranks their clauses by those documents' own word
-        statistics. Built on first use from the cached tokens, kept for the next questions;
-        None when the group is too large to be worth its own index.
-        """
-        if documents in self._groups:
-            return self._groups[documents]
-        positions = [int(p) for d in sorted(documents) for p in self._positions.get(d, ())]
-        if not positions or len(positions) > GROUP_UNITS:
-            return None
-        keys = [self._kb.units[p].id for p in positions]
-        built = (
-            Bm25Index(keys, [self._unit_words[p] for p in positions]),
-            Bm25Index(keys, [self._unit_pairs[p] for p in positions]),
-        )
-        if len(self._groups) >= 64:
-            self._groups.pop(next(iter(self._groups)))
-        self._groups[documents] = built
-        return built
 
     def search(self, question: str, k: int = 5) -> Retrieval:
         query = normalize(question)
