@@ -1,4 +1,5 @@
-"""The command line: `policybot ingest | ask | eval | chat | check | telegram`.
+"""The command line: `policybot ingest | documents | rules check | ask | eval | chat | check |
+telegram`.
 
 This is the one place that builds ``Services`` from the settings and hands them to a channel.
 """
@@ -9,6 +10,7 @@ import io
 import json
 import logging
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -70,26 +72,98 @@ def _settings(data_dir: Path | None) -> Settings:
     return settings
 
 
+def _progress_printer(quiet: bool) -> Any:
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int, left: float | None) -> None:
+        if quiet:
+            return
+        now = time.monotonic()
+        if done < total and now - last[0] < 1.0:
+            return
+        last[0] = now
+        eta = f", about {left:.0f} s left" if left is not None and done < total else ""
+        err.print(f"[{stage}] {done}/{total}{eta}", markup=False, soft_wrap=True)
+
+    return progress
+
+
 def _services(settings: Settings, quiet: bool = True) -> Services:
     from bot.services import build_services
 
-    def progress(doc_id: str, done: int, total: int) -> None:
-        if not quiet:
-            err.print(f"[{done}/{total}] {doc_id}")
-
     try:
-        return build_services(settings, progress)
+        return build_services(settings, _progress_printer(quiet))
     except PolicyBotError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
 
 
+def _print_outline(path: Path) -> None:
+    from bot.knowledge.documents import read_document
+    from bot.knowledge.parse import split_clauses
+
+    doc = read_document(path)
+    meta = doc.meta
+    today = date.today()
+    out.print(f"file: {path.name}", markup=False, soft_wrap=True)
+    for label, value in (
+        ("id", meta.id),
+        ("title", meta.title),
+        ("number", meta.number or "(none found)"),
+        ("issuers", "、".join(meta.issuers) or "(none found)"),
+        ("issue date", meta.issue_date or "(none found)"),
+        ("valid from", meta.valid_from or "(not stated)"),
+        ("valid until", meta.valid_until or "(not stated)"),
+        ("status today", meta.validity(today)),
+        ("region", meta.region or "(none found)"),
+        ("script", meta.script),
+    ):
+        out.print(f"{label:>12}: {value}", markup=False, soft_wrap=True)
+    clauses = split_clauses(meta, doc.body)
+    out.print(f"{len(clauses)} clauses:", markup=False, soft_wrap=True)
+    for clause in clauses:
+        units = f"  [责任单位：{'、'.join(clause.responsible)}]" if clause.responsible else ""
+        head = clause.text.replace("\n", " ")
+        head = head[:50] + ("…" if len(head) > 50 else "")
+        out.print(
+            f"  {clause.key}  ({clause.kind})  {clause.section}{units}",
+            markup=False,
+            soft_wrap=True,
+        )
+        out.print(f"      {len(clause.text)} chars: {head}", markup=False, soft_wrap=True)
+
+
 @app.command()
-def ingest(data_dir: DataDirOption = None) -> None:
-    """Index the documents in knowledge/documents (unchanged documents are skipped)."""
+def ingest(
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", help="Print the outline of one file for review; index nothing."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Build a new generation anyway.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Index the documents in knowledge/documents into a new index generation.
+
+    Unreadable files are reported and skipped; the index in service is replaced only once
+    the new one is complete. Unchanged texts are never embedded again.
+    """
+    if check is not None:
+        try:
+            _print_outline(check)
+        except PolicyBotError as exc:
+            err.print(f"error: {exc}", markup=False, soft_wrap=True)
+            raise typer.Exit(1) from exc
+        return
     settings = _settings(data_dir)
-    services = _services(settings, quiet=False)
-    report = services.ingest_report
+    from bot.services import build_services, generations, run_ingest
+
+    try:
+        report = run_ingest(settings, progress=_progress_printer(False), force=force)
+    except PolicyBotError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    for problem in report.problems:
+        err.print(f"skipped: {problem.message}", markup=False, soft_wrap=True)
     for label, ids in (
         ("added", report.added),
         ("replaced", report.replaced),
@@ -97,11 +171,101 @@ def ingest(data_dir: DataDirOption = None) -> None:
         ("removed", report.removed),
     ):
         if ids:
-            err.print(f"{label}: {', '.join(ids)}")
+            shown = ", ".join(ids) if len(ids) <= 12 else f"{len(ids)} documents"
+            err.print(f"{label}: {shown}", markup=False, soft_wrap=True)
+    manifest = generations(settings).manifest(report.generation)
     err.print(
-        f"{len(services.kb.documents)} documents, {len(services.kb.clauses)} clauses, "
-        f"{report.units_written} units written"
+        f"{len(manifest.get('documents', {}))} documents, {manifest.get('units', 0)} units, "
+        f"{manifest.get('vectors', 0)} vectors; {report.units_written} units written "
+        f"({report.units_cached} from the cache) in {report.seconds:.1f} s; "
+        f"generation {report.generation}",
+        markup=False,
+        soft_wrap=True,
     )
+    if report.changed:
+        # Tokenise the new generation now, so the assistant's next start is quick.
+        start = time.monotonic()
+        try:
+            build_services(settings, ingest=False)
+        except PolicyBotError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        err.print(f"ready to serve in {time.monotonic() - start:.1f} s", markup=False)
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def documents(
+    today: TodayOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """List the documents in service: status on the date, clause count, source file."""
+    as_of = _today(today)
+    settings = _settings(data_dir)
+    services = _services(settings)
+    counts: dict[str, int] = {}
+    for clause in services.kb.clauses:
+        if clause.part <= 1:
+            counts[clause.doc_id] = counts.get(clause.doc_id, 0) + 1
+    from bot.services import generations
+
+    manifest = generations(settings).manifest(services.generation)
+    for meta in services.kb.documents.values():
+        row = {
+            "id": meta.id,
+            "title": meta.title,
+            "status": meta.validity(as_of),
+            "valid_from": meta.valid_from.isoformat() if meta.valid_from else None,
+            "valid_until": meta.valid_until.isoformat() if meta.valid_until else None,
+            "clauses": counts.get(meta.id, 0),
+            "file": meta.file or manifest.get("files", {}).get(meta.id, ""),
+            "region": meta.region,
+        }
+        if as_json:
+            _emit(row)
+        else:
+            out.print(
+                f"{row['status']:<9} {row['clauses']:>4} clauses  {meta.title}  [{row['file']}]",
+                markup=False,
+            )
+    for file, message in manifest.get("problems", []):
+        if as_json:
+            _emit({"skipped": file, "error": message})
+        else:
+            out.print(f"skipped   {message}", markup=False, soft_wrap=True)
+
+
+rules_app = typer.Typer(help="The eligibility rules (knowledge/programs.yaml).")
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("check")
+def rules_check(data_dir: DataDirOption = None) -> None:
+    """Verify the rules: facts defined, each program's document loaded, each quote found in
+    its clause."""
+    from bot.eligibility import load_rulebook
+    from bot.knowledge.rules_check import check_rules
+
+    settings = _settings(data_dir)
+    try:
+        rulebook = load_rulebook(settings.knowledge_dir)
+    except PolicyBotError as exc:
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    services = _services(settings)
+    problems = check_rules(rulebook, services.kb)
+    for problem in problems:
+        out.print(f"{problem.program}: {problem.message}", markup=False, soft_wrap=True)
+    out.print(
+        f"{len(rulebook.programs)} programs, {len(rulebook.facts)} facts: "
+        + ("all anchored in their documents" if not problems else f"{len(problems)} problems"),
+        markup=False,
+        soft_wrap=True,
+    )
+    if problems:
+        raise typer.Exit(1)
 
 
 def _error_json(message: str, lang: str) -> dict[str, Any]:
@@ -207,7 +371,11 @@ def eval_(
                 problems.append("forbid")
             if problems:
                 cited = [c.clause for c in r.answer.citations[:3]] if r.answer else []
-                out.print(f"{r.item.id} {' '.join(problems)} {r.item.q} -> {cited}", markup=False)
+                out.print(
+                    f"{r.item.id} {' '.join(problems)} {r.item.q} -> {cited}",
+                    markup=False,
+                    soft_wrap=True,
+                )
     metrics = report.metrics()
     bars = {
         "recall@1": min_recall1,
@@ -216,11 +384,11 @@ def eval_(
         "must_hit": min_must,
         "scope_accuracy": min_scope,
     }
-    out.print(f"questions: {len(report.results)}  file: {file}", markup=False)
+    out.print(f"questions: {len(report.results)}  file: {file}", markup=False, soft_wrap=True)
     for name, value in metrics.items():
         bar = bars.get(name, 0.0)
         flag = "" if value >= bar else f"  BELOW {bar:.2f}"
-        out.print(f"{name:>15}: {value:.3f}{flag}", markup=False)
+        out.print(f"{name:>15}: {value:.3f}{flag}", markup=False, soft_wrap=True)
     # One line with every figure, last, for scripts and hooks that read the tail.
     out.print(
         "  ".join(f"{name} {value:.3f}" for name, value in metrics.items()),

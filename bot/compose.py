@@ -158,7 +158,7 @@ def expiry_notice(meta: DocumentMeta, today: date, lang: Lang, who: str) -> str 
 
 
 def _expiry(meta: DocumentMeta, today: date, lang: Lang, who: str) -> str | None:
-    if meta.in_force(today):
+    if meta.validity(today) in ("in_force", "unknown"):  # unknown: no date to warn about
         return None
     if meta.valid_until is not None and today > meta.valid_until:
         if lang == "zh":

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
 Flow = Literal["idle", "eligibility"]
+Validity = Literal["in_force", "expired", "not_yet", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,37 @@ class DocumentMeta:
     source: str = ""
     # Names people use for the document or its region; a question naming one prefers it.
     aliases: tuple[str, ...] = ()
+    # A later document that repeals or replaces this one (front matter only): it is expired.
+    repealed_by: str | None = None
+    superseded_by: str | None = None
+    # The source file, relative to the documents folder (for `policybot documents`).
+    file: str = ""
+
+    def validity(self, today: date) -> Validity:
+        """The document's status on ``today``; the one rule every caller uses.
+
+        ``unknown`` when the document states no date at all (it may well be in force, but the
+        assistant cannot say so); ``expired`` after ``valid_until`` or once repealed or
+        superseded; ``not_yet`` before ``valid_from``; else ``in_force`` (open ends allowed
+        once one of the dates is known).
+        """
+        if self.repealed_by or self.superseded_by:
+            return "expired"
+        if self.valid_until is not None and today > self.valid_until:
+            return "expired"
+        if self.valid_from is not None and today < self.valid_from:
+            return "not_yet"
+        if self.valid_from is None and self.valid_until is None:
+            return "unknown"
+        return "in_force"
 
     def in_force(self, today: date) -> bool:
-        """True when ``today`` lies inside the document's effective period (open ends allowed)."""
-        if self.valid_from is not None and today < self.valid_from:
-            return False
-        return self.valid_until is None or today <= self.valid_until
+        """True when ``today`` lies inside the document's effective period (open ends allowed).
+
+        An undated document is not said to be in force (its validity is unknown), nor is a
+        repealed one.
+        """
+        return self.validity(today) == "in_force"
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.compose import compose, out_of_scope
-from bot.domain import Answer, Lang
+from bot.compose import compose
+from bot.domain import Answer, DocumentMeta, Lang
 from bot.errors import BadInput
+from bot.knowledge.coverage import refusal
 from bot.knowledge.index import KnowledgeBase
 from bot.retrieval.retriever import Retrieval, Retriever
 from bot.retrieval.scope import ScopeDecision, ScopeRules, decide
-from bot.text import clean, detect_lang, is_traditional
+from bot.text import clean, detect_lang, is_traditional, to_traditional
 
 MAX_QUESTION_CHARS = 1000
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -45,6 +46,16 @@ def check_question(raw: str) -> str:
             else "I can only read questions written in words; please type your question.",
         )
     return text
+
+
+def out_of_scope(lang: Lang, traditional: bool, documents: dict[str, DocumentMeta]) -> Answer:
+    """The refusal, naming the places and documents actually loaded."""
+    text = refusal(lang, documents)
+    return Answer(
+        text=to_traditional(text) if traditional and lang == "zh" else text,
+        in_scope=False,
+        lang=lang,
+    )
 
 
 @dataclass(frozen=True)

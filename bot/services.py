@@ -1,9 +1,20 @@
-"""Services: every long-lived dependency of the core, built once from the settings."""
+"""Services: every long-lived dependency of the core, built once from the settings.
+
+The index is read from the generation in service (``bot.knowledge.generations``). At start-up
+the documents folder is compared with that generation's manifest (names, sizes, times: no file
+is read); only when they differ, or when there is no index yet, is a new generation built
+first. A long-running process calls ``Services.refresh_if_stale()`` (one small file read) to
+pick up a generation published by ``policybot ingest``: the new knowledge base, vectors and
+retriever are built aside and swapped in together, so a question is always answered from one
+complete generation.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -11,17 +22,25 @@ import yaml
 from bot.config import Settings
 from bot.eligibility import Rulebook, load_rulebook
 from bot.errors import KnowledgeError
-from bot.knowledge.documents import load_documents
-from bot.knowledge.index import IngestReport, KnowledgeBase, ingest
+from bot.knowledge.embed_cache import EmbeddingCache
+from bot.knowledge.generations import Generations
+from bot.knowledge.index import (
+    IngestReport,
+    KnowledgeBase,
+    Progress,
+    build_generation,
+    is_current,
+    load_generation,
+)
 from bot.qa import QA
 from bot.retrieval.embeddings import E5Embeddings
 from bot.retrieval.retriever import Retriever
-from bot.retrieval.scope import ScopeRules
+from bot.retrieval.scope import ScopeRules, coverage_rules
 from bot.retrieval.tokens import Tokenizer
-from bot.retrieval.vectors import VectorStore, make_client
+from bot.retrieval.vectors import VectorStore, drop_generation, open_generation
 from bot.store import Store
 
-Progress = Callable[[str, int, int], None]
+_log = logging.getLogger(__name__)
 
 
 def load_glossary(path: Path) -> dict[str, list[str]]:
@@ -39,6 +58,35 @@ def load_glossary(path: Path) -> dict[str, list[str]]:
     return merged
 
 
+def generations(settings: Settings) -> Generations:
+    return Generations(settings.data_dir / "index")
+
+
+def run_ingest(
+    settings: Settings,
+    embeddings: E5Embeddings | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> IngestReport:
+    """Build and publish a new index generation from the documents folder (if it changed)."""
+    embeddings = embeddings or E5Embeddings(num_threads=os.cpu_count())
+    cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite3", embeddings.model_id)
+    try:
+        return build_generation(
+            settings.documents_dir,
+            generations(settings),
+            embeddings,
+            embeddings.model_id,
+            cache,
+            lambda folder, name: open_generation(settings, folder, name, embeddings),
+            lambda name: drop_generation(settings, name),
+            progress,
+            force,
+        )
+    finally:
+        cache.close()
+
+
 @dataclass
 class Services:
     """What the dialogue and the channels need; built by ``build_services``."""
@@ -49,30 +97,104 @@ class Services:
     rulebook: Rulebook
     ingest_report: IngestReport
     store: Store | None = None
+    generation: str = ""
+    vectors: VectorStore | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def stale(self) -> bool:
+        """True when ``policybot ingest`` has published a generation this process does not
+        serve yet (one small file read)."""
+        current = generations(self.settings).current()
+        return current is not None and current != self.generation
+
+    def refresh_if_stale(self) -> bool:
+        """Swap in the newest published generation; True when it did. Never serves a partial
+        index: the new one is loaded completely before the swap, and a failure keeps the old."""
+        if not self.stale():
+            return False
+        with self._lock:
+            gens = generations(self.settings)
+            name = gens.current()
+            if name is None or name == self.generation:
+                return False
+            try:
+                kb, store, qa = _answering(self.settings, gens, name, _embedder(self))
+            except Exception:
+                _log.exception("cannot load index generation %s; keeping %s", name, self.generation)
+                return False
+            self.kb, self.vectors, self.qa, self.generation = kb, store, qa, name
+            _log.info("now serving index generation %s", name)
+            return True
 
 
-def build_services(
-    settings: Settings, progress: Progress | None = None, with_store: bool = False
-) -> Services:
-    """Load the documents and rules, bring the index up to date (building it if missing),
-    wire the QA; ``with_store`` opens the SQLite database (sessions, question log)."""
-    sources = load_documents(settings.documents_dir)
-    kb = KnowledgeBase.from_sources(sources)
-    embeddings = E5Embeddings(num_threads=settings.embed_threads)
-    store = VectorStore(make_client(settings), settings.chroma_collection, embeddings)
-    report = ingest(sources, kb, store, embeddings.model_id, progress)
+def _embedder(services: Services) -> E5Embeddings:
+    store = services.vectors
+    found = getattr(store, "_store", None)
+    embeddings = getattr(found, "embeddings", None)
+    if isinstance(embeddings, E5Embeddings):
+        return embeddings
+    return E5Embeddings(num_threads=services.settings.embed_threads)
+
+
+def _answering(
+    settings: Settings, gens: Generations, name: str, embeddings: E5Embeddings
+) -> tuple[KnowledgeBase, VectorStore, QA]:
+    kb, _manifest = load_generation(gens, name)
+    store = open_generation(settings, gens.path(name), name, embeddings)
+    store.warm()
     glossary = load_glossary(settings.knowledge_dir / "glossary.yaml")
-    scope = ScopeRules.load(settings.knowledge_dir / "scope.yaml")
+    scope = coverage_rules(ScopeRules.load(settings.knowledge_dir / "scope.yaml"), kb)
     tokenizer = Tokenizer(
         settings.data_dir / "cache",
         extra_words=[t for terms in glossary.values() for t in terms] + list(scope.place_words()),
     )
-    retriever = Retriever(kb, store, tokenizer, glossary)
+    retriever = Retriever(
+        kb, store, tokenizer, glossary, token_cache=gens.path(name) / "tokens.pickle"
+    )
+    return kb, store, QA(kb, retriever, scope, settings.top_k)
+
+
+def build_services(
+    settings: Settings,
+    progress: Progress | None = None,
+    with_store: bool = False,
+    ingest: bool = True,
+) -> Services:
+    """Load the index in service, the rules, and wire the QA; ``with_store`` opens the SQLite
+    database. With ``ingest`` (the default) a new generation is built first when the documents
+    changed or there is none; without it the generation in service is used as it is (an index
+    must exist). If the ingest fails while an older generation exists, that one serves."""
+    embeddings = E5Embeddings(num_threads=settings.embed_threads)
+    gens = generations(settings)
+    current = gens.current()
+    if current is not None and (
+        not ingest or is_current(gens, settings.documents_dir, embeddings.model_id)
+    ):
+        name = current
+        report = IngestReport(
+            unchanged=tuple(gens.manifest(name).get("documents", {})), generation=name
+        )
+    elif not ingest:
+        raise KnowledgeError(f"no index in {gens.root}: run `policybot ingest` first")
+    else:
+        try:
+            report = run_ingest(settings, embeddings, progress)
+        except Exception:
+            if current is None:
+                raise
+            _log.exception("ingest failed; serving the previous index generation %s", current)
+            report = IngestReport(generation=current)
+        name = report.generation
+    for problem in report.problems:
+        _log.warning("skipped %s", problem.message)
+    kb, store, qa = _answering(settings, gens, name, embeddings)
     return Services(
         settings=settings,
         kb=kb,
-        qa=QA(kb, retriever, scope, settings.top_k),
+        qa=qa,
         rulebook=load_rulebook(settings.knowledge_dir),
         ingest_report=report,
         store=Store(settings.db_path) if with_store else None,
+        generation=name,
+        vectors=store,
     )

@@ -99,7 +99,9 @@ def test_markdown_without_front_matter_gets_id_from_file_name_and_a_title(tmp_pa
     assert doc.meta.number is None
     assert doc.meta.issuers == ()
     assert doc.meta.valid_until is None
-    assert doc.meta.in_force(date(2030, 1, 1))
+    # No date stated: the validity is unknown, never "in force".
+    assert doc.meta.validity(date(2030, 1, 1)) == "unknown"
+    assert not doc.meta.in_force(date(2030, 1, 1))
     assert doc.meta.script == "zh-Hans"
     assert doc.meta.source == "night-school_2025.md"
     assert doc.body.startswith("# 直播电商夜校")
@@ -178,12 +180,11 @@ def test_sha256_is_of_the_raw_file(tmp_path: Path) -> None:
     assert parse_document(tmp_path / "h.txt", raw + "（二）更多。\n").sha256 != doc.sha256
 
 
-def test_load_documents_reads_txt_and_md_only(tmp_path: Path) -> None:
+def test_load_documents_reads_document_files_only(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("甲文件\n（一）甲。\n", encoding="utf-8")
     (tmp_path / "b.md").write_text("# 乙文件\n（一）乙。\n", encoding="utf-8")
     (tmp_path / "c.markdown").write_text("# 丙文件\n（一）丙。\n", encoding="utf-8")
     (tmp_path / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
-    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "folder.md").mkdir()
     assert [d.meta.id for d in load_documents(tmp_path)] == ["a", "b", "c"]
 
@@ -195,9 +196,16 @@ def test_load_documents_rejects_duplicate_ids(tmp_path: Path) -> None:
         load_documents(tmp_path)
 
 
-def test_load_documents_rejects_non_utf8(tmp_path: Path) -> None:
-    (tmp_path / "gbk.txt").write_bytes("直播补贴办法".encode("gbk"))
-    with pytest.raises(KnowledgeError, match=r"gbk\.txt"):
+def test_load_documents_reads_gbk(tmp_path: Path) -> None:
+    text = "直播补贴办法\n（一）对直播企业给予一次性补贴。\n"
+    (tmp_path / "gbk.txt").write_bytes(text.encode("gbk"))
+    (doc,) = load_documents(tmp_path)
+    assert doc.body == text.strip("\n")
+
+
+def test_load_documents_rejects_binary_garbage(tmp_path: Path) -> None:
+    (tmp_path / "junk.txt").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(KnowledgeError, match=r"junk\.txt"):
         load_documents(tmp_path)
 
 

@@ -21,7 +21,6 @@ from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.embeddings import E5Embeddings
 from bot.retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
-from bot.retrieval.vectors import VectorStore, make_client
 from bot.services import build_services
 from bot.text import normalize
 
@@ -214,17 +213,15 @@ def test_preferred_documents(services: Any) -> None:
 
 
 def test_collection_holds_exactly_our_units(services: Any, settings: Any) -> None:
-    store = VectorStore(make_client(settings), settings.chroma_collection, E5Embeddings())
-    indexed = store.indexed()
+    indexed = services.vectors.indexed()
     assert len(indexed) == len(services.kb.units)
     assert set(indexed) == {u.id for u in services.kb.units}
     for meta in indexed.values():
-        assert str(meta["fingerprint"]).endswith(":" + E5Embeddings.model_id)
+        assert meta["generation"] == services.generation
 
 
 def test_stored_vectors_are_the_projects_own(services: Any, settings: Any) -> None:
-    client = make_client(settings)
-    collection = client.get_collection(settings.chroma_collection, embedding_function=None)
+    collection = services.vectors._collection
     assert collection.count() == len(services.kb.units)
     unit = next(u for u in services.kb.units if u.id == f"{JIADING}/（三）#0")
     got = collection.get(ids=[unit.id], include=["embeddings"])
@@ -239,7 +236,7 @@ def test_stored_vectors_are_the_projects_own(services: Any, settings: Any) -> No
 def test_vector_query_works_with_the_network_blocked(services: Any, settings: Any) -> None:
     with pytest.raises(NetworkBlocked):
         socket.create_connection(("192.0.2.1", 443), timeout=1)
-    store = VectorStore(make_client(settings), settings.chroma_collection, E5Embeddings())
+    store = services.vectors
     hits = store.search(normalize("人才租房补贴每月多少"), 5)
     assert len(hits) == 5
     ids = {u.id for u in services.kb.units}
@@ -331,9 +328,7 @@ def test_ingest_is_idempotent_and_follows_the_knowledge_folder(tmp_path: Path) -
         return build_services(settings)
 
     def stored() -> dict[str, dict[str, Any]]:
-        return VectorStore(
-            make_client(settings), settings.chroma_collection, E5Embeddings()
-        ).indexed()
+        return build_services(settings).vectors.indexed()
 
     def units_by_doc(svc: Any) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -367,11 +362,13 @@ def test_ingest_is_idempotent_and_follows_the_knowledge_folder(tmp_path: Path) -
     assert report.replaced == (JIADING,)
     assert report.unchanged == (SHANGHAI,)
     assert (report.added, report.removed) == ((), ())
-    assert report.units_written == units_by_doc(third)[JIADING]
+    # Only the changed texts are embedded again (the rest come from the embedding cache).
+    assert 0 < report.units_written < units_by_doc(third)[JIADING]
     index = stored()
     assert set(index) == {u.id for u in third.kb.units}
-    rent = [m for m in index.values() if m["doc_id"] == JIADING and "租房补贴" in str(m["text"])]
-    assert rent and all("最长补贴4年" in str(m["text"]) for m in rent)
+    rent = [c for c in third.kb.clauses if c.doc_id == JIADING and "租房补贴" in c.text]
+    assert rent and all("最长补贴4年" in c.text for c in rent)
+    assert {f"{c.key}#0" for c in rent} <= set(index)
     answer = third.qa.ask("人才租房补贴最长能补几年", TODAY).answer
     assert "最长补贴4年" in answer.citations[0].text
 

@@ -1,9 +1,15 @@
-"""Load policy documents from knowledge/documents: text or Markdown with optional YAML front matter.
+"""Load policy documents from knowledge/documents: any supported format, optional front matter.
 
-A document file is ``*.txt`` or ``*.md``. Its metadata comes from a YAML front matter block
-(``---`` lines) at the top; every field is optional except that a file without a title gets
-the first short line of its text as title and its file name as id. Dropping a new file into
-the folder and running ``policybot ingest`` is all it takes to add a document.
+A document file is ``.txt``, ``.md``, ``.docx``, ``.pdf`` (with a text layer) or ``.html``
+(see ``bot.knowledge.readers``). Text and Markdown files may start with a YAML front matter
+block (``---`` lines). Every field is optional: what the front matter does not give is read
+from the text itself (``bot.knowledge.metadata``: title, number, issuers, date, validity,
+region), and the file name becomes the id. Front matter always wins, including
+``repealed_by`` / ``superseded_by``.
+
+``scan_documents`` is what ingest uses: a file that cannot be read is reported (name and
+line) and skipped, the others load. ``load_documents`` is the strict form for tools and
+tests: the first problem raises.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ import yaml
 
 from bot.domain import DocumentMeta
 from bot.errors import KnowledgeError
+from bot.knowledge.metadata import extract, region_of
+from bot.knowledge.readers import SUFFIXES, read_file
 from bot.text import is_traditional
 
-SUFFIXES = (".txt", ".md", ".markdown")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _ID_CHARS = re.compile(r"[^a-zA-Z0-9._-]+")
 
@@ -34,6 +41,14 @@ class SourceDocument:
     body: str
     path: Path
     sha256: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that was skipped, and why (the message names the file, and the line if known)."""
+
+    file: str
+    message: str
 
 
 def _as_date(value: Any, field: str, path: Path) -> date | None:
@@ -50,25 +65,32 @@ def _as_date(value: Any, field: str, path: Path) -> date | None:
 def _first_title_line(body: str) -> str:
     for line in body.splitlines():
         line = line.strip().lstrip("#").strip()
-        if line and len(line) <= 80 and not line.endswith(("：", ":", "，", ",")):
+        if line and len(line) <= 80 and not line.endswith(("：", ":", "，", ",", "。")):
             return line
     return ""
+
+
+def _front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        loaded = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 2}" if mark is not None else ""
+        raise KnowledgeError(f"{path.name}{where}: front matter is not valid YAML: {exc}") from exc
+    except ValueError as exc:  # a date such as 2025-13-01
+        raise KnowledgeError(f"{path.name}: front matter is not valid YAML: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise KnowledgeError(f"{path.name}, line 2: front matter must be a mapping of fields")
+    return loaded, text[match.end() :]
 
 
 def parse_document(path: Path, raw: str) -> SourceDocument:
     """Split front matter from body and build the document's metadata."""
     text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    fields: dict[str, Any] = {}
-    match = _FRONT_MATTER.match(text)
-    if match:
-        try:
-            loaded = yaml.safe_load(match.group(1)) or {}
-        except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2025-13-01
-            raise KnowledgeError(f"{path.name}: front matter is not valid YAML: {exc}") from exc
-        if not isinstance(loaded, dict):
-            raise KnowledgeError(f"{path.name}: front matter must be a mapping of fields")
-        fields = loaded
-        text = text[match.end() :]
+    fields, text = _front_matter(path, text)
     body = text.strip("\n")
     if not body.strip():
         raise KnowledgeError(f"{path.name}: the document has no text")
@@ -78,45 +100,84 @@ def parse_document(path: Path, raw: str) -> SourceDocument:
     doc_id = _ID_CHARS.sub("-", str(fields.get("id") or path.stem)).strip("-")
     if not fields.get("id") and (not doc_id or not path.stem.isascii()):
         doc_id = "-".join(p for p in (doc_id, sha[:8]) if p)
-    issuers = fields.get("issuers") or []
+    found = extract(body)
+    issuers = fields.get("issuers")
     if isinstance(issuers, str):
         issuers = [issuers]
+    issuer_tuple = tuple(str(i) for i in issuers) if issuers else found.issuers
+    title = str(fields.get("title") or found.title or _first_title_line(body) or path.stem)
+
+    def dated(name: str, default: date | None) -> date | None:
+        return _as_date(fields[name], name, path) if name in fields else default
+
+    number = fields.get("number", found.number)
     meta = DocumentMeta(
         id=doc_id,
-        title=str(fields.get("title") or _first_title_line(body) or path.stem),
+        title=title,
         title_en=str(fields.get("title_en") or ""),
-        number=str(fields["number"]) if fields.get("number") else None,
-        issuers=tuple(str(i) for i in issuers),
-        issue_date=_as_date(fields.get("issue_date"), "issue_date", path),
-        valid_from=_as_date(fields.get("valid_from"), "valid_from", path),
-        valid_until=_as_date(fields.get("valid_until"), "valid_until", path),
-        region=str(fields.get("region") or ""),
+        number=str(number) if number else None,
+        issuers=issuer_tuple,
+        issue_date=dated("issue_date", found.issue_date),
+        valid_from=dated("valid_from", found.valid_from),
+        valid_until=dated("valid_until", found.valid_until),
+        region=str(fields.get("region") or found.region or region_of(title, issuer_tuple)),
         script=str(fields.get("script") or ("zh-Hant" if is_traditional(body) else "zh-Hans")),
         interpreter=str(fields["interpreter"]) if fields.get("interpreter") else None,
         source=str(fields.get("source") or path.name),
         aliases=tuple(str(a) for a in (fields.get("aliases") or [])),
+        repealed_by=str(fields["repealed_by"]) if fields.get("repealed_by") else None,
+        superseded_by=str(fields["superseded_by"]) if fields.get("superseded_by") else None,
+        file=path.name,
     )
     return SourceDocument(meta=meta, body=body, path=path, sha256=sha)
 
 
-def load_documents(folder: Path) -> list[SourceDocument]:
-    """Every document file in ``folder``, sorted by file name; ids must be unique."""
+def read_document(path: Path) -> SourceDocument:
+    """One document file of any supported format; ``KnowledgeError`` names the file."""
+    return parse_document(path, read_file(path))
+
+
+def document_files(folder: Path) -> list[Path]:
+    """The document files of ``folder`` (supported suffixes, no hidden or temporary files)."""
     if not folder.is_dir():
         raise KnowledgeError(f"knowledge folder not found: {folder}")
+    return [
+        p
+        for p in sorted(folder.iterdir())
+        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.name.startswith((".", "~$"))
+    ]
+
+
+def scan_documents(folder: Path) -> tuple[list[SourceDocument], list[Problem]]:
+    """Every readable document of ``folder`` in file-name order, and the files skipped."""
     docs: list[SourceDocument] = []
+    problems: list[Problem] = []
     seen: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in SUFFIXES or not path.is_file():
-            continue
+    for path in document_files(folder):
         try:
-            raw = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise KnowledgeError(f"{path.name}: not UTF-8 text") from exc
-        doc = parse_document(path, raw)
+            doc = read_document(path)
+        except KnowledgeError as exc:
+            problems.append(Problem(path.name, str(exc)))
+            continue
+        except Exception as exc:  # a library's own error on a malformed file
+            problems.append(Problem(path.name, f"{path.name}: cannot be read: {exc!r}"))
+            continue
         if doc.meta.id in seen:
-            raise KnowledgeError(
-                f"{path.name}: id {doc.meta.id!r} already used by {seen[doc.meta.id].name}"
+            problems.append(
+                Problem(
+                    path.name,
+                    f"{path.name}: id {doc.meta.id!r} already used by {seen[doc.meta.id].name}",
+                )
             )
+            continue
         seen[doc.meta.id] = path
         docs.append(doc)
+    return docs, problems
+
+
+def load_documents(folder: Path) -> list[SourceDocument]:
+    """Every document file in ``folder``, sorted by file name; the first problem raises."""
+    docs, problems = scan_documents(folder)
+    if problems:
+        raise KnowledgeError(problems[0].message)
     return docs

@@ -1,13 +1,24 @@
-"""Split a policy document into clauses along its own structure.
+"""Split an official document into clauses along its own structure.
 
-Recognised structure (Chinese government documents):
+Two shapes of Chinese official documents are recognised, and a document is read as the one
+it uses:
 
-- the notice header before the body: addressees, issuing departments, document number, date
-  and title (one clause, kind ``header``), and the purpose paragraph (kind ``preamble``);
-- ``一、`` headings; a heading followed by body text (the goal paragraph, 附则) is a clause;
-- ``（一）`` items: a clause when the item carries text, a section heading when it is short;
-- ``一是`` / ``二是`` tasks: clauses under the current headings;
-- ``（责任单位：…）`` lines: the responsible units of the clause they close.
+- **articles** (regulations, rules, measures): 第X编 / 第X章 / 第X节 (and Markdown headings)
+  are containers, 第X条 is the clause; numbered items inside an article (（一）, 1., （1）, ①)
+  stay in the article, as they are part of it in law;
+- **outline** (opinions, plans, notices): 一、 headings, （一） items, 1. / （1） / ① sub-items
+  and 一是 / 二是 tasks. A numbered line that carries sentences is a clause; a short one is a
+  heading for what follows. Body text straight under a heading (the goal paragraph, 附则) is
+  a clause of its own.
+
+In both, 附件 starts an annex (its clauses are under "附件…" in their path), the notice that
+wraps a document (addressees, issuers, number, date, "现将《…》印发给你们") is the ``header``
+clause and the purpose paragraph before the first heading is the ``preamble``;
+``（责任单位：…）`` lines name the responsible units of the clause they close.
+
+Clause keys are ``<doc id>/<label>``, qualified by the labels of the clause's ancestors when
+the label alone is already taken (（一） under 一、 and under 二、), with an ordinal as the last
+resort: unique by construction, and stable while the document's structure does not change.
 
 Lines broken in the middle of a sentence (page breaks in the source) are joined first, so no
 clause is cut mid-sentence. Clauses longer than ``MAX_CHARS`` are split into groups of whole
@@ -23,20 +34,37 @@ from dataclasses import dataclass, field
 from bot.domain import Clause, DocumentMeta, Unit
 from bot.text import normalize, sentences, strip_spaces
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 MAX_CHARS = 220  # longer clauses are split ...
 GROUP_CHARS = 150  # ... into sentence groups of about this size
 
-_NUM = "一二三四五六七八九十"
-_L1 = re.compile(f"^([{_NUM}]+)、\\s*(.*)$")
-_L2 = re.compile(f"^[（(]([{_NUM}]+)[）)]\\s*(.*)$")
-_TASK = re.compile(f"^([{_NUM}]+)是\\s*(.*)$")
-_RESPONSIBLE_ONLY = re.compile(r"^[（(]责任单位[:：].*[）)]$")
+_NUM = "一二三四五六七八九十百千零〇两"
+_ARTICLE = re.compile(f"^(第[{_NUM}\\d]+条)(?:[\\s\u3000]+|(?=[（(])|$)(.*)$")
+_CONTAINER = re.compile(f"^(第[{_NUM}\\d]+([编章节]))(?:[\\s\u3000]*)(.*)$")
+_ANNEX = re.compile(f"^(附件[\\s\u3000]*[{_NUM}\\d]*)[\\s\u3000]*[:：]?[\\s\u3000]*(.*)$")
+# Outline markers, from the top level down, with their rank.
+_OUTLINE: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(f"^([{_NUM}]+、)[\\s\u3000]*(.*)$"), 1),
+    (re.compile(f"^([（(][{_NUM}]+[）)])[\\s\u3000]*(.*)$"), 2),
+    (re.compile(r"^(\d{1,2}[.．、])(?!\d)[\s\u3000]*(.*)$"), 3),
+    (re.compile(f"^([{_NUM}]+是)[\\s\u3000]*(.*)$"), 3),
+    (re.compile(r"^([（(]\d{1,2}[）)])[\s\u3000]*(.*)$"), 4),
+    (re.compile(r"^([\u2460-\u2473])[\s\u3000]*(.*)$"), 5),
+)
 _RESPONSIBLE = re.compile(r"[（(]责任单位[:：]\s*(.+?)\s*[）)]")
-_MD_HEADING = re.compile(r"^#{1,6}\s+")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+")
 _NO_TEXT_PAGE = re.compile(r"^[（(]此页无正文[）)]$")
 _TERMINAL = tuple("。；;！？!?：:）)”」』")
 _JOIN_MIN = 40  # a line this long that does not end a sentence continues on the next line
+_ARTICLE_TITLE = re.compile(r"^[（(]([^（()）]{1,20})[）)]")
+
+
+@dataclass(frozen=True)
+class Para:
+    """One paragraph of the body; ``md`` is its Markdown heading level (0: not a heading)."""
+
+    text: str
+    md: int = 0
 
 
 @dataclass
@@ -45,27 +73,53 @@ class _Draft:
     kind: str
     section: str
     title: str
+    path: tuple[str, ...]  # labels of the ancestors, for unique keys
     paragraphs: list[str] = field(default_factory=list)
 
 
-def paragraphs(body: str) -> list[str]:
+def _is_marker(line: str) -> bool:
+    return bool(
+        _ARTICLE.match(line)
+        or _CONTAINER.match(line)
+        or any(p.match(line) for p, _ in _OUTLINE)
+        or _RESPONSIBLE.fullmatch(line)
+    )
+
+
+def paras(body: str) -> list[Para]:
     """Non-empty paragraphs, with lines broken mid-sentence joined again."""
-    out: list[str] = []
+    out: list[Para] = []
     carry = ""
     for raw in body.splitlines():
-        line = _MD_HEADING.sub("", raw.strip())
+        stripped = raw.strip()
+        md = _MD_HEADING.match(stripped)
+        line = _MD_HEADING.sub("", stripped).strip()
         if not line or _NO_TEXT_PAGE.match(line):
             continue
+        if md:
+            if carry:
+                out.append(Para(carry))
+                carry = ""
+            out.append(Para(line, len(md.group(1))))
+            continue
         if carry:
-            line = carry + line
+            if _is_marker(line):
+                out.append(Para(carry))
+            else:
+                line = carry + line
             carry = ""
         if len(line) >= _JOIN_MIN and not line.endswith(_TERMINAL):
             carry = line
             continue
-        out.append(line)
+        out.append(Para(line))
     if carry:
-        out.append(carry)
+        out.append(Para(carry))
     return out
+
+
+def paragraphs(body: str) -> list[str]:
+    """The paragraphs' texts (Markdown heading marks removed)."""
+    return [p.text for p in paras(body)]
 
 
 def _is_heading(text: str) -> bool:
@@ -85,74 +139,174 @@ def _split_preface(preface: list[str]) -> tuple[list[str], list[str]]:
     return preface[:cut], preface[cut:]
 
 
-def _drafts(paras: list[str]) -> list[_Draft]:
-    drafts: list[_Draft] = []
-    preface: list[str] = []
-    l1 = ""
-    l2 = ""
-    current: _Draft | None = None
-    started = False
-    for para in paras:
-        m1, m2, mt = _L1.match(para), _L2.match(para), _TASK.match(para)
-        if not started and not (m1 or m2 or mt):
-            preface.append(para)
-            continue
-        started = True
-        if m1:
-            l1, l2, current = para if _is_heading(para) else _title_of(para), "", None
-            if not _is_heading(para):
-                current = _Draft(l1.split("、", 1)[0] + "、", _kind_of(l1), l1, l1, [para])
-                drafts.append(current)
-        elif m2 and _is_heading(para):
-            l2, current = para, None
-        elif m2:
-            title = _title_of(para)
-            current = _Draft(
-                para[: para.index(m2.group(2))].strip(),
-                "item",
-                " > ".join(p for p in (l1, title) if p),
-                title,
-                [para],
-            )
-            drafts.append(current)
-        elif mt:
-            title = _title_of(para)
-            current = _Draft(
-                f"{mt.group(1)}是",
-                "task",
-                " > ".join(p for p in (l1, l2, title) if p),
-                title,
-                [para],
-            )
-            drafts.append(current)
-        elif current is not None:
-            current.paragraphs.append(para)
-        else:
-            # Body text straight under a heading: the goal paragraph, the final provisions.
-            label = l1.split("、", 1)[0] + "、" + l1.split("、", 1)[-1] if l1 else "正文"
-            current = _Draft(
-                label,
-                _kind_of(l1),
-                " > ".join(p for p in (l1, l2) if p) or label,
-                l1 or label,
-                [para],
-            )
-            drafts.append(current)
-    header, purpose = _split_preface(preface)
-    lead: list[_Draft] = []
-    if header:
-        lead.append(_Draft("印发通知", "header", "印发通知", "印发通知", header))
-    if purpose:
-        lead.append(_Draft("序言", "preamble", "序言", "序言", purpose))
-    return lead + drafts
-
-
 def _kind_of(heading: str) -> str:
     if "目标" in heading or "目標" in heading:
         return "goal"
     if "附则" in heading or "附則" in heading:
         return "final"
     return "section"
+
+
+def _outline_marker(text: str) -> tuple[str, str, int] | None:
+    for pattern, rank in _OUTLINE:
+        match = pattern.match(text)
+        if match:
+            return match.group(1), match.group(2), rank
+    return None
+
+
+def has_articles(items: list[Para]) -> bool:
+    """A document of articles: at least two paragraphs open with 第X条."""
+    return sum(1 for p in items if _ARTICLE.match(p.text)) >= 2
+
+
+@dataclass
+class _Frame:
+    rank: float
+    label: str
+    title: str
+
+
+def _path(stack: list[_Frame]) -> tuple[str, ...]:
+    return tuple(f.label for f in stack)
+
+
+def _section(stack: list[_Frame], *more: str) -> str:
+    return " > ".join([f.title for f in stack if f.title] + [m for m in more if m])
+
+
+def _pop_to(stack: list[_Frame], rank: float) -> None:
+    while stack and stack[-1].rank >= rank:
+        stack.pop()
+
+
+def _article_drafts(items: list[Para]) -> tuple[list[str], list[_Draft]]:
+    preface: list[str] = []
+    drafts: list[_Draft] = []
+    stack: list[_Frame] = []
+    current: _Draft | None = None
+    started = False
+    for para in items:
+        text = para.text
+        article = _ARTICLE.match(text)
+        container = _CONTAINER.match(text) if not article else None
+        annex = _ANNEX.match(text) if not (article or container) and len(text) < 40 else None
+        heading_only = para.md and not (article or container or annex)
+        if not started and not (article or container or annex):
+            if heading_only and para.md >= 2:
+                started = True  # a Markdown section before the first article
+            else:
+                preface.append(text)
+                continue
+        started = True
+        if annex:
+            stack.clear()
+            stack.append(_Frame(0, annex.group(1).replace(" ", ""), text))
+            current = None
+        elif container and _is_heading(text):
+            rank = {"编": 1, "章": 2, "节": 3}[container.group(2)]
+            _pop_to(stack, rank)
+            stack.append(_Frame(rank, container.group(1), text))
+            current = None
+        elif heading_only:
+            rank = 2 if para.md <= 2 else 3
+            _pop_to(stack, rank)
+            stack.append(_Frame(rank, text[:20], text))
+            current = None
+        elif article:
+            label = article.group(1)
+            titled = _ARTICLE_TITLE.match(article.group(2))
+            title = f"{label}（{titled.group(1)}）" if titled else _title_of(text)
+            in_final = any(_kind_of(f.title) == "final" for f in stack)
+            current = _Draft(
+                label,
+                "final" if in_final else "article",
+                _section(stack, title),
+                title,
+                _path(stack),
+                [text],
+            )
+            drafts.append(current)
+        elif current is not None:
+            current.paragraphs.append(text)
+        else:
+            label = stack[-1].label if stack else "正文"
+            title = stack[-1].title if stack else "正文"
+            current = _Draft(
+                label, _kind_of(title), _section(stack) or label, title, _path(stack[:-1]), [text]
+            )
+            drafts.append(current)
+    return preface, drafts
+
+
+def _outline_drafts(items: list[Para]) -> tuple[list[str], list[_Draft]]:
+    preface: list[str] = []
+    drafts: list[_Draft] = []
+    stack: list[_Frame] = []
+    current: _Draft | None = None
+    started = False
+    for para in items:
+        text = para.text
+        marker = _outline_marker(text)
+        annex = _ANNEX.match(text) if not marker and len(text) < 40 else None
+        heading_only = para.md >= 2 and not marker and not annex
+        if not started and not (marker or annex or heading_only):
+            preface.append(text)
+            continue
+        started = True
+        if annex:
+            stack.clear()
+            stack.append(_Frame(0, annex.group(1).replace(" ", ""), text))
+            current = None
+        elif heading_only:
+            _pop_to(stack, 0.5)
+            stack.append(_Frame(0.5, text[:20], text))
+            current = None
+        elif marker:
+            label, _rest, rank = marker
+            _pop_to(stack, rank)
+            if _is_heading(text):
+                stack.append(_Frame(rank, label, text))
+                current = None
+                continue
+            title = _title_of(text)
+            kind = {1: _kind_of(title), 3: "task" if label.endswith("是") else "item"}.get(
+                rank, "item"
+            )
+            if rank == 1:
+                # A first-level heading that carries its text (一、目标：……): the whole
+                # line is the clause, quoted under its own heading.
+                label = text.split("、", 1)[0] + "、"
+            current = _Draft(label, kind, _section(stack, title), title, _path(stack), [text])
+            drafts.append(current)
+            stack.append(_Frame(rank, label, title))
+        elif current is not None:
+            current.paragraphs.append(text)
+        else:
+            # Body text straight under a heading: the goal paragraph, the final provisions.
+            top = stack[-1] if stack else _Frame(0, "正文", "正文")
+            label = top.title if top.rank == 1 else top.label
+            current = _Draft(
+                label,
+                _kind_of(top.title),
+                _section(stack) or label,
+                top.title,
+                _path(stack[:-1]),
+                [text],
+            )
+            drafts.append(current)
+    return preface, drafts
+
+
+def _drafts(items: list[Para]) -> list[_Draft]:
+    preface, drafts = _article_drafts(items) if has_articles(items) else _outline_drafts(items)
+    header, purpose = _split_preface(preface)
+    lead: list[_Draft] = []
+    if header:
+        lead.append(_Draft("印发通知", "header", "印发通知", "印发通知", (), header))
+    if purpose:
+        lead.append(_Draft("序言", "preamble", "序言", "序言", (), purpose))
+    return lead + drafts
 
 
 def _groups(text: str) -> list[str]:
@@ -169,28 +323,47 @@ def _groups(text: str) -> list[str]:
     return groups
 
 
+def _unique_key(doc_id: str, draft: _Draft, taken: set[str]) -> str:
+    """The shortest key ``doc/…ancestors…/label`` not taken yet; an ordinal as the last resort."""
+    labels = [p.replace("/", "／") for p in draft.path] + [draft.label.replace("/", "／")]
+    for depth in range(1, len(labels) + 1):
+        key = f"{doc_id}/" + "/".join(labels[-depth:])
+        if key not in taken:
+            return key
+    base = f"{doc_id}/" + "/".join(labels)
+    n = 2
+    while f"{base}~{n}" in taken:
+        n += 1
+    return f"{base}~{n}"
+
+
 def split_clauses(meta: DocumentMeta, body: str) -> list[Clause]:
     """The document's clauses in reading order, long ones split into sentence groups."""
     clauses: list[Clause] = []
-    for order, draft in enumerate(_drafts(paragraphs(body))):
+    taken: set[str] = set()
+    for order, draft in enumerate(_drafts(paras(body))):
         sep = "\n" if draft.kind == "header" else ""
         text = sep.join(draft.paragraphs)
         responsible = tuple(
-            unit.strip()
-            for match in _RESPONSIBLE.finditer(text)
-            for unit in re.split(r"[、，,]", match.group(1))
-            if unit.strip()
+            dict.fromkeys(
+                unit.strip()
+                for match in _RESPONSIBLE.finditer(text)
+                for unit in re.split(r"[、，,]", match.group(1))
+                if unit.strip()
+            )
         )
         body_text = _RESPONSIBLE.sub("", text).strip()
         parts = (
             [text] if len(body_text) <= MAX_CHARS or draft.kind == "header" else _groups(body_text)
         )
+        base = _unique_key(meta.id, draft, taken)
+        taken.add(base)
         for index, part in enumerate(parts):
             joiner = "。……" if draft.kind in ("item", "task") else "……"
             quoted = strip_spaces(part if index == 0 else f"{draft.title}{joiner}{part}")
             if len(parts) > 1 and index == len(parts) - 1 and responsible:
                 quoted += "（责任单位：" + "、".join(responsible) + "）"
-            key = f"{meta.id}/{draft.label}" + (f"/{index + 1}" if len(parts) > 1 else "")
+            key = base + (f"/{index + 1}" if len(parts) > 1 else "")
             clauses.append(
                 Clause(
                     key=key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import bm25s
@@ -28,8 +29,11 @@ class Bm25Index:
     def vocabulary(self) -> frozenset[str]:
         return frozenset(self._vocab)
 
-    def search(self, query_tokens: Sequence[str], k: int) -> list[tuple[str, float]]:
-        """Up to ``k`` (key, score) pairs, best first, only those with a positive score.
+    def search(
+        self, query_tokens: Sequence[str], k: int, within: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """Up to ``k`` (key, score) pairs, best first, only those with a positive score;
+        ``within`` limits the search to those positions of the index.
 
         Unknown words are dropped first: bm25s would otherwise return arbitrary documents
         with score 0 for a query made only of unknown words.
@@ -38,5 +42,42 @@ class Bm25Index:
         if not known or not self._keys:
             return []
         scores = np.asarray(self._bm25.get_scores(known), dtype=np.float64)
-        order = np.argsort(-scores, kind="stable")[:k]
+        if within is not None:
+            # Only these positions (the units of some documents), ranked among themselves.
+            picked = scores[within]
+            order = within[np.argsort(-picked, kind="stable")[:k]]
+        else:
+            order = np.argsort(-scores, kind="stable")[:k]
         return [(self._keys[i], float(scores[i])) for i in order if scores[i] > 0.0]
+
+    def search_group(
+        self, query_tokens: Sequence[str], k: int, within: np.ndarray
+    ) -> list[tuple[str, float]]:
+        """Like ``search`` within those positions, but with the word statistics of the group:
+        each token's IDF is recomputed over the group's units, so a word found in every one
+        of them (直播 in the live-streaming policy) no longer counts, however rare it is in
+        the whole index. Exact for the IDF (Lucene's ``log(1 + (N - df + .5) / (df + .5))``);
+        lengths keep the whole index's average."""
+        counts: dict[int, int] = {}
+        for t in query_tokens:
+            if t in self._vocab:
+                counts[self._vocab[t]] = counts.get(self._vocab[t], 0) + 1
+        if not counts or not self._keys or within.size == 0:
+            return []
+        total = len(self._keys)
+        size = within.size
+        scores = np.zeros(size, dtype=np.float64)
+        for token_id, count in counts.items():
+            column = np.asarray(self._bm25.get_scores([token_id]), dtype=np.float64)
+            df_all = int(np.count_nonzero(column))
+            if df_all == 0:
+                continue
+            local = column[within]
+            df = int(np.count_nonzero(local))
+            if df == 0:
+                continue
+            idf_all = math.log(1 + (total - df_all + 0.5) / (df_all + 0.5))
+            idf_group = math.log(1 + (size - df + 0.5) / (df + 0.5))
+            scores += local * (count * idf_group / idf_all)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(self._keys[within[i]], float(scores[i])) for i in order if scores[i] > 0.0]

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from bot.domain import Clause
+from bot.knowledge.coverage import place_forms
 from bot.knowledge.index import KnowledgeBase
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.fusion import reciprocal_rank_fusion
@@ -16,6 +25,9 @@ from bot.retrieval.vectors import VectorStore
 from bot.text import normalize
 
 CANDIDATES = 20  # how deep each ranking goes before fusion
+GROUP_DOCS = 4  # documents ranked together once the knowledge base holds more
+GROUP_UNITS = 4000  # named documents up to this many units are ranked by their own statistics
+_PLACE_PART = re.compile(r"[\u4e00-\u9fff]+?(?:特别行政区|自治区|新区|省|市|区|县)")
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ class Retriever:
         expand_dense: bool = True,
         other_doc: float = 0.6,
         kind_boost: float = 0.25,
+        token_cache: Path | None = None,
     ) -> None:
         self._kb = kb
         self._store = store
@@ -89,17 +102,67 @@ class Retriever:
         self._region_words = frozenset(
             t for place in places for t in tokenizer.tokens(place) + char_bigrams(place)
         )
+        # The most specific part of each document's region (嘉定 for 上海市嘉定区, 上海 for
+        # 上海市): a question naming it prefers the document, without any alias being set.
+        self._own_place = {
+            meta.id: tuple(normalize(f) for f in place_forms(_PLACE_PART.findall(meta.region)[-1]))
+            for meta in kb.documents.values()
+            if _PLACE_PART.findall(meta.region)
+        }
         ids = [u.id for u in kb.units]
+        by_doc: dict[str, list[int]] = {}
+        for position, unit in enumerate(kb.units):
+            by_doc.setdefault(unit.clause.doc_id, []).append(position)
+        self._positions = {d: np.asarray(p, dtype=np.int64) for d, p in by_doc.items()}
+        words, pairs = self._unit_tokens(kb, token_cache)
         frequency: dict[str, int] = {}
-        for unit in kb.units:
-            for token in set(self._words(unit.text)):
+        for unit_words in words:
+            for token in set(unit_words):
                 frequency[token] = frequency.get(token, 0) + 1
         # Words of two or more characters found in few units: the documents' own vocabulary.
         self._distinctive = frozenset(
             t for t, n in frequency.items() if len(t) >= 2 and n <= 0.15 * len(kb.units)
         )
-        self._bm25 = Bm25Index(ids, [self._words(u.text) for u in kb.units])
-        self._bigrams = Bm25Index(ids, [self._pairs(u.text) for u in kb.units])
+        self._bm25 = Bm25Index(ids, words)
+        self._bigrams = Bm25Index(ids, pairs)
+
+    def _unit_tokens(
+        self, kb: KnowledgeBase, cache: Path | None
+    ) -> tuple[list[list[str]], list[list[str]]]:
+        """Word and bigram tokens of every unit; at a city's scale jieba takes most of the
+        start-up, so they are kept beside the index generation (``cache``), keyed by the
+        tokenizer's dictionary and the region words they leave out."""
+        key = hashlib.sha256(
+            "\n".join(
+                [
+                    "tokens-2",
+                    self._tokenizer.signature,
+                    *sorted(self._region_words),
+                    str(len(kb.units)),
+                ]
+            ).encode("utf-8")
+        ).hexdigest()
+        if cache is not None:
+            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, ValueError):
+                with open(cache, "rb") as handle:
+                    stored = pickle.load(handle)
+                if isinstance(stored, dict) and stored.get("key") == key:
+                    return stored["words"], stored["pairs"]
+        # Interned: a city's units hold millions of tokens but only some 100,000 distinct
+        # ones; shared strings keep the lists (and their pickle) small.
+        words = [[sys.intern(t) for t in self._words(u.text)] for u in kb.units]
+        pairs = [[sys.intern(t) for t in self._pairs(u.text)] for u in kb.units]
+        if cache is not None:
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+            with contextlib.suppress(OSError):
+                with open(tmp, "wb") as handle:
+                    pickle.dump(
+                        {"key": key, "words": words, "pairs": pairs},
+                        handle,
+                        protocol=pickle.HIGHEST_PROTOCOL,
+                    )
+                os.replace(tmp, cache)
+        return words, pairs
 
     def _words(self, text: str) -> list[str]:
         return [t for t in self._tokenizer.tokens(text) if t not in self._region_words]
@@ -145,32 +208,74 @@ class Retriever:
             meta
             for meta in self._kb.documents.values()
             if any(normalize(alias) in query for alias in meta.aliases)
+            or any(form in query for form in self._own_place.get(meta.id, ()))
         ]
         if not named:
             return frozenset()
         longest = max(len(m.region) for m in named)
         return frozenset(m.id for m in named if len(m.region) == longest)
 
-    def search(self, question: str, k: int = 5) -> Retrieval:
-        query = normalize(question)
-        terms = expansions(query, self._glossary)
-        tokens = self._keyword_tokens(query, terms)
-        dense_query = f"{query} {' '.join(terms)}" if self._expand_dense and terms else query
-        dense = _best_per_clause(self._store.search(dense_query, CANDIDATES * 3), self._kb)
-        keyword = _best_per_clause(self._bm25.search(tokens, CANDIDATES * 3), self._kb)
-        pairs = _best_per_clause(
-            self._bigrams.search(self._bigram_tokens(query, terms), CANDIDATES * 3), self._kb
-        )
+    def _rankings(
+        self,
+        dense_query: str,
+        tokens: Sequence[str],
+        pair_tokens: Sequence[str],
+        documents: frozenset[str] | None,
+    ) -> tuple[Ranking, Ranking, Ranking]:
+        """Dense, word and bigram rankings of clauses (of ``documents`` only, when given)."""
+        doc_ids = None
+        if documents is None:
+            keyword = self._bm25.search(tokens, CANDIDATES * 3)
+            pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3)
+        else:
+            doc_ids = sorted(documents)
+            within = np.concatenate([self._positions[d] for d in doc_ids if d in self._positions])
+            if within.size <= GROUP_UNITS:
+                keyword = self._bm25.search_group(tokens, CANDIDATES * 3, within)
+                pairs = self._bigrams.search_group(pair_tokens, CANDIDATES * 3, within)
+            else:
+                keyword = self._bm25.search(tokens, CANDIDATES * 3, within)
+                pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3, within)
+        dense = _best_per_clause(self._store.search(dense_query, CANDIDATES * 3, doc_ids), self._kb)
+        keyword = _best_per_clause(keyword, self._kb)
+        pairs = _best_per_clause(pairs, self._kb)
         # In a small corpus every list reaches deep into weak matches, and rank fusion would
         # let many weak votes outweigh one strong one: only near-best candidates may vote.
         keyword = _near_best(keyword, self._keyword_keep)
         pairs = _near_best(pairs, self._keyword_keep)
         dense = _near_best(dense, lambda s, best: s >= best - self._dense_margin)
+        return dense, keyword, pairs
+
+    def search(self, question: str, k: int = 5) -> Retrieval:
+        query = normalize(question)
+        terms = expansions(query, self._glossary)
+        tokens = self._keyword_tokens(query, terms)
+        dense_query = f"{query} {' '.join(terms)}" if self._expand_dense and terms else query
+        pair_tokens = self._bigram_tokens(query, terms)
+        preferred = self.preferred_documents(query)
+        dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None)
         fused = reciprocal_rank_fusion(
             [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)],
             weights=self._weights,
         )
-        preferred = self.preferred_documents(query)
+        if len(self._kb.documents) > GROUP_DOCS:
+            # Rank by document, then by clause. Among hundreds of documents, the documents
+            # the question names and the few that match it best are taken first, and their
+            # clauses are ranked again among themselves, with those documents' own word
+            # statistics; a large named group (every Shanghai document) is searched whole.
+            group = set(preferred)
+            if len(group) <= GROUP_DOCS:
+                for key, _ in fused:
+                    if len(group) >= GROUP_DOCS:
+                        break
+                    group.add(self._kb.by_key[key].doc_id)
+            dense, keyword, pairs = self._rankings(
+                dense_query, tokens, pair_tokens, frozenset(group)
+            )
+            fused = reciprocal_rank_fusion(
+                [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)],
+                weights=self._weights,
+            )
         patterns = [KINDS[k].boosts for k in question_kinds(question)]
         if patterns:
             # A clause that states the kind of thing asked for (an amount, a date...) is
@@ -208,6 +313,9 @@ class Retriever:
         return Retrieval(
             question=question, query=query, tokens=tuple(tokens), hits=hits, terms=tuple(terms)
         )
+
+
+Ranking = list[tuple[str, float]]
 
 
 def _near_best(

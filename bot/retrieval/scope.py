@@ -11,13 +11,15 @@ gate leans towards answering.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
+from bot.domain import DocumentMeta
 from bot.errors import KnowledgeError
+from bot.knowledge.coverage import places
 from bot.text import normalize, whole_word
 
 DENSE_THRESHOLD = 0.88  # e5 cosine; unrelated chit-chat scores below, paraphrased questions above
@@ -46,6 +48,23 @@ class ScopeRules:
     def place_words(self) -> Iterable[str]:
         """Chinese place names, for the tokenizer's dictionary."""
         return (p for p in self.outside_places | self.covered_places if not p.isascii())
+
+
+def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
+    """The scope rules for the documents actually loaded: every place a document governs
+    (its region and place aliases, ``bot.knowledge.coverage.places``) is covered and no longer
+    outside, and a place named in a document's title (浦东新区 in a regulation about Pudong)
+    is covered too. scope.yaml keeps only the places known to exist and the topics."""
+    documents: Mapping[str, DocumentMeta] = getattr(kb, "documents", {})
+    covered = {normalize(p) for p in places(documents)}
+    titles = [normalize(m.title) for m in documents.values()]
+    covered |= {p for p in rules.outside_places if not p.isascii() and any(p in t for t in titles)}
+    outside = frozenset(
+        p for p in rules.outside_places if p not in covered and not any(p in c for c in covered)
+    )
+    return replace(
+        rules, covered_places=rules.covered_places | frozenset(covered), outside_places=outside
+    )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the domain's multi-character terms are added to its dictionary so that 主营业
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -235,10 +236,11 @@ class Tokenizer:
         self._jieba.tmp_dir = str(cache_dir)
         self._jieba.cache_file = "jieba.cache"
         self._jieba.initialize()
-        for word in extra_words:
-            word = normalize(word)
-            if len(word) >= 2:
-                self._jieba.add_word(word, freq=20000)
+        added = sorted({normalize(w) for w in extra_words if len(normalize(w)) >= 2})
+        for word in added:
+            self._jieba.add_word(word, freq=20000)
+        # What the tokens depend on besides the text: cached token lists carry it.
+        self.signature = hashlib.sha256("\n".join(added).encode("utf-8")).hexdigest()[:16]
 
     def words(self, text: str) -> list[str]:
         """jieba's precise segmentation of the normalised text (no stop-word filtering)."""
