@@ -1,0 +1,188 @@
+"""The eligibility walk-through as pure state transitions on the session.
+
+Each function takes the session (and the rules, today) and returns the new session with the
+replies to show; nothing here reads a clock or a store. The states: idle -> eligibility
+(``pending`` names the fact asked) -> idle with a result. Facts stated in the user's own words
+(the opening message, or any message during the walk-through) are taken in at once, so they
+are never asked again; a correction replaces them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from bot.dialogue.context import Ctx, idle, script, step
+from bot.dialogue.facts import approximate_note, facts_from_text, noted_line
+from bot.domain import Option, Reply, Session, Turn
+from bot.eligibility import (
+    Ask,
+    Fact,
+    Outcome,
+    Rulebook,
+    evaluate,
+    outcome_reply,
+    parse_answer,
+    question_reply,
+)
+from bot.eligibility.serialize import outcome_data
+from bot.errors import BadInput
+from bot.messages import text as msg
+
+MAX_RETRIES_BEFORE_HINT = 2
+
+
+def namespaced(reply: Reply, fact_id: str) -> Reply:
+    """Answer buttons carry the fact they answer, so a stale button cannot answer another."""
+    return replace(
+        reply, options=tuple(Option(f"ans:{fact_id}:{o.id}", o.label) for o in reply.options)
+    )
+
+
+def question(fact: Fact, session: Session) -> Reply:
+    reply = namespaced(question_reply(fact, session.lang), fact.id)
+    return script(reply, session.traditional and session.lang == "zh")
+
+
+def next_step(ctx: Ctx, session: Session, lead: str = "") -> Turn:
+    """Ask the next question of the walk-through, or give the result and end it."""
+    rulebook: Rulebook = ctx.services.rulebook
+    today = ctx.today
+    lang, trad = session.lang, session.traditional and session.lang == "zh"
+    try:
+        found = evaluate(rulebook, session.facts, today, focus=session.focus or None)
+    except ValueError:  # saved answers or focus the current rules no longer accept
+        session = replace(session, facts={}, focus=(), answered=())
+        found = evaluate(rulebook, {}, today)
+        lead = msg("check.restart_broken", lang, trad)
+    replies = [Reply(lead)] if lead else []
+    if isinstance(found, Ask):
+        return step(
+            replace(session, flow="eligibility", pending=found.fact.id, retries=0),
+            [*replies, question(found.fact, session)],
+        )
+    assert isinstance(found, Outcome)
+    result = outcome_reply(rulebook, found, lang)
+    result = replace(
+        script(result, trad),
+        citations=result.citations,
+        data={"result": outcome_data(rulebook, found)},
+    )
+    closing = Reply(
+        msg("check.done", lang, trad),
+        options=(
+            Option("menu:check", msg("menu.check_again", lang, trad)),
+            Option("menu:help", msg("menu.help", lang, trad)),
+        ),
+    )
+    return step(idle(session), [*replies, result, closing])
+
+
+def start(ctx: Ctx, focus: frozenset[str] | tuple[str, ...] = (), text: str = "") -> Turn:
+    """Begin a check; facts the opening words state are taken in and said back."""
+    session = ctx.session
+    facts = facts_from_text(ctx.services.rulebook, text, {}) if text else {}
+    fresh = replace(
+        session,
+        flow="eligibility",
+        facts=facts,
+        focus=tuple(sorted(focus)),
+        pending=None,
+        answered=tuple(facts),
+        retries=0,
+        offer=(),
+    )
+    lead = ctx.say("check.intro")
+    noted = noted_line(ctx.services.rulebook, facts, session.lang, session.traditional)
+    if noted:
+        lead += "\n" + noted + approximate_note(text, session.lang)
+    return next_step(ctx, fresh, lead)
+
+
+def cancel(ctx: Ctx) -> Turn:
+    session = ctx.session
+    key = "check.cancelled" if session.flow == "eligibility" else "check.none_running"
+    from bot.dialogue.context import menu
+
+    return step(idle(session), [Reply(ctx.say(key), options=menu(ctx))])
+
+
+def reshow(ctx: Ctx, lead: str, session: Session | None = None) -> list[Reply]:
+    """A lead message, then the pending question again (if a walk-through is running)."""
+    session = session or ctx.session
+    if session.flow == "eligibility" and session.pending:
+        fact = ctx.services.rulebook.facts.get(session.pending)
+        if fact is not None:
+            return [Reply(lead), question(fact, session)]
+    return [Reply(lead)]
+
+
+def back(ctx: Ctx) -> Turn:
+    session = ctx.session
+    if session.flow != "eligibility" or not session.answered:
+        return step(session, reshow(ctx, ctx.say("check.no_back")))
+    last = session.answered[-1]
+    facts = {k: v for k, v in session.facts.items() if k != last}
+    return next_step(
+        ctx, replace(session, facts=facts, answered=session.answered[:-1]), ctx.say("check.redo")
+    )
+
+
+def why(ctx: Ctx) -> Turn:
+    session = ctx.session
+    fact = ctx.services.rulebook.facts.get(session.pending or "")
+    if session.flow != "eligibility" or fact is None:
+        return step(session, [Reply(ctx.say("check.no_question"))])
+    return step(
+        session,
+        [Reply(ctx.say("check.why", why=fact.why.get(session.lang))), question(fact, session)],
+    )
+
+
+def with_question(ctx: Ctx, session: Session, replies: list[Reply]) -> list[Reply]:
+    """``replies``, then the pending question again, so a walk-through visibly goes on."""
+    fact = ctx.services.rulebook.facts.get(session.pending or "")
+    if session.flow != "eligibility" or fact is None:
+        return replies
+    return [*replies, question(fact, session)]
+
+
+def answer(ctx: Ctx, raw: str) -> Turn:
+    """Record an answer to the pending question (and any other fact the message states), or
+    re-ask with the reason it was not understood."""
+    session = ctx.session
+    rulebook = ctx.services.rulebook
+    fact = rulebook.facts.get(session.pending or "")
+    if fact is None:  # the rules changed under a saved session: start the question flow again
+        return next_step(ctx, replace(session, pending=None))
+    stated = facts_from_text(rulebook, raw, session.facts, pending=fact.id)
+    try:
+        value: Any = parse_answer(fact, raw, session.lang)
+    except BadInput as exc:
+        if stated:  # the message answers other questions (or corrects an earlier answer)
+            return _take(ctx, session, stated, raw)
+        retries = session.retries + 1
+        lead = exc.user_message
+        if session.traditional and session.lang == "zh":
+            from bot.text import to_traditional
+
+            lead = to_traditional(lead)
+        if retries >= MAX_RETRIES_BEFORE_HINT:
+            lead += ctx.say("check.hint_skip")
+        updated = replace(session, retries=retries)
+        return step(updated, reshow(ctx, lead, updated))
+    stored = value.isoformat() if isinstance(value, date) else value
+    facts = {**stated, fact.id: stored} if fact.id not in stated else stated
+    return _take(ctx, session, facts, raw, quiet=set(stated) <= {fact.id})
+
+
+def _take(ctx: Ctx, session: Session, facts: dict[str, Any], raw: str, quiet: bool = False) -> Turn:
+    merged = {**session.facts, **facts}
+    answered = (*tuple(a for a in session.answered if a not in facts), *facts)
+    lead = ""
+    if not quiet:
+        lead = noted_line(ctx.services.rulebook, facts, session.lang, session.traditional)
+        if lead and any(f in facts for f in ("annual_revenue", "event_cost")):
+            lead += approximate_note(raw, session.lang)
+    return next_step(ctx, replace(session, facts=merged, answered=answered, pending=None), lead)
