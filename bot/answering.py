@@ -527,6 +527,8 @@ def is_followup(query: Query, topic: Topic, own: list[str], named: frozenset[str
         return False
     if named and topic.doc and topic.doc not in named:
         return False
+    if query.asks and not own and not named:  # "who handles it?", "要什么材料": about the topic
+        return True
     return query.marked_followup or (query.short and _content_light(query))
 
 
@@ -789,18 +791,18 @@ def answer(
                 f"The policy documents do not cover {', '.join(uncovered)}.",
             )
         )
+    other_asks = any(a in asks for a in ("validity", "department", "conditions", "duration"))
     wants_amount = (
         program is not None
         and not doc_only
-        and not any(a in asks for a in ("validity", "department", "conditions"))
-        and ("duration" not in asks or "amount" in query.kinds)
         and not uncovered
-    ) or (program is not None and query.amounts and not doc_only)
+        and (not other_asks or _asks_money(query))
+    )
     if program is not None and wants_amount:
         lead, working = _amount_lead(rules, program, query, value, today, lang)
         if "procedure" in asks:
             lines.append(_t(lang, f"文件写明的是：{lead}", f"What the documents do say: {lead}"))
-        elif mismatch:
+        elif mismatch or "validity" in asks:
             lines.append(lead)
         else:
             lines.insert(0, lead)
@@ -896,6 +898,17 @@ def answer(
         followup=followup,
         has_programs=bool(programs),
     )
+
+
+_MONEY_CUES = (
+    "多少", "几万", "金额", "最高", "最多", "上限", "给钱", "钱", "比例", "how much", "amount", "maximum",
+    "what award", "what does", "what subsidy", "rate", "percent",
+)  # fmt: skip
+
+
+def _asks_money(query: Query) -> bool:
+    """The question asks for a sum (not merely naming an award: "营收奖励还能申请吗")."""
+    return bool(query.amounts) or any(_kw_hit(c, query.norm) for c in _MONEY_CUES)
 
 
 def _uses_amount(rules: Rulebook, programs: tuple[str, ...]) -> bool:

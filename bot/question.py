@@ -46,7 +46,8 @@ _ASKS: dict[str, tuple[str, ...]] = {
         "手续", "什么时候申报", "什么时候申请", "多久到账", "到账", "税", "发票", "审批时间",
         "how to apply", "how do i apply", "how can i apply", "application process", "procedure",
         "deadline", "contact", "phone", "address", "documents required", "paperwork",
-        "materials", "tax", "where do i apply", "where to apply",
+        "materials", "tax", "where do i apply", "where to apply", "what documents", "which documents",
+        "documents do i need", "documents do we need", "how to claim", "taxable", "phone number",
     ),
     "duration": ("几年", "多少年", "多久", "多长时间", "连续", "how many years", "how long", "for how many"),
     "conditions": (

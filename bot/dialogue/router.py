@@ -32,7 +32,7 @@ _ELIGIBILITY_CUES = (
     "资格", "能拿什么", "能拿哪些", "可以拿什么", "能申请什么", "能申请哪些", "可以申请哪些", "可以申请什么",
     "可以享受", "能享受", "符合哪些", "符合什么", "符合条件", "能领什么", "政策计算器", "测一测", "帮我查",
     "帮我看看", "我们公司能", "我公司能", "我们能拿", "我们可以拿", "我司能", "我们企业能", "检查我的",
-    "能拿多少", "eligib", "qualify", "what can we get", "what can i get", "what could we get",
+    "eligib", "qualify", "what can we get", "what can i get", "what could we get",
     "check my", "can we get", "can my company", "can our company", "what can we apply",
 )  # fmt: skip
 # A message phrased as a question while a walk-through question is pending.
