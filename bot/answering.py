@@ -26,7 +26,7 @@ from bot.eligibility import AmountResult, Program, Rulebook, assess, format_yuan
 from bot.messages import text as msg
 from bot.question import Query
 from bot.retrieval.retriever import Hit
-from bot.text import normalize, whole_word
+from bot.text import normalize, strip_spaces, whole_word
 
 MAX_CITATIONS = 3
 LEVEL_WORDS = {"national": "国家级", "municipal": "市级", "district": "区级"}
@@ -808,7 +808,7 @@ def answer(
             lines.insert(0, lead)
     quote = ""
     if program is not None:
-        quote = program.source.quote
+        quote = strip_spaces(program.source.quote)
     elif clause is not None and not doc_only:
         best = best_sentence(
             query.text, [h for h in hits if h.clause.key == clause.key] or hits[:1]

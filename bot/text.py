@@ -217,8 +217,9 @@ def find_amounts(text: str) -> list[Amount]:
     last_end = -1
     for m in _AMOUNT_RE.finditer(norm):
         value = _cn_value(m.group("num"))
-        if value is None:
-            continue
+        start = m.start("num")
+        if value is None or (start >= 2 and norm[start - 1] in ",，" and norm[start - 2].isdigit()):
+            continue  # "2,5亿": a decimal comma is ambiguous, not an amount of 5亿
         unit = m.group("unit").lower()
         if unit in ("元", "块", "yuan", "rmb") and value < 100 and not m.group("num").isdigit():
             continue

@@ -155,7 +155,7 @@ class LineReader:
 JSONL_TURNS: list[tuple[bytes, dict[str, Any]]] = [
     # (input line, what the one output line must show)
     (
-        '{"chat": 1, "text": "我们公司营收首超3亿能拿什么奖励？"}'.encode(),
+        '{"chat": 1, "text": "我们公司能拿营收奖励吗？"}'.encode(),
         {"chat": 1, "last_options": ["ans:registered_in_jiading:yes"]},
     ),
     (

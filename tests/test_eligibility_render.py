@@ -93,7 +93,7 @@ def test_revenue_result_in_english():
         "Revenue milestone award",
         "100万元 (1,000,000 yuan)",
         "clause （三）",
-        "Jiading District Commerce Commission",
+        "Jiading District Commission of Commerce",
         "decided by the responsible department",
     ]:
         assert part in text, part

@@ -149,7 +149,7 @@ def test_a_question_is_answered_with_citations(
     assert "80万元、100万元和200万元" in answer["text"]
     assert "📄 《关于加快嘉定区直播和短视频产业发展的若干意见》（三）" in answer["text"]
     assert any(e["type"] == "blockquote" for e in answer["entities"])
-    assert labels(answer) == ["检查我是否符合"]
+    assert labels(answer)[:1] == ["检查我是否符合"]
     # the typing action went out before the answer
     methods = [c.method for c in tg.calls() if c.method in ("sendChatAction", "sendMessage")]
     assert methods == ["sendChatAction", "sendMessage"]
@@ -200,7 +200,7 @@ def test_revenue_walkthrough_with_typed_answers(
         async with channel.running():
             chat = UserChat(tg, channel, 7)
             return [
-                await chat.say("我们公司营收首次超过3亿能拿什么补贴？"),
+                await chat.say("我们公司能拿营收奖励吗？"),
                 await chat.say("是"),
                 await chat.say("3.2亿"),
                 await chat.say("是"),

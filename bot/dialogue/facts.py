@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.eligibility import Rulebook, format_yuan, parse_district
+from bot.eligibility import UNKNOWN, Rulebook, format_yuan, parse_answer, parse_district
+from bot.errors import BadInput
 from bot.text import find_amounts, normalize, to_traditional, whole_word
 
 _NEG = ("没", "未", "不", "無", "无", "not ", "no ", "never ", "haven't ", "hasn't ")
@@ -108,6 +109,13 @@ def facts_from_text(
             if _has(norm, cues) >= 0:
                 found["entity_type"] = value
                 break
+        else:  # "我们园区…": the option's own words
+            try:
+                value = parse_answer(facts["entity_type"], text)
+            except BadInput:
+                value = UNKNOWN
+            if value != UNKNOWN:
+                found["entity_type"] = value
     district = parse_district(text)
     if district is not None and "registered_in_jiading" in facts:
         pos = max(_has(norm, ("嘉定", "jiading")), 0)
@@ -134,7 +142,7 @@ def facts_from_text(
         found["demo_enterprise"] = not _negated(
             norm, _has(norm, ("示范企业", "demonstration enterprise"))
         )
-    pos = _has(norm, ("上市", "挂牌", "listed", "ipo"))
+    pos = _has(norm, ("刚上市", "已上市", "上市了", "新上市", "已经上市", "挂牌了", "已挂牌", "刚挂牌", "新挂牌", "we listed", "newly listed", "just listed", "went public"))
     if pos >= 0 and "newly_listed" in facts and pending != "newly_listed":
         found["newly_listed"] = not _negated(norm, pos)
     pos = _has(

@@ -53,14 +53,18 @@ def _start(ctx: Ctx, _: str) -> Turn:
 
 
 def _help(ctx: Ctx, _: str = "") -> Turn:
-    if ctx.session.flow == "eligibility":
-        return step(ctx.session, walkthrough.reshow(ctx, ctx.say("help")))
+    """/help: the help and the menu (a walk-through's question stays open)."""
     return step(ctx.session, [Reply(ctx.say("help"), options=menu(ctx))])
+
+
+def _help_word(ctx: Ctx, _: str = "") -> Turn:
+    """"帮助" typed: the help, then the open question again so the walk-through goes on."""
+    return step(ctx.session, walkthrough.reshow(ctx, ctx.say("help")))
 
 
 def _check(ctx: Ctx, arg: str) -> Turn:
     focus = focus_from_text(ctx.services.rulebook, arg) if arg else frozenset()
-    return walkthrough.start(ctx, focus, arg)
+    return walkthrough.start(ctx, focus)  # "/check 上市" names a topic, it states no fact
 
 
 def _lang(ctx: Ctx, arg: str) -> Turn:
@@ -228,11 +232,11 @@ class Router:
                     ctx, ctx.say("too_long", n=len(message), limit=MAX_QUESTION_CHARS)
                 ),
             )
-        ctx = _follow_writing(ctx, message)
         key = normalize(message).rstrip("。.!！~～")
         for group, handler in self.words.items():
             if key in words(group):
                 return handler(ctx, message)
+        ctx = _follow_writing(ctx, message)
         if ctx.session.flow != "eligibility" or not ctx.session.pending:
             for group, handler in self.idle_words.items():
                 if key in words(group):
@@ -282,6 +286,8 @@ def _follow_writing(ctx: Ctx, message: str) -> Ctx:
     session = ctx.session
     if session.lang_fixed or not message or not any(c.isalpha() for c in message):
         return ctx
+    if session.flow == "eligibility" and session.pending:
+        return ctx  # "yes", "2.5亿", "asdf" answer the question; they do not switch language
     lang = detect_lang(message)
     traditional = session.traditional
     if lang == "zh" and sum(1 for c in message if "\u4e00" <= c <= "\u9fff") >= 2:
@@ -339,7 +345,7 @@ def default_router() -> Router:
             "cancel": _cancel,
             "quit": _cancel,
             "restart": _restart,
-            "help": _help,
+            "help": _help_word,
             "back": _back,
             "why": _why,
             "full_text": _full,
