@@ -111,11 +111,11 @@ def facts_from_text(
                 break
         else:  # "我们园区…": the option's own words
             try:
-                value = parse_answer(facts["entity_type"], text)
+                said: object = parse_answer(facts["entity_type"], text)
             except BadInput:
-                value = UNKNOWN
-            if value != UNKNOWN:
-                found["entity_type"] = value
+                said = UNKNOWN
+            if said != UNKNOWN:
+                found["entity_type"] = said
     district = parse_district(text)
     if district is not None and "registered_in_jiading" in facts:
         pos = max(_has(norm, ("嘉定", "jiading")), 0)
