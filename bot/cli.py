@@ -159,15 +159,23 @@ def eval_(
     min_mrr: Annotated[float, typer.Option("--min-mrr")] = 0.0,
     min_must: Annotated[float, typer.Option("--min-must")] = 0.0,
     min_scope: Annotated[float, typer.Option("--min-scope")] = 0.0,
+    min_turns: Annotated[
+        float, typer.Option("--min-turns", help="Conversation files: least share of turns passed.")
+    ] = 0.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every miss.")] = False,
     today: TodayOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Score a question file: recall@1, recall@3, MRR, must-hit rate, scope accuracy."""
+    """Score a question file (recall@1, recall@3, MRR, must-hit rate, scope accuracy) or a
+    conversation file (turns passed, direct first lines, follow-ups, gold citations, figures)."""
+    from bot.conversation_eval import is_conversation_file
     from bot.evaluation import evaluate, load_items
 
     as_of = _today(today)
     services = _services(_settings(data_dir))
+    if is_conversation_file(file):
+        _eval_conversations(file, services, as_of, verbose, min_turns)
+        return
     try:
         items = load_items(file)
     except PolicyBotError as exc:
@@ -208,6 +216,59 @@ def eval_(
         soft_wrap=True,
     )
     if any(metrics[name] < bar for name, bar in bars.items()):
+        raise typer.Exit(1)
+
+
+def _eval_conversations(
+    file: Path, services: Services, as_of: date, verbose: bool, min_turns: float
+) -> None:
+    """Play a conversation file in-process through the JSON-lines channel on a scratch store."""
+    import statistics
+    import tempfile
+    from dataclasses import replace as with_
+
+    from bot.channels.jsonl import process_line
+    from bot.conversation_eval import load_conversations, play_checked
+    from bot.store import Store
+
+    try:
+        convs = load_conversations(file)
+    except PolicyBotError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    with tempfile.TemporaryDirectory() as scratch:
+        played = with_(services, store=Store(Path(scratch) / "eval.sqlite3"))
+
+        def send(chat_id: str, text: str) -> list[dict[str, Any]]:
+            line = json.dumps({"chat": chat_id, "text": text}, ensure_ascii=False).encode()
+            replies = process_line(line, played, as_of).get("replies", [])
+            return list(replies)
+
+        report = play_checked(convs, send, services.rulebook, services.kb.documents.values(), as_of)
+    for turn in report.turns:
+        if turn.fails:
+            out.print(f"{turn.conversation} turn {turn.index + 1} FAIL: {turn.say}", markup=False)
+            for fail in turn.fails:
+                out.print(f"   - {fail}", markup=False)
+    for problem in report.figure_problems:
+        out.print(f"figure without a source: {problem}", markup=False)
+    metrics = report.metrics()
+    for lang in ("zh", "en"):
+        lengths = report.lengths(lang)
+        if lengths:
+            p95 = lengths[min(len(lengths) - 1, int(0.95 * len(lengths)))]
+            out.print(
+                f"answer length {lang}: median {statistics.median(lengths):.0f}, p95 {p95} chars",
+                markup=False,
+            )
+    out.print(f"conversations: {len(convs)}  turns: {len(report.turns)}  file: {file}", markup=False)
+    out.print(
+        "  ".join(f"{name} {value:.3f}" for name, value in metrics.items())
+        + f"  figures_without_source {len(report.figure_problems)}",
+        markup=False,
+        soft_wrap=True,
+    )
+    if metrics["turns"] < min_turns:
         raise typer.Exit(1)
 
 
