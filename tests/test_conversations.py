@@ -27,42 +27,51 @@ TODAY = "2026-11-29"
 BAR = 0.90
 
 
-def play_subprocess(path: Path, cli_env: dict[str, str], tmp_path: Path) -> tuple[float, list[str]]:
-    convs = load_conversations(path)
+def play_subprocess(paths: list[Path], cli_env: dict[str, str], cwd: Path) -> dict[Path, tuple[float, list[str]]]:
+    """Every conversation of ``paths`` through one `chat --jsonl` process, fresh chat each."""
     lines, turns = [], []
-    for ci, conv in enumerate(convs):
-        for turn in conv["turns"]:
-            lines.append(json.dumps({"chat": f"{path.stem}-{ci}", "text": turn["say"]}, ensure_ascii=False))
-            turns.append((conv["id"], turn))
+    for path in paths:
+        for ci, conv in enumerate(load_conversations(path)):
+            for turn in conv["turns"]:
+                chat = f"{path.stem}-{ci}"
+                lines.append(json.dumps({"chat": chat, "text": turn["say"]}, ensure_ascii=False))
+                turns.append((path, conv["id"], turn))
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "chat", "--jsonl", "--today", TODAY],
         input="\n".join(lines).encode() + b"\n",
         capture_output=True,
         env=cli_env,
-        cwd=tmp_path,
+        cwd=cwd,
         timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     outputs = done.stdout.decode().splitlines()
     assert len(outputs) == len(lines), "one output line per input line"
-    passed, failures = 0, []
-    for (conv_id, turn), out in zip(turns, outputs, strict=True):
+    counts: dict[Path, list[int]] = {p: [0, 0] for p in paths}
+    failures: dict[Path, list[str]] = {p: [] for p in paths}
+    for (path, conv_id, turn), out in zip(turns, outputs, strict=True):
         fails, _, _ = score_turn(turn, json.loads(out)["replies"])
-        passed += not fails
+        counts[path][0] += not fails
+        counts[path][1] += 1
         if fails:
-            failures.append(f"{conv_id} {turn['say']!r}: {fails}")
-    return passed / len(turns), failures
+            failures[path].append(f"{conv_id} {turn['say']!r}: {fails}")
+    return {p: (counts[p][0] / counts[p][1], failures[p]) for p in paths}
+
+
+@pytest.fixture(scope="module")
+def played(cli_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[Path, tuple[float, list[str]]]:
+    paths = [p for p in (OWN, PUBLIC) if p.exists()]
+    return play_subprocess(paths, cli_env, tmp_path_factory.mktemp("conv"))
 
 
 @pytest.mark.parametrize("path", [OWN, PUBLIC], ids=["own", "public"])
-def test_conversations_through_chat_jsonl(path: Path, cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_conversations_through_chat_jsonl(path: Path, played: dict[Path, tuple[float, list[str]]]) -> None:
     if not path.exists():
         pytest.skip(f"{path} is not present")
     if path == OWN:
-        convs = load_conversations(path)
-        assert len(convs) >= 60
-    share, failures = play_subprocess(path, cli_env, tmp_path)
+        assert len(load_conversations(path)) >= 60
+    share, failures = played[path]
     assert share >= BAR, f"{share:.2f} of turns passed:\n" + "\n".join(failures)
 
 

@@ -104,11 +104,11 @@ def test_expired_and_not_eligible_programs():
     focus = {"jd-revenue-milestone", "jd-demonstration-enterprise"}
     outcome = assess(RULEBOOK, facts, date(2026, 1, 1), focus=focus)
     zh = render_outcome(RULEBOOK, outcome, "zh")
-    assert "不符合的项目：\n- 营收首超亿元奖励：在嘉定注册：否（要求：是）" in zh
-    assert "已于2025-12-31到期" in zh
+    # a firm registered elsewhere: no Jiading program applies, the district rule says why
+    assert "在嘉定注册：否 → 不适用：营收首超亿元奖励、示范企业奖励" in zh
+    assert "有效期至2025-12-31" in zh
     en = render_outcome(RULEBOOK, outcome, "en")
-    assert "Would have qualified; the policy expired on 2025-12-31" in en
-    assert "- Revenue milestone award: registered in Jiading: no (required: yes)" in en
+    assert "registered in Jiading: no → not eligible: Revenue milestone award; Demonstration" in en
 
 
 def test_amount_forms():
