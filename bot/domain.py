@@ -190,6 +190,9 @@ class Session:
     topic: Mapping[str, Any] = field(default_factory=dict)
     last_at: str | None = None  # ISO time of the last message (a conversation idles out)
     disclaimed: bool = False  # the disclaimer was shown in this conversation
+    # A "which of these apply?" question: its fact ids, and those ticked so far.
+    checklist: tuple[str, ...] = ()
+    ticked: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         facts = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.facts.items()}
@@ -207,6 +210,8 @@ class Session:
             "topic": dict(self.topic),
             "last_at": self.last_at,
             "disclaimed": self.disclaimed,
+            "checklist": list(self.checklist),
+            "ticked": list(self.ticked),
         }
 
     @classmethod
@@ -236,6 +241,8 @@ class Session:
             topic=dict(data.get("topic") or {}) if isinstance(data.get("topic") or {}, Mapping) else {},
             last_at=str(data["last_at"]) if data.get("last_at") else None,
             disclaimed=bool(data.get("disclaimed", False)),
+            checklist=tuple(str(x) for x in data.get("checklist") or ()),
+            ticked=tuple(str(x) for x in data.get("ticked") or ()),
         )
 
 

@@ -137,6 +137,17 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "\n如果不确定，可以点“不清楚 / 跳过”，或发送“取消”结束检查。",
         '\nIf you are not sure, press "Don\'t know / skip", or send "cancel" to stop.',
     ),
+    "check.checklist": (
+        "以下哪些情况适用于贵单位？可多选：点选后按“完成”，或回复序号（如“1,3”）；都不适用请回复“都没有”。",
+        'Which of these apply to you? Tick all that do and press "Done", or reply with numbers '
+        '(e.g. "1,3"); reply "none" if none applies.',
+    ),
+    "check.checklist_help": (
+        "请回复适用的序号（1到{n}，如“1,3”），或“都没有”“不清楚”。",
+        'Please reply with the numbers that apply (1 to {n}, e.g. "1,3"), or "none" / "not sure".',
+    ),
+    "check.done_button": ("完成", "Done"),
+    "check.none_button": ("都没有", "None of these"),
     "check.resume": ("回到刚才的问题：", "Back to where we were:"),
     "check.noted": ("已记下：{facts}。", "Noted: {facts}."),
     "lang.switched": ("已切换为中文。", "Switched to English."),

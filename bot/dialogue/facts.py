@@ -142,7 +142,24 @@ def facts_from_text(
         found["demo_enterprise"] = not _negated(
             norm, _has(norm, ("示范企业", "demonstration enterprise"))
         )
-    pos = _has(norm, ("刚上市", "已上市", "上市了", "新上市", "已经上市", "挂牌了", "已挂牌", "刚挂牌", "新挂牌", "we listed", "newly listed", "just listed", "went public"))
+    pos = _has(
+        norm,
+        (
+            "刚上市",
+            "已上市",
+            "上市了",
+            "新上市",
+            "已经上市",
+            "挂牌了",
+            "已挂牌",
+            "刚挂牌",
+            "新挂牌",
+            "we listed",
+            "newly listed",
+            "just listed",
+            "went public",
+        ),
+    )
     if pos >= 0 and "newly_listed" in facts and pending != "newly_listed":
         found["newly_listed"] = not _negated(norm, pos)
     pos = _has(

@@ -58,7 +58,7 @@ def _help(ctx: Ctx, _: str = "") -> Turn:
 
 
 def _help_word(ctx: Ctx, _: str = "") -> Turn:
-    """"帮助" typed: the help, then the open question again so the walk-through goes on."""
+    """ "帮助" typed: the help, then the open question again so the walk-through goes on."""
     return step(ctx.session, walkthrough.reshow(ctx, ctx.say("help")))
 
 
@@ -336,7 +336,7 @@ def default_router() -> Router:
     }
     assert set(commands) == COMMAND_NAMES, "the command table and the router disagree"
     return Router(
-        choices={"ans": _answer_button, "menu": _menu_button},
+        choices={"ans": _answer_button, "menu": _menu_button, "chk": walkthrough.toggle},
         commands=commands,
         words={
             "to_en": _to_en,

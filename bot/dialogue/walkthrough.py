@@ -9,6 +9,7 @@ are never asked again; a correction replaces them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -17,11 +18,14 @@ from bot.dialogue.context import Ctx, idle, script, step
 from bot.dialogue.facts import approximate_note, facts_from_text, noted_line
 from bot.domain import Option, Reply, Session, Turn
 from bot.eligibility import (
+    UNKNOWN,
     Ask,
     Fact,
     Outcome,
     Rulebook,
+    checklist,
     evaluate,
+    is_unknown,
     outcome_reply,
     parse_answer,
     question_reply,
@@ -29,8 +33,96 @@ from bot.eligibility import (
 from bot.eligibility.serialize import outcome_data
 from bot.errors import BadInput
 from bot.messages import text as msg
+from bot.text import normalize
 
 MAX_RETRIES_BEFORE_HINT = 2
+CHECKLIST = "checklist"  # ``Session.pending`` while a "which of these apply?" question is open
+_NONE_WORDS = {
+    "都没有",
+    "都不是",
+    "没有",
+    "无",
+    "否",
+    "不是",
+    "都不",
+    "一个都没有",
+    "none",
+    "no",
+    "neither",
+    "nothing",
+    "none of these",
+    "沒有",
+    "都沒有",
+    "無",
+}
+_ALL_WORDS = {"都有", "全部", "都是", "全都有", "all", "all of them", "全部都有"}
+
+
+def checklist_reply(rulebook: Rulebook, session: Session) -> Reply:
+    """The checklist with toggles (a channel that can edit messages edits it in place)."""
+    lang, trad = session.lang, session.traditional and session.lang == "zh"
+    facts = [rulebook.facts[f] for f in session.checklist if f in rulebook.facts]
+    head = msg("check.checklist", lang, trad)
+    lines = [head] + [f"{n}. {f.label.get(lang)}" for n, f in enumerate(facts, start=1)]
+    options = [
+        Option(f"chk:{f.id}", ("☑ " if f.id in session.ticked else "☐ ") + f.label.get(lang))
+        for f in facts
+    ]
+    options += [
+        Option("chk:done", msg("check.done_button", lang, trad)),
+        Option("chk:none", msg("check.none_button", lang, trad)),
+    ]
+    reply = Reply("\n".join(lines), options=tuple(options), slot=CHECKLIST)
+    return replace(script(reply, trad), slot=CHECKLIST)
+
+
+def toggle(ctx: Ctx, item: str) -> Turn:
+    """A pressed checklist button: tick or untick, finish, or "none of these"."""
+    session = ctx.session
+    if session.pending != CHECKLIST:
+        return step(session, reshow(ctx, ctx.say("button.stale")))
+    if item == "done":
+        return finish_checklist(ctx, set(session.ticked))
+    if item == "none":
+        return finish_checklist(ctx, set())
+    if item not in session.checklist:
+        return step(session, reshow(ctx, ctx.say("button.stale")))
+    ticked = tuple(f for f in session.checklist if (f in session.ticked) != (f == item))
+    updated = replace(session, ticked=ticked)
+    return step(updated, [checklist_reply(ctx.services.rulebook, updated)])
+
+
+def finish_checklist(ctx: Ctx, ticked: set[str], unknown: bool = False) -> Turn:
+    session = ctx.session
+    value = (lambda f: UNKNOWN) if unknown else (lambda f: f in ticked)
+    facts = {f: value(f) for f in session.checklist}
+    cleared = replace(session, checklist=(), ticked=(), pending=None)
+    return _take(ctx.with_session(cleared), cleared, facts, "", quiet=True)
+
+
+def checklist_text(ctx: Ctx, raw: str) -> Turn:
+    """Typed answers to a checklist: "1,3", "都没有", "都有", "不清楚"."""
+    session = ctx.session
+    key = normalize(raw).strip(" 。.!！")
+    if key in _NONE_WORDS:
+        return finish_checklist(ctx, set())
+    if key in _ALL_WORDS:
+        return finish_checklist(ctx, set(session.checklist))
+    if is_unknown(raw):
+        return finish_checklist(ctx, set(), unknown=True)
+    numbers = re.findall(r"\d+", key)
+    if numbers and re.fullmatch(r"[\d\s,，、;；和及与and]+", key):
+        picked = {int(n) for n in numbers}
+        if all(1 <= n <= len(session.checklist) for n in picked):
+            return finish_checklist(ctx, {session.checklist[n - 1] for n in picked})
+    stated = facts_from_text(ctx.services.rulebook, raw, session.facts)
+    if stated:
+        return _take(ctx, session, stated, raw)
+    lead = ctx.say("check.checklist_help", n=len(session.checklist))
+    return step(
+        replace(session, retries=session.retries + 1),
+        [Reply(lead), checklist_reply(ctx.services.rulebook, session)],
+    )
 
 
 def namespaced(reply: Reply, fact_id: str) -> Reply:
@@ -58,6 +150,21 @@ def next_step(ctx: Ctx, session: Session, lead: str = "") -> Turn:
         lead = msg("check.restart_broken", lang, trad)
     replies = [Reply(lead)] if lead else []
     if isinstance(found, Ask):
+        items = (
+            checklist(rulebook, session.facts, today, focus=session.focus or None)
+            if found.fact.type == "yes_no" and found.fact.yes_district is None
+            else ()
+        )
+        if len(items) >= 2:
+            listed = replace(
+                session,
+                flow="eligibility",
+                pending=CHECKLIST,
+                checklist=tuple(f.id for f in items),
+                ticked=(),
+                retries=0,
+            )
+            return step(listed, [*replies, checklist_reply(rulebook, listed)])
         return step(
             replace(session, flow="eligibility", pending=found.fact.id, retries=0),
             [*replies, question(found.fact, session)],
@@ -111,6 +218,8 @@ def cancel(ctx: Ctx) -> Turn:
 def reshow(ctx: Ctx, lead: str, session: Session | None = None) -> list[Reply]:
     """A lead message, then the pending question again (if a walk-through is running)."""
     session = session or ctx.session
+    if session.flow == "eligibility" and session.pending == CHECKLIST:
+        return [Reply(lead), checklist_reply(ctx.services.rulebook, session)]
     if session.flow == "eligibility" and session.pending:
         fact = ctx.services.rulebook.facts.get(session.pending)
         if fact is not None:
@@ -131,6 +240,10 @@ def back(ctx: Ctx) -> Turn:
 
 def why(ctx: Ctx) -> Turn:
     session = ctx.session
+    if session.flow == "eligibility" and session.pending == CHECKLIST:
+        whys = [ctx.services.rulebook.facts[f].why.get(session.lang) for f in session.checklist]
+        lead = ctx.say("check.why", why=" ".join(whys))
+        return step(session, [Reply(lead), checklist_reply(ctx.services.rulebook, session)])
     fact = ctx.services.rulebook.facts.get(session.pending or "")
     if session.flow != "eligibility" or fact is None:
         return step(session, [Reply(ctx.say("check.no_question"))])
@@ -142,6 +255,8 @@ def why(ctx: Ctx) -> Turn:
 
 def with_question(ctx: Ctx, session: Session, replies: list[Reply]) -> list[Reply]:
     """``replies``, then the pending question again, so a walk-through visibly goes on."""
+    if session.flow == "eligibility" and session.pending == CHECKLIST:
+        return [*replies, checklist_reply(ctx.services.rulebook, session)]
     fact = ctx.services.rulebook.facts.get(session.pending or "")
     if session.flow != "eligibility" or fact is None:
         return replies
@@ -153,6 +268,8 @@ def answer(ctx: Ctx, raw: str) -> Turn:
     re-ask with the reason it was not understood."""
     session = ctx.session
     rulebook = ctx.services.rulebook
+    if session.pending == CHECKLIST:
+        return checklist_text(ctx, raw)
     fact = rulebook.facts.get(session.pending or "")
     if fact is None:  # the rules changed under a saved session: start the question flow again
         return next_step(ctx, replace(session, pending=None))

@@ -140,17 +140,60 @@ def evaluate(
     programs = _select(rulebook, focus)
     known = _coerce_all(rulebook, facts)
     scores: dict[str, int] = {}
+    current: dict[str, int] = {}  # the same, counting only programs whose document is in force
     askers: dict[str, list[str]] = {}
     for program in programs:
+        in_force = rulebook.documents[program.source.doc].in_force(today)
         open_conditions, open_amount = _open_facts(program, known, today)
         for fact_id, weight in [(f, 2) for f in open_conditions] + [(f, 1) for f in open_amount]:
             scores[fact_id] = scores.get(fact_id, 0) + weight
+            current[fact_id] = current.get(fact_id, 0) + (weight if in_force else 0)
             askers.setdefault(fact_id, []).append(program.id)
     if scores:
         order = {fact_id: i for i, fact_id in enumerate(rulebook.facts)}
-        best = max(scores, key=lambda f: (scores[f], -order[f]))
+        # Entry facts (who is asking, where) decide most programs and go first; then the
+        # questions of programs in force come before those of expired documents.
+        best = max(
+            scores,
+            key=lambda f: (
+                rulebook.facts[f].priority,
+                current.get(f, 0) > 0,
+                scores[f],
+                -order[f],
+            ),
+        )
         return Ask(fact=rulebook.facts[best], programs=tuple(askers[best]))
     return _outcome(rulebook, programs, known, today)
+
+
+def checklist(
+    rulebook: Rulebook,
+    facts: Mapping[str, object],
+    today: date,
+    focus: Collection[str] | None = None,
+) -> tuple[Fact, ...]:
+    """Independent yes/no facts that can be asked together as one "which of these apply?"
+    question: each open yes/no condition of a program still in play that no open number,
+    amount, date or choice condition of that program comes before; programs in force first.
+    Facts that name a place (where a firm is registered) are asked on their own."""
+    known = _coerce_all(rulebook, facts)
+    programs = sorted(
+        _select(rulebook, focus),
+        key=lambda p: not rulebook.documents[p.source.doc].in_force(today),
+    )
+    found: dict[str, Fact] = {}
+    for program in programs:
+        states = [_check(c, known, today) for c in program.conditions]
+        if "fail" in states:
+            continue
+        for cond, state in zip(program.conditions, states, strict=True):
+            if state != "pending":
+                continue
+            fact = rulebook.facts[cond.fact]
+            if fact.type != "yes_no" or fact.yes_district is not None:
+                break
+            found.setdefault(fact.id, fact)
+    return tuple(found.values())
 
 
 def assess(

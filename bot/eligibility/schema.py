@@ -97,6 +97,9 @@ class Fact(_Model):
     # yes/no facts about a place: a district name as the answer means yes for this district.
     yes_district: str | None = None
     minimum: int | None = None
+    # Entry facts (who is asking, where it is registered) are asked before any other open
+    # question: a higher priority first. They rule out whole groups of programs at once.
+    priority: int = 0
 
     @model_validator(mode="after")
     def _shape(self) -> Fact:
@@ -354,6 +357,8 @@ def _with_tie(program: Program, facts: Mapping[str, Fact], file: str) -> Program
     if any(c.fact == fact_id for c in program.conditions):
         return program
     tie = Condition(fact=fact_id, equals=True)
+    if program.tie.kind == "event":  # where the event is held matters once there is one
+        return program.model_copy(update={"conditions": (*program.conditions, tie)})
     head = [c for c in program.conditions if c.fact == "entity_type"]
     rest = [c for c in program.conditions if c.fact != "entity_type"]
     return program.model_copy(update={"conditions": (*head, tie, *rest)})
