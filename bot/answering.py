@@ -281,6 +281,14 @@ def _per(per: str, lang: Lang) -> str:
     }[per]
 
 
+def _per_of(program: Program, lang: Lang) -> str:
+    """"一次性" / "每年" / "每月" as the clause says it: a one-off is named only where the
+    clause itself says "一次性"."""
+    if program.amount.per == "once" and "一次性" not in program.source.quote:
+        return ""
+    return _per(program.amount.per, lang)
+
+
 def _yuan(amount: int, lang: Lang) -> str:
     return format_yuan(amount, lang)
 
@@ -328,8 +336,8 @@ def _amount_lead(
             tier = label.zh if label else ""
             lead = _t(
                 lang,
-                f"{_per(amount.per, lang)}奖励{_yuan(amount.yuan, lang)}（{_v(tier)}）{stated}。",
-                f"{_yuan(amount.yuan, 'en')}, {_per(amount.per, 'en')} ({label.en if label else ''}){stated}: {name}.",
+                f"{_per_of(program, lang)}奖励{_yuan(amount.yuan, lang)}（{_v(tier)}）{stated}。",
+                f"{_yuan(amount.yuan, 'en')}, {_per_of(program, 'en')} ({label.en if label else ''}){stated}: {name}.",
             )
             hints = result.hints
             if hints:
@@ -371,8 +379,8 @@ def _amount_lead(
             return (
                 _t(
                     lang,
-                    f"最高{_per(rule.per, lang)}奖励{_yuan(top.yuan, lang)}（{_v(top.label.zh)}）。",
-                    f"At most {_yuan(top.yuan, 'en')} {_per(rule.per, 'en')} ({top.label.en}): {name}.",
+                    f"最高{_per_of(program, lang)}奖励{_yuan(top.yuan, lang)}（{_v(top.label.zh)}）。",
+                    f"At most {_yuan(top.yuan, 'en')} {_per_of(program, 'en')} ({top.label.en}): {name}.",
                 ),
                 [],
             )
@@ -380,8 +388,8 @@ def _amount_lead(
         parts_en = "; ".join(f"{t.label.en}: {_yuan(t.yuan, 'en')}" for t in rule.tiers)
         return _t(
             lang,
-            f"按档{_per(rule.per, lang)}奖励：{parts_zh}。",
-            f"{name}, {_per(rule.per, 'en')} by tier: {parts_en}.",
+            f"按档{_per_of(program, lang)}奖励：{parts_zh}。",
+            f"{name}, {_per_of(program, 'en')} by tier: {parts_en}.",
         ), []
     if rule.kind == "by_choice" and rule.choices and rule.fact is not None:
         fact = rules.facts[rule.fact]
@@ -392,8 +400,8 @@ def _amount_lead(
             return (
                 _t(
                     lang,
-                    f"{_per(rule.per, lang)}补贴{_yuan(rule.choices[chosen], lang)}（{_v(label.zh) if label else ''}）。",
-                    f"{_yuan(rule.choices[chosen], 'en')}, {_per(rule.per, 'en')} ({label.en if label else chosen}): {name}.",
+                    f"{_per_of(program, lang)}补贴{_yuan(rule.choices[chosen], lang)}（{_v(label.zh) if label else ''}）。",
+                    f"{_yuan(rule.choices[chosen], 'en')}, {_per_of(program, 'en')} ({label.en if label else chosen}): {name}.",
                 ),
                 [],
             )
@@ -404,19 +412,19 @@ def _amount_lead(
         return (
             _t(
                 lang,
-                f"{_per(rule.per, lang)}补贴："
+                f"{_per_of(program, lang)}补贴："
                 + "、".join(f"{_v(lbl.zh) if lbl else ''}{_yuan(y, 'zh')}" for lbl, y in parts)
                 + "。",
-                f"{name}, {_per(rule.per, 'en')}: "
+                f"{name}, {_per_of(program, 'en')}: "
                 + "; ".join(f"{lbl.en if lbl else ''} {_yuan(y, 'en')}" for lbl, y in parts)
                 + ".",
             ),
             [],
         )
     if rule.kind == "percent" and rule.rate_percent is not None:
-        cap = f"，{_per(rule.per, lang)}最高{_yuan(rule.cap_yuan, lang)}" if rule.cap_yuan else ""
+        cap = f"，{_per_of(program, lang)}最高{_yuan(rule.cap_yuan, lang)}" if rule.cap_yuan else ""
         cap_en = (
-            f", at most {_yuan(rule.cap_yuan, 'en')} {_per(rule.per, 'en')}"
+            f", at most {_yuan(rule.cap_yuan, 'en')} {_per_of(program, 'en')}"
             if rule.cap_yuan
             else ""
         )
@@ -434,34 +442,34 @@ def _amount_lead(
         return (
             _t(
                 lang,
-                f"{_per(rule.per, lang)}{_reward_word(program)}{_yuan(rule.yuan, lang)}。",
-                f"{_yuan(rule.yuan, 'en')}, {_per(rule.per, 'en')}: {name}.",
+                f"{_per_of(program, lang)}{_reward_word(program)}{_yuan(rule.yuan, lang)}。",
+                f"{_yuan(rule.yuan, 'en')}, {_per_of(program, 'en')}: {name}.",
             ),
             [],
         )
     if rule.kind == "up_to" and rule.yuan is not None:
-        per = "" if rule.per == "once" else _per(rule.per, lang)
+        per = "" if rule.per == "once" else _per_of(program, lang)
         years = f"，最长{rule.max_years}年" if rule.max_years else ""
         years_en = f", for at most {rule.max_years} years" if rule.max_years else ""
         return (
             _t(
                 lang,
                 f"最高{per}{_yuan(rule.yuan, lang)}{years}。",
-                f"Up to {_yuan(rule.yuan, 'en')}{' ' + _per(rule.per, 'en') if rule.per != 'once' else ''}{years_en}: {name}.",
+                f"Up to {_yuan(rule.yuan, 'en')}{' ' + _per_of(program, 'en') if rule.per != 'once' else ''}{years_en}: {name}.",
             ),
             [],
         )
     if rule.kind == "at_least" and rule.yuan is not None:
         lead = _t(
             lang,
-            f"{_per(rule.per, lang)}奖励{_yuan(rule.yuan, lang)}以上（视贡献确定）。",
-            f"At least {_yuan(rule.yuan, 'en')}, {_per(rule.per, 'en')} (set by contribution): {name}.",
+            f"{_per_of(program, lang)}奖励{_yuan(rule.yuan, lang)}以上（视贡献确定）。",
+            f"At least {_yuan(rule.yuan, 'en')}, {_per_of(program, 'en')} (set by contribution): {name}.",
         )
         if query.has("max"):
             lead = _t(
                 lang,
-                f"文件没有写明上限：条款只说{_per(rule.per, lang)}奖励“{_yuan(rule.yuan, lang)}以上”，视贡献确定。",
-                f"The documents do not state a maximum: the clause says at least {_yuan(rule.yuan, 'en')} ({_per(rule.per, 'en')}), set by contribution.",
+                f"文件没有写明上限：条款只说{_per_of(program, lang)}奖励“{_yuan(rule.yuan, lang)}以上”，视贡献确定。",
+                f"The documents do not state a maximum: the clause says at least {_yuan(rule.yuan, 'en')} ({_per_of(program, 'en')}), set by contribution.",
             )
         return lead, []
     note = rule.note.zh if rule.note else ""

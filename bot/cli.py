@@ -309,7 +309,7 @@ def check(
 ) -> None:
     """Evaluate every eligibility program for a set of facts."""
     from bot.eligibility import assess, load_rulebook, render_outcome
-    from bot.eligibility.serialize import outcome_json
+    from bot.eligibility.serialize import outcome_data
 
     as_of = _today(today)
     settings = _settings(data_dir)
@@ -330,7 +330,7 @@ def check(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     if as_json:
-        _emit(outcome_json(rulebook, outcome))
+        _emit(outcome_data(rulebook, outcome))  # the "result" object of chat --jsonl
     else:
         typer.echo(render_outcome(rulebook, outcome, "zh" if lang == "zh" else "en"))
 

@@ -197,13 +197,13 @@ AMOUNTS = [
         "park-national-honour",
         "/check 示范基地",
         {"entity_type": "park", "registered_in_jiading": "yes", "park_first_honour": "national", "park_level": "none"},
-        "jd-park-national-honour", "金额：一次性 100万元（1,000,000 元）", "（一）", 4,
+        "jd-park-national-honour", "金额：100万元（1,000,000 元）", "（一）", 4,
     ),
     (
         "park-municipal-honour",
         "/check 示范基地",
         {"entity_type": "park", "registered_in_jiading": "yes", "park_first_honour": "municipal", "park_level": "none"},
-        "jd-park-municipal-honour", "金额：一次性 50万元（500,000 元）", "（一）", 4,
+        "jd-park-municipal-honour", "金额：50万元（500,000 元）", "（一）", 4,
     ),
     (
         "park-team-municipal-first",
@@ -245,13 +245,13 @@ AMOUNTS = [
         "listing",
         "/check 上市",
         {"entity_type": "company", "registered_in_jiading": "yes", "newly_listed": "yes"},
-        "jd-listing", "金额：一次性最高 500万元（5,000,000 元）", "（九）", 3,
+        "jd-listing", "金额：最高 500万元（5,000,000 元）", "（九）", 3,
     ),
     (
         "talent-home-purchase",
         "/check 购房",
         {"entity_type": "individual", "talent_status": "high_level"},
-        "jd-talent-home-purchase", "金额：一次性最高 1000万元（10,000,000 元）", "（十一）", 2,
+        "jd-talent-home-purchase", "金额：最高 1000万元（10,000,000 元）", "（十一）", 2,
     ),
     (
         "talent-rent",

@@ -77,7 +77,7 @@ def run(
         except UnicodeDecodeError:
             replies = [Reply(_UNREADABLE)]
             continue
-        if normalize(line).strip(" 。.!！") in QUIT_WORDS:  # quit / exit / 退出 leave the chat
+        if normalize(line.encode("utf-8", "replace").decode("utf-8")).strip(" 。.!！") in QUIT_WORDS:  # quit / exit / 退出 leave the chat
             write(text("goodbye", detect_lang(line)))
             return
         incoming = to_incoming(line, options)

@@ -385,6 +385,10 @@ def parse_choice(fact: Fact, text: str, lang: Lang = "zh") -> str:
     }
     if len(partial) == 1:
         return partial.pop()
+    # "否" / "没有" / "都不是" to "是否…？" or "以下哪个？": the none option, when there is one
+    none = next((o.id for o in options if o.id == "none"), None)
+    if none is not None and _yes_no_word(norm) is False:
+        return none
     listing_zh = "；".join(f"{i}. {o.label.zh}" for i, o in enumerate(options, 1))
     listing_en = "; ".join(f"{i}. {o.label.en}" for i, o in enumerate(options, 1))
     raise _error(

@@ -49,7 +49,7 @@ a result.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -74,6 +74,8 @@ class AmountResult:
     max_years: int | None = None
     applied: LocalText | None = None  # the tier or the cap that applied
     note: LocalText | None = None  # e.g. "视其贡献确定"
+    # False where the clause does not say "一次性" (a one-off is then not claimed in words)
+    once_stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -358,6 +360,9 @@ def _program_result(
     else:
         status = "eligible" if all(s == "pass" for s in states) else "undetermined"
         amount, amount_lines, hints = _amount(rulebook, program.amount, known)
+        if amount is not None and amount.per == "once" and "一次性" not in program.source.quote:
+            amount = replace(amount, once_stated=False)
+            amount_lines = [_drop_once(line) for line in amount_lines]
         reasons.extend(amount_lines)
         fact_id = program.amount.fact
         if (
@@ -586,6 +591,10 @@ def _amount(
         en=f"{fact.label.en} {base.en} × {rule.rate_percent}% → {share.en}{span_en}",
     )
     return AmountResult("exact", raw, per, years, None, note), [line], []
+
+
+def _drop_once(line: LocalText) -> LocalText:
+    return LocalText(zh=line.zh.replace("一次性", ""), en=line.en.replace(" one-off", "").replace("one-off ", ""))
 
 
 def _next_tier_hint(rule: AmountRule, value: int) -> list[LocalText]:

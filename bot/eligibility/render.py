@@ -94,13 +94,13 @@ def format_amount(amount: AmountResult | None, lang: Lang) -> str:
         note = amount.note.get(lang) if amount.note else ""
         return note or _t(lang, "文件未规定具体金额", "the text states no amount")
     money = format_money_label(amount.yuan, lang)
-    per = _PER[amount.per].get(lang)
+    per = _PER[amount.per].get(lang) if amount.per != "once" or amount.once_stated else ""
     if amount.qualifier == "up_to":
-        text = _t(lang, f"{per}最高 {money}", f"up to {money} {per}")
+        text = _t(lang, f"{per}最高 {money}", f"up to {money} {per}".strip())
     elif amount.qualifier == "at_least":
-        text = _t(lang, f"{per} {money}以上", f"at least {money}, {per}")
+        text = _t(lang, f"{per} {money}以上".strip(), f"at least {money}, {per}".rstrip(", "))
     else:
-        text = _t(lang, f"{per} {money}", f"{money} {per}")
+        text = _t(lang, f"{per} {money}".strip(), f"{money} {per}".strip())
     if amount.max_years:
         years = amount.max_years
         text += _t(lang, f"，最长{years}年", f", for at most {years} years")

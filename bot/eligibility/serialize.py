@@ -88,7 +88,11 @@ def outcome_data(rulebook: Rulebook, outcome: Outcome) -> dict[str, Any]:
                     "max_years": amount.max_years,
                     "up_to": amount.qualifier == "up_to",
                     "at_least": amount.qualifier == "at_least",
+                    "applied": _text(amount.applied),
+                    "note": _text(amount.note),
                 },
+                "notice": _text(r.notice),
+                "missing": list(r.missing),
                 "in_force": r.in_force,
                 "validity": _validity(document, outcome.as_of),
                 "reasons": [x.zh for x in r.reasons] + [x.zh for x in r.hints],
@@ -113,4 +117,5 @@ def outcome_data(rulebook: Rulebook, outcome: Outcome) -> dict[str, Any]:
             "programs": summed,
             "assumes": "eligible programs in force with an exact one-off amount",
         },
+        "disclaimer": _text(outcome.disclaimer),
     }
