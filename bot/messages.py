@@ -89,6 +89,7 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
     "menu.about": ("政策来源与有效期", "Sources and validity"),
     "menu.lang": ("English", "中文"),
     "menu.help": ("帮助", "Help"),
+    "menu.check_all": ("检查全部扶持", "Check everything"),
     "menu.check_again": ("重新检查", "Check again"),
     "opt.check_offer": ("检查我是否符合", "Check if I qualify"),
     "opt.full_text": ("原文", "Full text"),
@@ -124,6 +125,10 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "Sorry, your earlier answers can no longer be used; let's start again.",
     ),
     "check.done": ("检查完成。还想了解什么？可以直接提问。", "Done. Anything else? Just ask."),
+    "check.covered": (
+        "检查完成。这次只检查了：{names}。想看看其他扶持，可以点“检查全部扶持”。",
+        'Done. This check covered only: {names}. Press "Check everything" for the other support.',
+    ),
     "check.cancelled": (
         "已取消资格检查。您可以继续提问，或发送 /check 重新开始。",
         "The eligibility check is cancelled. Ask a question, or send /check to start again.",

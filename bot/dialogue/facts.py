@@ -197,6 +197,9 @@ def facts_from_text(
         for level, cue in (("municipal", "市级特色"), ("district", "区级特色")):
             if cue in norm:
                 found["park_level"] = level
+    entity = found.get("entity_type") or known.get("entity_type")
+    if entity == "park" and "sh_fund_carrier" in facts and _has(norm, ("直播基地", "基地", "base")) >= 0:
+        found["sh_fund_carrier"] = "base"  # "直播基地的运营方" runs a live-streaming base
     pos = _has(norm, ("高层次人才", "high-level talent"))
     if pos >= 0 and "talent_status" in facts:
         found["talent_status"] = "high_level" if not _negated(norm, pos) else "none"

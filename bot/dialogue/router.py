@@ -255,22 +255,10 @@ class Router:
         if greeting is not None:
             message = greeting
             key = normalize(message)
-        if any(cue in key for cue in _ELIGIBILITY_CUES) and not _asks_amount_of_named_program(
-            ctx, message
-        ):
-            return walkthrough.start(ctx, focus_from_text(ctx.services.rulebook, message), message)
+        if any(cue in key for cue in _ELIGIBILITY_CUES):
+            return walkthrough.start(ctx, talk.opening_focus(ctx.services, message), message)
         turn, _ = talk.policy(ctx, message)
         return turn
-
-
-def _asks_amount_of_named_program(ctx: Ctx, message: str) -> bool:
-    """ "营收3亿能拿多少" is a question about one program, answered directly."""
-    query = talk.understand(ctx.services, message)
-    return (
-        bool(query.amounts)
-        and "能拿多少" in query.norm
-        and bool(focus_from_text(ctx.services.rulebook, message))
-    )
 
 
 def _strip_greeting(key: str) -> str | None:

@@ -188,3 +188,21 @@ def related(ctx: Ctx) -> Turn:
         ctx.session,
         [Reply(head + "\n" + "\n".join(lines), citations=tuple(citation_of(c) for c in clauses))],
     )
+
+
+# Words that say who is asking, not what about: they never narrow a check.
+_ENTITY_WORDS = (
+    "直播基地", "基地", "园区", "園區", "运营方", "公司", "企业", "企業", "人才", "park", "base",
+    "company", "talent",
+)  # fmt: skip
+
+
+def opening_focus(services: Services, text: str) -> tuple[str, ...]:
+    """Programs an opening message names by a specific word ("营收", "上市"); words that only
+    say who is asking ("我们园区", "直播基地的运营方") do not narrow the check."""
+    from bot.answering import match_programs
+
+    stripped = text
+    for word in _ENTITY_WORDS:
+        stripped = stripped.replace(word, " ")
+    return tuple(match_programs(services.rulebook, understand(services, stripped)))

@@ -176,10 +176,16 @@ def next_step(ctx: Ctx, session: Session, lead: str = "") -> Turn:
         citations=result.citations,
         data={"result": outcome_data(rulebook, found)},
     )
+    done_text = msg("check.done", lang, trad)
+    again = msg("menu.check_again", lang, trad)
+    if session.focus:  # a check narrowed by the opening words says so and offers the rest
+        names = [rulebook.programs[p].name.get(lang) for p in session.focus if p in rulebook.programs]
+        done_text = msg("check.covered", lang, trad, names=("、" if lang == "zh" else "; ").join(names))
+        again = msg("menu.check_all", lang, trad)
     closing = Reply(
-        msg("check.done", lang, trad),
+        done_text,
         options=(
-            Option("menu:check", msg("menu.check_again", lang, trad)),
+            Option("menu:check", again),
             Option("menu:help", msg("menu.help", lang, trad)),
         ),
     )
@@ -274,6 +280,10 @@ def answer(ctx: Ctx, raw: str) -> Turn:
     if fact is None:  # the rules changed under a saved session: start the question flow again
         return next_step(ctx, replace(session, pending=None))
     stated = facts_from_text(rulebook, raw, session.facts, pending=fact.id)
+    if stated and fact.id not in stated and not _plain_answer(fact, raw):
+        # "拿过市级的，第一次" while the park level is asked: it states another fact; take it
+        # and ask the open question again rather than read "市级" as its answer too
+        return _take(ctx, session, stated, raw)
     try:
         value: Any = parse_answer(fact, raw, session.lang)
     except BadInput as exc:
@@ -292,6 +302,17 @@ def answer(ctx: Ctx, raw: str) -> Turn:
     stored = value.isoformat() if isinstance(value, date) else value
     facts = {**stated, fact.id: stored} if fact.id not in stated else stated
     return _take(ctx, session, facts, raw, quiet=set(stated) <= {fact.id})
+
+
+def _plain_answer(fact: Fact, raw: str) -> bool:
+    """A short reply that only answers the question: an option, yes / no, a figure."""
+    key = normalize(raw).strip(" 。.!！")
+    if fact.type == "choice":
+        return any(
+            key in {normalize(o.id), normalize(o.label.zh), normalize(o.label.en), *map(normalize, o.aliases)}
+            for o in fact.options
+        ) or key.isdigit()
+    return len(key) <= 6
 
 
 def _take(ctx: Ctx, session: Session, facts: dict[str, Any], raw: str, quiet: bool = False) -> Turn:

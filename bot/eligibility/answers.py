@@ -358,6 +358,9 @@ def _match_key(text: str) -> str:
     return re.sub(r"[\s()（）,，、;；:：\"'“”‘’]", "", normalize(text))
 
 
+_NONE_ANSWERS = {"都没有", "都不是", "一个都没有", "都没", "没有", "无", "否", "都沒有", "沒有", "無", "none", "neither", "no", "none of these", "none of them"}
+
+
 def parse_choice(fact: Fact, text: str, lang: Lang = "zh") -> str:
     """An option id, chosen by id, by its number in the list, or by its label or an alias."""
     norm = _clean(text)
@@ -387,7 +390,7 @@ def parse_choice(fact: Fact, text: str, lang: Lang = "zh") -> str:
         return partial.pop()
     # "否" / "没有" / "都不是" to "是否…？" or "以下哪个？": the none option, when there is one
     none = next((o.id for o in options if o.id == "none"), None)
-    if none is not None and _yes_no_word(norm) is False:
+    if none is not None and (_yes_no_word(norm) is False or key in _NONE_ANSWERS):
         return none
     listing_zh = "；".join(f"{i}. {o.label.zh}" for i, o in enumerate(options, 1))
     listing_en = "; ".join(f"{i}. {o.label.en}" for i, o in enumerate(options, 1))
