@@ -177,7 +177,7 @@ def test_revenue_walkthrough_with_buttons(
 
     assert [len(s) for s in (answer, start, registered, revenue, first_time)] == [1, 2, 1, 1, 1]
     assert start[1]["text"].startswith("您是以什么身份了解政策的？")
-    assert registered[0]["text"].startswith("是否在嘉定区注册？")
+    assert registered[0]["text"].startswith("贵单位是否在嘉定区注册")
     assert labels(registered[0]) == ["是", "否", "不清楚 / 跳过"]
     assert len(registered[0]["reply_markup"]["inline_keyboard"]) == 1  # short labels: one row
     assert revenue[0]["text"].startswith("贵企业最近一个年度的主营业务收入是多少？")
@@ -209,7 +209,7 @@ def test_revenue_walkthrough_with_typed_answers(
     start, revenue, first_time, result = run(scenario())
 
     assert start[0]["text"].startswith("好的，我来帮您看看")
-    assert start[1]["text"].startswith("是否在嘉定区注册？")  # "公司": no need to ask who
+    assert start[1]["text"].startswith("贵单位是否在嘉定区注册")  # "公司": no need to ask who
     assert revenue[0]["text"].startswith("贵企业最近一个年度的主营业务收入是多少？")
     assert first_time[0]["text"].startswith("这是贵企业年主营业务收入第一次达到这一档")
     assert "一次性 100万元" in result[0]["text"]
@@ -497,8 +497,8 @@ def test_each_fault_is_retried_and_no_reply_is_lost(
 
     texts = [m["text"] for m in tg.sent_messages(42)]
     assert len(texts) == 4, texts
-    assert texts[2].startswith("是否在嘉定区注册？")
-    assert texts[3].startswith("贵企业最近一个年度的主营业务收入是多少？")
+    assert texts[2].startswith("贵单位是否在嘉定区注册")
+    assert texts[3].startswith("以下哪些情况适用于贵单位")  # the yes/no facts, as one checklist
     assert [m["text"][:3] for m in tg.sent_messages(43)] == ["我可以"]
     assert [c for c in tg.calls() if c.faulted], "the fault was never hit"
     assert list(channel.sender.failures) == []
