@@ -228,7 +228,12 @@ def _eval_conversations(
     from dataclasses import replace as with_
 
     from bot.channels.jsonl import process_line
-    from bot.conversation_eval import load_conversations, play_checked
+    from bot.conversation_eval import (
+        TYPICAL_PATHS,
+        count_questions,
+        load_conversations,
+        play_checked,
+    )
     from bot.store import Store
 
     try:
@@ -245,6 +250,15 @@ def _eval_conversations(
             return list(replies)
 
         report = play_checked(convs, send, services.rulebook, services.kb.documents.values(), as_of)
+
+        def choose(chat_id: str, option: str) -> list[dict[str, Any]]:
+            line = json.dumps({"chat": chat_id, "choice": option}).encode()
+            return list(process_line(line, played, as_of).get("replies", []))
+
+        paths = {
+            name: count_questions(send, choose, opening, answers, f"path-{name}")
+            for name, (opening, answers) in TYPICAL_PATHS.items()
+        }
     for turn in report.turns:
         if turn.fails:
             out.print(f"{turn.conversation} turn {turn.index + 1} FAIL: {turn.say}", markup=False)
@@ -261,6 +275,11 @@ def _eval_conversations(
                 f"answer length {lang}: median {statistics.median(lengths):.0f}, p95 {p95} chars",
                 markup=False,
             )
+    out.print(
+        "questions on typical check paths: "
+        + ", ".join(f"{name} {n}" for name, n in paths.items()),
+        markup=False,
+    )
     out.print(f"conversations: {len(convs)}  turns: {len(report.turns)}  file: {file}", markup=False)
     out.print(
         "  ".join(f"{name} {value:.3f}" for name, value in metrics.items())

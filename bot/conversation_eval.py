@@ -235,3 +235,45 @@ def play_checked(
     played = play(convs, checked)
     report.turns = played.turns
     return report
+
+
+# ------------------------------------------------------------------------------ typical paths
+
+# Typical users of the eligibility check: how they open, and what they answer.
+TYPICAL_PATHS: dict[str, tuple[str, dict[str, str]]] = {
+    "company": ("/check", {"entity_type": "company", "registered_in_jiading": "yes", "annual_revenue": "3.2亿", "revenue_first_time": "yes"}),
+    "park": ("/check", {"entity_type": "park", "registered_in_jiading": "yes", "park_level": "district", "park_newly_recognised": "yes", "park_first_honour": "municipal", "park_assessment_rank": "5"}),
+    "individual": ("/check", {"entity_type": "individual", "talent_status": "other_recognised"}),
+    "non_jiading_company": ("/check", {"entity_type": "company", "registered_in_jiading": "no"}),
+}  # fmt: skip
+
+
+def count_questions(
+    send_text: Callable[[str, str], list[dict[str, Any]]],
+    send_choice: Callable[[str, str], list[dict[str, Any]]],
+    opening: str,
+    answers: dict[str, str],
+    chat: str,
+) -> int:
+    """Questions asked from ``opening`` to the result, a checklist counting as one; the user
+    ticks in a checklist what ``answers`` says yes to, and skips anything else."""
+    replies = send_text(chat, opening)
+    asked = 0
+    for _ in range(30):
+        ids = [o["id"] for o in (replies[-1].get("options") or [])] if replies else []
+        if ids and all(i.startswith("chk:") for i in ids):
+            asked += 1
+            for item in ids:
+                fact = item[4:]
+                if answers.get(fact) == "yes":
+                    replies = send_choice(chat, item)
+            replies = send_choice(chat, "chk:done")
+            continue
+        if not ids or not all(i.startswith("ans:") for i in ids):
+            return asked
+        asked += 1
+        fact = ids[0].split(":")[1]
+        value = answers.get(fact, "unknown")
+        option = f"ans:{fact}:{value}"
+        replies = send_choice(chat, option) if option in ids else send_text(chat, value)
+    return asked

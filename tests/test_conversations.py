@@ -104,3 +104,26 @@ def test_figure_check_counts_the_same_value_written_another_way() -> None:
     assert figure_check("截至2026年1月1日", [clause]) == ["date 2026-01-01"]
     # a line that shows its working is its own source
     assert figure_check("可补贴50万元\n计算：200万元 × 30% = 60万元，超过上限50万元", [clause], [500_000]) == []
+
+
+def test_questions_on_typical_check_paths(svc: Any) -> None:
+    """A typical company (Jiading, revenue 3.2亿, nothing else) answers at most 6 questions,
+    a checklist counting as one; a firm registered elsewhere fewer still."""
+    from bot.conversation_eval import TYPICAL_PATHS, count_questions
+
+    today = date.fromisoformat(TODAY)
+
+    def send(chat: str, text: str) -> list[dict[str, Any]]:
+        return list(process_line(json.dumps({"chat": chat, "text": text}).encode(), svc, today)["replies"])
+
+    def choose(chat: str, option: str) -> list[dict[str, Any]]:
+        return list(process_line(json.dumps({"chat": chat, "choice": option}).encode(), svc, today)["replies"])
+
+    counts = {
+        name: count_questions(send, choose, opening, answers, f"path-{name}")
+        for name, (opening, answers) in TYPICAL_PATHS.items()
+    }
+    assert counts["company"] <= 6, counts
+    assert counts["non_jiading_company"] < counts["company"], counts
+    assert counts["individual"] <= 3, counts
+    assert counts["park"] <= 8, counts
