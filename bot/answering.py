@@ -249,6 +249,13 @@ def _date(d: date, lang: Lang) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
 
 
+def _short_en(rules: Rulebook, meta: DocumentMeta) -> str:
+    document = rules.documents.get(meta.id)
+    if document is not None and document.short_en:
+        return document.short_en
+    return meta.title_en or f"《{meta.title}》"
+
+
 def _t(lang: Lang, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
@@ -855,7 +862,7 @@ def answer(
         source = _t(
             lang,
             f"出处：{_doc_title(meta, lang)}{_v(label)}",
-            f"Source: {meta.title_en or meta.title}, {label} (《{meta.title}》)",
+            f"Source: {_short_en(rules, meta)}, {label}",
         )
         if who_units and "department" not in asks and "procedure" not in asks and not doc_only:
             source += _t(lang, f"；责任单位：{_v('、'.join(who_units))}", "")

@@ -66,6 +66,8 @@ class Document(_Model):
     valid_from: date
     valid_until: date
     issuers: tuple[str, ...] = ()
+    # A short English name for compact source lines ("Jiading Opinions").
+    short_en: str | None = None
 
     @model_validator(mode="after")
     def _period(self) -> Document:
