@@ -113,6 +113,7 @@ class Topic:
     amount: int | None = None  # the last figure the user stated (yuan)
     question: str = ""
     related: tuple[str, ...] = ()  # clause keys of the other citations
+    asks: tuple[str, ...] = ()  # what the last question asked (validity, number, ...)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,6 +123,7 @@ class Topic:
             "amount": self.amount,
             "question": self.question,
             "related": list(self.related),
+            "asks": list(self.asks),
         }
 
     @classmethod
@@ -134,6 +136,7 @@ class Topic:
             amount=int(amount) if isinstance(amount, int | float) else None,
             question=str(data.get("question") or ""),
             related=tuple(str(k) for k in data.get("related") or ()),
+            asks=tuple(str(a) for a in data.get("asks") or ()),
         )
 
 
@@ -156,7 +159,7 @@ class Sources:
     documents: Mapping[str, DocumentMeta]
     clauses: Sequence[Clause]
     rulebook: Rulebook
-    vocabulary: frozenset[str] = frozenset()
+    vocabulary: frozenset[str] = frozenset()  # the documents' words and the glossary's
 
 
 # ------------------------------------------------------------------------------ programs
@@ -644,6 +647,19 @@ def answer(
     """The answer, or None when the question is out of scope and is no follow-up."""
     rules = sources.rulebook
     own = match_programs(rules, query, named)
+    if (
+        not own
+        and named
+        and topic.doc
+        and topic.doc not in named
+        and topic.asks
+        and not query.asks
+        and query.short
+        and query.marked_followup
+    ):
+        # "上海那个呢？" after "嘉定的文号是啥": the same question about the other document
+        query = replace(query, asks=topic.asks)
+        topic = Topic(doc=next(iter(sorted(named))), asks=topic.asks, question=topic.question)
     followup = is_followup(query, topic, own, named)
     if not in_scope and not followup and not own:
         return None
@@ -654,12 +670,19 @@ def answer(
             programs = tuple(p for p in topic.programs if p in own) or programs
     else:
         programs = tuple(own)
-        if not programs and hits:
+        if not programs and _states_cost(query):
+            # "办了个带货节花了60万": a figure spent is a base for a percentage subsidy
+            programs = tuple(
+                p.id
+                for p in rules.programs.values()
+                if p.amount.kind == "percent" and (not named or p.source.doc in named)
+            )
+        if not programs and hits and not _uncovered(query, sources.vocabulary):
             programs = _programs_of_clause(rules, hits[0].clause, query)
     # Narrow several programs to those a stated level, rank or figure fits.
     programs = _narrow(rules, programs, query)
     value = _said(query)
-    if value is None and followup and not query.amounts:
+    if value is None and followup and not query.amounts and not query.has("max"):
         value = topic.amount if topic.amount is not None and _uses_amount(rules, programs) else None
     program = rules.programs[programs[0]] if programs else None
 
@@ -667,7 +690,7 @@ def answer(
     clause: Clause | None
     if program is not None:
         clause = _clause_of(sources, program)
-    elif followup and topic.clause:
+    elif followup:
         clause = next((c for c in sources.clauses if c.key == topic.clause), None)
     else:
         clause = hits[0].clause if hits else None
@@ -824,19 +847,18 @@ def answer(
     quote = ""
     if program is not None:
         quote = strip_spaces(program.source.quote)
-    elif clause is not None and not doc_only:
+    elif clause is not None and not doc_only and not uncovered:
         best = best_sentence(
             query.text, [h for h in hits if h.clause.key == clause.key] or hits[:1]
         )
         if best is not None:
             quote = best.text
             if not lines and not uncovered:
-                head = _t(
-                    lang,
-                    f"据{_doc_title(meta, lang)}{_v(clause.clause)}：",
-                    f"The {_doc_title(meta, lang)}, {clause.clause}, says:",
-                )
-                lines.append(head)
+                if lang == "zh":  # the answering sentence is the first line itself
+                    lines.append(f"据{_doc_title(meta, lang)}{_v(clause.clause)}：{_v(strip_spaces(best.text))}")
+                    quote = ""
+                else:
+                    lines.append(f"The {_short_en(rules, meta)}, {clause.clause}, says:")
                 if lang == "en":
                     glosses = money_glosses(best.text)
                     if glosses:
@@ -905,6 +927,7 @@ def answer(
         amount=value,
         question=query.text if not followup else topic.question,
         related=tuple(c.key for c in cited[1:]),
+        asks=query.asks,
     )
     return Composed(
         text=text,
@@ -924,6 +947,13 @@ _MONEY_CUES = (
 def _asks_money(query: Query) -> bool:
     """The question asks for a sum (not merely naming an award: "营收奖励还能申请吗")."""
     return bool(query.amounts) or any(_kw_hit(c, query.norm) for c in _MONEY_CUES)
+
+
+_COST_CUES = ("花了", "花费", "费用", "成本", "投入", "举办费", "spent", "cost", "spend")
+
+
+def _states_cost(query: Query) -> bool:
+    return bool(query.amounts) and any(_kw_hit(c, query.norm) for c in _COST_CUES)
 
 
 def _uses_amount(rules: Rulebook, programs: tuple[str, ...]) -> bool:

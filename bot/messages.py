@@ -152,6 +152,10 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         'Please reply with the numbers that apply (1 to {n}, e.g. "1,3"), or "none" / "not sure".',
     ),
     "check.done_button": ("完成", "Done"),
+    "check.ambiguous_place": (
+        "“{place}”跨长宁、闵行、青浦几个区，请告诉我是哪个区（例如“闵行区”）。",
+        '"{place}" spans several districts (Changning, Minhang, Qingpu); which district is it?',
+    ),
     "check.none_button": ("都没有", "None of these"),
     "check.resume": ("回到刚才的问题：", "Back to where we were:"),
     "check.noted": ("已记下：{facts}。", "Noted: {facts}."),

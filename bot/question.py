@@ -33,7 +33,11 @@ _ASKS: dict[str, tuple[str, ...]] = {
         "联合印发", "印发的", "发布的", "发文单位", "发文机关", "issued", "who published",
         "which departments", "co-issued",
     ),
-    "issue_date": ("什么时候发布", "什么时候印发", "何时发布", "哪天发布", "发布日期", "印发日期", "when was it issued", "issue date"),
+    "issue_date": (
+        "什么时候发布", "什么时候印发", "何时发布", "何时印发", "哪天发布", "哪天印发", "发布日期",
+        "印发日期", "发布时间", "印发时间", "什么时候发的", "哪天发的", "哪一天发", "when was it issued",
+        "issue date", "when was it published", "date of issue", "when was the", "dated",
+    ),
     "department": (
         "谁负责", "哪个部门", "找谁", "找哪个", "哪个单位", "负责部门", "责任单位", "归谁管",
         "谁管", "谁来办", "哪里办", "向谁", "who handles", "who is responsible",

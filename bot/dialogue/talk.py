@@ -15,6 +15,8 @@ from bot.errors import BadInput
 from bot.question import Corrector, Query, analyse
 from bot.text import to_traditional
 
+from bot.services import load_glossary
+
 if TYPE_CHECKING:
     from bot.services import Services
 
@@ -34,6 +36,8 @@ def _tools(services: Services) -> tuple[Corrector, Sources]:
     if cached is None or cached[1].documents is not services.kb.documents:
         vocabulary = services.qa.retriever.vocabulary
         corrector = Corrector(KEY_TERMS, known=vocabulary)
+        glossary = load_glossary(services.settings.knowledge_dir / "glossary.yaml")
+        vocabulary = vocabulary | frozenset(glossary)
         sources = Sources(
             documents=services.kb.documents,
             clauses=services.kb.clauses,

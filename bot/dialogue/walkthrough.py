@@ -28,8 +28,10 @@ from bot.eligibility import (
     is_unknown,
     outcome_reply,
     parse_answer,
+    parse_district,
     question_reply,
 )
+from bot.eligibility.answers import AMBIGUOUS_PLACES
 from bot.eligibility.serialize import outcome_data
 from bot.errors import BadInput
 from bot.messages import text as msg
@@ -284,6 +286,11 @@ def answer(ctx: Ctx, raw: str) -> Turn:
         # "拿过市级的，第一次" while the park level is asked: it states another fact; take it
         # and ask the open question again rather than read "市级" as its answer too
         return _take(ctx, session, stated, raw)
+    if fact.yes_district is not None and parse_district(raw) is None:
+        place = next((p for p in AMBIGUOUS_PLACES if p in normalize(raw)), None)
+        if place is not None:  # 虹桥 lies in three districts: ask which one
+            lead = ctx.say("check.ambiguous_place", place=place)
+            return step(session, reshow(ctx, lead, session))
     try:
         value: Any = parse_answer(fact, raw, session.lang)
     except BadInput as exc:
