@@ -78,12 +78,18 @@ def test_revenue_result_in_chinese():
         "年主营业务收入3.2亿元，首超3亿元档 → 100万元",
         "首超5亿元档为200万元（还差1.8亿元）",
         "《关于加快嘉定区直播和短视频产业发展的若干意见》（嘉商规〔2024〕1号）（三）",
-        "分别给予 80 万元、100 万元和 200 万元的一次性奖励",
         "责任单位：区商务委、区文旅局、区财政局、各街镇",
         "2025-12-31",
         RULEBOOK.disclaimer.zh,
     ]:
         assert part in text, part
+
+
+def test_the_quote_travels_as_the_citation_not_in_the_text():
+    outcome = assess(RULEBOOK, REVENUE_FACTS, TODAY, focus={"jd-revenue-milestone"})
+    reply = outcome_reply(RULEBOOK, outcome, "zh")
+    assert "分别给予 80 万元、100 万元和 200 万元的一次性奖励" in reply.citations[0].text
+    assert "原文" not in reply.text
 
 
 def test_revenue_result_in_english():

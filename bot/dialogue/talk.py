@@ -13,9 +13,8 @@ from bot.domain import Lang, LogEntry, Option, Reply, Session, Turn
 from bot.eligibility import focus_from_text
 from bot.errors import BadInput
 from bot.question import Corrector, Query, analyse
-from bot.text import to_traditional
-
 from bot.services import load_glossary
+from bot.text import to_traditional
 
 if TYPE_CHECKING:
     from bot.services import Services
