@@ -4,12 +4,13 @@ last answer in another language or script, the full clause and related clauses o
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.answering import Composed, Sources, Topic, answer
 from bot.dialogue.context import Ctx, menu, step
-from bot.domain import Lang, LogEntry, Option, Reply, Session, Turn
+from bot.domain import Citation, Lang, LogEntry, Option, Reply, Session, Turn
 from bot.eligibility import focus_from_text
 from bot.errors import BadInput
 from bot.question import Corrector, Query, analyse
@@ -69,6 +70,13 @@ def policy(
     except BadInput as exc:
         return step(session, [Reply(exc.user_message, options=menu(ctx))]), False
     hits = result.retrieval.hits
+    parts = _parts(services, text, sources)
+    if len(parts) > 1:  # "营收奖励多少？人才租房补贴多少？": each part with its own clause
+        multi = _answer_parts(ctx, parts, sources, lang, traditional)
+        if multi is not None:
+            composed_multi, entry = multi
+            reply, updated = _reply(ctx, composed_multi, query, lang, traditional)
+            return step(updated, [reply], (entry,)), True
     composed = answer(
         query, hits, result.answer.in_scope, sources, topic, ctx.today, lang, traditional, named
     )
@@ -103,6 +111,66 @@ def policy(
         return step(replace(session, offer=()), [Reply(refusal, options=menu(ctx))], log), False
     reply, session = _reply(ctx, composed, query, lang, traditional)
     return step(session, [reply], log), True
+
+
+def _parts(services: Services, text: str, sources: Sources) -> list[str]:
+    """The questions of a message that asks about several programs, one per part."""
+    from bot.answering import match_programs
+
+    pieces = [
+        p.strip() for p in re.split(r"[？?；;]|(?:另外|还有|以及)", text) if len(p.strip()) >= 4
+    ]
+    if len(pieces) < 2:
+        return []
+    named: list[tuple[str, ...]] = [
+        tuple(match_programs(services.rulebook, understand(services, p))) for p in pieces
+    ]
+    if not all(named) or len({programs[0] for programs in named}) < len(named):
+        return []
+    clauses = {services.rulebook.programs[programs[0]].source.clause for programs in named}
+    return pieces if len(clauses) == len(pieces) or len(pieces) == len(named) else []
+
+
+def _answer_parts(
+    ctx: Ctx, parts: list[str], sources: Sources, lang: Lang, traditional: bool
+) -> tuple[Composed, LogEntry] | None:
+    texts: list[str] = []
+    cited: list[Citation] = []
+    last: Composed | None = None
+    for part in parts:
+        query = analyse(part, _tools(ctx.services)[0])
+        try:
+            result = ctx.services.qa.ask(query.text, ctx.today)
+        except BadInput:
+            return None
+        named = ctx.services.qa.retriever.preferred_documents(query.norm)
+        composed = answer(
+            query,
+            result.retrieval.hits,
+            True,
+            sources,
+            Topic(),
+            ctx.today,
+            lang,
+            traditional,
+            named,
+        )
+        if composed is None:
+            return None
+        seen = {line for t in texts for line in t.splitlines() if line.startswith("⚠")}
+        texts.append("\n".join(ln for ln in composed.text.splitlines() if ln not in seen))
+        cited.extend(c for c in composed.citations[:1] if c not in cited)
+        last = composed
+    assert last is not None
+    joined = replace(last, text="\n\n".join(texts), citations=tuple(cited[:3]))
+    entry = LogEntry(
+        text=" / ".join(parts),
+        lang=lang,
+        in_scope=True,
+        answered=True,
+        top_clause=cited[0].doc + "/" + cited[0].clause if cited else None,
+    )
+    return joined, entry
 
 
 def _reply(
