@@ -229,7 +229,7 @@ def full_text(ctx: Ctx) -> Turn:
     head = f"《{meta.title}》{clause.section}"
     if clause.responsible:
         unit = "责任单位" if ctx.lang == "zh" else "Responsible units"
-        tail = f"\n{unit}：{'、'.join(clause.responsible)}"
+        tail = f"\n{unit}{'：' if ctx.lang == 'zh' else ': '}{'、'.join(clause.responsible)}"
     else:
         tail = ""
     from bot.compose import citation_of
