@@ -343,15 +343,23 @@ def eval_(
     min_mrr: Annotated[float, typer.Option("--min-mrr")] = 0.0,
     min_must: Annotated[float, typer.Option("--min-must")] = 0.0,
     min_scope: Annotated[float, typer.Option("--min-scope")] = 0.0,
+    min_turns: Annotated[
+        float, typer.Option("--min-turns", help="Conversation files: least share of turns passed.")
+    ] = 0.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every miss.")] = False,
     today: TodayOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Score a question file: recall@1, recall@3, MRR, must-hit rate, scope accuracy."""
+    """Score a question file (recall@1, recall@3, MRR, must-hit rate, scope accuracy) or a
+    conversation file (turns passed, direct first lines, follow-ups, gold citations, figures)."""
+    from bot.conversation_eval import is_conversation_file
     from bot.evaluation import evaluate, load_items
 
     as_of = _today(today)
     services = _services(_settings(data_dir))
+    if is_conversation_file(file):
+        _eval_conversations(file, services, as_of, verbose, min_turns)
+        return
     try:
         items = load_items(file)
     except PolicyBotError as exc:
@@ -399,6 +407,78 @@ def eval_(
         raise typer.Exit(1)
 
 
+def _eval_conversations(
+    file: Path, services: Services, as_of: date, verbose: bool, min_turns: float
+) -> None:
+    """Play a conversation file in-process through the JSON-lines channel on a scratch store."""
+    import statistics
+    import tempfile
+    from dataclasses import replace as with_
+
+    from bot.channels.jsonl import process_line
+    from bot.conversation_eval import (
+        TYPICAL_PATHS,
+        count_questions,
+        load_conversations,
+        play_checked,
+    )
+    from bot.store import Store
+
+    try:
+        convs = load_conversations(file)
+    except PolicyBotError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    with tempfile.TemporaryDirectory() as scratch:
+        played = with_(services, store=Store(Path(scratch) / "eval.sqlite3"))
+
+        def send(chat_id: str, text: str) -> list[dict[str, Any]]:
+            line = json.dumps({"chat": chat_id, "text": text}, ensure_ascii=False).encode()
+            replies = process_line(line, played, as_of).get("replies", [])
+            return list(replies)
+
+        report = play_checked(convs, send, services.rulebook, services.kb.documents.values(), as_of)
+
+        def choose(chat_id: str, option: str) -> list[dict[str, Any]]:
+            line = json.dumps({"chat": chat_id, "choice": option}).encode()
+            return list(process_line(line, played, as_of).get("replies", []))
+
+        paths = {
+            name: count_questions(send, choose, opening, answers, f"path-{name}")
+            for name, (opening, answers) in TYPICAL_PATHS.items()
+        }
+    for turn in report.turns:
+        if turn.fails:
+            out.print(f"{turn.conversation} turn {turn.index + 1} FAIL: {turn.say}", markup=False)
+            for fail in turn.fails:
+                out.print(f"   - {fail}", markup=False)
+    for problem in report.figure_problems:
+        out.print(f"figure without a source: {problem}", markup=False)
+    metrics = report.metrics()
+    for lang in ("zh", "en"):
+        lengths = report.lengths(lang)
+        if lengths:
+            p95 = lengths[min(len(lengths) - 1, int(0.95 * len(lengths)))]
+            out.print(
+                f"answer length {lang}: median {statistics.median(lengths):.0f}, p95 {p95} chars",
+                markup=False,
+            )
+    out.print(
+        "questions on typical check paths: "
+        + ", ".join(f"{name} {n}" for name, n in paths.items()),
+        markup=False,
+    )
+    out.print(f"conversations: {len(convs)}  turns: {len(report.turns)}  file: {file}", markup=False)
+    out.print(
+        "  ".join(f"{name} {value:.3f}" for name, value in metrics.items())
+        + f"  figures_without_source {len(report.figure_problems)}",
+        markup=False,
+        soft_wrap=True,
+    )
+    if metrics["turns"] < min_turns:
+        raise typer.Exit(1)
+
+
 @app.command()
 def chat(
     jsonl: Annotated[bool, typer.Option("--jsonl", help="JSON lines on stdin and stdout.")] = False,
@@ -438,7 +518,7 @@ def check(
 ) -> None:
     """Evaluate every eligibility program for a set of facts."""
     from bot.eligibility import assess, load_rulebook, render_outcome
-    from bot.eligibility.serialize import outcome_json
+    from bot.eligibility.serialize import outcome_data
 
     as_of = _today(today)
     settings = _settings(data_dir)
@@ -459,7 +539,7 @@ def check(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     if as_json:
-        _emit(outcome_json(rulebook, outcome))
+        _emit(outcome_data(rulebook, outcome))  # the "result" object of chat --jsonl
     else:
         typer.echo(render_outcome(rulebook, outcome, "zh" if lang == "zh" else "en"))
 

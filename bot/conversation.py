@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from bot.dialogue import handle
@@ -38,6 +39,8 @@ class Conversation:
         """Handle ``incoming`` against its session; the session, the log entries and whatever
         ``within`` writes are committed together, or not at all (the exception propagates)."""
         key = incoming.session_key
+        if incoming.at is None:  # the dialogue is pure: the time arrives with the event
+            incoming = replace(incoming, at=datetime.now(UTC))
         # The dialogue runs outside the write lock (answering takes milliseconds of CPU that
         # other chats should not wait for); the commit checks that nobody saved the session
         # in between, and runs the turn again on the newer session if somebody did.

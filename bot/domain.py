@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 Lang = Literal["zh", "en"]
@@ -185,6 +185,8 @@ class Incoming:
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     # A group chat: several people share the chat, each with a conversation of their own.
     group: bool = False
+    # When the user sent it; ``Conversation.turn`` stamps the time when a channel did not.
+    at: datetime | None = None
 
     @property
     def session_key(self) -> str:
@@ -208,6 +210,15 @@ class Session:
     answered: tuple[str, ...] = ()  # fact ids in the order they were answered (for "back")
     retries: int = 0  # invalid answers to the pending question so far
     offer: tuple[str, ...] = ()  # programs to check if the user presses "check eligibility"
+    traditional: bool = False  # the user writes Traditional Chinese: generated text follows
+    # What the conversation is about: the last answer's document, clause, programs, facts,
+    # question (plain JSON data; see bot.dialogue.context). Empty at the start.
+    topic: Mapping[str, Any] = field(default_factory=dict)
+    last_at: str | None = None  # ISO time of the last message (a conversation idles out)
+    disclaimed: bool = False  # the disclaimer was shown in this conversation
+    # A "which of these apply?" question: its fact ids, and those ticked so far.
+    checklist: tuple[str, ...] = ()
+    ticked: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         facts = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.facts.items()}
@@ -221,6 +232,12 @@ class Session:
             "answered": list(self.answered),
             "retries": self.retries,
             "offer": list(self.offer),
+            "traditional": self.traditional,
+            "topic": dict(self.topic),
+            "last_at": self.last_at,
+            "disclaimed": self.disclaimed,
+            "checklist": list(self.checklist),
+            "ticked": list(self.ticked),
         }
 
     @classmethod
@@ -246,6 +263,12 @@ class Session:
             answered=tuple(str(x) for x in data.get("answered") or ()),
             retries=int(data.get("retries", 0)),
             offer=tuple(str(x) for x in data.get("offer") or ()),
+            traditional=bool(data.get("traditional", False)),
+            topic=dict(data.get("topic") or {}) if isinstance(data.get("topic") or {}, Mapping) else {},
+            last_at=str(data["last_at"]) if data.get("last_at") else None,
+            disclaimed=bool(data.get("disclaimed", False)),
+            checklist=tuple(str(x) for x in data.get("checklist") or ()),
+            ticked=tuple(str(x) for x in data.get("ticked") or ()),
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal
 
@@ -133,3 +134,112 @@ def chinese_ordinal(label: str) -> int | None:
             return None
         value += _CN_DIGITS[units]
     return value
+
+
+# ------------------------------------------------------------------------------ amounts in text
+
+_CN_NUM = "零一二两三四五六七八九十百千"
+_UNIT_SCALE = {
+    "亿": 100_000_000,
+    "千万": 10_000_000,
+    "百万": 1_000_000,
+    "万": 10_000,
+    "千": 1_000,
+    "元": 1,
+    "块": 1,
+    "billion": 1_000_000_000,
+    "bn": 1_000_000_000,
+    "million": 1_000_000,
+    "mn": 1_000_000,
+    "m": 1_000_000,
+    "k": 1_000,
+    "thousand": 1_000,
+    "yuan": 1,
+    "rmb": 1,
+}
+_AMOUNT_RE = re.compile(
+    r"(?P<pre>大概|大约|约|差不多|将近|接近|近|超过|超|过|首超|以上|逾|over|about|around|approximately|more than|above|over)?\s*"
+    r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|[" + _CN_NUM + r"]+(?:点[" + _CN_NUM + r"]+)?)\s*"
+    r"(?P<ge>来个?|个?多?个?)?\s*"
+    r"(?P<unit>千万|百万|亿|万|元|块|billion|bn|million|mn|m\b|k\b|thousand|yuan|rmb)"
+    r"(?P<more>多)?(?P<post>\s*(?:元|块|人民币|yuan|rmb))?\s*(?P<tail>以上|左右|上下|多|出头|有余|plus)?",
+    re.IGNORECASE,
+)
+_BARE_YI = re.compile(r"(过|上|破)亿")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount of money a message states: ``yuan``, and how exact the user was."""
+
+    yuan: int
+    bound: Literal["exact", "at_least", "about"] = "exact"
+    said: str = ""
+
+
+def _cn_value(token: str) -> float | None:
+    if re.fullmatch(r"\d+(?:,\d{3})*(?:\.\d+)?", token):
+        return float(token.replace(",", ""))
+    whole, _, frac = token.partition("点")
+    value = _cn_int(whole)
+    if value is None:
+        return None
+    if frac:
+        digits = "".join(str(_CN_DIGITS.get(c, "")) for c in frac)
+        if len(digits) != len(frac):
+            return None
+        return float(f"{value}.{digits}")
+    return float(value)
+
+
+def _cn_int(token: str) -> int | None:
+    if not token:
+        return None
+    total, section, digit = 0, 0, 0
+    for char in token:
+        if char in _CN_DIGITS:
+            digit = _CN_DIGITS[char]
+        elif char in "十百千":
+            scale = {"十": 10, "百": 100, "千": 1000}[char]
+            section += (digit or 1) * scale
+            digit = 0
+        else:
+            return None
+    return total + section + digit
+
+
+def find_amounts(text: str) -> list[Amount]:
+    """Money amounts stated in ``text``: "3个亿" -> 300,000,000; "三个多亿", "3亿多", "1亿以上",
+    "过亿" are lower bounds; "大概3个亿", "3亿左右" approximations; "RMB 120 million" too."""
+    norm = unicodedata.normalize("NFKC", text).lower()
+    norm = to_simplified(norm)
+    found: list[Amount] = []
+    last_end = -1
+    for m in _AMOUNT_RE.finditer(norm):
+        value = _cn_value(m.group("num"))
+        start = m.start("num")
+        if value is None or (start >= 2 and norm[start - 1] in ",，" and norm[start - 2].isdigit()):
+            continue  # "2,5亿": a decimal comma is ambiguous, not an amount of 5亿
+        unit = m.group("unit").lower()
+        if unit in ("元", "块", "yuan", "rmb") and value < 100 and not m.group("num").isdigit():
+            continue
+        yuan = round(value * _UNIT_SCALE[unit])
+        pre, tail = (m.group("pre") or ""), (m.group("tail") or "")
+        ge = m.group("ge") or ""
+        bound: Literal["exact", "at_least", "about"] = "exact"
+        if "多" in ge or m.group("more") or tail in ("以上", "多", "出头", "有余", "plus") or pre in (
+            "超过", "超", "过", "首超", "逾", "over", "more than", "above",
+        ):
+            bound = "at_least"
+        elif tail in ("左右", "上下") or pre in (
+            "大概", "大约", "约", "差不多", "将近", "接近", "近", "about", "around", "approximately",
+        ) or "来" in ge:
+            bound = "about"
+        if found and last_end == m.start() and unit not in ("亿", "元") and found[-1].yuan > yuan:
+            prev = found.pop()  # "两亿五千万": one amount in two parts
+            yuan, bound = prev.yuan + yuan, prev.bound if bound == "exact" else bound
+        found.append(Amount(yuan, bound, m.group(0).strip()))
+        last_end = m.end()
+    if not found and _BARE_YI.search(norm):
+        found.append(Amount(100_000_000, "at_least", _BARE_YI.search(norm).group(0)))  # type: ignore[union-attr]
+    return found

@@ -86,6 +86,7 @@ TERMINAL_LINES = [
     "/cancel",
     "/check 管理团队",
     "2",  # the applicant question's second option: a park
+    "1",  # located in Jiading: yes
     "1",  # municipal featured park
     "1",  # the rank: a typed number answers a typed question ("first place")
 ]
@@ -97,6 +98,7 @@ FACTS = {
     "annual_revenue": 320000000,
     "revenue_first_time": True,
     "hosts_event": True,
+    "event_in_jiading": True,
     "event_cost": 2000000,
 }
 
@@ -155,7 +157,7 @@ class LineReader:
 JSONL_TURNS: list[tuple[bytes, dict[str, Any]]] = [
     # (input line, what the one output line must show)
     (
-        '{"chat": 1, "text": "我们公司营收首超3亿能拿什么奖励？"}'.encode(),
+        '{"chat": 1, "text": "我们公司能拿营收奖励吗？"}'.encode(),
         {"chat": 1, "last_options": ["ans:registered_in_jiading:yes"]},
     ),
     (
@@ -194,7 +196,7 @@ def check_output(out: dict[str, Any], want: dict[str, Any], sent: bytes) -> None
     context = f"\nsent: {sent!r}\ngot: {json.dumps(out, ensure_ascii=False)[:1500]}"
     assert isinstance(out.get("replies"), list) and out["replies"], context
     for reply in out["replies"]:
-        assert set(reply) == {"text", "options", "citations"}, context
+        assert {"text", "options", "citations"} <= set(reply) <= {"text", "options", "citations", "result", "slot"}, context
         assert isinstance(reply["text"], str)
         assert all(set(o) == {"id", "label"} for o in reply["options"]), context
         for cite in reply["citations"]:
@@ -274,7 +276,7 @@ def test_terminal_chat_numbered_choices(background):
     assert "  (不清楚 / 跳过)" in out
     assert "✅ 市级园区管理团队考核奖励：符合所述条件" in out, out[-3000:]
     assert "金额：每年 100万元（1,000,000 元）" in out
-    assert "园区年度考核名次：1" in out
+    assert "这次只检查了：" in out  # a check narrowed by /check 管理团队 says what it covered
 
 
 class Lines:
@@ -306,6 +308,7 @@ def test_terminal_run_in_process(services: Services, tmp_path: Path):
     read = Lines(
         "/check 管理团队",
         "2",  # park
+        "1",  # located in Jiading
         UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
         "\udcff\udcfe",  # undecodable bytes kept as surrogates: nonsense, re-asked
         "1",  # municipal
@@ -353,7 +356,7 @@ def test_terminal_to_incoming(line, options, expected):
 
 
 def by_program(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {r["program"]: r for r in data["results"]}
+    return {r["id"]: r for r in data["programs"]}
 
 
 def test_check_json_amounts(background):
@@ -363,18 +366,20 @@ def test_check_json_amounts(background):
     assert data["as_of"] == TODAY
     results = by_program(data)
     revenue = results["jd-revenue-milestone"]
+    # the same object a result carries in chat --jsonl ("result")
     assert revenue["status"] == "eligible"
-    assert revenue["amount"]["yuan"] == 1_000_000
+    assert revenue["amount_yuan"] == 1_000_000
     assert revenue["amount"]["qualifier"] == "exact"
     assert revenue["amount"]["applied"]["zh"] == "首超3亿元档"
-    assert revenue["citation"]["clause"] == "（三）"
-    assert revenue["citation"]["doc"] == "jiading-livestream-2024"
+    assert revenue["clause"] == "（三）"
+    assert revenue["doc"] == "jiading-livestream-2024"
+    assert revenue["validity"] == "expired" and revenue["in_force"] is False
     events = results["jd-events"]
     assert events["status"] == "eligible"
-    assert events["amount"]["yuan"] == 500_000, "30% of 2,000,000 is capped at 500,000"
+    assert events["amount_yuan"] == 500_000, "30% of 2,000,000 is capped at 500,000"
     assert events["amount"]["per"] == "year" and events["amount"]["max_years"] == 3
     assert "50万元" in events["amount"]["applied"]["zh"]
-    assert events["citation"]["clause"] == "（五）"
+    assert events["clause"] == "（五）"
     assert data["disclaimer"]["zh"].startswith("以上结果仅供参考")
 
 
@@ -426,8 +431,8 @@ def test_check_json_before_expiry(check):
     assert data["as_of"] == IN_FORCE
     for program, item in by_program(data).items():
         assert item["in_force"] is True and item["notice"] is None, program
-    assert by_program(data)["jd-revenue-milestone"]["amount"]["yuan"] == 1_000_000
-    assert by_program(data)["jd-events"]["amount"]["yuan"] == 500_000
+    assert by_program(data)["jd-revenue-milestone"]["amount_yuan"] == 1_000_000
+    assert by_program(data)["jd-events"]["amount_yuan"] == 500_000
 
 
 def test_check_text_in_english(check):

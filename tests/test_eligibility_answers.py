@@ -143,7 +143,7 @@ def test_bad_yes_no(text):
         ("浦东新区", "pudong"),
         ("Jing'an", "jingan"),
         ("長寧區", "changning"),
-        ("北京", None),
+        ("北京", "outside"),  # outside Shanghai: no Jiading program applies
         ("嘉定还是浦东", None),
     ],
 )

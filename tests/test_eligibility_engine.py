@@ -94,7 +94,7 @@ def test_on_2026_01_01_every_jiading_program_is_flagged_expired():
 def test_an_expired_eligible_program_says_it_would_have_qualified():
     outcome = assess(
         RULEBOOK,
-        {"entity_type": "company", "demo_enterprise": True},
+        {"entity_type": "company", "registered_in_jiading": True, "demo_enterprise": True},
         date(2026, 1, 1),
         focus={"jd-demonstration-enterprise"},
     )
@@ -211,7 +211,10 @@ def test_the_condition_question_comes_before_the_amount_question():
 
 
 def test_a_question_shared_by_more_programs_is_asked_first():
-    step = evaluate(RULEBOOK, {"entity_type": "park"}, TODAY)
+    # where a park lies decides every Jiading park program: asked first
+    first = evaluate(RULEBOOK, {"entity_type": "park"}, TODAY)
+    assert first.fact.id == "registered_in_jiading"
+    step = evaluate(RULEBOOK, {"entity_type": "park", "registered_in_jiading": True}, TODAY)
     assert step.fact.id == "park_level"  # decides three park programs
     assert set(step.programs) == {
         "jd-featured-park",

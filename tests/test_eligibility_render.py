@@ -78,12 +78,18 @@ def test_revenue_result_in_chinese():
         "年主营业务收入3.2亿元，首超3亿元档 → 100万元",
         "首超5亿元档为200万元（还差1.8亿元）",
         "《关于加快嘉定区直播和短视频产业发展的若干意见》（嘉商规〔2024〕1号）（三）",
-        "分别给予 80 万元、100 万元和 200 万元的一次性奖励",
         "责任单位：区商务委、区文旅局、区财政局、各街镇",
         "2025-12-31",
         RULEBOOK.disclaimer.zh,
     ]:
         assert part in text, part
+
+
+def test_the_quote_travels_as_the_citation_not_in_the_text():
+    outcome = assess(RULEBOOK, REVENUE_FACTS, TODAY, focus={"jd-revenue-milestone"})
+    reply = outcome_reply(RULEBOOK, outcome, "zh")
+    assert "分别给予 80 万元、100 万元和 200 万元的一次性奖励" in reply.citations[0].text
+    assert "原文" not in reply.text
 
 
 def test_revenue_result_in_english():
@@ -93,7 +99,7 @@ def test_revenue_result_in_english():
         "Revenue milestone award",
         "100万元 (1,000,000 yuan)",
         "clause （三）",
-        "Jiading District Commerce Commission",
+        "Jiading District Commission of Commerce",
         "decided by the responsible department",
     ]:
         assert part in text, part
@@ -104,11 +110,11 @@ def test_expired_and_not_eligible_programs():
     focus = {"jd-revenue-milestone", "jd-demonstration-enterprise"}
     outcome = assess(RULEBOOK, facts, date(2026, 1, 1), focus=focus)
     zh = render_outcome(RULEBOOK, outcome, "zh")
-    assert "不符合的项目：\n- 营收首超亿元奖励：在嘉定注册：否（要求：是）" in zh
-    assert "已于2025-12-31到期" in zh
+    # a firm registered elsewhere: no Jiading program applies, the district rule says why
+    assert "在嘉定注册：否 → 不适用：营收首超亿元奖励、示范企业奖励" in zh
+    assert "有效期至2025-12-31" in zh
     en = render_outcome(RULEBOOK, outcome, "en")
-    assert "Would have qualified; the policy expired on 2025-12-31" in en
-    assert "- Revenue milestone award: registered in Jiading: no (required: yes)" in en
+    assert "registered in Jiading: no → not eligible: Revenue milestone award; Demonstration" in en
 
 
 def test_amount_forms():

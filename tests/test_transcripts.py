@@ -160,7 +160,7 @@ def check_schema(output: Any, line: bytes) -> None:
     assert "chat" in output and "replies" in output, output
     assert isinstance(output["replies"], list) and output["replies"], output
     for reply in output["replies"]:
-        assert set(reply) == {"text", "options", "citations"}, reply
+        assert {"text", "options", "citations"} <= set(reply) <= {"text", "options", "citations", "result", "slot"}, reply
         assert isinstance(reply["text"], str) and reply["text"].strip(), reply
         for option in reply["options"]:
             assert set(option) == {"id", "label"}, option

@@ -10,11 +10,14 @@ from bot.conversation import Conversation
 from bot.domain import Incoming, Option, Reply
 from bot.eligibility import UNKNOWN
 from bot.errors import PolicyBotError, StoreUnavailable
+from bot.messages import text, words
 from bot.services import Services
+from bot.text import detect_lang, normalize
 
 CHAT_ID = "terminal"
 _UNREADABLE = "这一行不是有效的 UTF-8 文本。 / This line is not valid UTF-8 text."
 _log = logging.getLogger(__name__)
+QUIT_WORDS = words("quit")
 
 
 def _typed_answer(options: tuple[Option, ...]) -> bool:
@@ -74,6 +77,9 @@ def run(
         except UnicodeDecodeError:
             replies = [Reply(_UNREADABLE)]
             continue
+        if normalize(line.encode("utf-8", "replace").decode("utf-8")).strip(" 。.!！") in QUIT_WORDS:  # quit / exit / 退出 leave the chat
+            write(text("goodbye", detect_lang(line)))
+            return
         incoming = to_incoming(line, options)
         options = ()
         try:

@@ -55,6 +55,7 @@ from bot.eligibility.engine import (
     Outcome,
     ProgramResult,
     assess,
+    checklist,
     evaluate,
     focus_from_text,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "ProgramResult",
     "Rulebook",
     "assess",
+    "checklist",
     "citation",
     "evaluate",
     "focus_from_text",

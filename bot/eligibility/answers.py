@@ -127,7 +127,13 @@ _DISTRICTS: dict[str, tuple[str, ...]] = {
     "yangpu": ("杨浦", "楊浦", "yangpu"),
     "minhang": ("闵行", "閔行", "minhang"),
     "baoshan": ("宝山", "寶山", "baoshan"),
-    "jiading": ("嘉定", "jiading"),
+    "jiading": (
+        "嘉定", "jiading",
+        # Jiading's towns, sub-districts and zones: a firm "in 安亭" is a Jiading firm.
+        "安亭", "南翔", "马陆", "馬陸", "江桥", "江橋", "嘉定工业区", "嘉定工業區", "菊园", "菊園",
+        "外冈", "外岡", "徐行", "华亭镇", "華亭鎮", "新成路", "真新", "嘉定新城", "anting", "nanxiang",
+        "malu", "jiangqiao", "juyuan", "waigang", "xuxing",
+    ),
     "pudong": ("浦东", "浦東", "pudong"),
     "jinshan": ("金山", "jinshan"),
     "songjiang": ("松江", "songjiang"),
@@ -137,9 +143,26 @@ _DISTRICTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Places that lie in several districts: the user is asked which district is meant.
+AMBIGUOUS_PLACES: dict[str, tuple[str, ...]] = {
+    "虹桥": ("changning", "minhang", "qingpu"),
+    "虹橋": ("changning", "minhang", "qingpu"),
+    "hongqiao": ("changning", "minhang", "qingpu"),
+}
+# Places outside Shanghai that people name as where they are registered.
+OUTSIDE_SHANGHAI = (
+    "北京", "杭州", "深圳", "广州", "廣州", "苏州", "蘇州", "南京", "昆山", "太仓", "太倉", "义乌",
+    "義烏", "成都", "武汉", "武漢", "天津", "重庆", "重慶", "香港", "外地", "外省", "beijing",
+    "hangzhou", "shenzhen", "guangzhou", "suzhou", "outside shanghai", "not in shanghai",
+)  # fmt: skip
+
+
 def parse_district(text: str) -> str | None:
-    """The Shanghai district named in ``text`` (嘉定 / 嘉定区 / 嘉定區 / Jiading -> "jiading")."""
+    """The Shanghai district named in ``text`` (嘉定 / 嘉定区 / 嘉定區 / Jiading / 安亭 ->
+    "jiading"); "outside" for a place outside Shanghai; None when no district is named."""
     norm = _clean(text)
+    if any((o in norm if not o.isascii() else re.search(rf"\b{re.escape(o)}\b", norm)) for o in OUTSIDE_SHANGHAI):
+        return "outside"
     found = {
         district
         for district, names in _DISTRICTS.items()
@@ -344,6 +367,9 @@ def _match_key(text: str) -> str:
     return re.sub(r"[\s()（）,，、;；:：\"'“”‘’]", "", normalize(text))
 
 
+_NONE_ANSWERS = {"都没有", "都不是", "一个都没有", "都没", "没有", "无", "否", "都沒有", "沒有", "無", "none", "neither", "no", "none of these", "none of them"}
+
+
 def parse_choice(fact: Fact, text: str, lang: Lang = "zh") -> str:
     """An option id, chosen by id, by its number in the list, or by its label or an alias."""
     norm = _clean(text)
@@ -371,6 +397,10 @@ def parse_choice(fact: Fact, text: str, lang: Lang = "zh") -> str:
     }
     if len(partial) == 1:
         return partial.pop()
+    # "否" / "没有" / "都不是" to "是否…？" or "以下哪个？": the none option, when there is one
+    none = next((o.id for o in options if o.id == "none"), None)
+    if none is not None and (_yes_no_word(norm) is False or key in _NONE_ANSWERS):
+        return none
     listing_zh = "；".join(f"{i}. {o.label.zh}" for i, o in enumerate(options, 1))
     listing_en = "; ".join(f"{i}. {o.label.en}" for i, o in enumerate(options, 1))
     raise _error(

@@ -49,7 +49,7 @@ a result.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -74,6 +74,8 @@ class AmountResult:
     max_years: int | None = None
     applied: LocalText | None = None  # the tier or the cap that applied
     note: LocalText | None = None  # e.g. "视其贡献确定"
+    # False where the clause does not say "一次性" (a one-off is then not claimed in words)
+    once_stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -140,17 +142,60 @@ def evaluate(
     programs = _select(rulebook, focus)
     known = _coerce_all(rulebook, facts)
     scores: dict[str, int] = {}
+    current: dict[str, int] = {}  # the same, counting only programs whose document is in force
     askers: dict[str, list[str]] = {}
     for program in programs:
+        in_force = rulebook.documents[program.source.doc].in_force(today)
         open_conditions, open_amount = _open_facts(program, known, today)
         for fact_id, weight in [(f, 2) for f in open_conditions] + [(f, 1) for f in open_amount]:
             scores[fact_id] = scores.get(fact_id, 0) + weight
+            current[fact_id] = current.get(fact_id, 0) + (weight if in_force else 0)
             askers.setdefault(fact_id, []).append(program.id)
     if scores:
         order = {fact_id: i for i, fact_id in enumerate(rulebook.facts)}
-        best = max(scores, key=lambda f: (scores[f], -order[f]))
+        # Entry facts (who is asking, where) decide most programs and go first; then the
+        # questions of programs in force come before those of expired documents.
+        best = max(
+            scores,
+            key=lambda f: (
+                rulebook.facts[f].priority,
+                current.get(f, 0) > 0,
+                scores[f],
+                -order[f],
+            ),
+        )
         return Ask(fact=rulebook.facts[best], programs=tuple(askers[best]))
     return _outcome(rulebook, programs, known, today)
+
+
+def checklist(
+    rulebook: Rulebook,
+    facts: Mapping[str, object],
+    today: date,
+    focus: Collection[str] | None = None,
+) -> tuple[Fact, ...]:
+    """Independent yes/no facts that can be asked together as one "which of these apply?"
+    question: each open yes/no condition of a program still in play that no open number,
+    amount, date or choice condition of that program comes before; programs in force first.
+    Facts that name a place (where a firm is registered) are asked on their own."""
+    known = _coerce_all(rulebook, facts)
+    programs = sorted(
+        _select(rulebook, focus),
+        key=lambda p: not rulebook.documents[p.source.doc].in_force(today),
+    )
+    found: dict[str, Fact] = {}
+    for program in programs:
+        states = [_check(c, known, today) for c in program.conditions]
+        if "fail" in states:
+            continue
+        for cond, state in zip(program.conditions, states, strict=True):
+            if state != "pending":
+                continue
+            fact = rulebook.facts[cond.fact]
+            if fact.type != "yes_no" or fact.yes_district is not None:
+                break
+            found.setdefault(fact.id, fact)
+    return tuple(found.values())
 
 
 def assess(
@@ -315,6 +360,9 @@ def _program_result(
     else:
         status = "eligible" if all(s == "pass" for s in states) else "undetermined"
         amount, amount_lines, hints = _amount(rulebook, program.amount, known)
+        if amount is not None and amount.per == "once" and "一次性" not in program.source.quote:
+            amount = replace(amount, once_stated=False)
+            amount_lines = [_drop_once(line) for line in amount_lines]
         reasons.extend(amount_lines)
         fact_id = program.amount.fact
         if (
@@ -543,6 +591,10 @@ def _amount(
         en=f"{fact.label.en} {base.en} × {rule.rate_percent}% → {share.en}{span_en}",
     )
     return AmountResult("exact", raw, per, years, None, note), [line], []
+
+
+def _drop_once(line: LocalText) -> LocalText:
+    return LocalText(zh=line.zh.replace("一次性", ""), en=line.en.replace(" one-off", "").replace("one-off ", ""))
 
 
 def _next_tier_hint(rule: AmountRule, value: int) -> list[LocalText]:

@@ -94,13 +94,13 @@ def format_amount(amount: AmountResult | None, lang: Lang) -> str:
         note = amount.note.get(lang) if amount.note else ""
         return note or _t(lang, "文件未规定具体金额", "the text states no amount")
     money = format_money_label(amount.yuan, lang)
-    per = _PER[amount.per].get(lang)
+    per = _PER[amount.per].get(lang) if amount.per != "once" or amount.once_stated else ""
     if amount.qualifier == "up_to":
-        text = _t(lang, f"{per}最高 {money}", f"up to {money} {per}")
+        text = _t(lang, f"{per}最高 {money}", f"up to {money} {per}".strip())
     elif amount.qualifier == "at_least":
-        text = _t(lang, f"{per} {money}以上", f"at least {money}, {per}")
+        text = _t(lang, f"{per} {money}以上".strip(), f"at least {money}, {per}".rstrip(", "))
     else:
-        text = _t(lang, f"{per} {money}", f"{money} {per}")
+        text = _t(lang, f"{per} {money}".strip(), f"{money} {per}".strip())
     if amount.max_years:
         years = amount.max_years
         text += _t(lang, f"，最长{years}年", f", for at most {years} years")
@@ -122,9 +122,14 @@ _HEAD = {
 
 
 def _units(rulebook: Rulebook, program: Program, lang: Lang) -> str:
+    units = list(program.responsible)
+    more = len(units) - 3
+    if more > 1:  # a plan co-issued by six departments: the lead one, and how many more
+        units = units[:1]
     if lang == "zh":
-        return "、".join(program.responsible)
-    return "; ".join(rulebook.units.get(u, u) for u in program.responsible)
+        return "、".join(units) + (f"等{len(program.responsible)}个部门" if more > 1 else "")
+    names = "; ".join(rulebook.units.get(u, u) for u in units)
+    return names + (f" and {len(program.responsible) - 1} more departments" if more > 1 else "")
 
 
 def _clause_ref(rulebook: Rulebook, program: Program, lang: Lang) -> str:
@@ -149,13 +154,15 @@ def render_result(rulebook: Rulebook, result: ProgramResult, lang: Lang) -> str:
         lines.append(
             _t(lang, "还需确认：" + "、".join(missing), "Still to confirm: " + "; ".join(missing))
         )
-    lines.append(_t(lang, "依据：", "Why:"))
-    lines.extend("  " + r.get(lang) for r in result.reasons)
+    # What the user answered is not repeated (✓ lines); what was computed or is missing is.
+    why = [r.get(lang) for r in result.reasons if not r.get(lang).startswith("✓")]
+    if why:
+        lines.append(_t(lang, "依据：", "Why:"))
+        lines.extend("  " + line for line in why)
     lines.extend(_t(lang, "提示：", "Note: ") + h.get(lang) for h in result.hints)
     if program.note:
         lines.append(_t(lang, "说明：", "Note: ") + program.note.get(lang))
     lines.append(_t(lang, "条款：", "Clause: ") + _clause_ref(rulebook, program, lang))
-    lines.append(_t(lang, f"原文：“{program.source.quote}”", f"Text: “{program.source.quote}”"))
     lines.append(_t(lang, "责任单位：", "Responsible: ") + _units(rulebook, program, lang))
     if result.notice is not None:
         lines.append("⚠️ " + result.notice.get(lang))
@@ -190,8 +197,29 @@ def _not_eligible_lines(results: tuple[ProgramResult, ...], lang: Lang) -> list[
 def render_outcome(rulebook: Rulebook, outcome: Outcome, lang: Lang) -> str:
     day = format_date(outcome.as_of)
     parts = [_t(lang, f"评估结果（截至{day}）", f"Result (as of {day})")]
-    shown = outcome.eligible + outcome.undetermined
+    # programs in force first, then those of expired documents
+    shown = tuple(sorted(outcome.eligible + outcome.undetermined, key=lambda r: not r.in_force))
     parts.extend(render_result(rulebook, r, lang) for r in shown)
+    total = [
+        r
+        for r in outcome.eligible
+        if r.in_force
+        and r.amount is not None
+        and r.amount.qualifier == "exact"
+        and r.amount.yuan is not None
+        and r.amount.per == "once"
+    ]
+    if len(total) > 1:
+        amount = format_money_label(
+            sum(r.amount.yuan for r in total if r.amount and r.amount.yuan), lang
+        )
+        parts.append(
+            _t(
+                lang,
+                f"合计：{amount}（只计现行有效、金额确定的一次性项目）",
+                f"Total: {amount} (only programs in force with a fixed one-off amount)",
+            )
+        )
     if not shown:
         parts.append(
             _t(

@@ -66,6 +66,8 @@ class Document(_Model):
     valid_from: date
     valid_until: date
     issuers: tuple[str, ...] = ()
+    # A short English name for compact source lines ("Jiading Opinions").
+    short_en: str | None = None
 
     @model_validator(mode="after")
     def _period(self) -> Document:
@@ -97,6 +99,9 @@ class Fact(_Model):
     # yes/no facts about a place: a district name as the answer means yes for this district.
     yes_district: str | None = None
     minimum: int | None = None
+    # Entry facts (who is asking, where it is registered) are asked before any other open
+    # question: a higher priority first. They rule out whole groups of programs at once.
+    priority: int = 0
 
     @model_validator(mode="after")
     def _shape(self) -> Fact:
@@ -224,6 +229,23 @@ class Keywords(_Model):
     en: tuple[str, ...] = Field(min_length=1)
 
 
+TieKind = Literal["registered", "located", "settling", "event", "talent", "none"]
+# The fact each tie adds as a condition: a district's opinions apply to that district's firms,
+# parks and events even where a clause does not repeat "在嘉定注册".
+TIE_FACTS: dict[str, str] = {
+    "registered": "registered_in_jiading",
+    "located": "registered_in_jiading",
+    "event": "event_in_jiading",
+}
+
+
+class Tie(_Model):
+    """What ties a district program to its district, and why (the clause or the document)."""
+
+    kind: TieKind
+    reason: LocalText
+
+
 class Program(_Model):
     """One benefit of one clause, with who may apply, the conditions and the amount."""
 
@@ -236,6 +258,7 @@ class Program(_Model):
     responsible: tuple[str, ...] = Field(min_length=1)
     keywords: Keywords
     note: LocalText | None = None
+    tie: Tie | None = None
 
 
 class _ProgramsFile(_Model):
@@ -315,7 +338,7 @@ def parse_rulebook(
                 f"{programs_file}: program '{program.id}': field 'id': duplicate id"
             )
         _check_program(program, facts, programs_model, programs_file)
-        programs[program.id] = program
+        programs[program.id] = _with_tie(program, facts, programs_file)
 
     return Rulebook(
         documents=dict(programs_model.documents),
@@ -324,6 +347,23 @@ def parse_rulebook(
         units=dict(programs_model.units),
         disclaimer=programs_model.disclaimer,
     )
+
+
+def _with_tie(program: Program, facts: Mapping[str, Fact], file: str) -> Program:
+    """The program with the condition its district tie implies (first, so it is decisive)."""
+    if program.tie is None or program.tie.kind not in TIE_FACTS:
+        return program
+    fact_id = TIE_FACTS[program.tie.kind]
+    if fact_id not in facts:
+        raise KnowledgeError(f"{file}: program '{program.id}': field 'tie': needs fact '{fact_id}'")
+    if any(c.fact == fact_id for c in program.conditions):
+        return program
+    tie = Condition(fact=fact_id, equals=True)
+    if program.tie.kind == "event":  # where the event is held matters once there is one
+        return program.model_copy(update={"conditions": (*program.conditions, tie)})
+    head = [c for c in program.conditions if c.fact == "entity_type"]
+    rest = [c for c in program.conditions if c.fact != "entity_type"]
+    return program.model_copy(update={"conditions": (*head, tie, *rest)})
 
 
 def _validate(model: type[_M], data: object, file: str, list_key: str, noun: str) -> _M:

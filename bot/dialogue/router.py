@@ -1,0 +1,349 @@
+"""The router: which handler answers an event, as dispatch tables rather than an if-chain.
+
+Tables, consulted in this order:
+    ``choices``   button ids by prefix ("ans:", "menu:")        -> handler(ctx, payload)
+    ``commands``  slash commands by name (bot.messages.COMMAND_TABLE) -> handler(ctx, argument)
+    ``words``     control words matched on the whole message (bot.messages word groups)
+    ``before``    extra text handlers tried before the defaults, each may decline with None
+                  (the place for a later "staff / handoff" entry: ``router.before.append(h)``)
+    then: a message while a walk-through question is pending, a request to check eligibility,
+    and otherwise a policy question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from bot.dialogue import talk, walkthrough
+from bot.dialogue.context import Ctx, idle, menu, step
+from bot.domain import Lang, Reply, Turn
+from bot.eligibility import focus_from_text
+from bot.errors import BadInput
+from bot.messages import COMMAND_NAMES, text, words
+from bot.qa import MAX_QUESTION_CHARS, check_question
+from bot.text import detect_lang, is_traditional, normalize
+
+Handler = Callable[[Ctx, str], Turn]
+TextHandler = Callable[[Ctx, str], Turn | None]
+
+_ELIGIBILITY_CUES = (
+    "资格", "能拿什么", "能拿哪些", "可以拿什么", "能申请什么", "能申请哪些", "可以申请哪些", "可以申请什么",
+    "可以享受", "能享受", "符合哪些", "符合什么", "符合条件", "能领什么", "政策计算器", "测一测", "帮我查",
+    "帮我看看", "我们公司能", "我公司能", "我们能拿", "我们可以拿", "我司能", "我们企业能", "检查我的",
+    "eligib", "qualify", "what can we get", "what can i get", "what could we get",
+    "check my", "can we get", "can my company", "can our company", "what can we apply",
+)  # fmt: skip
+# A message phrased as a question while a walk-through question is pending.
+_QUESTION_CUES = re.compile(
+    r"[?？]|吗|么|什么|多少|怎么|如何|哪|几|是否|有没有|能不能|可不可以|"
+    r"^\s*(what|how|which|when|where|who|why|does|do|is|are|can|could|should)\b",
+    re.IGNORECASE,
+)
+
+
+# ------------------------------------------------------------------------------ handlers
+
+
+def _start(ctx: Ctx, _: str) -> Turn:
+    return step(
+        replace(idle(ctx.session), topic={}), [Reply(ctx.say("welcome"), options=menu(ctx))]
+    )
+
+
+def _help(ctx: Ctx, _: str = "") -> Turn:
+    """/help: the help and the menu (a walk-through's question stays open)."""
+    return step(ctx.session, [Reply(ctx.say("help"), options=menu(ctx))])
+
+
+def _help_word(ctx: Ctx, _: str = "") -> Turn:
+    """ "帮助" typed: the help, then the open question again so the walk-through goes on."""
+    return step(ctx.session, walkthrough.reshow(ctx, ctx.say("help")))
+
+
+def _check(ctx: Ctx, arg: str) -> Turn:
+    focus = focus_from_text(ctx.services.rulebook, arg) if arg else frozenset()
+    return walkthrough.start(ctx, focus)  # "/check 上市" names a topic, it states no fact
+
+
+def _lang(ctx: Ctx, arg: str) -> Turn:
+    wanted = arg.lower()
+    lang: Lang | None = (
+        "en" if wanted.startswith("en") else "zh" if wanted.startswith(("zh", "中")) else None
+    )
+    return _set_lang(ctx, lang)
+
+
+def _set_lang(ctx: Ctx, lang: Lang | None) -> Turn:
+    new: Lang = lang or ("en" if ctx.session.lang == "zh" else "zh")
+    updated = replace(ctx.session, lang=new, lang_fixed=True)
+    done = Reply(text("lang.switched", new, updated.traditional))
+    return step(updated, walkthrough.with_question(ctx, updated, [done]))
+
+
+def _about(ctx: Ctx, _: str = "") -> Turn:
+    lang, today = ctx.lang, ctx.today
+    lines = [ctx.say("about.head")]
+    for meta in ctx.services.kb.documents.values():
+        number = f"（{meta.number}）" if meta.number else ""
+        issuers = "、".join(meta.issuers)
+        period = f"{meta.valid_from or '?'} — {meta.valid_until or '?'}"
+        if meta.in_force(today):
+            status = "现行有效" if lang == "zh" else "in force"
+        elif meta.valid_until and today > meta.valid_until:
+            status = (
+                f"已于{meta.valid_until}失效" if lang == "zh" else f"expired on {meta.valid_until}"
+            )
+        else:
+            status = "尚未生效" if lang == "zh" else "not yet in force"
+        title = (
+            meta.title if lang == "zh" or not meta.title_en else f"{meta.title} ({meta.title_en})"
+        )
+        detail = (
+            f"印发：{issuers}；发布日期：{meta.issue_date}；有效期：{period}（{status}）"
+            if lang == "zh"
+            else f"Issued by {issuers} on {meta.issue_date}; valid {period} ({status})"
+        )
+        lines.append(f"· 《{title}》{number}\n  {detail}")
+    lines.append(ctx.say("about.as_of", today=today.isoformat()))
+    return step(ctx.session, [Reply("\n".join(lines))])
+
+
+def _cancel(ctx: Ctx, _: str = "") -> Turn:
+    return walkthrough.cancel(ctx)
+
+
+def _back(ctx: Ctx, _: str = "") -> Turn:
+    return walkthrough.back(ctx)
+
+
+def _why(ctx: Ctx, _: str = "") -> Turn:
+    return walkthrough.why(ctx)
+
+
+def _restart(ctx: Ctx, _: str = "") -> Turn:
+    return walkthrough.start(ctx, ctx.session.focus)
+
+
+def _answer_button(ctx: Ctx, payload: str) -> Turn:
+    fact_id, _, option_id = payload.partition(":")
+    session = ctx.session
+    if session.flow != "eligibility" or fact_id != session.pending:
+        return step(session, walkthrough.reshow(ctx, ctx.say("button.stale")))
+    return walkthrough.answer(ctx, option_id)
+
+
+def _small(key: str) -> Handler:
+    def handler(ctx: Ctx, _: str) -> Turn:
+        options = menu(ctx) if key == "greeting" else ()
+        return step(
+            ctx.session,
+            walkthrough.reshow(ctx, ctx.say(key))
+            if not options
+            else [Reply(ctx.say(key), options=options)],
+        )
+
+    return handler
+
+
+def _to_en(ctx: Ctx, _: str) -> Turn:
+    if ctx.session.flow == "eligibility" or not ctx.session.topic:
+        return _set_lang(ctx, "en")
+    return talk.rerender(ctx, "en", False)
+
+
+def _to_zh(ctx: Ctx, _: str) -> Turn:
+    if ctx.session.flow == "eligibility" or not ctx.session.topic:
+        return _set_lang(ctx, "zh")
+    return talk.rerender(ctx, "zh", False)
+
+
+def _to_hant(ctx: Ctx, _: str) -> Turn:
+    session = replace(ctx.session, lang="zh", traditional=True, lang_fixed=True)
+    if session.flow == "eligibility" or not session.topic:
+        done = Reply(text("lang.switched", "zh", True))
+        return step(session, walkthrough.with_question(ctx, session, [done]))
+    return talk.rerender(ctx.with_session(session), "zh", True)
+
+
+def _full(ctx: Ctx, _: str = "") -> Turn:
+    return talk.full_text(ctx)
+
+
+def _related(ctx: Ctx, _: str = "") -> Turn:
+    return talk.related(ctx)
+
+
+def _menu_button(ctx: Ctx, action: str) -> Turn:
+    handler = MENU_ACTIONS.get(action)
+    if handler is None:
+        return step(ctx.session, walkthrough.reshow(ctx, ctx.say("button.unknown")))
+    return handler(ctx, "")
+
+
+MENU_ACTIONS: dict[str, Handler] = {
+    "check": lambda ctx, _: walkthrough.start(ctx),
+    "check_offer": lambda ctx, _: walkthrough.start(ctx, ctx.session.offer),
+    "about": _about,
+    "help": _help,
+    "lang": lambda ctx, _: _set_lang(ctx, None),
+    "cancel": _cancel,
+    "full": _full,
+    "related": _related,
+}
+
+
+@dataclass
+class Router:
+    """Dispatch tables for one assistant; ``before`` takes extra text handlers."""
+
+    choices: dict[str, Handler] = field(default_factory=dict)
+    commands: dict[str, Handler] = field(default_factory=dict)
+    words: dict[str, Handler] = field(default_factory=dict)
+    before: list[TextHandler] = field(default_factory=list)
+    idle_words: dict[str, Handler] = field(default_factory=dict)  # only outside a walk-through
+
+    def route(self, ctx: Ctx) -> Turn:
+        incoming = ctx.incoming
+        if incoming.kind == "unsupported":
+            return step(ctx.session, walkthrough.reshow(ctx, ctx.say("unsupported")))
+        if incoming.choice is not None:
+            prefix, _, payload = incoming.choice.partition(":")
+            handler = self.choices.get(prefix)
+            if handler is None:  # a bare action id ("check") from an older client
+                return _menu_button(ctx, incoming.choice)
+            return handler(ctx, payload)
+        raw = incoming.text or ""
+        command = _command(raw)
+        if command is not None:
+            name, arg = command
+            handler = self.commands.get(name)
+            if handler is None:
+                return step(
+                    ctx.session, walkthrough.reshow(ctx, ctx.say("command.unknown", name=name))
+                )
+            return handler(ctx, arg)
+        message = raw.strip()
+        if len(message) > MAX_QUESTION_CHARS:
+            return step(
+                ctx.session,
+                walkthrough.reshow(
+                    ctx, ctx.say("too_long", n=len(message), limit=MAX_QUESTION_CHARS)
+                ),
+            )
+        key = normalize(message).rstrip("。.!！~～")
+        for group, handler in self.words.items():
+            if key in words(group):
+                return handler(ctx, message)
+        ctx = _follow_writing(ctx, message)
+        if ctx.session.flow != "eligibility" or not ctx.session.pending:
+            for group, handler in self.idle_words.items():
+                if key in words(group):
+                    return handler(ctx, message)
+        for extra in self.before:
+            turn = extra(ctx, message)
+            if turn is not None:
+                return turn
+        if ctx.session.flow == "eligibility" and ctx.session.pending:
+            return _pending_text(ctx, message)
+        try:
+            check_question(message)
+        except BadInput as exc:
+            return step(ctx.session, [Reply(exc.user_message, options=menu(ctx))])
+        greeting = _strip_greeting(key)
+        if greeting is not None:
+            message = greeting
+            key = normalize(message)
+        if any(cue in key for cue in _ELIGIBILITY_CUES):
+            return walkthrough.start(ctx, talk.opening_focus(ctx.services, message), message)
+        turn, _ = talk.policy(ctx, message)
+        return turn
+
+
+def _strip_greeting(key: str) -> str | None:
+    """ "你好，请问…" -> the question after the greeting."""
+    for word in sorted(words("greeting"), key=len, reverse=True):
+        if key.startswith(word) and len(key) > len(word) + 3:
+            return key[len(word) :].lstrip(",，!！。. ")
+    return None
+
+
+def _follow_writing(ctx: Ctx, message: str) -> Ctx:
+    """The reply language and script follow how the user writes (unless fixed with /lang)."""
+    session = ctx.session
+    if session.lang_fixed or not message or not any(c.isalpha() for c in message):
+        return ctx
+    if session.flow == "eligibility" and session.pending:
+        return ctx  # "yes", "2.5亿", "asdf" answer the question; they do not switch language
+    lang = detect_lang(message)
+    traditional = session.traditional
+    if lang == "zh" and sum(1 for c in message if "\u4e00" <= c <= "\u9fff") >= 2:
+        traditional = is_traditional(message)
+    return ctx.with_session(replace(session, lang=lang, traditional=traditional))
+
+
+def _pending_text(ctx: Ctx, message: str) -> Turn:
+    """Typed text while a question is pending: a policy question in between, or an answer."""
+    if _QUESTION_CUES.search(message) and len(message) >= 6:
+        try:
+            turn, answered = talk.policy(ctx, message, log_out_of_scope=False)
+        except BadInput:
+            answered = False
+        if answered:
+            resume = walkthrough.reshow(ctx, ctx.say("check.resume"), turn.session)
+            return replace(turn, replies=(*turn.replies, *resume))
+    return walkthrough.answer(ctx, message)
+
+
+def _yes_to_offer(ctx: Ctx, message: str) -> Turn:
+    if ctx.session.offer:
+        return walkthrough.start(ctx, ctx.session.offer)
+    return _small("ack")(ctx, message)
+
+
+def _command(raw: str) -> tuple[str, str] | None:
+    """("lang", "en") for "/lang en" or "/lang@policy_bot en"; None when not a command."""
+    match = re.match(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", raw.strip(), re.DOTALL)
+    if not match:
+        return None
+    return match.group(1).lower(), (match.group(2) or "").strip()
+
+
+def default_router() -> Router:
+    """The assistant's tables; every command of ``COMMAND_TABLE`` has a handler."""
+    commands: dict[str, Handler] = {
+        "start": _start,
+        "help": _help,
+        "check": _check,
+        "cancel": _cancel,
+        "lang": _lang,
+        "about": _about,
+        "back": _back,
+        "why": _why,
+    }
+    assert set(commands) == COMMAND_NAMES, "the command table and the router disagree"
+    return Router(
+        choices={"ans": _answer_button, "menu": _menu_button, "chk": walkthrough.toggle},
+        commands=commands,
+        words={
+            "to_en": _to_en,
+            "to_zh": _to_zh,
+            "to_hant": _to_hant,
+            "cancel": _cancel,
+            "quit": _cancel,
+            "restart": _restart,
+            "help": _help_word,
+            "back": _back,
+            "why": _why,
+            "full_text": _full,
+            "related": _related,
+        },
+        idle_words={
+            "greeting": _small("greeting"),
+            "thanks": _small("thanks"),
+            "goodbye": _small("goodbye"),
+            "yes": _yes_to_offer,
+            "ack": _small("ack"),
+        },
+    )

@@ -1,0 +1,279 @@
+"""Questions and small talk outside the walk-through: answers in context, re-rendering the
+last answer in another language or script, the full clause and related clauses on request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.answering import Composed, Sources, Topic, answer
+from bot.dialogue.context import Ctx, menu, step
+from bot.domain import Citation, Lang, LogEntry, Option, Reply, Session, Turn
+from bot.eligibility import focus_from_text
+from bot.errors import BadInput
+from bot.question import Corrector, Query, analyse
+from bot.services import load_glossary
+from bot.text import to_traditional
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+# Key terms whose misspellings by sound are corrected (家定 -> 嘉定).
+KEY_TERMS = (
+    "嘉定", "上海", "直播", "短视频", "补贴", "奖励", "园区", "基地", "营收", "企业", "人才", "购房",
+    "租房", "上市", "挂牌", "荣誉", "示范", "论坛", "主播", "政策", "扶持", "特色", "认定", "考核",
+)  # fmt: skip
+
+_CACHE: dict[int, tuple[Corrector, Sources]] = {}
+
+
+def _tools(services: Services) -> tuple[Corrector, Sources]:
+    """The corrector and the answer sources of these services (built once per knowledge base)."""
+    key = id(services.kb)
+    cached = _CACHE.get(key)
+    if cached is None or cached[1].documents is not services.kb.documents:
+        vocabulary = services.qa.retriever.vocabulary
+        corrector = Corrector(KEY_TERMS, known=vocabulary)
+        glossary = load_glossary(services.settings.knowledge_dir / "glossary.yaml")
+        vocabulary = vocabulary | frozenset(glossary)
+        sources = Sources(
+            documents=services.kb.documents,
+            clauses=services.kb.clauses,
+            rulebook=services.rulebook,
+            vocabulary=vocabulary,
+        )
+        cached = _CACHE[key] = (corrector, sources)
+    return cached
+
+
+def understand(services: Services, text: str) -> Query:
+    return analyse(text, _tools(services)[0])
+
+
+def policy(
+    ctx: Ctx, text: str, log_out_of_scope: bool = True, lang_override: str | None = None
+) -> tuple[Turn, bool]:
+    """Answer a policy question in the conversation's context; the bool says whether it was
+    answered (in scope)."""
+    services, session = ctx.services, ctx.session
+    corrector, sources = _tools(services)
+    query = analyse(text, corrector)
+    lang: Lang = "en" if lang_override == "en" else "zh" if lang_override == "zh" else session.lang
+    traditional = session.traditional and lang == "zh"
+    topic = Topic.from_json(session.topic) if session.topic else Topic()
+    retriever = services.qa.retriever
+    named = retriever.preferred_documents(query.norm)
+    try:
+        result = services.qa.ask(query.text, ctx.today)
+    except BadInput as exc:
+        return step(session, [Reply(exc.user_message, options=menu(ctx))]), False
+    hits = result.retrieval.hits
+    parts = _parts(services, text, sources)
+    if len(parts) > 1:  # "营收奖励多少？人才租房补贴多少？": each part with its own clause
+        multi = _answer_parts(ctx, parts, sources, lang, traditional)
+        if multi is not None:
+            composed_multi, entry = multi
+            reply, updated = _reply(ctx, composed_multi, query, lang, traditional)
+            return step(updated, [reply], (entry,)), True
+    composed = answer(
+        query, hits, result.answer.in_scope, sources, topic, ctx.today, lang, traditional, named
+    )
+    if composed is not None and composed.followup and topic.question:
+        # a follow-up searches with the topic's words, so its citations stay on the topic
+        try:
+            context_hits = services.qa.ask(
+                f"{topic.question} {query.text}", ctx.today
+            ).retrieval.hits
+        except BadInput:
+            context_hits = hits
+        composed = (
+            answer(query, context_hits, True, sources, topic, ctx.today, lang, traditional, named)
+            or composed
+        )
+    in_scope = composed is not None
+    log: tuple[LogEntry, ...] = ()
+    if in_scope or log_out_of_scope:
+        log = (
+            LogEntry(
+                text=text,
+                lang=query.lang,
+                in_scope=in_scope,
+                answered=in_scope and bool(composed and composed.citations),
+                top_clause=composed.citations[0].doc + "/" + composed.citations[0].clause
+                if composed and composed.citations
+                else None,
+            ),
+        )
+    if composed is None:
+        refusal = result.answer.text
+        return step(replace(session, offer=()), [Reply(refusal, options=menu(ctx))], log), False
+    reply, session = _reply(ctx, composed, query, lang, traditional)
+    return step(session, [reply], log), True
+
+
+def _parts(services: Services, text: str, sources: Sources) -> list[str]:
+    """The questions of a message that asks about several programs, one per part."""
+    from bot.answering import match_programs
+
+    pieces = [
+        p.strip() for p in re.split(r"[？?；;]|(?:另外|还有|以及)", text) if len(p.strip()) >= 4
+    ]
+    if len(pieces) < 2:
+        return []
+    named: list[tuple[str, ...]] = [
+        tuple(match_programs(services.rulebook, understand(services, p))) for p in pieces
+    ]
+    if not all(named) or len({programs[0] for programs in named}) < len(named):
+        return []
+    clauses = {services.rulebook.programs[programs[0]].source.clause for programs in named}
+    return pieces if len(clauses) == len(pieces) or len(pieces) == len(named) else []
+
+
+def _answer_parts(
+    ctx: Ctx, parts: list[str], sources: Sources, lang: Lang, traditional: bool
+) -> tuple[Composed, LogEntry] | None:
+    texts: list[str] = []
+    cited: list[Citation] = []
+    last: Composed | None = None
+    for part in parts:
+        query = analyse(part, _tools(ctx.services)[0])
+        try:
+            result = ctx.services.qa.ask(query.text, ctx.today)
+        except BadInput:
+            return None
+        named = ctx.services.qa.retriever.preferred_documents(query.norm)
+        composed = answer(
+            query,
+            result.retrieval.hits,
+            True,
+            sources,
+            Topic(),
+            ctx.today,
+            lang,
+            traditional,
+            named,
+        )
+        if composed is None:
+            return None
+        seen = {line for t in texts for line in t.splitlines() if line.startswith("⚠")}
+        texts.append("\n".join(ln for ln in composed.text.splitlines() if ln not in seen))
+        cited.extend(c for c in composed.citations[:1] if c not in cited)
+        last = composed
+    assert last is not None
+    joined = replace(last, text="\n\n".join(texts), citations=tuple(cited[:3]))
+    entry = LogEntry(
+        text=" / ".join(parts),
+        lang=lang,
+        in_scope=True,
+        answered=True,
+        top_clause=cited[0].doc + "/" + cited[0].clause if cited else None,
+    )
+    return joined, entry
+
+
+def _reply(
+    ctx: Ctx, composed: Composed, query: Query, lang: Lang, traditional: bool
+) -> tuple[Reply, Session]:
+    session = ctx.session
+    text = composed.text
+    if not session.disclaimed:
+        from bot.messages import text as msg
+
+        text += "\n" + msg("disclaimer", lang, traditional)
+    options: list[Option] = []
+    offer: tuple[str, ...] = ()
+    if composed.has_programs and session.flow == "idle":
+        offer = tuple(sorted(composed.topic.programs)) or tuple(
+            sorted(focus_from_text(ctx.services.rulebook, query.text))
+        )
+        options.append(Option("menu:check_offer", _label("opt.check_offer", lang, traditional)))
+    if composed.citations:
+        options.append(Option("menu:full", _label("opt.full_text", lang, traditional)))
+    if composed.topic.related:
+        options.append(Option("menu:related", _label("opt.related", lang, traditional)))
+    new = replace(
+        session,
+        topic=composed.topic.to_json(),
+        offer=offer,
+        disclaimed=True,
+    )
+    return Reply(text, options=tuple(options), citations=composed.citations), new
+
+
+def _label(key: str, lang: str, traditional: bool) -> str:
+    from bot.messages import text as msg
+
+    return msg(key, lang, traditional)
+
+
+def rerender(ctx: Ctx, lang: Lang, traditional: bool) -> Turn:
+    """The last answer again in ``lang`` / script ("用英文说一遍", "繁體")."""
+    session = replace(ctx.session, lang=lang, traditional=traditional)
+    topic = Topic.from_json(session.topic) if session.topic else Topic()
+    if not topic.question:
+        return step(session, [Reply(ctx.with_session(session).say("lang.switched"))])
+    inner = ctx.with_session(replace(session, topic={}, disclaimed=True))
+    turn, _ = policy(inner, topic.question, lang_override=lang)
+    return replace(turn, session=replace(turn.session, topic=session.topic))
+
+
+def full_text(ctx: Ctx) -> Turn:
+    """The whole clause of the last answer, as the source prints it."""
+    topic = Topic.from_json(ctx.session.topic) if ctx.session.topic else Topic()
+    clause = ctx.services.kb.by_key.get(topic.clause or "")
+    if clause is None:
+        return step(ctx.session, [Reply(ctx.say("no_more"))])
+    meta = ctx.services.kb.documents[clause.doc_id]
+    head = f"《{meta.title}》{clause.section}"
+    if clause.responsible:
+        unit = "责任单位" if ctx.lang == "zh" else "Responsible units"
+        tail = f"\n{unit}{'：' if ctx.lang == 'zh' else ': '}{'、'.join(clause.responsible)}"
+    else:
+        tail = ""
+    from bot.compose import citation_of
+
+    return step(
+        ctx.session, [Reply(f"{head}\n「{clause.text}」{tail}", citations=(citation_of(clause),))]
+    )
+
+
+def related(ctx: Ctx) -> Turn:
+    topic = Topic.from_json(ctx.session.topic) if ctx.session.topic else Topic()
+    clauses = [ctx.services.kb.by_key[k] for k in topic.related if k in ctx.services.kb.by_key]
+    if not clauses:
+        return step(ctx.session, [Reply(ctx.say("no_more"))])
+    from bot.compose import citation_of
+
+    lines = []
+    for clause in clauses:
+        meta = ctx.services.kb.documents[clause.doc_id]
+        snippet = clause.text.replace("\n", " ")
+        snippet = snippet if len(snippet) <= 90 else snippet[:90] + "…"
+        lines.append(f"· 《{meta.title}》{clause.clause}：{snippet}")
+    head = "相关条款：" if ctx.lang == "zh" else "Related clauses:"
+    if ctx.traditional:
+        head = to_traditional(head)
+    return step(
+        ctx.session,
+        [Reply(head + "\n" + "\n".join(lines), citations=tuple(citation_of(c) for c in clauses))],
+    )
+
+
+# Words that say who is asking, not what about: they never narrow a check.
+_ENTITY_WORDS = (
+    "直播基地", "基地", "园区", "園區", "运营方", "公司", "企业", "企業", "人才", "park", "base",
+    "company", "talent",
+)  # fmt: skip
+
+
+def opening_focus(services: Services, text: str) -> tuple[str, ...]:
+    """Programs an opening message names by a specific word ("营收", "上市"); words that only
+    say who is asking ("我们园区", "直播基地的运营方") do not narrow the check."""
+    from bot.answering import match_programs
+
+    stripped = text
+    for word in _ENTITY_WORDS:
+        stripped = stripped.replace(word, " ")
+    return tuple(match_programs(services.rulebook, understand(services, stripped)))

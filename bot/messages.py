@@ -1,0 +1,242 @@
+"""Every user-facing sentence of the dialogue, in zh-Hans and en, and the command table.
+
+Traditional Chinese (zh-Hant) is made from the Simplified text with OpenCC (``s2twp``) unless
+an entry gives its own ``hant`` text; quotations of the documents never pass through here.
+Channels read ``COMMAND_TABLE`` for their menus (Telegram's ``setMyCommands``), and the
+dialogue reads it to know which commands exist, so the two can never disagree.
+
+    text("welcome", lang="zh", traditional=False, **values) -> str
+    command_menu(locale) -> tuple[tuple[str, str], ...]      # ("check", "资格检查：…")
+    words(name) -> frozenset[str]                             # control words, normalised
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from bot.text import normalize, to_traditional
+
+Locale = Literal["zh-Hans", "zh-Hant", "en"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One slash command: its name, what the menu says, and whether the menu lists it."""
+
+    name: str
+    zh: str
+    en: str
+    in_menu: bool = True
+
+    def describe(self, locale: Locale) -> str:
+        if locale == "en":
+            return self.en
+        return to_traditional(self.zh) if locale == "zh-Hant" else self.zh
+
+
+# The command table: the dialogue's router dispatches on these names, channels list them.
+COMMAND_TABLE: Final[tuple[Command, ...]] = (
+    Command("start", "开始：介绍与菜单", "Start: introduction and menu"),
+    Command("help", "帮助：能问什么、怎么问", "Help: what to ask and how"),
+    Command("check", "资格检查：看看能申请哪些扶持", "Check which support you may qualify for"),
+    Command("cancel", "取消进行中的资格检查", "Cancel the eligibility check"),
+    Command("lang", "切换语言 中文 / English", "Switch language English / 中文"),
+    Command("about", "政策来源与有效期", "Policy sources and their validity"),
+    Command("back", "修改上一个回答", "Change the last answer", in_menu=False),
+    Command("why", "为什么问这个", "Why this question", in_menu=False),
+)
+COMMAND_NAMES: Final[frozenset[str]] = frozenset(c.name for c in COMMAND_TABLE)
+
+
+def command_menu(locale: Locale) -> tuple[tuple[str, str], ...]:
+    """(name, description) pairs of the commands a channel's menu lists, in ``locale``."""
+    return tuple((c.name, c.describe(locale)) for c in COMMAND_TABLE if c.in_menu)
+
+
+def _commands_line() -> str:
+    return " ".join(f"/{c.name}" for c in COMMAND_TABLE if c.in_menu)
+
+
+_CATALOGUE: Final[dict[str, tuple[str, str]]] = {
+    "welcome": (
+        "您好！我是上海市和嘉定区直播、短视频产业政策助手。\n"
+        "· 直接提问，我会给出答案并注明出处，例如：“嘉定直播企业营收首次超过1亿元奖励多少？”\n"
+        "· 发送 /check 或点“检查我能申请什么”，我会问几个问题，告诉您可能符合哪些扶持、金额多少、依据哪一条。\n"
+        "命令：/help 帮助，/check 资格检查，/cancel 取消，/lang 切换语言，/about 政策来源。",
+        "Hello! I answer questions about the Shanghai and Jiading live-streaming and "
+        "short-video industry policies.\n"
+        '· Ask a question and I answer with the source, e.g. "How much does '
+        'Jiading award a company whose revenue first exceeds 100 million yuan?"\n'
+        '· Send /check or press "Check my eligibility": I ask a few questions '
+        "and tell you what your company may qualify for, how much, and under which clause.\n"
+        "Commands: /help, /check, /cancel, /lang (language), /about (sources).",
+    ),
+    "help": (
+        "我可以：\n1. 回答上海市、嘉定区直播和短视频产业政策的问题，并注明出处；\n"
+        "2. 通过几个问题帮您检查可能符合的扶持（/check）。\n"
+        "资格检查中可以发送“返回”修改上一个回答、“为什么”了解提问原因、“取消”结束；"
+        "中途也可以直接提问，答完后会回到原来的问题。\n"
+        "命令：{commands}",
+        "I can:\n1. answer questions about the Shanghai and Jiading live-streaming and "
+        "short-video policies, with the source;\n2. check which support your company "
+        'may qualify for with a few questions (/check).\nDuring the check, send "back" to '
+        'change your last answer, "why" to see why I ask, "cancel" to stop; you can also '
+        "ask a policy question at any time and we return to the same question.\n"
+        "Commands: {commands}",
+    ),
+    "menu.check": ("检查我能申请什么", "Check my eligibility"),
+    "menu.about": ("政策来源与有效期", "Sources and validity"),
+    "menu.lang": ("English", "中文"),
+    "menu.help": ("帮助", "Help"),
+    "menu.check_all": ("检查全部扶持", "Check everything"),
+    "menu.check_again": ("重新检查", "Check again"),
+    "opt.check_offer": ("检查我是否符合", "Check if I qualify"),
+    "opt.full_text": ("原文", "Full text"),
+    "opt.related": ("相关条款", "Related"),
+    "greeting": (
+        "您好！我可以解答上海市和嘉定区直播、短视频产业政策的问题（补贴金额、条件、有效期、负责部门），"
+        "也可以发送 /check 帮您检查能申请哪些扶持。请直接提问吧。",
+        "Hello! I can answer questions about the Shanghai and Jiading live-streaming and "
+        "short-video policies (amounts, conditions, validity, responsible departments), or "
+        "check with /check what your company may apply for. Just ask.",
+    ),
+    "thanks": (
+        "不客气！还有其他问题可以随时问我。",
+        "You're welcome! Ask me anything else any time.",
+    ),
+    "goodbye": (
+        "再见！有政策问题随时来问。",
+        "Goodbye! Come back any time with a policy question.",
+    ),
+    "ack": (
+        "好的。还有什么想了解的，直接问我就行。",
+        "OK. Ask me anything else about the policies.",
+    ),
+    "check.intro": (
+        "好的，我来帮您看看可能符合哪些扶持。可以点按钮或直接输入（如“2.5亿”“是”）。"
+        "随时发送“返回”修改上一个回答，“为什么”了解原因，“取消”结束。",
+        "Let's check what support you may qualify for. Press a button or type "
+        '(e.g. "250 million", "yes"). Send "back" to change your last '
+        'answer, "why" to see why I ask, "cancel" to stop.',
+    ),
+    "check.restart_broken": (
+        "抱歉，之前的回答无法继续使用，我们从头开始。",
+        "Sorry, your earlier answers can no longer be used; let's start again.",
+    ),
+    "check.done": ("检查完成。还想了解什么？可以直接提问。", "Done. Anything else? Just ask."),
+    "check.covered": (
+        "检查完成。这次只检查了：{names}。想看看其他扶持，可以点“检查全部扶持”。",
+        'Done. This check covered only: {names}. Press "Check everything" for the other support.',
+    ),
+    "check.cancelled": (
+        "已取消资格检查。您可以继续提问，或发送 /check 重新开始。",
+        "The eligibility check is cancelled. Ask a question, or send /check to start again.",
+    ),
+    "check.none_running": ("当前没有进行中的资格检查。", "There is no check in progress."),
+    "check.no_back": ("没有可以返回的上一个问题。", "There is no previous question to go back to."),
+    "check.redo": ("好的，重新回答上一个问题：", "OK, let's redo the previous question:"),
+    "check.no_question": ("现在没有待回答的问题。", "There is no open question right now."),
+    "check.why": ("为什么问这个：{why}", "Why I ask: {why}"),
+    "check.hint_skip": (
+        "\n如果不确定，可以点“不清楚 / 跳过”，或发送“取消”结束检查。",
+        '\nIf you are not sure, press "Don\'t know / skip", or send "cancel" to stop.',
+    ),
+    "check.checklist": (
+        "以下哪些情况适用于贵单位？可多选：点选后按“完成”，或回复序号（如“1,3”）；都不适用请回复“都没有”。",
+        'Which of these apply to you? Tick all that do and press "Done", or reply with numbers '
+        '(e.g. "1,3"); reply "none" if none applies.',
+    ),
+    "check.checklist_help": (
+        "请回复适用的序号（1到{n}，如“1,3”），或“都没有”“不清楚”。",
+        'Please reply with the numbers that apply (1 to {n}, e.g. "1,3"), or "none" / "not sure".',
+    ),
+    "check.done_button": ("完成", "Done"),
+    "check.ambiguous_place": (
+        "“{place}”跨长宁、闵行、青浦几个区，请告诉我是哪个区（例如“闵行区”）。",
+        '"{place}" spans several districts (Changning, Minhang, Qingpu); which district is it?',
+    ),
+    "check.none_button": ("都没有", "None of these"),
+    "check.resume": ("回到刚才的问题：", "Back to where we were:"),
+    "check.noted": ("已记下：{facts}。", "Noted: {facts}."),
+    "lang.switched": ("已切换为中文。", "Switched to English."),
+    "button.stale": ("这个按钮已经过期了。", "That button is no longer active."),
+    "button.unknown": ("这个按钮无法识别。", "I don't recognise that button."),
+    "command.unknown": (
+        "抱歉，没有 /{name} 这个命令。可用命令：{commands}",
+        "Sorry, there is no /{name} command. Commands: {commands}",
+    ),
+    "too_long": (
+        "消息太长了（{n}字），请用一两句话，不超过{limit}字。",
+        "That message is too long ({n} characters); please keep it under {limit}.",
+    ),
+    "unsupported": (
+        "抱歉，我只能阅读文字消息和按钮，暂时看不了贴纸、图片、语音或文件。请用文字提问。",
+        "Sorry, I can only read text and buttons, not stickers, photos, voice or files. "
+        "Please type your question.",
+    ),
+    "about.head": ("我依据的政策文件：", "The policy documents I use:"),
+    "about.as_of": ("（按 {today} 判断）", "(as of {today})"),
+    "nothing_to_render": (
+        "还没有可以重新显示的回答，请先提一个问题。",
+        "There is no answer to show again yet; please ask a question first.",
+    ),
+    "no_more": ("这条回答没有更多内容了。", "There is nothing more for that answer."),
+    "disclaimer": (
+        "以上内容依据政策原文，具体以主管部门解释为准。",
+        "Based on the policy texts; the responsible departments have the final word.",
+    ),
+}
+
+
+def text(key: str, lang: str = "zh", traditional: bool = False, **values: object) -> str:
+    """The catalogue entry ``key`` in the user's language and script, with ``values`` filled."""
+    zh, en = _CATALOGUE[key]
+    values.setdefault("commands", _commands_line())
+    chosen = en if lang == "en" else zh
+    out = chosen.format(**values) if values else chosen
+    return to_traditional(out) if traditional and lang != "en" else out
+
+
+# Control words typed instead of commands, matched on the whole normalised message.
+_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "cancel": ("取消", "结束", "不查了", "算了", "cancel", "stop"),
+    "quit": ("退出", "quit", "exit", "再见了", "bye bye"),
+    "back": ("返回", "上一步", "回到上一步", "改上一个", "back", "go back", "previous", "undo"),
+    "why": (
+        "为什么", "为什么问", "为啥", "为什么要问", "为什么问这个", "why", "why?",
+        "why do you ask", "why do you ask?",
+    ),
+    "help": ("帮助", "help", "菜单", "menu", "?", "？", "你能做什么", "你会什么", "what can you do"),
+    "restart": ("重新开始", "重来", "restart", "start over"),
+    "to_en": (
+        "english", "english please", "in english", "in english please", "说英文", "英文",
+        "用英文", "用英文说", "用英文说一遍", "用英语", "用英语说一遍", "英文版", "翻译成英文",
+        "can you say that in english", "say it in english", "translate to english",
+    ),
+    "to_zh": (
+        "中文", "说中文", "用中文", "用中文说一遍", "chinese", "in chinese", "简体", "简体中文",
+        "in chinese please",
+    ),
+    "to_hant": ("繁体", "繁體", "繁体中文", "繁體中文", "用繁体", "用繁體", "traditional chinese"),
+    "greeting": (
+        "你好", "您好", "嗨", "哈喽", "哈啰", "早上好", "下午好", "晚上好", "在吗", "在不在",
+        "hello", "hi", "hey", "good morning", "good afternoon", "good evening", "你好啊", "您好啊",
+        "hello there", "hi there", "喂",
+    ),
+    "thanks": (
+        "谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "非常感谢", "谢啦", "谢了", "thanks",
+        "thank you", "thanks a lot", "thank you very much", "thx", "ty", "好的谢谢", "好的,谢谢",
+        "ok thanks", "ok, thanks", "明白了,谢谢", "明白了谢谢", "知道了谢谢", "知道了,谢谢",
+    ),
+    "goodbye": ("再见", "拜拜", "bye", "goodbye", "see you", "回头见"),
+    "ack": ("好的", "好", "ok", "okay", "嗯", "嗯嗯", "明白了", "知道了", "了解", "收到", "got it", "i see"),
+    "yes": ("是", "是的", "好", "好的", "可以", "行", "要", "需要", "yes", "ok", "okay", "sure", "y", "嗯", "对"),
+    "full_text": ("原文", "看原文", "全文", "完整条款", "full text", "show the full text"),
+    "related": ("相关条款", "相关", "related", "related clauses"),
+}  # fmt: skip
+
+
+def words(name: str) -> frozenset[str]:
+    """The control words of group ``name``, normalised (Traditional input matches too)."""
+    return frozenset(normalize(w) for w in _WORDS[name])
