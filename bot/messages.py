@@ -61,11 +61,13 @@ def _commands_line() -> str:
 _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
     "welcome": (
         "您好！我是上海市和嘉定区直播、短视频产业政策助手。\n"
+        "我依据的文件：{covered}。\n"
         "· 直接提问，我会给出答案并注明出处，例如：“嘉定直播企业营收首次超过1亿元奖励多少？”\n"
         "· 发送 /check 或点“检查我能申请什么”，我会问几个问题，告诉您可能符合哪些扶持、金额多少、依据哪一条。\n"
         "命令：/help 帮助，/check 资格检查，/cancel 取消，/lang 切换语言，/about 政策来源。",
         "Hello! I answer questions about the Shanghai and Jiading live-streaming and "
         "short-video industry policies.\n"
+        "The documents I use: {covered}.\n"
         '· Ask a question and I answer with the source, e.g. "How much does '
         'Jiading award a company whose revenue first exceeds 100 million yuan?"\n'
         '· Send /check or press "Check my eligibility": I ask a few questions '
@@ -77,12 +79,14 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "2. 通过几个问题帮您检查可能符合的扶持（/check）。\n"
         "资格检查中可以发送“返回”修改上一个回答、“为什么”了解提问原因、“取消”结束；"
         "中途也可以直接提问，答完后会回到原来的问题。\n"
+        "我依据的文件：{covered}。\n"
         "命令：{commands}",
         "I can:\n1. answer questions about the Shanghai and Jiading live-streaming and "
         "short-video policies, with the source;\n2. check which support your company "
         'may qualify for with a few questions (/check).\nDuring the check, send "back" to '
         'change your last answer, "why" to see why I ask, "cancel" to stop; you can also '
         "ask a policy question at any time and we return to the same question.\n"
+        "The documents I use: {covered}.\n"
         "Commands: {commands}",
     ),
     "menu.check": ("检查我能申请什么", "Check my eligibility"),

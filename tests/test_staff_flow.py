@@ -194,10 +194,10 @@ def test_a_stranger_in_the_staff_group_cannot_answer_tickets(front) -> None:
 
 def test_out_of_scope_and_thumbs_down_lead_to_staff(front) -> None:
     refused = front.turn(user("42", "今天上海天气怎么样？"), TODAY, now=NOW).replies[0]
-    assert (
-        option_ids(refused) == ["staff:handoff:out_of_scope"]
-        and refused.options[0].label == "转人工"
-    )
+    # The refusal keeps the assistant's own menu and gains a way to a person, last.
+    assert option_ids(refused)[-1] == "staff:handoff:out_of_scope", option_ids(refused)
+    assert refused.options[-1].label == "转人工"
+    assert option_ids(refused).count("staff:handoff:out_of_scope") == 1
     pressed = front.turn(user("42", choice="staff:handoff:out_of_scope"), TODAY, now=NOW)
     assert "工单 #1" in pressed.replies[0].text
     assert front.desk.store.ticket(1).reason == "out_of_scope"

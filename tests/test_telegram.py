@@ -776,3 +776,53 @@ def test_the_cli_runs_the_bot_until_interrupted(
     assert "（按 2026-11-21 判断）" in tg.sent_messages(990_001)[0]["text"]
     assert TOKEN.split(":", 1)[1] not in err.decode()
     assert len(tg.calls("setMyCommands")) == 3
+
+
+def test_a_walk_through_by_buttons_at_human_pace_never_trips_the_flood_limit(
+    tg: FakeTelegram, bot_services: Any, tmp_path: Path
+) -> None:
+    """Issue 8: one press a second, through the whole check (checklist toggles included),
+    under a flood limit far below that pace (3 messages in 10 s): never "please slow down".
+    (Typed messages still count: see the flood tests above.)"""
+    channel = make_channel(
+        tg, bot_services, tmp_path, flood_max_messages=3, flood_window_seconds=10.0
+    )
+    pressed: list[str] = []
+
+    def latest_keyboard(chat: UserChat) -> list[str]:
+        for message in reversed(tg.sent_messages(chat.chat_id)):
+            if keyboard_buttons(message):
+                return labels(message)
+        return []
+
+    async def scenario() -> None:
+        async with channel.running():
+            chat = UserChat(tg, channel, 77)
+            await chat.say("/check")
+            toggled = False
+            for _ in range(20):
+                if any("检查完成" in t for t in chat.texts()):
+                    return
+                options = latest_keyboard(chat)
+                if any("完成" in o for o in options):  # the checklist: tick one, then done
+                    toggles = [o for o in options if "完成" not in o and "都没有" not in o]
+                    choice = toggles[0] if not toggled and toggles else "完成"
+                    toggled = not toggled and bool(toggles)
+                elif "是" in options:
+                    choice = "是"
+                elif any("企业" in o for o in options):
+                    choice = next(o for o in options if "企业" in o)
+                elif "嘉定区" in options:
+                    choice = "嘉定区"
+                else:
+                    choice = options[0]
+                await asyncio.sleep(1.0)
+                pressed.append(choice)
+                await chat.press(choice)
+            raise AssertionError(f"no result after {pressed}")
+
+    run(scenario())
+    texts = [m["text"] for m in tg.sent_messages(77)]
+    assert not any("请慢一点" in t or "slow down" in t for t in texts), (pressed, texts)
+    assert len(pressed) >= 4, pressed
+    assert any("检查完成" in t for t in texts)

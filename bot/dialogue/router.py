@@ -21,6 +21,7 @@ from bot.dialogue.context import Ctx, idle, menu, step
 from bot.domain import Lang, Reply, Turn
 from bot.eligibility import focus_from_text
 from bot.errors import BadInput
+from bot.knowledge import coverage
 from bot.messages import COMMAND_NAMES, text, words
 from bot.qa import MAX_QUESTION_CHARS, check_question
 from bot.text import detect_lang, is_traditional, normalize
@@ -46,20 +47,24 @@ _QUESTION_CUES = re.compile(
 # ------------------------------------------------------------------------------ handlers
 
 
+def _covered(ctx: Ctx) -> str:
+    """The documents actually loaded, in a phrase, for the welcome and the help."""
+    return coverage.describe(ctx.services.kb.documents, ctx.lang)
+
+
 def _start(ctx: Ctx, _: str) -> Turn:
-    return step(
-        replace(idle(ctx.session), topic={}), [Reply(ctx.say("welcome"), options=menu(ctx))]
-    )
+    welcome = ctx.say("welcome", covered=_covered(ctx))
+    return step(replace(idle(ctx.session), topic={}), [Reply(welcome, options=menu(ctx))])
 
 
 def _help(ctx: Ctx, _: str = "") -> Turn:
     """/help: the help and the menu (a walk-through's question stays open)."""
-    return step(ctx.session, [Reply(ctx.say("help"), options=menu(ctx))])
+    return step(ctx.session, [Reply(ctx.say("help", covered=_covered(ctx)), options=menu(ctx))])
 
 
 def _help_word(ctx: Ctx, _: str = "") -> Turn:
     """ "帮助" typed: the help, then the open question again so the walk-through goes on."""
-    return step(ctx.session, walkthrough.reshow(ctx, ctx.say("help")))
+    return step(ctx.session, walkthrough.reshow(ctx, ctx.say("help", covered=_covered(ctx))))
 
 
 def _check(ctx: Ctx, arg: str) -> Turn:
@@ -89,21 +94,16 @@ def _about(ctx: Ctx, _: str = "") -> Turn:
         number = f"（{meta.number}）" if meta.number else ""
         issuers = "、".join(meta.issuers)
         period = f"{meta.valid_from or '?'} — {meta.valid_until or '?'}"
-        if meta.in_force(today):
-            status = "现行有效" if lang == "zh" else "in force"
-        elif meta.valid_until and today > meta.valid_until:
-            status = (
-                f"已于{meta.valid_until}失效" if lang == "zh" else f"expired on {meta.valid_until}"
-            )
-        else:
-            status = "尚未生效" if lang == "zh" else "not yet in force"
+        status = coverage.validity_label(meta, today, lang)  # undated: never "in force"
         title = (
             meta.title if lang == "zh" or not meta.title_en else f"{meta.title} ({meta.title_en})"
         )
+        issued = meta.issue_date or ("未写明" if lang == "zh" else "date not stated")
+        issuers = issuers or ("未写明" if lang == "zh" else "not stated")
         detail = (
-            f"印发：{issuers}；发布日期：{meta.issue_date}；有效期：{period}（{status}）"
+            f"印发：{issuers}；发布日期：{issued}；有效期：{period}（{status}）"
             if lang == "zh"
-            else f"Issued by {issuers} on {meta.issue_date}; valid {period} ({status})"
+            else f"Issued by {issuers} on {issued}; valid {period} ({status})"
         )
         lines.append(f"· 《{title}》{number}\n  {detail}")
     lines.append(ctx.say("about.as_of", today=today.isoformat()))

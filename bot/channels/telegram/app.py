@@ -51,6 +51,7 @@ from bot.config import Settings
 from bot.conversation import Conversation, Within
 from bot.domain import Incoming, Reply, Turn, shanghai_today
 from bot.errors import PolicyBotError, StoreUnavailable
+from bot.messages import command_menu
 from bot.services import Services
 from bot.store import Store, StoreTx, private_dir
 
@@ -92,23 +93,10 @@ SLOW_DOWN = "请慢一点，稍等几秒再发。 / Please slow down a little an
 TOKEN_SETTING: Final = "POLICYBOT_TELEGRAM_TOKEN"
 REFRESH_EVERY_S: Final = 5.0
 
+# The command menu comes from the message catalogue's command table, like the dialogue's.
 COMMANDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
-    "zh": (
-        ("start", "开始：介绍与菜单"),
-        ("help", "帮助：能问什么、怎么问"),
-        ("check", "资格检查：看看能申请哪些扶持"),
-        ("cancel", "取消进行中的资格检查"),
-        ("lang", "切换语言 中文 / English"),
-        ("about", "政策来源与有效期"),
-    ),
-    "en": (
-        ("start", "Start: introduction and menu"),
-        ("help", "Help: what to ask and how"),
-        ("check", "Check which support you may qualify for"),
-        ("cancel", "Cancel the eligibility check"),
-        ("lang", "Switch language English / 中文"),
-        ("about", "Policy sources and their validity"),
-    ),
+    "zh": command_menu("zh-Hans"),
+    "en": command_menu("en"),
 }
 
 
