@@ -128,20 +128,31 @@ def test_killing_ingest_at_random_points_never_breaks_the_index(
         shutil.copy(DATA / name, workspace.documents_dir / target)
     env = _cli_env(workspace, guard_path)
     rng = random.Random(9)
+    # Kill points: while embedding (after the first batch is cached), after the vectors are
+    # stored but before the pointer moves, and at random moments (start-up included).
+    points: list[str | float] = ["[embed]", "[store]", *(rng.uniform(0.5, 9.0) for _ in range(3))]
     killed = 0
-    for delay in sorted(rng.uniform(0.5, 9.0) for _ in range(5)):
+    for point in points:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "ingest"], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
         )
-        time.sleep(delay)
+        assert proc.stderr is not None
+        if isinstance(point, str):
+            for raw in proc.stderr:
+                if raw.decode("utf-8", "replace").startswith(point):
+                    break
+        else:
+            time.sleep(point)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             killed += 1
+        proc.stderr.close()
         proc.wait(timeout=30)
         current = gens.current()
         assert current is not None
-        # Whatever generation is current is complete and answers correctly.
+        # Whatever generation is current (the old one, or a new one the kill came too late to
+        # stop) is complete and answers correctly.
         serving = build_services(workspace, ingest=False)
         assert serving.generation == current
         answer = serving.qa.ask(RENT_Q, TODAY).answer
