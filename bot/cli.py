@@ -57,6 +57,16 @@ def _today(value: str | None) -> date:
         ) from None
 
 
+_NOISY = ("httpx", "httpcore", "chromadb", "jieba", "bm25s")
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """Below WARNING, libraries' chatter stays out of the log (the token may be in it, too)."""
+    if record.levelno >= logging.WARNING:
+        return True
+    return not any(record.name == n or record.name.startswith(n + ".") for n in _NOISY)
+
+
 def _settings(data_dir: Path | None) -> Settings:
     settings = Settings()
     if data_dir is not None:
@@ -66,8 +76,12 @@ def _settings(data_dir: Path | None) -> Settings:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "chromadb", "jieba", "bm25s"):
+    for noisy in _NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # bm25s sets its logger to DEBUG when it is imported, which happens later now (imports
+    # are lazy so staff commands start fast): a filter on our handlers outlasts that.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_quiet_libraries)
     private_dir(settings.data_dir)  # conversations and company figures: owner only
     return settings
 
@@ -288,6 +302,8 @@ def ask(
     data_dir: DataDirOption = None,
 ) -> None:
     """Answer a policy question with quoted, cited clauses."""
+    from bot.dialogue import answer_once
+
     as_of = _today(today)
     services = _services(_settings(data_dir))
     if jsonl:
@@ -309,7 +325,7 @@ def ask(
                 continue
             line = line.rstrip("\r\n")
             try:
-                _emit(services.qa.ask(line, as_of).answer.to_json())
+                _emit(answer_once(services, line, as_of).to_json())
             except BadInput as exc:
                 _emit(_error_json(exc.user_message, detect_lang(line)))
             except Exception:  # one bad line must not end the stream
@@ -320,7 +336,7 @@ def ask(
         err.print("Give a question, or use --jsonl to read questions from stdin.")
         raise typer.Exit(2)
     try:
-        answer = services.qa.ask(question, as_of).answer
+        answer = answer_once(services, question, as_of)
     except BadInput as exc:
         if as_json:
             _emit(_error_json(exc.user_message, detect_lang(question)))

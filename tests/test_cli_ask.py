@@ -17,6 +17,8 @@ import pytest
 import yaml
 from conftest import DEV_SET, JIADING, SHANGHAI, TODAY
 
+from bot.dialogue import answer_once
+
 TODAY_ARG = ["--today", TODAY.isoformat()]
 IN_FORCE_DAY = date(2025, 6, 1)
 ZH_QUESTION = "嘉定人才租房补贴每月多少，能补几年"
@@ -42,7 +44,7 @@ def no_traceback(proc: Any) -> None:
     assert b"Traceback" not in proc.stdout
 
 
-def test_ask_json_prints_one_object(run_cli: Any, ask: Any) -> None:
+def test_ask_json_prints_one_object(run_cli: Any, services: Any) -> None:
     # On a day both documents are in force: no expiry notice, whatever the real date.
     proc = run_cli("ask", "--json", "--today", IN_FORCE_DAY.isoformat(), ZH_QUESTION)
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
@@ -58,8 +60,8 @@ def test_ask_json_prints_one_object(run_cli: Any, ask: Any) -> None:
     assert obj["citations"][0]["clause"] == "（十一）"
     assert "3000元" in obj["answer"]
     assert "⚠" not in obj["answer"]
-    # The command line gives the core's answer.
-    assert obj == ask(ZH_QUESTION, IN_FORCE_DAY).answer.to_json()
+    # The command line gives the core's answer: the chat's answer to a first message.
+    assert obj == answer_once(services, ZH_QUESTION, IN_FORCE_DAY).to_json()
 
 
 def _read_line(proc: subprocess.Popen[bytes], timeout: float) -> bytes:
@@ -154,10 +156,9 @@ def test_ask_prints_the_answer_for_people(run_cli: Any) -> None:
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
     no_traceback(proc)
     text = proc.stdout.decode("utf-8")
-    assert text.startswith("根据《关于加快嘉定区直播和短视频产业发展的若干意见》（三）")
-    assert "80万元" in text
-    assert "出处：" in text
-    assert "⚠" in text and "已经失效" in text  # the Jiading opinions expired on 2025-12-31
+    assert text.startswith("一次性奖励80万元"), text  # the answer first, then the quote
+    assert "出处：《关于加快嘉定区直播和短视频产业发展的若干意见》（三）" in text
+    assert "⚠" in text and "失效" in text  # the Jiading opinions expired on 2025-12-31
     assert not text.lstrip().startswith("{")
 
 

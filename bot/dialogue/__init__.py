@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from bot.dialogue.context import Ctx
 from bot.dialogue.router import Router, default_router
-from bot.domain import Incoming, Session, Turn
+from bot.domain import Answer, Incoming, Session, Turn
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-__all__ = ["IDLE_AFTER", "Router", "Session", "default_router", "handle"]
+__all__ = ["IDLE_AFTER", "Router", "Session", "answer_once", "default_router", "handle"]
 
 IDLE_AFTER = timedelta(minutes=30)  # a conversation ends after this long without a message
 _ROUTER = default_router()
@@ -58,3 +58,20 @@ def _resume(session: Session, at: datetime | None) -> Session:
     if at - last > IDLE_AFTER:
         return replace(session, topic={}, disclaimed=False, offer=())
     return session
+
+
+def answer_once(services: Services, question: str, today: date) -> Answer:
+    """One question with no conversation before it, answered exactly as the chat answers a
+    first message (``policybot ask``): the answer first, short, with up to three cited
+    clauses in full. Raises ``BadInput`` for a message that cannot be a question."""
+    from bot.qa import check_question
+    from bot.text import detect_lang
+
+    check_question(question)
+    incoming = Incoming(chat_id="ask", text=question)
+    turn = handle(Session(chat_id="ask"), incoming, services, today)
+    first = turn.replies[0]
+    citations = first.citations or next((r.citations for r in turn.replies if r.citations), ())
+    in_scope = turn.log[-1].in_scope if turn.log else bool(citations)
+    lang = turn.session.lang if turn.session.lang_fixed else detect_lang(question)
+    return Answer(text=first.text, in_scope=in_scope, lang=lang, citations=citations)
