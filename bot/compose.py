@@ -127,14 +127,7 @@ def best_sentence(
 
 
 def citation_of(clause: Clause) -> Citation:
-    return Citation(
-        doc=clause.doc_id,
-        title=clause.doc_title,
-        section=clause.section,
-        clause=clause.clause,
-        text=clause.text,
-        responsible=clause.responsible,
-    )
+    return Citation.of(clause)
 
 
 def _fmt_date(d: date, lang: Lang) -> str:

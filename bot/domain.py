@@ -102,6 +102,18 @@ class Citation:
     text: str
     responsible: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, clause: Clause) -> Citation:
+        """The citation of a clause: its document, section, number, full text and units."""
+        return cls(
+            doc=clause.doc_id,
+            title=clause.doc_title,
+            section=clause.section,
+            clause=clause.clause,
+            text=clause.text,
+            responsible=clause.responsible,
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "doc": self.doc,

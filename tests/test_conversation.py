@@ -98,3 +98,20 @@ def test_today_is_the_date_in_shanghai():
     utc = datetime.now(UTC).date()
     assert shanghai_today() == expected
     assert shanghai_today() - utc in (timedelta(0), timedelta(days=1))
+
+
+def test_an_eligibility_result_cites_whole_clauses(conv):
+    """citations[].text is the full clause text, also for a walk-through's result."""
+    facts = conv.services.kb
+    turn = conv.turn(Incoming(chat_id="9", text="/check"), TODAY)
+    for _ in range(15):
+        if any(r.data for r in turn.replies):
+            break
+        ids = [o.id for o in turn.replies[-1].options]
+        assert ids, [r.text for r in turn.replies]
+        pick = next((i for i in ids if i in ("chk:none", "chk:done")), ids[0])
+        turn = conv.turn(Incoming(chat_id="9", choice=pick, kind="choice"), TODAY)
+    cited = [c for r in turn.replies if r.data for c in r.citations]
+    assert cited, [r.text for r in turn.replies]
+    whole = {(c.doc_id, c.text) for c in facts.clauses}
+    assert all((c.doc, c.text) in whole for c in cited), [c.text[:40] for c in cited]

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.dialogue.context import Ctx, idle, script, step
 from bot.dialogue.facts import approximate_note, facts_from_text, noted_line
-from bot.domain import Option, Reply, Session, Turn
+from bot.domain import Citation, Option, Reply, Session, Turn
 from bot.eligibility import (
     UNKNOWN,
     Ask,
@@ -34,6 +34,7 @@ from bot.eligibility import (
 from bot.eligibility.answers import AMBIGUOUS_PLACES
 from bot.eligibility.serialize import outcome_data
 from bot.errors import BadInput
+from bot.knowledge.rules_check import find_clause
 from bot.messages import text as msg
 from bot.text import normalize
 
@@ -175,7 +176,7 @@ def next_step(ctx: Ctx, session: Session, lead: str = "") -> Turn:
     result = outcome_reply(rulebook, found, lang)
     result = replace(
         script(result, trad),
-        citations=result.citations,
+        citations=_full_text(ctx, result.citations),
         data={"result": outcome_data(rulebook, found)},
     )
     done_text = msg("check.done", lang, trad)
@@ -331,3 +332,14 @@ def _take(ctx: Ctx, session: Session, facts: dict[str, Any], raw: str, quiet: bo
         if lead and any(f in facts for f in ("annual_revenue", "event_cost")):
             lead += approximate_note(raw, session.lang)
     return next_step(ctx, replace(session, facts=merged, answered=answered, pending=None), lead)
+
+
+def _full_text(ctx: Ctx, citations: tuple[Citation, ...]) -> tuple[Citation, ...]:
+    """The rules cite a clause by its quote; a citation carries the whole clause text (the
+    contract of ``citations[].text``), found in the index by its number and quote."""
+    kb = ctx.services.kb
+    out = []
+    for cited in citations:
+        clause = find_clause(kb, cited.doc, cited.clause, cited.text)
+        out.append(Citation.of(clause) if clause is not None else cited)
+    return tuple(out)

@@ -146,14 +146,7 @@ class FaqIndex:
 
 
 def citation(clause: Clause) -> Citation:
-    return Citation(
-        doc=clause.doc_id,
-        title=clause.doc_title,
-        section=clause.section,
-        clause=clause.clause,
-        text=clause.text,
-        responsible=clause.responsible,
-    )
+    return Citation.of(clause)
 
 
 def faq_reply(
