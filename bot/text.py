@@ -37,8 +37,11 @@ def to_simplified(text: str) -> str:
 
 
 def to_traditional(text: str) -> str:
-    """Simplified -> Traditional with Taiwan phrasing (OpenCC s2twp), for replies to such users."""
-    return str(_converter("s2twp").convert(text))
+    """Simplified -> Traditional characters (OpenCC s2tw), for replies to such users.
+
+    Characters only, no Taiwan phrasing: s2twp turns 文件 into 檔案 (a computer file) and 短视频
+    into 短影片, words that are not the documents' own, which the quotes keep."""
+    return str(_converter("s2tw").convert(text))
 
 
 def clean(text: str) -> str:

@@ -154,3 +154,10 @@ def test_chinese_ordinal(label: str, value: int) -> None:
 @pytest.mark.parametrize("label", ["", "三四", "百", "十十", "一二十", "二十十", "abc", "1", "第三"])
 def test_chinese_ordinal_rejects_non_ordinals(label: str) -> None:
     assert chinese_ordinal(label) is None
+
+
+def test_traditional_replies_keep_the_documents_words():
+    """文件 is a document, not a computer file (檔案); 短视频 stays 短視頻, as in the quotes."""
+    from bot.text import to_traditional
+
+    assert to_traditional("该文件已失效，短视频产业") == "該文件已失效，短視頻產業"
