@@ -108,6 +108,9 @@ def sentences(text: str) -> list[str]:
 
 
 _CN_DIGITS = {
+    "〇": 0,
+    "○": 0,
+    "Ｏ": 0,
     "零": 0,
     "一": 1,
     "二": 2,
@@ -137,6 +140,19 @@ def chinese_ordinal(label: str) -> int | None:
             return None
         value += _CN_DIGITS[units]
     return value
+
+
+def chinese_number(label: str) -> int | None:
+    """A number as documents write it: "2024", a counted numeral ("十二" -> 12), or digit by
+    digit as in a year ("二〇二四" -> 2024); None for anything else."""
+    if label.isdigit():
+        return int(label)
+    counted = chinese_ordinal(label)
+    if counted is not None:
+        return counted
+    if label and "十" not in label and all(c in _CN_DIGITS for c in label):
+        return int("".join(str(_CN_DIGITS[c]) for c in label))
+    return None
 
 
 # ------------------------------------------------------------------------------ amounts in text

@@ -161,3 +161,14 @@ def test_traditional_replies_keep_the_documents_words():
     from bot.text import to_traditional
 
     assert to_traditional("该文件已失效，短视频产业") == "該文件已失效，短視頻產業"
+
+
+@pytest.mark.parametrize(
+    "label, value",
+    [("2024", 2024), ("二〇二四", 2024), ("二○二五", 2025), ("十二", 12), ("三", 3),
+     ("二十一", 21), ("两", 2), ("十十", None), ("", None), ("年", None)],
+)
+def test_chinese_number_reads_years_digit_by_digit_and_counts(label, value):
+    from bot.text import chinese_number
+
+    assert chinese_number(label) == value

@@ -15,23 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_CN_DIGIT = {
-    "〇": 0,
-    "零": 0,
-    "○": 0,
-    "Ｏ": 0,
-    "O": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "两": 2,
-}
+from bot.text import chinese_number
+
 _NUMERAL = "〇零○Ｏ一二三四五六七八九十两"
 _DATE = re.compile(
     rf"([0-9]{{4}}|[{_NUMERAL}]{{4}})\s*年\s*([0-9]{{1,2}}|[{_NUMERAL}]{{1,3}})\s*月"
@@ -62,24 +47,20 @@ _YEARS = re.compile(r"有效期(?:为)?\s*([0-9]{1,2}|[一二三四五六七八�
 _FROM_TO = re.compile(rf"({_DATE.pattern})\s*(?:至|到|—|-|～)\s*({_DATE.pattern})")
 
 
-def _cn_int(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        return (_CN_DIGIT.get(tens, 1) if tens else 1) * 10 + (
-            _CN_DIGIT.get(units, 0) if units else 0
-        )
-    return int("".join(str(_CN_DIGIT.get(c, 0)) for c in text))
+def _number(text: str) -> int:
+    value = chinese_number(text)
+    if value is None:
+        raise ValueError(f"not a number: {text}")
+    return value
 
 
 def to_date(match: re.Match[str], offset: int = 0) -> date | None:
     """The date of a ``_DATE`` match (groups from ``offset + 1``), None when impossible."""
     try:
         return date(
-            _cn_int(match.group(offset + 1)),
-            _cn_int(match.group(offset + 2)),
-            _cn_int(match.group(offset + 3)),
+            _number(match.group(offset + 1)),
+            _number(match.group(offset + 2)),
+            _number(match.group(offset + 3)),
         )
     except ValueError:
         return None
@@ -181,8 +162,9 @@ def extract(body: str) -> Extracted:
         valid_until = to_date(until, 1)
     else:
         years = _YEARS.search(text)
-        if years and valid_from is not None:
-            valid_until = _add_years(valid_from, _cn_int(years.group(1)))
+        count = chinese_number(years.group(1)) if years else None
+        if count and valid_from is not None:
+            valid_until = _add_years(valid_from, count)
     if valid_from is None and valid_until is None and title:
         # "行动计划（2024-2026年）" states its period in the title.
         period = re.search(r"[（(](\d{4})\s*[-—–至]\s*(\d{4})年?[）)]", title)
