@@ -118,7 +118,7 @@ class Services:
             if name is None or name == self.generation:
                 return False
             try:
-                kb, store, qa = _answering(self.settings, gens, name, _embedder(self))
+                kb, store, qa = _answering(self.settings, gens, name, embedder_of(self))
             except Exception:
                 _log.exception("cannot load index generation %s; keeping %s", name, self.generation)
                 return False
@@ -127,7 +127,8 @@ class Services:
             return True
 
 
-def _embedder(services: Services) -> E5Embeddings:
+def embedder_of(services: Services) -> E5Embeddings:
+    """The embedding model the index in service was searched with (one copy per process)."""
     store = services.vectors
     found = getattr(store, "_store", None)
     embeddings = getattr(found, "embeddings", None)

@@ -23,7 +23,8 @@ from conftest import JIADING, KNOWLEDGE, SHANGHAI, TODAY
 
 from bot.config import Settings
 from bot.knowledge.generations import Generations
-from bot.services import build_services, generations, run_ingest
+from bot.services import build_services, embedder_of, generations, run_ingest
+from bot.staff.desk import StaffDesk
 
 DATA = Path(__file__).resolve().parent / "data"
 NINGBO = "ningbo-blood-donation"
@@ -96,6 +97,7 @@ def test_a_new_citys_document_is_answered_and_other_cities_still_refused(
 
 def test_a_running_process_picks_up_a_new_generation(workspace: Settings) -> None:
     running = build_services(workspace)
+    desk = StaffDesk.build(workspace, running)  # built once, like `policybot telegram` does
     assert not running.refresh_if_stale()
     old = running.generation
     shutil.copy(DATA / f"{NINGBO}.md", workspace.documents_dir / f"{NINGBO}.md")
@@ -106,6 +108,10 @@ def test_a_running_process_picks_up_a_new_generation(workspace: Settings) -> Non
     assert running.generation != old and NINGBO in running.kb.documents
     assert running.qa.ask(NINGBO_Q, TODAY).answer.citations[0].doc == NINGBO
     assert not running.refresh_if_stale()
+    # The staff desk sees the new generation too: its clauses and its retrieval.
+    assert any(c.doc_id == NINGBO for c in desk.clauses.values())
+    assert desk.retrieve(NINGBO_Q)[0].doc_id == NINGBO
+    assert desk.faq._embeddings is embedder_of(running)  # one model in the process
 
 
 def _cli_env(settings: Settings, guard: Path) -> dict[str, str]:

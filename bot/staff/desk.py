@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -52,22 +52,39 @@ class StaffDesk:
         except ValueError as exc:
             raise KnowledgeError(f"POLICYBOT_STAFF_OFFICE_HOURS: {exc}") from exc
         if embeddings is None:
-            from bot.retrieval.embeddings import E5Embeddings
+            from bot.services import embedder_of
 
-            embeddings = E5Embeddings(num_threads=settings.embed_threads)
+            embeddings = embedder_of(services)  # the retrieval's model: no second copy
         store = StaffStore(settings.data_dir / STAFF_DB)
-        qa = services.qa
 
         def retrieve(question: str) -> Sequence[Clause]:
-            return [h.clause for h in qa.retriever.search(question, 3).hits]
+            # services.qa at call time: a new index generation swapped in is used at once
+            return [h.clause for h in services.qa.retriever.search(question, 3).hits]
 
         return cls(
             store=store,
             faq=FaqIndex(store, embeddings, settings.faq_threshold),
-            clauses=services.kb.by_key,
+            clauses=_LiveClauses(services),
             retrieve=retrieve,
             hours=hours,
             staff_chat_id=str(settings.staff_chat_id) if settings.staff_chat_id else None,
             staff_user_ids=frozenset(str(i) for i in settings.staff_user_ids),
             retention_days=settings.log_retention_days,
         )
+
+
+class _LiveClauses(Mapping[str, Clause]):
+    """The clauses of the index in service, looked up at each access, so tickets and curated
+    answers see the generation that ``Services.refresh_if_stale`` swapped in."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def __getitem__(self, key: str) -> Clause:
+        return self._services.kb.by_key[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._services.kb.by_key)
+
+    def __len__(self) -> int:
+        return len(self._services.kb.by_key)
