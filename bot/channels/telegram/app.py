@@ -18,8 +18,8 @@ out through the outbox.
   the same token is seen by Telegram's 409, which is logged loudly).
 * Secrets: the token is part of every request URL, so the ``httpx`` logger (which logs URLs)
   is kept at WARNING and a filter removes the token from anything else that is logged.
-* A running bot sees the index it should: if ``Services`` has a ``refresh_if_stale()``, it is
-  called every few seconds in a worker thread (the knowledge side decides what it does).
+* A running bot sees the index it should: ``Services.refresh_if_stale()`` is called every few
+  seconds in a worker thread; it swaps in a complete new generation, never a partial one.
 """
 
 from __future__ import annotations
@@ -477,14 +477,11 @@ class TelegramChannel:
             self._dispatch(update_id, payload, replayed=True)
 
     async def _refresh_loop(self) -> None:
-        """Call ``services.refresh_if_stale()`` every few seconds, if the services have it."""
+        """Swap in a new index generation (``policybot ingest``) within a few seconds."""
         while True:
             await asyncio.sleep(REFRESH_EVERY_S)
-            hook = getattr(self.services, "refresh_if_stale", None)
-            if not callable(hook):
-                return
             try:
-                result = await asyncio.to_thread(hook)
+                result = await asyncio.to_thread(self.services.refresh_if_stale)
             except Exception:
                 _log.exception("refreshing the index failed; serving the current one")
                 continue
