@@ -20,18 +20,16 @@ another approved staff answer; the ones that do not are shown to the approver.
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from langchain_core.embeddings import Embeddings
 
 from bot.domain import Citation, Clause, Lang, Option, Reply
 from bot.retrieval.tokens import char_bigrams
 from bot.staff.store import FaqEntry, StaffStore
-from bot.text import normalize
+from bot.text import normalize, quoted_amounts
 
 DENSE_FLOOR = 0.85
 DENSE_WEIGHT = 0.6
@@ -174,45 +172,11 @@ def faq_reply(
 
 # ------------------------------------------------------------------------- amounts
 
-_UNITS = {"元": 1, "万元": 10_000, "万": 10_000, "亿元": 100_000_000, "亿": 100_000_000}
-_ZH_MONEY = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(亿元|万元|亿|万|元)")
-_EN_MONEY = re.compile(
-    r"(?:(?:rmb|cny|¥|￥)\s*(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(million|billion))?)|"
-    r"(?:(\d+(?:,\d{3})*(?:\.\d+)?)\s*(million|billion)?\s*(?:yuan|rmb|cny))",
-    re.IGNORECASE,
-)
-_SCALE = {"": 1, "million": 1_000_000, "billion": 1_000_000_000}
-
-
-def _number(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        return None
-
-
-def amounts(text: str) -> list[tuple[str, Decimal]]:
-    """The money amounts in ``text``: (as written, value in yuan), in order."""
-    flat = re.sub(r"(?<=\d)\s+(?=[万亿元])", "", text)
-    found: list[tuple[str, Decimal]] = []
-    for match in _ZH_MONEY.finditer(flat):
-        value = _number(match.group(1))
-        if value is not None:
-            found.append((match.group(0), value * _UNITS[match.group(2)]))
-    for match in _EN_MONEY.finditer(text):
-        digits = match.group(1) or match.group(3)
-        scale = (match.group(2) or match.group(4) or "").lower()
-        value = _number(digits)
-        if value is not None:
-            found.append((match.group(0).strip(), value * _SCALE[scale]))
-    return found
-
-
 def unverified_amounts(answer: str, sources: Iterable[str]) -> list[str]:
     """The amounts of ``answer`` that none of ``sources`` (clause texts, approved answers) has."""
-    known = {value for source in sources for _, value in amounts(source)}
+    known = {value for source in sources for _, value in quoted_amounts(source)}
     out: list[str] = []
-    for written, value in amounts(answer):
+    for written, value in quoted_amounts(answer):
         if value not in known and written not in out:
             out.append(written)
     return out
