@@ -293,6 +293,10 @@ class LogEntry:
     in_scope: bool
     answered: bool
     top_clause: str | None = None
+    answer: str = ""  # the reply's first text, as the user saw it
+    token: str | None = None  # the id the reply's 👍/👎 buttons carry
+    answered_by: Literal["assistant", "faq", "staff", "none"] | None = None  # None: by answered
+    faq_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from bot.staff.csvio import export_bytes, neutralise, parse_csv, restore
 from bot.staff.faq import similarity, unverified_amounts
 from bot.staff.handoff import InvalidTransition, advance
 from bot.staff.hours import SHANGHAI, OfficeHours, is_working_day
-from bot.staff.privacy import mask
+from bot.text.privacy import mask
 from bot.staff.stats import compute
 from bot.staff.store import MIGRATIONS, StaffStore
 from bot.staff.triggers import feedback, offer_for, wants_person

@@ -172,6 +172,7 @@ def faq_reply(
 
 # ------------------------------------------------------------------------- amounts
 
+
 def unverified_amounts(answer: str, sources: Iterable[str]) -> list[str]:
     """The amounts of ``answer`` that none of ``sources`` (clause texts, approved answers) has."""
     known = {value for source in sources for _, value in quoted_amounts(source)}
