@@ -4,6 +4,7 @@
 ``from bot.store import Store, StoreTx`` is what channels and the turn use.
 """
 
+from bot.store import questions
 from bot.store.conversations import SCHEMA_VERSION, Store, StoreTx, session_from_raw
 from bot.store.database import BUSY_TIMEOUT_S, Database, Step, private_dir
 from bot.store.questions import LoggedQuestion, LogRow
@@ -18,5 +19,6 @@ __all__ = [
     "Store",
     "StoreTx",
     "private_dir",
+    "questions",
     "session_from_raw",
 ]
