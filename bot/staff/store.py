@@ -241,38 +241,10 @@ class StaffStore(FaqRecords):
 
     # --------------------------------------------------------------------------- the log
 
-    def log(
-        self,
-        *,
-        session_key: str,
-        chat_id: str,
-        question: str,
-        answer: str,
-        lang: str,
-        in_scope: bool,
-        answered_by: AnsweredBy,
-        top_clause: str | None = None,
-        faq_id: int | None = None,
-        ticket_id: int | None = None,
-        token: str | None = None,
-        now: datetime | None = None,
-    ) -> int:
+    def log(self, *, now: datetime | None = None, **fields: Any) -> int:
+        """Log one exchange, masked (``bot.store.questions.write`` names the fields)."""
         with self._tx() as db:
-            return questions.write(
-                db,
-                session_key=session_key,
-                chat_id=chat_id,
-                question=question,
-                answer=answer,
-                lang=lang,
-                in_scope=in_scope,
-                answered_by=answered_by,
-                now=now or utcnow(),
-                top_clause=top_clause,
-                faq_id=faq_id,
-                ticket_id=ticket_id,
-                token=token,
-            )
+            return questions.write(db, now=now or utcnow(), **fields)
 
     def set_feedback(self, token: str, value: int, session_key: str) -> LogRow | None:
         """Record 👍 (+1) or 👎 (-1) on the logged answer ``token`` of this session."""
