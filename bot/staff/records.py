@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -97,26 +97,10 @@ class Ticket:
     resolved_at: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "chat": self.chat_id,
-            "session": self.session_key,
-            "lang": self.lang,
-            "question": self.question,
-            "transcript": list(self.transcript),
-            "facts": self.facts,
-            "clauses": list(self.clauses),
-            "units": list(self.units),
-            "reason": self.reason,
-            "status": self.status,
-            "staff": self.staff,
-            "answer": self.answer,
-            "faq_id": self.faq_id,
-            "created_at": self.created_at,
-            "claimed_at": self.claimed_at,
-            "first_reply_at": self.first_reply_at,
-            "resolved_at": self.resolved_at,
-        }
+        fields = asdict(self)
+        del fields["user_id"]  # never shown: staff see the chat, not the person's id
+        out = {_TICKET_NAMES.get(k, k): v for k, v in fields.items()}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -144,23 +128,8 @@ class FaqEntry:
         return datetime.fromisoformat(stamp).astimezone(SHANGHAI).date().isoformat()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "variants": list(self.variants),
-            "answer": self.answer,
-            "clauses": list(self.clause_keys),
-            "author": self.author,
-            "status": self.status,
-            "hits": self.hits,
-            "unverified_amounts": list(self.unverified_amounts),
-            "amounts_confirmed": self.amounts_confirmed,
-            "approved_by": self.approved_by,
-            "ticket_id": self.ticket_id,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "approved_at": self.approved_at,
-            "last_hit_at": self.last_hit_at,
-        }
+        out = {_FAQENTRY_NAMES.get(k, k): v for k, v in asdict(self).items()}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
 TICKET_COLS = (
@@ -173,52 +142,47 @@ FAQ_COLS = (
 )
 
 
+def _tuple(text: str) -> tuple[Any, ...]:
+    return tuple(json.loads(text))
+
+
+_TICKET_JSON: dict[str, Callable[[Any], Any]] = {
+    "transcript": _tuple,
+    "facts": json.loads,
+    "clauses": _tuple,
+    "units": _tuple,
+}
+_FAQ_JSON: dict[str, Callable[[Any], Any]] = {
+    "variants": _tuple,
+    "clause_keys": _tuple,
+    "unverified_amounts": _tuple,
+    "amounts_confirmed": bool,
+}
+
+
+def _fields(
+    columns: str, row: Sequence[Any], decode: dict[str, Callable[[Any], Any]]
+) -> dict[str, Any]:
+    """A row as the keyword arguments of its record (the columns are named as its fields)."""
+    names = [name.strip() for name in columns.split(",")]
+    return {n: decode[n](v) if n in decode else v for n, v in zip(names, row, strict=True)}
+
+
 def ticket_of(row: Sequence[Any]) -> Ticket:
-    return Ticket(
-        id=row[0],
-        session_key=row[1],
-        chat_id=row[2],
-        user_id=row[3],
-        lang=row[4],
-        question=row[5],
-        transcript=tuple(json.loads(row[6])),
-        facts=json.loads(row[7]),
-        clauses=tuple(json.loads(row[8])),
-        units=tuple(json.loads(row[9])),
-        reason=row[10],
-        status=row[11],
-        staff=row[12],
-        answer=row[13],
-        faq_id=row[14],
-        created_at=row[15],
-        claimed_at=row[16],
-        first_reply_at=row[17],
-        resolved_at=row[18],
-    )
+    return Ticket(**_fields(TICKET_COLS, row, _TICKET_JSON))
 
 
 def faq_of(row: Sequence[Any]) -> FaqEntry:
-    return FaqEntry(
-        id=row[0],
-        variants=tuple(json.loads(row[1])),
-        answer=row[2],
-        clause_keys=tuple(json.loads(row[3])),
-        author=row[4],
-        status=row[5],
-        hits=row[6],
-        unverified_amounts=tuple(json.loads(row[7])),
-        amounts_confirmed=bool(row[8]),
-        approved_by=row[9],
-        ticket_id=row[10],
-        created_at=row[11],
-        updated_at=row[12],
-        approved_at=row[13],
-        last_hit_at=row[14],
-    )
+    return FaqEntry(**_fields(FAQ_COLS, row, _FAQ_JSON))
 
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+# The JSON names that differ from the field names (what `triage list --json` printed).
+_TICKET_NAMES = {"chat_id": "chat", "session_key": "session"}
+_FAQENTRY_NAMES = {"clause_keys": "clauses"}
 
 
 class NotFound(LookupError):
