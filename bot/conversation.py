@@ -65,6 +65,8 @@ class Conversation:
             incoming = replace(incoming, at=moment)
         services = self.services.snapshot(self.desk)
         self._purge_once_a_day(today, moment)
+        if self.desk is not None:
+            self.desk.faq.refresh()  # the curated answers the stage matches, read here
         # The dialogue runs outside the write lock (answering takes milliseconds of CPU that
         # other chats should not wait for); the commit checks that nobody saved the session
         # in between, and runs the turn again on the newer session if somebody did.

@@ -98,7 +98,8 @@ class FaqIndex:
         self._signature: tuple[tuple[int, str], ...] | None = None
         self._rows: list[tuple[FaqEntry, str, list[float], set[str], frozenset[str]]] = []
 
-    def _refresh(self) -> list[tuple[FaqEntry, str, list[float], set[str], frozenset[str]]]:
+    def refresh(self) -> list[tuple[FaqEntry, str, list[float], set[str], frozenset[str]]]:
+        """Read the approved entries (the turn owner does, before the turn's stage runs)."""
         entries = self._store.faqs("approved")
         signature = tuple((e.id, e.updated_at) for e in entries)
         with self._lock:
@@ -117,9 +118,10 @@ class FaqIndex:
                 self._rows = [(by_id[r[0].id], *r[1:]) for r in self._rows]
             return self._rows
 
-    def search(self, question: str, k: int = 3) -> list[FaqMatch]:
-        """The best approved entries for ``question``, best first, whatever their score."""
-        rows = self._refresh()
+    def search(self, question: str, k: int = 3, read: bool = True) -> list[FaqMatch]:
+        """The best approved entries for ``question``, best first, whatever their score;
+        ``read=False`` searches the entries of the last ``refresh`` (no I/O)."""
+        rows = self.refresh() if read else self._rows
         if not rows or not question.strip():
             return []
         vector = self._embeddings.embed_query(normalize(question))
@@ -134,9 +136,9 @@ class FaqIndex:
                 best[entry.id] = FaqMatch(entry, score, variant)
         return sorted(best.values(), key=lambda m: -m.score)[:k]
 
-    def match(self, question: str) -> FaqMatch | None:
+    def match(self, question: str, read: bool = True) -> FaqMatch | None:
         """The approved entry that answers ``question``, when one scores above the threshold."""
-        found = self.search(question, 1)
+        found = self.search(question, 1, read)
         return found[0] if found and found[0].score >= self.threshold else None
 
 

@@ -87,7 +87,7 @@ def _curated(
     desk: StaffDesk, session: Session, text: str, lang: Lang, usual: tuple[Effect, ...]
 ) -> Turn | None:
     """An approved curated answer to ``text``, when one matches."""
-    match = desk.faq.match(text)
+    match = desk.faq.match(text, read=False)  # the entries the turn owner read
     if match is None:
         return None
     entry = match.entry
