@@ -149,3 +149,16 @@ def test_a_turn_runs_on_one_snapshot_of_the_services(owner: Conversation) -> Non
         assert owner.services.snapshot().kb is not before
     finally:
         owner.services.kb = before
+
+
+def test_a_curated_answer_is_given_counted_and_logged(owner: Conversation) -> None:
+    assert owner.desk is not None
+    entry = owner.desk.store.add_faq(
+        ["直播补贴申请需要哪些材料？"], "请携带营业执照和申请表到区商务委。", [], "王老师",
+        status="approved",
+    )  # fmt: skip
+    turn = owner.turn(user("直播补贴申请需要哪些材料？"), TODAY, now=NOW)
+    assert "请携带营业执照" in turn.replies[0].text
+    assert owner.desk.store.faq(entry.id).hits == 1
+    (logged,) = owner.desk.store.recent("42")
+    assert logged.answered_by == "faq" and logged.answer == turn.replies[0].text
