@@ -81,31 +81,18 @@ def open_ticket(
     lang: Lang = session.lang
     existing = desk.store.open_ticket_for(key)
     if existing is not None and existing.status == "waiting":
-        return existing, [
-            Reply(
-                _t(
-                    lang,
-                    f"您的问题已经转给工作人员（工单 #{existing.id}），请耐心等待。"
-                    + desk.hours.promise(now, lang)
-                    + "\n等待期间也可以继续向我提问。",
-                    f"Your question is already with our staff (ticket #{existing.id}). "
-                    + desk.hours.promise(now, lang)
-                    + "\nMeanwhile you can keep asking me.",
-                ),
-                data={"handoff": {"ticket": existing.id, "status": existing.status}},
-            )
-        ]
+        already = _told(
+            desk,
+            lang,
+            now,
+            (f"您的问题已经转给工作人员（工单 #{existing.id}），请耐心等待。", "\n等待期间也可以继续向我提问。"),
+            (f"Your question is already with our staff (ticket #{existing.id}). ", "\nMeanwhile you can keep asking me."),
+            {"handoff": {"ticket": existing.id, "status": existing.status}},
+        )  # fmt: skip
+        return existing, [already]
     recent = desk.store.recent(key, TRANSCRIPT_TURNS)
     asked = question or (recent[-1].question if recent else (incoming.text or ""))
-    found = list(desk.retrieve(asked)) if asked.strip() else []
-    if recent and recent[-1].top_clause and recent[-1].top_clause in desk.clauses:
-        found.insert(0, desk.clauses[recent[-1].top_clause])
-    # one entry per clause: the sentence groups of a long clause share its number
-    clauses: list[Clause] = []
-    for clause in found:
-        if all((c.doc_id, c.clause) != (clause.doc_id, clause.clause) for c in clauses):
-            clauses.append(clause)
-    clauses = clauses[:3]
+    clauses = _context_clauses(desk, asked, recent[-1].top_clause if recent else None)
     ticket = desk.store.open_ticket(
         session_key=key,
         chat_id=incoming.chat_id,
@@ -119,20 +106,43 @@ def open_ticket(
         now=now,
     )
     desk.store.attach_ticket(key, ticket.id, asked, lang, now)
-    told = Reply(
-        _t(
-            lang,
-            f"好的，已为您转接工作人员（工单 #{ticket.id}）。"
-            + desk.hours.promise(now, lang)
-            + "\n工作人员的答复会发到这里。等待期间也可以继续向我提问。",
-            f"OK, I have passed this to our staff (ticket #{ticket.id}). "
-            + desk.hours.promise(now, lang)
-            + "\nTheir answer will arrive here. Meanwhile you can keep asking me.",
-        ),
-        data={"handoff": {"ticket": ticket.id, "status": ticket.status, "reason": reason}},
-    )
+    told = _told(
+        desk,
+        lang,
+        now,
+        (f"好的，已为您转接工作人员（工单 #{ticket.id}）。", "\n工作人员的答复会发到这里。等待期间也可以继续向我提问。"),
+        (f"OK, I have passed this to our staff (ticket #{ticket.id}). ", "\nTheir answer will arrive here. Meanwhile you can keep asking me."),
+        {"handoff": {"ticket": ticket.id, "status": ticket.status, "reason": reason}},
+    )  # fmt: skip
     card = card_of(desk, ticket)
     return ticket, [told, *([card] if card else [])]
+
+
+def _told(
+    desk: StaffDesk,
+    lang: Lang,
+    now: datetime,
+    zh: tuple[str, str],
+    en: tuple[str, str],
+    data: dict[str, Any],
+) -> Reply:
+    """A sentence to the user with the promise of when staff will reply in its middle."""
+    promise = desk.hours.promise(now, lang)
+    return Reply(_t(lang, zh[0] + promise + zh[1], en[0] + promise + en[1]), data=data)
+
+
+def _context_clauses(desk: StaffDesk, asked: str, last_clause: str | None) -> list[Clause]:
+    """The clauses a ticket shows staff: the one the last answer quoted, then the best
+    matches of the question; one entry per clause (the sentence groups of a long clause
+    share its number), three at most."""
+    found = list(desk.retrieve(asked)) if asked.strip() else []
+    if last_clause and last_clause in desk.clauses:
+        found.insert(0, desk.clauses[last_clause])
+    clauses: list[Clause] = []
+    for clause in found:
+        if all((c.doc_id, c.clause) != (clause.doc_id, clause.clause) for c in clauses):
+            clauses.append(clause)
+    return clauses[:3]
 
 
 def user_choice(
