@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 
 from bot.domain import Clause, Option, Reply
+from bot.messages import text
 from bot.staff.desk import StaffDesk
 from bot.staff.store import FaqEntry, Ticket
 
@@ -19,11 +20,6 @@ REASON_ZH = {
     "out_of_scope": "超出助手范围，用户要求转人工",
 }
 STATUS_ZH = {"waiting": "等待回复", "answered": "已回复", "resolved": "已结束"}
-
-
-def bilingual(lang: str, zh: str, en: str) -> str:
-    """The Chinese or the English of a staff-desk sentence."""
-    return zh if lang == "zh" else en
 
 
 # ------------------------------------------------------------------------- the ticket card
@@ -94,16 +90,8 @@ def card_of(desk: StaffDesk, ticket: Ticket) -> Reply | None:
 
 
 def staff_answer(ticket: Ticket) -> Reply:
-    lang = ticket.lang
-    text = ticket.answer or ""
     return Reply(
-        bilingual(lang, "【工作人员回复】\n", "[Reply from staff]\n")
-        + text
-        + bilingual(
-            lang,
-            f"\n（工单 #{ticket.id}。还有问题可以继续问我，或再次发送“转人工”。）",
-            f'\n(ticket #{ticket.id}. Ask me anything else, or send "talk to a person" again.)',
-        ),
+        text("staff.reply", ticket.lang, answer=ticket.answer or "", ticket=ticket.id),
         to=ticket.chat_id,
         data={"from_staff": True, "ticket": ticket.id},
     )

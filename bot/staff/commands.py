@@ -13,8 +13,8 @@ import re
 from datetime import datetime
 
 from bot.domain import Incoming, Reply
+from bot.messages import text
 from bot.staff.cards import REASON_ZH, STATUS_ZH, card_of, faq_review, staff_answer, ticket_card
-from bot.staff.cards import bilingual as _t
 from bot.staff.desk import StaffDesk
 from bot.staff.faq import amount_sources, unverified_amounts
 from bot.staff.handoff import InvalidTransition
@@ -145,12 +145,7 @@ def staff_choice(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Rep
         if action == "t:close":
             ticket = desk.store.advance_ticket(number, "close", staff=who, now=now)
             notice = Reply(
-                _t(
-                    ticket.lang,
-                    f"工作人员已处理完您的咨询（工单 #{ticket.id}）。如需继续咨询，可以直接提问或再次发送“转人工”。",
-                    f"Our staff have closed your request (ticket #{ticket.id}). Ask me anything, "
-                    'or send "talk to a person" again.',
-                ),
+                text("staff.closed", ticket.lang, ticket=ticket.id),
                 to=ticket.chat_id,
                 data={"from_staff": True, "ticket": ticket.id},
             )

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from langchain_core.embeddings import Embeddings
 
 from bot.domain import Citation, Clause, Lang, Option, Reply
+from bot.messages import text
 from bot.retrieval.tokens import char_bigrams
 from bot.staff.store import FaqEntry, StaffStore
 from bot.text import normalize, quoted_amounts
@@ -156,14 +157,14 @@ def faq_reply(
     it rests on (quoted in full as citations)."""
     linked = [clauses[k] for k in entry.clause_keys if k in clauses]
     on = entry.answered_on
-    if lang == "zh":
-        lines = [f"【工作人员答复 · {on}】", entry.answer]
-        if linked:
-            lines.append("依据：" + "；".join(f"《{c.doc_title}》{c.clause}" for c in linked))
-    else:
-        lines = [f"[Answer from staff, {on}]", entry.answer]
-        if linked:
-            lines.append("Based on: " + "; ".join(f"{c.doc_title} {c.clause}" for c in linked))
+    lines = [text("staff.curated", lang, date=on), entry.answer]
+    if linked:
+        named = (
+            "；".join(f"《{c.doc_title}》{c.clause}" for c in linked)
+            if lang == "zh"
+            else "; ".join(f"{c.doc_title} {c.clause}" for c in linked)
+        )
+        lines.append(text("staff.based_on", lang, clauses=named))
     return Reply(
         "\n".join(lines),
         options=options,

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain import Clause, Incoming, Lang, Reply, Session
-from bot.staff.cards import bilingual as _t
+from bot.messages import text
 from bot.staff.cards import card_of, faq_review, slot_of_card, staff_answer, ticket_card
 from bot.staff.commands import (
     STAFF_COMMANDS,
@@ -83,12 +83,12 @@ def open_ticket(
     if existing is not None and existing.status == "waiting":
         already = _told(
             desk,
+            "staff.already",
             lang,
             now,
-            (f"您的问题已经转给工作人员（工单 #{existing.id}），请耐心等待。", "\n等待期间也可以继续向我提问。"),
-            (f"Your question is already with our staff (ticket #{existing.id}). ", "\nMeanwhile you can keep asking me."),
+            existing.id,
             {"handoff": {"ticket": existing.id, "status": existing.status}},
-        )  # fmt: skip
+        )
         return existing, [already]
     recent = desk.store.recent(key, TRANSCRIPT_TURNS)
     asked = question or (recent[-1].question if recent else (incoming.text or ""))
@@ -108,27 +108,22 @@ def open_ticket(
     desk.store.attach_ticket(key, ticket.id, asked, lang, now)
     told = _told(
         desk,
+        "staff.handed",
         lang,
         now,
-        (f"好的，已为您转接工作人员（工单 #{ticket.id}）。", "\n工作人员的答复会发到这里。等待期间也可以继续向我提问。"),
-        (f"OK, I have passed this to our staff (ticket #{ticket.id}). ", "\nTheir answer will arrive here. Meanwhile you can keep asking me."),
+        ticket.id,
         {"handoff": {"ticket": ticket.id, "status": ticket.status, "reason": reason}},
-    )  # fmt: skip
+    )
     card = card_of(desk, ticket)
     return ticket, [told, *([card] if card else [])]
 
 
 def _told(
-    desk: StaffDesk,
-    lang: Lang,
-    now: datetime,
-    zh: tuple[str, str],
-    en: tuple[str, str],
-    data: dict[str, Any],
+    desk: StaffDesk, key: str, lang: Lang, now: datetime, ticket: int, data: dict[str, Any]
 ) -> Reply:
-    """A sentence to the user with the promise of when staff will reply in its middle."""
+    """A catalogue sentence to the user with the promise of when staff will reply."""
     promise = desk.hours.promise(now, lang)
-    return Reply(_t(lang, zh[0] + promise + zh[1], en[0] + promise + en[1]), data=data)
+    return Reply(text(key, lang, ticket=ticket, promise=promise), data=data)
 
 
 def _context_clauses(desk: StaffDesk, asked: str, last_clause: str | None) -> list[Clause]:
@@ -164,14 +159,11 @@ def user_choice(
     value, token = vote
     row = desk.store.set_feedback(token, value, incoming.session_key)
     if row is None:
-        return [Reply(_t(lang, "这个按钮已经过期了。", "That button is no longer active."))]
+        return [Reply(text("staff.expired", lang))]
     if choice.startswith(FEEDBACK_DOWN):
-        thanks = _t(
-            lang, "谢谢反馈，我会请工作人员看一下。", "Thanks; I will ask our staff to look at it."
-        )
         _, replies = open_ticket(desk, incoming, session, "thumbs_down", now, row.question)
-        return [Reply(thanks), *replies]
-    return [Reply(_t(lang, "谢谢您的反馈！", "Thanks for your feedback!"))]
+        return [Reply(text("staff.thanks_down", lang)), *replies]
+    return [Reply(text("staff.thanks", lang))]
 
 
 def user_followed_up(desk: StaffDesk, session_key: str, now: datetime) -> Ticket | None:
@@ -186,16 +178,7 @@ def user_followed_up(desk: StaffDesk, session_key: str, now: datetime) -> Ticket
 def forget(desk: StaffDesk, incoming: Incoming, lang: Lang) -> list[Reply]:
     """/forget: every log entry and ticket of this conversation is deleted."""
     count = desk.store.forget(incoming.session_key)
-    return [
-        Reply(
-            _t(
-                lang,
-                f"已删除您的对话记录、提问记录和转人工工单（{count} 条），对话从头开始。",
-                f"Your conversation, question log and staff tickets are deleted ({count} entries); "
-                "we start afresh.",
-            )
-        )
-    ]
+    return [Reply(text("staff.forgotten", lang, count=count))]
 
 
 # ---------------------------------------------------------------------- the staff's side

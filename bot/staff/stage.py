@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from bot.compose import asks_procedure  # the answering layer's cue table
 from bot.domain import Effect, Forget, Incoming, Lang, LogEntry, Option, Reply, Session, Turn
-from bot.staff.cards import bilingual
+from bot.messages import text
 from bot.staff.commands import is_staff_traffic, parse_command
 from bot.staff.desk import StaffDesk
 from bot.staff.effects import (
@@ -142,13 +142,11 @@ def decorate(
 ) -> Reply:
     """The answer with its buttons: 👍/👎 when it answered, a way to staff when it could not
     (and beside 👍/👎 when it answered only in part: the documents do not give the procedure)."""
-    ask_staff = Option(
-        f"{HANDOFF_CHOICE}:not_found", bilingual(lang, "问工作人员", "Ask our staff")
-    )
+    ask_staff = Option(f"{HANDOFF_CHOICE}:not_found", text("opt.ask_staff", lang))
     extra: tuple[Option, ...]
     offer = offer_for(in_scope, answered)
     if offer == "out_of_scope":
-        person = bilingual(lang, "转人工", "Talk to a person")
+        person = text("opt.person", lang)
         extra = (Option(f"{HANDOFF_CHOICE}:out_of_scope", person),)
     elif offer == "not_found":
         extra = (ask_staff,)
