@@ -162,3 +162,21 @@ def test_a_curated_answer_is_given_counted_and_logged(owner: Conversation) -> No
     assert owner.desk.store.faq(entry.id).hits == 1
     (logged,) = owner.desk.store.recent("42")
     assert logged.answered_by == "faq" and logged.answer == turn.replies[0].text
+
+
+def test_the_question_log_keeps_its_retention_without_a_desk(base, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.domain import LogEntry
+
+    store = Store(tmp_path / "policybot.sqlite3")
+    try:
+        conversation = Conversation(dataclasses.replace(base, store=store), store)
+        old = NOW - timedelta(days=base.settings.log_retention_days + 1)
+        with store.transaction() as tx:
+            tx.log("7", LogEntry("我的手机13812345678，补贴多少？", "zh", True, False), "7", old)
+        conversation.turn(user("嘉定直播企业营收首次超过1亿元奖励多少？"), TODAY, now=NOW)
+        (kept,) = store.questions()
+        assert kept.chat_id == "42" and kept.answered, "the old entry went, the new one stays"
+    finally:
+        store.close()
