@@ -293,3 +293,15 @@ def test_a_staff_file_of_the_earlier_version_is_taken_over(tmp_path: Path) -> No
     finally:
         store.close()
     assert not legacy.exists() and list(tmp_path.glob("staff.sqlite3.adopted-*"))
+
+
+def test_one_connection_whatever_the_path_spelling(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    first = Store(tmp_path / "link" / "policybot.sqlite3")  # before the file exists
+    second = Store(tmp_path / "real" / "." / "policybot.sqlite3")
+    try:
+        assert first.database is second.database
+    finally:
+        second.close()
+        first.close()

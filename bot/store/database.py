@@ -230,7 +230,8 @@ class Database:
     @classmethod
     def open(cls, path: Path, steps: Sequence[Step] = ()) -> Database:
         """The process's one ``Database`` for ``path`` (opened and upgraded on first use)."""
-        key = path.resolve() if path.exists() else path.absolute()
+        private_dir(path.parent)
+        key = path.parent.resolve() / path.name  # one key per file, whatever the spelling
         with cls._registry_lock:
             found = cls._open.get(key)
             if found is not None:
