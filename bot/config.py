@@ -73,8 +73,9 @@ class Settings(BaseSettings):
 
     @property
     def staff_db_path(self) -> Path:
-        """Staff data (tickets, curated answers): a file of its own, apart from conversations."""
-        return self.data_dir / "staff.sqlite3"
+        """Staff data (tickets, curated answers): tables of the conversation database, so
+        that a turn's staff writes share its transaction (``staff.sqlite3`` is taken over)."""
+        return self.db_path
 
     @property
     def documents_dir(self) -> Path:

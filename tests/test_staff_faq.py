@@ -48,12 +48,14 @@ def index(tmp_path_factory):
     store.close()
 
 
+@pytest.mark.slow  # the real e5 model
 @pytest.mark.parametrize(("question", "expected"), CASES)
 def test_curated_answer_matching(index, question, expected) -> None:
     match = index.match(question)
     assert (match.entry.id if match else None) == expected, index.search(question, 2)
 
 
+@pytest.mark.slow
 def test_retired_entries_are_not_served(index) -> None:
     store = index._store
     store.set_faq_status(2, "retired", "test")

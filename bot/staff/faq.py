@@ -20,18 +20,17 @@ another approved staff answer; the ones that do not are shown to the approver.
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from langchain_core.embeddings import Embeddings
 
 from bot.domain import Citation, Clause, Lang, Option, Reply
+from bot.messages import text
 from bot.retrieval.tokens import char_bigrams
 from bot.staff.store import FaqEntry, StaffStore
-from bot.text import normalize
+from bot.text import normalize, quoted_amounts
 
 DENSE_FLOOR = 0.85
 DENSE_WEIGHT = 0.6
@@ -100,7 +99,8 @@ class FaqIndex:
         self._signature: tuple[tuple[int, str], ...] | None = None
         self._rows: list[tuple[FaqEntry, str, list[float], set[str], frozenset[str]]] = []
 
-    def _refresh(self) -> list[tuple[FaqEntry, str, list[float], set[str], frozenset[str]]]:
+    def refresh(self) -> list[tuple[FaqEntry, str, list[float], set[str], frozenset[str]]]:
+        """Read the approved entries (the turn owner does, before the turn's stage runs)."""
         entries = self._store.faqs("approved")
         signature = tuple((e.id, e.updated_at) for e in entries)
         with self._lock:
@@ -119,9 +119,10 @@ class FaqIndex:
                 self._rows = [(by_id[r[0].id], *r[1:]) for r in self._rows]
             return self._rows
 
-    def search(self, question: str, k: int = 3) -> list[FaqMatch]:
-        """The best approved entries for ``question``, best first, whatever their score."""
-        rows = self._refresh()
+    def search(self, question: str, k: int = 3, read: bool = True) -> list[FaqMatch]:
+        """The best approved entries for ``question``, best first, whatever their score;
+        ``read=False`` searches the entries of the last ``refresh`` (no I/O)."""
+        rows = self.refresh() if read else self._rows
         if not rows or not question.strip():
             return []
         vector = self._embeddings.embed_query(normalize(question))
@@ -136,9 +137,9 @@ class FaqIndex:
                 best[entry.id] = FaqMatch(entry, score, variant)
         return sorted(best.values(), key=lambda m: -m.score)[:k]
 
-    def match(self, question: str) -> FaqMatch | None:
+    def match(self, question: str, read: bool = True) -> FaqMatch | None:
         """The approved entry that answers ``question``, when one scores above the threshold."""
-        found = self.search(question, 1)
+        found = self.search(question, 1, read)
         return found[0] if found and found[0].score >= self.threshold else None
 
 
@@ -156,14 +157,14 @@ def faq_reply(
     it rests on (quoted in full as citations)."""
     linked = [clauses[k] for k in entry.clause_keys if k in clauses]
     on = entry.answered_on
-    if lang == "zh":
-        lines = [f"【工作人员答复 · {on}】", entry.answer]
-        if linked:
-            lines.append("依据：" + "；".join(f"《{c.doc_title}》{c.clause}" for c in linked))
-    else:
-        lines = [f"[Answer from staff, {on}]", entry.answer]
-        if linked:
-            lines.append("Based on: " + "; ".join(f"{c.doc_title} {c.clause}" for c in linked))
+    lines = [text("staff.curated", lang, date=on), entry.answer]
+    if linked:
+        named = (
+            "；".join(f"《{c.doc_title}》{c.clause}" for c in linked)
+            if lang == "zh"
+            else "; ".join(f"{c.doc_title} {c.clause}" for c in linked)
+        )
+        lines.append(text("staff.based_on", lang, clauses=named))
     return Reply(
         "\n".join(lines),
         options=options,
@@ -174,45 +175,12 @@ def faq_reply(
 
 # ------------------------------------------------------------------------- amounts
 
-_UNITS = {"元": 1, "万元": 10_000, "万": 10_000, "亿元": 100_000_000, "亿": 100_000_000}
-_ZH_MONEY = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(亿元|万元|亿|万|元)")
-_EN_MONEY = re.compile(
-    r"(?:(?:rmb|cny|¥|￥)\s*(\d+(?:,\d{3})*(?:\.\d+)?)(?:\s*(million|billion))?)|"
-    r"(?:(\d+(?:,\d{3})*(?:\.\d+)?)\s*(million|billion)?\s*(?:yuan|rmb|cny))",
-    re.IGNORECASE,
-)
-_SCALE = {"": 1, "million": 1_000_000, "billion": 1_000_000_000}
-
-
-def _number(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        return None
-
-
-def amounts(text: str) -> list[tuple[str, Decimal]]:
-    """The money amounts in ``text``: (as written, value in yuan), in order."""
-    flat = re.sub(r"(?<=\d)\s+(?=[万亿元])", "", text)
-    found: list[tuple[str, Decimal]] = []
-    for match in _ZH_MONEY.finditer(flat):
-        value = _number(match.group(1))
-        if value is not None:
-            found.append((match.group(0), value * _UNITS[match.group(2)]))
-    for match in _EN_MONEY.finditer(text):
-        digits = match.group(1) or match.group(3)
-        scale = (match.group(2) or match.group(4) or "").lower()
-        value = _number(digits)
-        if value is not None:
-            found.append((match.group(0).strip(), value * _SCALE[scale]))
-    return found
-
 
 def unverified_amounts(answer: str, sources: Iterable[str]) -> list[str]:
     """The amounts of ``answer`` that none of ``sources`` (clause texts, approved answers) has."""
-    known = {value for source in sources for _, value in amounts(source)}
+    known = {value for source in sources for _, value in quoted_amounts(source)}
     out: list[str] = []
-    for written, value in amounts(answer):
+    for written, value in quoted_amounts(answer):
         if value not in known and written not in out:
             out.append(written)
     return out
