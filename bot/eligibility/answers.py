@@ -163,13 +163,20 @@ def parse_district(text: str) -> str | None:
     norm = _clean(text)
     if any((o in norm if not o.isascii() else re.search(rf"\b{re.escape(o)}\b", norm)) for o in OUTSIDE_SHANGHAI):
         return "outside"
-    found = {
-        district
-        for district, names in _DISTRICTS.items()
-        for name in names
-        if (name in norm if not name.isascii() else re.search(rf"\b{re.escape(name)}\b", norm))
-    }
-    return found.pop() if len(found) == 1 else None
+    found: dict[str, bool] = {}  # district -> named without a negation before it
+    for district, names in _DISTRICTS.items():
+        for name in names:
+            pattern = re.escape(name) if not name.isascii() else rf"\b{re.escape(name)}\b"
+            for match in re.finditer(pattern, norm):
+                reach = 3 if not name.isascii() else 8  # "不在嘉定", "not in jiading"
+                before = norm[max(0, match.start() - reach) : match.start()]
+                denied = any(n in before for n in ("不", "没", "沒", "非", "not "))
+                found[district] = found.get(district, False) or not denied
+    if len(found) == 1:
+        return next(iter(found))
+    # "不在嘉定，在徐汇": the district not denied
+    affirmed = [d for d, said in found.items() if said]
+    return affirmed[0] if len(affirmed) == 1 else None
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -419,14 +426,15 @@ def parse_answer(fact: Fact, text: str, lang: Lang = "zh") -> bool | int | str |
     if is_unknown(text):
         return UNKNOWN
     if fact.type == "yes_no":
-        value = _yes_no_word(_clean(text))
-        if value is not None:
-            return value
         if fact.yes_district is not None:
             district = parse_district(text)
+            # Another place named decides it, whatever the answer starts with: "不在，我们在
+            # 宝山" and "是的，在宝山" both mean "not in Jiading"; the district itself counts
+            # unless the answer denies it ("不在嘉定").
+            if district is not None and district != fact.yes_district:
+                return False
             if district is not None:
-                negated = _clean(text).startswith(_NEGATION_PREFIXES)
-                return (district == fact.yes_district) != negated
+                return not _clean(text).startswith(_NEGATION_PREFIXES)
         return parse_yes_no(text, lang)
     if fact.type == "money":
         amount = parse_money(text, lang)
