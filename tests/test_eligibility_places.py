@@ -92,12 +92,17 @@ def test_the_seeds_benefit_clauses_are_the_ones_with_rules() -> None:
     found = unruled_clauses(kb.documents, kb.clauses, set(), "jiading", date(2025, 6, 1))
     jiading = {c.clause for c in found if c.doc_id == "jiading-livestream-2024"}
     ruled = {
-        p.source.clause for p in RULEBOOK.programs.values() if p.source.doc == "jiading-livestream-2024"
+        p.source.clause
+        for p in RULEBOOK.programs.values()
+        if p.source.doc == "jiading-livestream-2024"
     }
     assert jiading == ruled
     # documents with rules are never listed, nor expired ones
     assert not unruled_clauses(
-        kb.documents, kb.clauses, set(kb.documents) - {"jiading-livestream-2024"}, "jiading",
+        kb.documents,
+        kb.clauses,
+        set(kb.documents) - {"jiading-livestream-2024"},
+        "jiading",
         date(2026, 6, 1),
     )
 
@@ -137,7 +142,9 @@ def _flat(items: list[Any]) -> list[str]:
     return [y for x in items for y in (x if isinstance(x, list) else [x])]
 
 
-def _check(expect: dict[str, Any], session: Session, replies: list[Reply], facts: dict[str, Any]) -> None:
+def _check(
+    expect: dict[str, Any], session: Session, replies: list[Reply], facts: dict[str, Any]
+) -> None:
     text = "\n".join(r.text for r in replies)
     for want in _flat(expect.get("contains", [])):
         assert want in text, f"{want!r} missing from:\n{text}"

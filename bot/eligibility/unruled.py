@@ -35,8 +35,9 @@ from bot.messages import text as msg
 from bot.text import normalize, sentences
 
 _BENEFIT = re.compile(
-    r"(给予|予以|可获|可以获得|享受|安排|提供|发放|兑现)[^。；;]{0,60}?"
+    r"(给予|予以|可获|可以获得|享受|安排|提供|发放|兑现|落实|依托)[^。；;]{0,60}?"
     r"(补贴|奖励|资助|补助|扶持|贴息|奖补|专项资金|资金支持)"
+    r"|(给予|予以)(相应)?(政策)?支持"
     r"|(补贴|奖励|资助|补助)[^。；;]{0,12}?(最高|不超过|上限)?[^。；;]{0,6}?\d[\d.,]*\s*(万元|亿元|元)"
 )
 _NOT_BENEFIT = ("罚款", "处以", "没收", "吊销")
@@ -87,7 +88,9 @@ def applies_to_place(region: str, place: str | None) -> bool:
     region = normalize(region)
     if _CITY not in region:
         return False
-    named = [d for d, name in _DISTRICT_NAMES.items() if name in region or name[:2] + "区" in region]
+    named = [
+        d for d, name in _DISTRICT_NAMES.items() if name in region or name[:2] + "区" in region
+    ]
     if not named:
         return True
     return place in named
