@@ -16,8 +16,6 @@ Public API:
     unruled_clauses(documents, clauses, ruled_docs, place, today) -> tuple[Clause, ...]
         Benefit clauses, in document order, of the documents in force or of unknown validity
         that no program cites, whose region covers ``place``.
-    district_name(place) -> str
-        "songjiang" -> "松江区"; "" for an unknown or outside place.
     benefit_sentence(text) -> str
         The whole sentence of a clause that grants the benefit (never cut before its figure).
     unruled_reply(clauses, place, lang, traditional=False, limit=5) -> Reply
@@ -31,6 +29,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
 from bot.domain import Citation, Clause, DocumentMeta, Reply
+from bot.eligibility.places import DISTRICT_NAMES, district_name
 from bot.messages import text as msg
 from bot.text import normalize, sentences
 
@@ -42,31 +41,7 @@ _BENEFIT = re.compile(
 )
 _NOT_BENEFIT = ("罚款", "处以", "没收", "吊销")
 
-# District ids of ``bot.eligibility.answers.parse_district`` and their names as written in a
-# document's region ("上海市松江区").
-_DISTRICT_NAMES: dict[str, str] = {
-    "huangpu": "黄浦区",
-    "xuhui": "徐汇区",
-    "changning": "长宁区",
-    "jingan": "静安区",
-    "putuo": "普陀区",
-    "hongkou": "虹口区",
-    "yangpu": "杨浦区",
-    "minhang": "闵行区",
-    "baoshan": "宝山区",
-    "jiading": "嘉定区",
-    "pudong": "浦东新区",
-    "jinshan": "金山区",
-    "songjiang": "松江区",
-    "qingpu": "青浦区",
-    "fengxian": "奉贤区",
-    "chongming": "崇明区",
-}
 _CITY = "上海"
-
-
-def district_name(place: str | None) -> str:
-    return _DISTRICT_NAMES.get(place or "", "")
 
 
 def is_benefit_clause(text: str) -> bool:
@@ -88,9 +63,7 @@ def applies_to_place(region: str, place: str | None) -> bool:
     region = normalize(region)
     if _CITY not in region:
         return False
-    named = [
-        d for d, name in _DISTRICT_NAMES.items() if name in region or name[:2] + "区" in region
-    ]
+    named = [d for d, name in DISTRICT_NAMES.items() if name in region or name[:2] + "区" in region]
     if not named:
         return True
     return place in named
