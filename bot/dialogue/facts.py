@@ -2,7 +2,8 @@
 "营收三个多亿", "拿过市级的，第一次", "说错了，是6个亿".
 
 ``facts_from_text(rulebook, text, known, pending)`` returns the facts the message states (a
-correction replaces an earlier figure); ``noted_line`` says them back in a few words, with how
+correction, "其实…"/"说错了…", replaces an earlier figure, district or applicant; a district
+named decides "registered in Jiading" for firms and parks alike); ``noted_line`` says them back in a few words, with how
 an approximate figure was read ("3亿多" is taken as at least 3亿元). Pure.
 """
 

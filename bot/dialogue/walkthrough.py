@@ -4,7 +4,10 @@ Each function takes the session (and the rules, today) and returns the new sessi
 replies to show; nothing here reads a clock or a store. The states: idle -> eligibility
 (``pending`` names the fact asked) -> idle with a result. Facts stated in the user's own words
 (the opening message, or any message during the walk-through) are taken in at once, so they
-are never asked again; a correction replaces them.
+are never asked again; a correction replaces them. An opening that states facts of two or more
+programs checks every program, not only the one its words name. The district a user names is
+kept beside the facts (``PLACE``): at the result, the benefit clauses of loaded documents
+without rules that govern that district are listed as not evaluated.
 """
 
 from __future__ import annotations
