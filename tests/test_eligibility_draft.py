@@ -30,7 +30,7 @@ REGULATION = (
     / "shared"
     / "corpus"
     / "shanghai-regulations"
-    / "上海市促进科技成果转化条例(2017-04-20).md"
+    / "上海市促进中小企业发展条例(2018-05-24).md"
 )
 AMOUNTS = yaml.safe_load(
     (ROOT / "tests/eligibility/draft/amounts.yaml").read_text(encoding="utf-8")
@@ -87,32 +87,35 @@ def test_jiading_draft_quotes_and_figures_come_from_the_text() -> None:
 
 
 def _complete(draft: dict[str, Any]) -> dict[str, Any]:
-    """What a person does with the skeleton of clause 第二十条: fills every TODO."""
+    """What a person does with the skeleton of clause 第二十八条: fills every TODO."""
     ((doc_id, document),) = draft["documents"].items()
     document.update(
-        title_en="Shanghai Regulations on Promoting the Transformation of Scientific and Technological Achievements",
+        title_en="Shanghai Regulations on Promoting the Development of Small and Medium-sized Enterprises",
         valid_until="2099-12-31",
     )
-    program = next(p for p in draft["programs"] if p["source"]["clause"] == "第二十条")
+    program = next(p for p in draft["programs"] if p["source"]["clause"] == "第二十八条")
     program.update(
-        id="sh-tech-transfer-service-award",
+        id="sh-sme-patent-support",
         name={
-            "zh": "科技成果转化专业服务机构表彰奖励",
-            "en": "Award for technology-transfer service firms",
+            "zh": "中小企业专利申请和维持资金支持",
+            "en": "Funding for SMEs' patent applications",
         },
         applicants={
-            "zh": "有突出业绩的专业服务机构和个人",
-            "en": "Service firms and people with outstanding results",
+            "zh": "申请和维持专利的中小企业",
+            "en": "Small and medium-sized enterprises applying for or maintaining patents",
         },
-        conditions=[{"fact": "entity_type", "in": ["company", "other_org", "individual"]}],
+        conditions=[
+            {"fact": "entity_type", "in": ["company", "other_org"]},
+            {"fact": "is_sme", "equals": True},
+        ],
         amount={
             "kind": "none",
             "note": {
-                "zh": "按照国家和本市有关规定给予表彰和奖励",
-                "en": "commended and rewarded under the rules",
+                "zh": "给予资金支持，条例未规定具体金额",
+                "en": "funding support; the regulation states no figure",
             },
         },
-        keywords={"zh": ["科技成果转化"], "en": ["technology transfer"]},
+        keywords={"zh": ["专利"], "en": ["patent"]},
     )
     units = {
         u: "Standing Committee of the Shanghai Municipal People's Congress" for u in draft["units"]
@@ -139,7 +142,7 @@ def test_a_completed_skeleton_passes_the_rules_check() -> None:
     ruled = {p.source.doc for p in rulebook.programs.values()}
     today = date(2025, 6, 1)
     assert any(
-        c.clause == "第二十条"
+        c.clause == "第二十八条"
         for c in unruled_clauses(kb.documents, kb.clauses, set(), None, today)
     )
     assert not unruled_clauses(kb.documents, kb.clauses, ruled, None, today)
@@ -160,7 +163,7 @@ def test_rules_draft_command(run_cli: Any) -> None:
     proc = run_cli("rules", "draft", str(_regulation()))
     assert proc.returncode == 0, proc.stderr.decode()
     out = proc.stdout.decode("utf-8")
-    assert out.startswith("# Draft rules for 《上海市促进科技成果转化条例》")
+    assert out.startswith("# Draft rules for 《上海市促进中小企业发展条例》")
     assert yaml.safe_load(out)["programs"]
     missing = run_cli("rules", "draft", "no-such-document")
     assert missing.returncode == 1

@@ -49,6 +49,13 @@ MAX_RETRIES_BEFORE_HINT = 2
 PLACE = "_place"
 # Facts that bear on every program (who asks, where): they do not widen a narrowed check.
 _GENERAL_FACTS = frozenset({"entity_type", "registered_in_jiading", PLACE})
+# Words of the clauses a kind of applicant is listed first (clauses without rules).
+_PREFER = {
+    "company": ("企业",),
+    "park": ("企业", "园区", "基地"),
+    "other_org": ("企业", "机构", "单位"),
+    "individual": ("个人", "人员", "人才"),
+}
 CHECKLIST = "checklist"  # ``Session.pending`` while a "which of these apply?" question is open
 _NONE_WORDS = {
     "都没有",
@@ -190,6 +197,7 @@ def next_step(ctx: Ctx, session: Session, lead: str = "") -> Turn:
         {p.source.doc for p in rulebook.programs.values()},
         place,
         today,
+        prefer=_PREFER.get(str(session.facts.get("entity_type")), ()),
     )
     result = outcome_reply(rulebook, found, lang, unruled=bool(unruled))
     result = replace(

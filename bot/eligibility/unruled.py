@@ -13,9 +13,9 @@ Public API:
     applies_to_place(region, place) -> bool
         A document's region ("上海市", "上海市松江区", "") covers a firm's district id
         ("songjiang", "outside", None for not known).
-    unruled_clauses(documents, clauses, ruled_docs, place, today) -> tuple[Clause, ...]
-        Benefit clauses, in document order, of the documents in force or of unknown validity
-        that no program cites, whose region covers ``place``.
+    unruled_clauses(documents, clauses, ruled_docs, place, today, prefer=()) -> tuple[Clause, ...]
+        Benefit clauses of the documents in force or of unknown validity that no program
+        cites, whose region covers ``place``; those naming a word of ``prefer`` first.
     benefit_sentence(text) -> str
         The whole sentence of a clause that grants the benefit (never cut before its figure).
     unruled_reply(clauses, place, lang, traditional=False, limit=5) -> Reply
@@ -33,20 +33,27 @@ from bot.eligibility.places import DISTRICT_NAMES, district_name
 from bot.messages import text as msg
 from bot.text import normalize, sentences
 
+# Money or support granted: a granting verb before a kind of funding, a reward with a figure,
+# or support "under the relevant rules" (the plans' wording).
 _BENEFIT = re.compile(
-    r"(给予|予以|可获|可以获得|享受|安排|提供|发放|兑现|落实|依托)[^。；;]{0,60}?"
-    r"(补贴|奖励|资助|补助|扶持|贴息|奖补|专项资金|资金支持)"
-    r"|(给予|予以)(相应)?(政策)?支持"
-    r"|(补贴|奖励|资助|补助)[^。；;]{0,12}?(最高|不超过|上限)?[^。；;]{0,6}?\d[\d.,]*\s*(万元|亿元|元)"
+    r"(给予|予以|可获|可以获得|享受|安排|发放|兑现|落实|依托)[^。；;]{0,60}?"
+    r"(补贴|资助|补助|扶持|贴息|奖补|专项资金|资金支持)"
+    r"|(奖励|补贴|资助|补助)[^。；;]{0,12}?(最高|不超过|上限)?[^。；;]{0,6}?\d[\d.,]*\s*(万元|亿元|元)"
+    r"|\d[\d.,]*\s*(万元|亿元|元)[^。；;]{0,12}?(奖励|补贴|资助|补助)"
+    r"|按(照)?(有关|相关)规定给予(相应)?(奖励|支持)"
 )
-_NOT_BENEFIT = ("罚款", "处以", "没收", "吊销")
+# Penalties, and what merely commends or names a source of money, grant nothing to a firm.
+_NOT_BENEFIT = ("罚款", "处以", "没收", "吊销", "捐赠", "表彰")
+_FIGURE = re.compile(r"\d[\d.,]*\s*(万元|亿元|元)")
 
 _CITY = "上海"
 
 
 def is_benefit_clause(text: str) -> bool:
     norm = normalize(text)
-    if any(word in norm for word in _NOT_BENEFIT):
+    if any(word in norm for word in _NOT_BENEFIT) and not _FIGURE.search(norm):
+        return False
+    if any(word in norm for word in _NOT_BENEFIT[:4]):
         return False
     return _BENEFIT.search(norm) is not None
 
@@ -75,8 +82,10 @@ def unruled_clauses(
     ruled_docs: Collection[str],
     place: str | None,
     today: date,
+    prefer: tuple[str, ...] = (),
 ) -> tuple[Clause, ...]:
-    """Benefit clauses of documents with no rules that govern ``place`` and are not expired."""
+    """Benefit clauses of documents with no rules that govern ``place`` and are not expired;
+    those naming a word of ``prefer`` ("企业" for a firm) first, else in document order."""
     wanted = {
         doc_id
         for doc_id, meta in documents.items()
@@ -94,6 +103,7 @@ def unruled_clauses(
             continue
         seen.add(key)
         found.append(clause)
+    found.sort(key=lambda c: not any(w in normalize(c.text) for w in prefer))
     return tuple(found)
 
 
