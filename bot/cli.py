@@ -282,6 +282,33 @@ def rules_check(data_dir: DataDirOption = None) -> None:
         raise typer.Exit(1)
 
 
+@rules_app.command("draft")
+def rules_draft(
+    doc: Annotated[str, typer.Argument(help="A document file, or the id of a loaded document.")],
+) -> None:
+    """Print program skeletons for a document's benefit clauses, for staff to complete."""
+    from bot.eligibility.draft import draft_rules
+    from bot.knowledge.documents import load_documents, read_document
+    from bot.knowledge.index import KnowledgeBase
+
+    settings = _settings(None)
+    try:
+        path = Path(doc)
+        if path.is_file():
+            source = read_document(path)
+        else:
+            known = {s.meta.id: s for s in load_documents(settings.documents_dir)}
+            if doc not in known:
+                err.print(f"error: no file and no loaded document '{doc}'", markup=False)
+                raise typer.Exit(1)
+            source = known[doc]
+        kb = KnowledgeBase.from_sources([source])
+    except PolicyBotError as exc:
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    typer.echo(draft_rules(source.meta, kb.clauses), nl=False)
+
+
 def _error_json(message: str, lang: str) -> dict[str, Any]:
     return {"error": message, "answer": message, "in_scope": False, "lang": lang, "citations": []}
 

@@ -166,6 +166,22 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "Sorry, your earlier answers can no longer be used; let's start again.",
     ),
     "check.done": ("检查完成。还想了解什么？可以直接提问。", "Done. Anything else? Just ask."),
+    # issue 15: loaded documents whose benefit clauses have no eligibility rules yet
+    "check.unruled_none": (
+        "按您的回答，已写好规则的项目中暂无符合的；下面的条款尚未评估。",
+        "Going by your answers, none of the programs with written rules applies; the clauses "
+        "below are not evaluated yet.",
+    ),
+    "check.unruled": (
+        "未评估（尚未编写规则）：以下{n}条扶持条款适用于{place}，是否符合请向责任单位咨询：",
+        "Not evaluated (no rules written yet): these {n} support clauses apply to {place}; ask "
+        "the responsible units whether you qualify:",
+    ),
+    "check.unruled_more": (
+        "……另有{n}条，可直接提问查看。",
+        "…and {n} more; ask about them directly.",
+    ),
+    "check.unruled_place_unknown": ("贵单位所在地", "your place"),
     "check.covered": (
         "检查完成。这次只检查了：{names}。想看看其他扶持，可以点“检查全部扶持”。",
         'Done. This check covered only: {names}. Press "Check everything" for the other support.',
