@@ -227,6 +227,8 @@ def run(
     try:
         for raw in lines:
             line = raw.rstrip(b"\r\n")
+            if front is not None:  # a document published meanwhile (the console, ingest)
+                services.refresh_if_stale()
             answer = process_line(line, services, today, front)
             out.write(json.dumps(answer, ensure_ascii=False) + "\n")
             out.flush()

@@ -123,7 +123,7 @@ def reply(page: Page) -> Response:
         send_staff_reply(console.desk, found.id, body, page.who, console.now())
     page.audit("ticket.reply", f"#{found.id}")
     channel = channel_of(found, jsonl_chats(console.services))
-    return page.redirect(url, "ticket.sent", channel=channel)
+    return page.redirect(url, "ticket.sent", channel=page.t(f"channel.{channel}"))
 
 
 def note(page: Page) -> Response:
