@@ -15,7 +15,9 @@ def stacked_days(
     """One column per day, stacked by ``series`` (same order as each day's counts)."""
     width, height, left, bottom, top = 640, 240, 34, 34, 28
     plot_h = height - bottom - top
-    peak = max((sum(c) for _, c in days), default=0) or 1
+    top_count = max((sum(c) for _, c in days), default=0) or 1
+    tick = -(-top_count // 4)  # whole numbers on the axis: four steps of a whole size
+    peak = tick * 4
     step = (width - left - 8) / max(len(days), 1)
     bar = max(min(step * 0.7, 42), 3)
     parts = [_open(width, height, title)]
@@ -23,7 +25,7 @@ def stacked_days(
         y = top + plot_h - plot_h * i / 4
         parts.append(f'<line x1="{left}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
         parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" class="axis" text-anchor="end">'
-                     f"{round(peak * i / 4)}</text>")
+                     f"{tick * i}</text>")
     label_every = max(1, len(days) // 8)
     for n, (day, counts) in enumerate(days):
         x = left + n * step + (step - bar) / 2
@@ -57,7 +59,7 @@ def bars(items: Sequence[tuple[str, float]], title: str, unit: str = "") -> str:
         y = 6 + n * row
         w = (width - label_w - 70) * value / peak
         shown = f"{value:g}{unit}"
-        short = label if len(label) <= 28 else label[:27] + "…"
+        short = _clip(label, 34)
         parts.append(f'<text x="{label_w - 6}" y="{y + 15}" class="label" text-anchor="end">'
                      f"<title>{escape(label)}</title>{escape(short)}</text>")
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row - 8}" '
@@ -83,3 +85,13 @@ def _legend(series: Sequence[str], width: int, y: float) -> str:
         if x > width - 60:
             break
     return "".join(parts)
+
+
+def _clip(label: str, room: int) -> str:
+    """``label`` cut to ``room`` half-widths (a Chinese character takes two)."""
+    used = 0
+    for n, char in enumerate(label):
+        used += 2 if ord(char) > 0x2E80 else 1
+        if used > room:
+            return label[: max(n - 1, 1)] + "…"
+    return label
