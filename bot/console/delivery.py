@@ -1,10 +1,15 @@
 """How a staff reply written in the console reaches the user, and which channel a ticket
 came from. One small seam, so the lead can switch it to the channel-neutral outbox.
 
-The reply takes the path of every staff answer written away from a chat (the CLI's
-``triage answer``): ``handler.answer_ticket(..., delivered=False)`` records it on the ticket
-and leaves it undelivered in the staff store; the user's channel sends it: the JSON-lines
-channel's outbox within a second, and every channel with the user's next message.
+The reply takes the path of a staff answer in the Telegram staff group:
+``handler.answer_ticket`` records it on the ticket and returns the replies (to the user, and
+the ticket card for the staff group). For a Telegram user they are queued in Telegram's
+durable outbox (``tg_outbox`` in the conversation store, ``queue_replies``), which the
+running bot's sender reads every second, and the ticket is marked delivered after that
+commit (a crash between the two can repeat the reply once, never lose it). For other
+channels the answer waits undelivered in the staff store, as ``triage answer`` leaves it: the
+JSON-lines outbox writes it within a second, and every channel brings it with the user's
+next message.
 """
 
 from __future__ import annotations
@@ -16,13 +21,30 @@ from bot.services import Services
 from bot.staff import handler
 from bot.staff.desk import StaffDesk
 from bot.staff.store import Ticket
+from bot.store import Store
 
 
 def send_staff_reply(
-    desk: StaffDesk, ticket_id: int, text: str, staff: str, now: datetime
+    desk: StaffDesk,
+    ticket_id: int,
+    text: str,
+    staff: str,
+    now: datetime,
+    telegram: Store | None = None,
 ) -> list[Reply]:
-    """Answer the ticket; the replies ``answer_ticket`` gives (the user's, the card)."""
-    return handler.answer_ticket(desk, ticket_id, text, staff, now, delivered=False)
+    """Answer the ticket; with ``telegram`` (the conversation store of a Telegram user's
+    ticket) the replies go into Telegram's outbox at once. The replies ``answer_ticket`` gave."""
+    replies = handler.answer_ticket(desk, ticket_id, text, staff, now, delivered=False)
+    ticket = desk.store.ticket(ticket_id)
+    if telegram is None or ticket.answer != text.strip() or not ticket.chat_id.lstrip("-").isdigit():
+        return replies
+    from bot.channels.telegram.delivery import OUTBOX_STEPS, queue_replies
+
+    telegram.migrate("telegram.outbox", OUTBOX_STEPS)
+    with telegram.transaction() as tx:
+        queue_replies(tx.db, int(ticket.chat_id), replies, None)
+    desk.store.set_delivered(ticket_id, True)
+    return replies
 
 
 def channel_of(ticket: Ticket, jsonl_chats: set[str]) -> str:

@@ -120,9 +120,10 @@ def reply(page: Page) -> Response:
             return page.redirect(url, "ticket.changed", "warn", who=current.staff or "?")
         if not console.accounts.first_send(page.field("nonce"), found.id, console.now()):
             return page.redirect(url, "ticket.sent_twice", "warn")
-        send_staff_reply(console.desk, found.id, body, page.who, console.now())
+        channel = channel_of(found, jsonl_chats(console.services))
+        telegram = console.services.store if channel == "telegram" else None
+        send_staff_reply(console.desk, found.id, body, page.who, console.now(), telegram)
     page.audit("ticket.reply", f"#{found.id}")
-    channel = channel_of(found, jsonl_chats(console.services))
     return page.redirect(url, "ticket.sent", channel=page.t(f"channel.{channel}"))
 
 

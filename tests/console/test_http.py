@@ -217,3 +217,29 @@ def test_the_interface_speaks_english_after_the_switch(client_for) -> None:
     client.post("/lang", data={"csrf": csrf, "back": "/faq"})
     page = client.get("/faq").text
     assert "Curated answers" in page and "Log out" in page
+
+
+def test_a_reply_to_a_telegram_user_goes_into_the_telegram_outbox(
+    client_for, console: Console
+) -> None:
+    from bot.conversation import Conversation
+    from bot.domain import Incoming
+    from bot.staff.front import StaffFront
+    from tests.conftest import TODAY
+
+    front = StaffFront(Conversation(console.services, console.services.store), console.desk)
+    for text in (UNANSWERED, "转人工"):
+        front.turn(Incoming(chat_id="424242", user_id="424242", text=text), TODAY)
+    ticket = console.desk.store.tickets("waiting")[0]
+    client = client_for(STAFF)
+    html = client.get(f"/tickets/{ticket.id}").text
+    assert "Telegram" in html
+    fields = dict(re.findall(r'name="(nonce|seen)" value="([^"]*)"', html))
+    client.post(f"/tickets/{ticket.id}/reply",
+                data={"csrf": csrf_of(html), "text": "请带营业执照原件。", **fields})
+    assert console.desk.store.undelivered() == []
+    store = console.services.store
+    with store.reading() as db:
+        rows = db.execute("SELECT chat_id, plain FROM tg_outbox").fetchall()
+    assert [r[0] for r in rows] == [424242]
+    assert "请带营业执照原件。" in rows[0][1] and "工单" in rows[0][1]
