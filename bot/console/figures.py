@@ -75,6 +75,13 @@ def page_view(page: Page) -> Response:
         if stats.top_faqs
         else "",
         "topics": bars(topics, page.t("fig.topics")) if topics else "",
+        "first_reply": bars(
+            [(page.t("fig.median_bar"), stats.median_first_reply_minutes or 0.0),
+             (page.t("fig.mean_bar"), stats.mean_first_reply_minutes or 0.0)],
+            page.t("fig.first_reply"),
+        )
+        if stats.median_first_reply_minutes is not None
+        else "",
     }
     return page.render(
         "figures.html",

@@ -189,6 +189,8 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "fig.none": ("未能回答", "unanswered"),
     "fig.handoffs": ("转人工", "handed off"),
     "fig.first_reply": ("首次人工回复用时（分钟）", "Time to first staff reply (minutes)"),
+    "fig.median_bar": ("中位数", "median"),
+    "fig.mean_bar": ("平均", "mean"),
     "fig.median": ("中位数 {median}，平均 {mean}", "median {median}, mean {mean}"),
     "fig.faq_hits": ("常见问答命中", "Curated-answer hits"),
     "fig.feedback": ("用户评价", "Feedback"),

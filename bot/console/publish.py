@@ -12,6 +12,7 @@ import re
 import secrets
 import shutil
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -81,6 +82,7 @@ class Publisher:
             raise UploadRefused("docs.bad_type", name=filename)
         if len(data) > self.max_bytes:
             raise UploadRefused("docs.too_big", mb=self.max_bytes // (1024 * 1024))
+        self._sweep()
         token = secrets.token_hex(8)
         folder = self.root / token
         folder.mkdir(parents=True, mode=0o700)
@@ -91,6 +93,15 @@ class Publisher:
         except (PolicyBotError, UploadRefused):
             shutil.rmtree(folder, ignore_errors=True)
             raise
+
+    def _sweep(self, older_than: float = 86400.0) -> None:
+        """Uploads checked but never published are removed after a day."""
+        if not self.root.is_dir():
+            return
+        cutoff = time.time() - older_than
+        for folder in self.root.iterdir():
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _read(self, token: str, path: Path) -> Checked:
         doc = read_document(path)

@@ -243,3 +243,35 @@ def test_a_reply_to_a_telegram_user_goes_into_the_telegram_outbox(
         rows = db.execute("SELECT chat_id, plain FROM tg_outbox").fetchall()
     assert [r[0] for r in rows] == [424242]
     assert "请带营业执照原件。" in rows[0][1] and "工单" in rows[0][1]
+
+
+def test_curated_answers_edit_export_and_import(client_for, console: Console) -> None:
+    desk = console.desk
+    key = next(iter(desk.clauses))
+    entry = desk.store.add_faq(["直播补贴去哪里申请？"], "向区商务委申请。", [key], "amy")
+    client = client_for(ADMIN)
+    csrf = csrf_of(client.get(f"/faq/{entry.id}").text)
+    unknown = client.post(f"/faq/{entry.id}/edit", data={
+        "csrf": csrf, "questions": "直播补贴去哪里申请？", "answer": "向区商务委申请。",
+        "clauses": "no/such/clause"})
+    assert unknown.status_code == 400 and "未知的条款编号" in unknown.text
+    client.post(f"/faq/{entry.id}/edit", data={
+        "csrf": csrf, "questions": "直播补贴去哪里申请？\n直播补贴在哪儿办", "answer": "向区商务委申请，补贴99万元。",
+        "clauses": key})
+    edited = desk.store.faq(entry.id)
+    assert edited.variants == ("直播补贴去哪里申请？", "直播补贴在哪儿办")
+    assert "99万元" in edited.unverified_amounts
+    exported = client.get("/faq/export.csv")
+    assert exported.content.startswith("\ufeff".encode()) and "直播补贴在哪儿办".encode() in exported.content
+    changed = exported.content.replace(b"suggested", b"approved")
+    done = client.post("/faq/import", data={"csrf": csrf},
+                       files={"file": ("faq.csv", changed, "text/csv")})
+    assert "待核对 1 条" in client.get(done.headers["location"]).text
+    assert desk.store.faq(entry.id).status == "suggested"  # the unchecked amount holds it back
+    approve = client.post(f"/faq/{entry.id}/approve", data={"csrf": csrf})
+    assert "请先确认金额" in client.get(approve.headers["location"]).text
+    client.post(f"/faq/{entry.id}/approve", data={"csrf": csrf, "confirm_amounts": "yes"})
+    assert desk.store.faq(entry.id).status == "approved"
+    client.post(f"/faq/{entry.id}/retire", data={"csrf": csrf})
+    assert desk.store.faq(entry.id).status == "retired"
+    assert "faq.approve" in [r.action for r in console.accounts.audit_log()]
