@@ -13,7 +13,7 @@ def stacked_days(
     days: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], title: str
 ) -> str:
     """One column per day, stacked by ``series`` (same order as each day's counts)."""
-    width, height, left, bottom, top = 640, 240, 34, 34, 28
+    width, height, left, bottom, top = 640, 280, 40, 38, 40
     plot_h = height - bottom - top
     top_count = max((sum(c) for _, c in days), default=0) or 1
     tick = -(-top_count // 4)  # whole numbers on the axis: four steps of a whole size
@@ -43,15 +43,15 @@ def stacked_days(
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{y - 3:.1f}" class="value" '
                          f'text-anchor="middle">{sum(counts)}</text>')
         if n % label_every == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 16}" class="axis" '
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 20}" class="axis" '
                          f'text-anchor="middle">{escape(day[5:])}</text>')
-    parts.append(_legend(series, width, top - 12))
+    parts.append(_legend(series, width, top - 18))
     return "".join(parts) + "</svg>"
 
 
 def bars(items: Sequence[tuple[str, float]], title: str, unit: str = "") -> str:
     """Horizontal bars, one per labelled value, the value written at the bar's end."""
-    row, label_w, width = 26, 230, 640
+    row, label_w, width = 32, 250, 640
     height = max(len(items), 1) * row + 12
     peak = max((v for _, v in items), default=0) or 1
     parts = [_open(width, height, title)]
@@ -59,12 +59,12 @@ def bars(items: Sequence[tuple[str, float]], title: str, unit: str = "") -> str:
         y = 6 + n * row
         w = (width - label_w - 70) * value / peak
         shown = f"{value:g}{unit}"
-        short = _clip(label, 34)
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" class="label" text-anchor="end">'
+        short = _clip(label, 29)
+        parts.append(f'<text x="{label_w - 8}" y="{y + 21}" class="label" text-anchor="end">'
                      f"<title>{escape(label)}</title>{escape(short)}</text>")
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row - 8}" '
                      f'fill="{PALETTE[n % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" class="value">'
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 21}" class="value">'
                      f"{escape(shown)}</text>")
     return "".join(parts) + "</svg>"
 
@@ -78,10 +78,10 @@ def _open(width: int, height: int, title: str) -> str:
 def _legend(series: Sequence[str], width: int, y: float) -> str:
     parts, x = [], 40.0
     for k, name in enumerate(series):
-        parts.append(f'<rect x="{x:.0f}" y="{y - 9:.0f}" width="10" height="10" '
+        parts.append(f'<rect x="{x:.0f}" y="{y - 12:.0f}" width="13" height="13" '
                      f'fill="{PALETTE[k % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{x + 14:.0f}" y="{y:.0f}" class="axis">{escape(name)}</text>')
-        x += 24 + 7.5 * len(name) * (2 if any(ord(c) > 0x2E80 for c in name) else 1)
+        parts.append(f'<text x="{x + 17:.0f}" y="{y:.0f}" class="axis">{escape(name)}</text>')
+        x += 32 + sum(15 if ord(c) > 0x2E80 else 8.5 for c in name)
         if x > width - 60:
             break
     return "".join(parts)

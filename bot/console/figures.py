@@ -3,12 +3,14 @@ per-day outcome split and the questions the documents could not answer, as SVG c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from starlette.responses import Response
 
 from bot.console.charts import bars, stacked_days
 from bot.console.web import Page
+from bot.domain import Clause
 from bot.staff.stats import compute
 from bot.staff.store import StaffStore
 
@@ -45,6 +47,14 @@ def unanswered(store: StaffStore, since: date | None, limit: int = 15) -> list[t
     return [(str(q), int(n)) for q, n in rows]
 
 
+def _clause_label(clauses: Mapping[str, Clause], key: str) -> str:
+    """《title》clause for a clause key (a sentence group's key names its clause)."""
+    for candidate in (key, key.rsplit("/", 1)[0]):
+        if candidate in clauses:
+            return f"《{clauses[candidate].doc_title}》{clauses[candidate].clause}"
+    return key
+
+
 def page_view(page: Page) -> Response:
     raw = page.request.query_params.get("since", "")
     since: date | None = None
@@ -61,10 +71,7 @@ def page_view(page: Page) -> Response:
     outcome = [(page.t(f"fig.{k}"), float(by.get(k, 0))) for k in OUTCOMES]
     outcome.append((page.t("fig.handoffs"), float(stats.handoffs)))
     clauses = page.console.desk.clauses
-    topics = [
-        (f"{clauses[k].doc_title} {clauses[k].clause}" if k in clauses else k, float(n))
-        for k, n in stats.top_clauses
-    ]
+    topics = [(_clause_label(clauses, k), float(n)) for k, n in stats.top_clauses]
     charts = {
         "per_day": stacked_days(per_day, names, page.t("fig.per_day")) if per_day else "",
         "outcome": bars(outcome, page.t("fig.outcome")) if stats.questions else "",
