@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -103,7 +104,7 @@ async def login(request: Request) -> Response:
     target = _safe_next(str(form.get("next", "/queue")))
     account = console.accounts.login(name[:40], password[:200], console.now())
     if account is None:
-        return RedirectResponse(f"/login?failed=1&next={target}", status_code=303)
+        return RedirectResponse(f"/login?failed=1&next={quote(target)}", status_code=303)
     token = console.accounts.open_session(account, lang, console.now())
     console.accounts.audit(account.name, "login", "", console.now())
     response = RedirectResponse(target, status_code=303)

@@ -172,6 +172,10 @@ def route(handler: Handler, admin: bool = False) -> Callable[[Request], Awaitabl
             target = request.url.path if request.method == "GET" else "/queue"
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         request.state.lang = login.lang
+        limit = console.settings.console_upload_mb * 1024 * 1024 + 65536
+        if int(request.headers.get("content-length") or 0) > limit:
+            refused = Page(request, console, login, token)
+            return refused.error(refused.t("docs.too_big", mb=console.settings.console_upload_mb), 413)
         form = await request.form(max_files=1, max_fields=60) if request.method == "POST" else None
         page = Page(request, console, login, token, form)
         try:

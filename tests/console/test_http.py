@@ -275,3 +275,12 @@ def test_curated_answers_edit_export_and_import(client_for, console: Console) ->
     client.post(f"/faq/{entry.id}/retire", data={"csrf": csrf})
     assert desk.store.faq(entry.id).status == "retired"
     assert "faq.approve" in [r.action for r in console.accounts.audit_log()]
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(client_for, console: Console) -> None:
+    client = client_for(ADMIN)
+    csrf = csrf_of(client.get("/documents").text)
+    big = b"x" * (console.settings.console_upload_mb * 1024 * 1024 + 70000)
+    response = client.post("/documents/check", data={"csrf": csrf},
+                           files={"file": ("big.txt", big, "text/plain")})
+    assert response.status_code == 413 and "文件太大" in response.text
