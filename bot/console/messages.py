@@ -100,7 +100,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     ),
     "ticket.empty": ("内容不能为空。", "The text is empty."),
     "ticket.too_long": ("内容太长（最多 {n} 个字）。", "The text is too long (at most {n} characters)."),
-    "ticket.closed": ("工单已关闭，用户已收到通知。", "The ticket is closed and the user was told."),
+    "ticket.closed": ("工单已关闭。", "The ticket is closed."),
     "ticket.is_closed": ("工单已经结束。", "The ticket is already closed."),
     "ticket.noted": ("备注已添加。", "Note added."),
     "ticket.no_answer": ("工单还没有答复，无法保存为常见问答。", "The ticket has no reply yet to save."),
