@@ -527,6 +527,10 @@ def chat(
     jsonl: Annotated[bool, typer.Option("--jsonl", help="JSON lines on stdin and stdout.")] = False,
     today: TodayOption = None,
     data_dir: DataDirOption = None,
+    outbox: Annotated[
+        Path | None,
+        typer.Option("--outbox", help="With --jsonl: append staff replies to this file as they come."),
+    ] = None,
 ) -> None:
     """Chat with the assistant in the terminal (questions and the eligibility check)."""
     as_of = _today(today)
@@ -541,7 +545,11 @@ def chat(
     if jsonl:
         from bot.channels import jsonl as channel
 
-        channel.run(channel.bounded_lines(sys.stdin.buffer), sys.stdout, services, as_of)
+        front = _staff_front(settings, services)  # hand-offs and curated answers, as Telegram
+        assert services.store is not None
+        box = channel.Outbox(outbox, front.desk, services.store) if outbox else None
+        lines = channel.bounded_lines(sys.stdin.buffer)
+        channel.run(lines, sys.stdout, services, as_of, front, box)
         return
     from bot.channels import terminal
 
@@ -644,6 +652,9 @@ def main() -> None:
 from bot.cli_staff import register  # noqa: E402 - staff commands: triage, faq, stats
 
 register(app)
+from bot.cli_console import register as register_console  # noqa: E402 - console, staff add
+
+register_console(app)
 
 
 if __name__ == "__main__":

@@ -70,4 +70,6 @@ def test_focus_words() -> None:
     assert focus("申请直播补贴需要哪些材料") == {"materials"}
     assert focus("去哪个窗口申报") == {"place"}
     assert focus("What documents are needed?") == {"materials"}
-    assert focus("直播基地有什么补贴") == frozenset()
+    # "what support is there" is a question of its own, not "where to apply for it"
+    assert focus("直播基地有什么补贴") == {"benefit"}
+    assert focus("直播补贴在哪申请") == {"place"}
