@@ -54,7 +54,7 @@ def test_regulation_chapters_and_articles() -> None:
 def test_regulation_metadata_from_its_own_text() -> None:
     meta = read_document(DATA / "ningbo-blood-donation.md").meta
     assert meta.title == "宁波市献血条例"
-    assert meta.region == "宁波市"
+    assert meta.region == "浙江省宁波市"
     assert meta.issuers == ("宁波市人民代表大会常务委员会",)
     assert meta.valid_from == date(2013, 3, 1)
     assert meta.valid_until is None

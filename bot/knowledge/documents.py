@@ -25,7 +25,7 @@ import yaml
 
 from bot.domain import DocumentMeta
 from bot.errors import KnowledgeError
-from bot.knowledge.metadata import extract, region_of
+from bot.knowledge.metadata import extract, region_of, title_candidate
 from bot.knowledge.readers import SUFFIXES, read_file
 from bot.text import is_traditional
 
@@ -63,9 +63,10 @@ def _as_date(value: Any, field: str, path: Path) -> date | None:
 
 
 def _first_title_line(body: str) -> str:
+    """The first short line that could be a title (no breadcrumb, date or section heading)."""
     for line in body.splitlines():
         line = line.strip().lstrip("#").strip()
-        if line and len(line) <= 80 and not line.endswith(("：", ":", "，", ",", "。")):
+        if line and title_candidate(line):
             return line
     return ""
 
@@ -120,7 +121,7 @@ def parse_document(path: Path, raw: str) -> SourceDocument:
         issue_date=dated("issue_date", found.issue_date),
         valid_from=dated("valid_from", found.valid_from),
         valid_until=dated("valid_until", found.valid_until),
-        region=str(fields.get("region") or found.region or region_of(title, issuer_tuple)),
+        region=str(fields.get("region") or region_of(title, issuer_tuple, body) or found.region),
         script=str(fields.get("script") or ("zh-Hant" if is_traditional(body) else "zh-Hans")),
         interpreter=str(fields["interpreter"]) if fields.get("interpreter") else None,
         source=str(fields.get("source") or path.name),
