@@ -20,6 +20,7 @@ import yaml
 from bot.domain import DocumentMeta
 from bot.errors import KnowledgeError
 from bot.knowledge.coverage import places
+from bot.knowledge.places import governed, short_form
 from bot.text import normalize, whole_word
 
 DENSE_THRESHOLD = 0.88  # e5 cosine; unrelated chit-chat scores below, paraphrased questions above
@@ -52,11 +53,12 @@ class ScopeRules:
 
 def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     """The scope rules for the documents actually loaded: every place a document governs
-    (its region and place aliases, ``bot.knowledge.coverage.places``) is covered and no longer
-    outside, and a place named in a document's title (浦东新区 in a regulation about Pudong)
-    is covered too. scope.yaml keeps only the places known to exist and the topics."""
+    (its region and place aliases, ``bot.knowledge.coverage.places``; a province's cities and
+    counties) is covered and no longer outside, and a place named in a document's title
+    (浦东新区 in a regulation about Pudong) is covered too. scope.yaml keeps only the places known to exist and the topics."""
     documents: Mapping[str, DocumentMeta] = getattr(kb, "documents", {})
     covered = {normalize(p) for p in places(documents)}
+    covered |= {normalize(p) for m in documents.values() for p in _governed_forms(m.region)}
     titles = [normalize(m.title) for m in documents.values()]
     covered |= {p for p in rules.outside_places if not p.isascii() and any(p in t for t in titles)}
     outside = frozenset(
@@ -65,6 +67,14 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     return replace(
         rules, covered_places=rules.covered_places | frozenset(covered), outside_places=outside
     )
+
+
+def _governed_forms(region: str) -> list[str]:
+    """The cities and counties a province's document governs, by full name, and the cities
+    also as people type them (潍坊市, 潍坊; 寿光市): a provincial regulation applies there.
+    Counties keep their suffix: short county names are ordinary words too (平原, 新安)."""
+    names = governed(region)
+    return names + [short_form(n) for n in names if n.endswith("市") and len(n) >= 3]
 
 
 @dataclass(frozen=True)
