@@ -11,11 +11,13 @@ gate leans towards answering.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
+from pypinyin import lazy_pinyin
 
 from bot.domain import DocumentMeta
 from bot.errors import KnowledgeError
@@ -59,6 +61,7 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     documents: Mapping[str, DocumentMeta] = getattr(kb, "documents", {})
     covered = {normalize(p) for p in places(documents)}
     covered |= {normalize(p) for m in documents.values() for p in _governed_forms(m.region)}
+    covered |= {_latin(p) for p in covered if _SHORT_PLACE.fullmatch(p)}
     titles = [normalize(m.title) for m in documents.values()]
     covered |= {p for p in rules.outside_places if not p.isascii() and any(p in t for t in titles)}
     outside = frozenset(
@@ -67,6 +70,16 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     return replace(
         rules, covered_places=rules.covered_places | frozenset(covered), outside_places=outside
     )
+
+
+_SHORT_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}")  # 宁波, 山东: a place as people type it
+# Words that are a zone of a place (苏州工业园区, 前海自贸区): they name that place.
+_ZONE_ENDINGS = ("工业园区", "园区", "新区", "开发区", "高新区", "自贸区", "试验区", "保税区")
+
+
+def _latin(place: str) -> str:
+    """宁波 -> ningbo: how an English question names a covered Chinese place."""
+    return "".join(lazy_pinyin(place))
 
 
 def _governed_forms(region: str) -> list[str]:
@@ -106,7 +119,12 @@ def decide(
     word_set = frozenset(words) | frozenset(
         w[:-1] for w in words if len(w) > 2 and w[-1] in "市区省县"
     )
-    outside = sorted(p for p in rules.outside_places if _mentions(p, query, word_set))
+    outside = sorted(
+        p
+        for p in rules.outside_places
+        if _mentions(p, query, word_set)
+        or any(w.startswith(p) and w.endswith(_ZONE_ENDINGS) for w in words if not p.isascii())
+    )
     covered = any(
         _mentions(p, query, word_set) or (not p.isascii() and p in query)
         for p in rules.covered_places
