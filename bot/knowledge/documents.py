@@ -138,6 +138,11 @@ def read_document(path: Path) -> SourceDocument:
     return parse_document(path, read_file(path))
 
 
+def _fingerprint(body: str) -> str:
+    """The text without spacing and Markdown marks: equal for one document in two formats."""
+    return hashlib.sha256(re.sub(r"[\s#*>|_-]+", "", body).encode("utf-8")).hexdigest()
+
+
 def document_files(folder: Path) -> list[Path]:
     """The document files of ``folder`` (supported suffixes, no hidden or temporary files)."""
     if not folder.is_dir():
@@ -154,6 +159,7 @@ def scan_documents(folder: Path) -> tuple[list[SourceDocument], list[Problem]]:
     docs: list[SourceDocument] = []
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
+    texts: dict[str, Path] = {}
     for path in document_files(folder):
         try:
             doc = read_document(path)
@@ -171,6 +177,12 @@ def scan_documents(folder: Path) -> tuple[list[SourceDocument], list[Problem]]:
                 )
             )
             continue
+        same = texts.get(_fingerprint(doc.body))
+        if same is not None:
+            # The same text saved twice (a .docx and its .pdf): indexed once.
+            problems.append(Problem(path.name, f"{path.name}: same text as {same.name}; skipped"))
+            continue
+        texts[_fingerprint(doc.body)] = path
         seen[doc.meta.id] = path
         docs.append(doc)
     return docs, problems

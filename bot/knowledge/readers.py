@@ -308,8 +308,10 @@ def read_html(path: Path) -> str:
     import trafilatura
 
     html = _html_text(path)
+    # Precision over recall: on a page with two candidate blocks (the article and a print
+    # copy) recall mode takes their common parent, site chrome included.
     extracted = trafilatura.bare_extraction(
-        html, include_comments=False, include_tables=True, with_metadata=True
+        html, include_comments=False, include_tables=True, with_metadata=True, favor_precision=True
     )
     text = getattr(extracted, "text", None) or ""
     title = (getattr(extracted, "title", None) or "").strip()
@@ -317,9 +319,40 @@ def read_html(path: Path) -> str:
     lines = [ln for ln in lines if ln]
     if not lines:
         return _html_blocks(html)
+    lines = without_repeats(lines)
     if title and not any(ln.lstrip("# ") == title for ln in lines[:5]):
         lines.insert(0, "# " + title)
     return "\n".join(lines)
+
+
+_REPEAT_LINES = 4  # a run of this many lines seen before, in order, is the text again
+
+
+def without_repeats(lines: list[str]) -> list[str]:
+    """The lines with any block that repeats an earlier block dropped: a page that carries
+    its article twice (a print version, a hidden copy) is indexed once. Single lines that
+    recur ("（三）法律、法规规定的其他情形。") are kept."""
+    out: list[str] = []
+    seen: dict[str, list[int]] = {}
+    index = 0
+    while index < len(lines):
+        run = 0
+        for start in seen.get(lines[index], []):
+            length = 0
+            while (
+                start + length < len(out)
+                and index + length < len(lines)
+                and out[start + length] == lines[index + length]
+            ):
+                length += 1
+            run = max(run, length)
+        if run >= _REPEAT_LINES:
+            index += run
+            continue
+        seen.setdefault(lines[index], []).append(len(out))
+        out.append(lines[index])
+        index += 1
+    return out
 
 
 def _html_blocks(html: str) -> str:
