@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.domain import Clause, DocumentMeta, Unit
+from bot.knowledge.units import named_units
 from bot.text import normalize, sentences, strip_spaces
 
 PARSER_VERSION = "6"
@@ -375,46 +376,6 @@ def _unique_key(doc_id: str, draft: _Draft, taken: set[str]) -> str:
     return f"{base}~{n}"
 
 
-_UNIT = (
-    r"(?:[\u4e00-\u9fff]{0,10}?人民政府)?[\u4e00-\u9fff]{2,14}?"
-    r"(?:主管部门|管理部门|行政部门|监督管理局|管理局|部门|局|委员会|办公室)"
-)
-# "由市场监督管理部门责令改正", "县级以上人民政府商务主管部门负责…": the units an article of a
-# regulation names as acting; "有关部门" names nobody.
-_ACTING = re.compile(
-    rf"由({_UNIT})(?:依法|依照[^，。；]{{0,24}}?|按照[^，。；]{{0,24}}?|会同[^，。；]{{0,24}}?)?"
-    r"(?:责令|处以|处|给予|予以|没收|追回|吊销|作出|决定|进行|组织|认定|核发)"
-)
-_IN_CHARGE = re.compile(rf"({_UNIT})(?:依法)?负责")
-_GOVERNMENT = re.compile(
-    r"^(?:县级以上|设区的市|省|市|县|区|乡镇|各级|上级|本级)*(?:地方)?(?:各级)?人民政府(?:的)?"
-)
-_VAGUE = ("有关部门", "相关部门", "有关主管部门", "其他部门", "各部门", "职能部门")
-_NOT_A_UNIT = ("一个", "主管部门", "所在单位", "本部门", "上级")
-
-
-def _clean_unit(unit: str) -> str:
-    """ "经本级人力资源社会保障主管部门" -> "人力资源社会保障主管部门"; "" for no unit."""
-    unit = _GOVERNMENT.sub("", re.sub(r"^(?:经|由|向|其|本级|其所在地的|所在地的)+", "", unit))
-    unit = _GOVERNMENT.sub("", unit)
-    if len(unit) < 4 or unit.endswith(_VAGUE) or unit.startswith(_NOT_A_UNIT):
-        return ""
-    return unit
-
-
-def named_units(text: str) -> tuple[str, ...]:
-    """The units an article names as acting (the authority that orders, fines or is in
-    charge), without the government that holds them; empty when it names none."""
-    units: list[str] = []
-    for pattern in (_ACTING, _IN_CHARGE):
-        for match in pattern.finditer(text):
-            for part in re.split(r"或者|或|以及|和其他", match.group(1)):
-                unit = _clean_unit(part)
-                if unit and unit not in units:
-                    units.append(unit)
-    return tuple(units)
-
-
 def split_clauses(meta: DocumentMeta, body: str) -> list[Clause]:
     """The document's clauses in reading order, long ones split into sentence groups."""
     clauses: list[Clause] = []
@@ -431,7 +392,8 @@ def split_clauses(meta: DocumentMeta, body: str) -> list[Clause]:
             )
         )
         body_text = _RESPONSIBLE.sub("", text).strip()
-        named = named_units(body_text) if draft.kind in ("article", "final") else ()
+        is_article = _ARTICLE.match(draft.label + " ") is not None
+        named = named_units(body_text) if is_article else ()
         responsible = marked or named
         parts = (
             [text] if len(body_text) <= MAX_CHARS or draft.kind == "header" else _groups(body_text)
