@@ -216,3 +216,13 @@ def test_without_repeats_drops_a_repeated_block_and_keeps_recurring_lines() -> N
     assert without_repeats(["标题", *article, *article]) == ["标题", *article]
     recurring = ["第五条 戊：", "（一）法律、法规规定的其他情形。", "第六条 己："]
     assert without_repeats(article + recurring) == article + recurring
+
+
+def test_a_page_titled_with_its_site_name_takes_its_title_from_the_body(tmp_path: Path) -> None:
+    page = (DATA / "provinces" / "liuhe-key-industries.html").read_text(encoding="utf-8")
+    page = page.replace("<title>加快重点产业实施意见</title>", "<title>柳河县人民政府</title>")
+    saved = tmp_path / "page.html"
+    saved.write_text(page, encoding="utf-8")
+    doc = read_document(saved)
+    assert doc.meta.title == "加快重点产业实施意见"
+    assert "您当前所在的位置" not in doc.body and "字体大小" not in doc.body

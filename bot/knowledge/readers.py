@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeError
+from bot.knowledge.metadata import title_candidate
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf", ".html", ".htm")
@@ -320,7 +321,9 @@ def read_html(path: Path) -> str:
     if not lines:
         return _html_blocks(html)
     lines = without_repeats(lines)
-    if title and not any(ln.lstrip("# ") == title for ln in lines[:5]):
+    # The page's title (its <title> without the site's name) when it is a document's title
+    # and the body does not open with it; a site name or a breadcrumb is never one.
+    if title and title_candidate(title) and not any(ln.lstrip("# ") == title for ln in lines[:5]):
         lines.insert(0, "# " + title)
     return "\n".join(lines)
 
