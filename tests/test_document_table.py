@@ -144,14 +144,17 @@ def test_document_facts(name: str) -> None:
 def test_ingest_check_prints_the_facts_of_each_province_document() -> None:
     runner = CliRunner()
     for name in sorted(n for n in TABLE if n.startswith("provinces/")):
-        title, issuers, region, _status = TABLE[name]
-        result = runner.invoke(app, ["ingest", "--check", str(DATA / name)])
+        title, issuers, region, status = TABLE[name]
+        result = runner.invoke(
+            app, ["ingest", "--check", str(DATA / name), "--today", TODAY.isoformat()]
+        )
         assert result.exit_code == 0, result.output
         lines = {ln.split(":", 1)[0].strip(): ln.split(":", 1)[1].strip()
                  for ln in result.output.splitlines()[:11] if ":" in ln}
         assert lines["title"] == title, name
         assert lines["issuers"] == ("、".join(issuers) or "(none found)"), name
         assert lines["region"] == region, name
+        assert lines["status today"] == status, name
 
 
 def _metas(folder: Path) -> dict[str, DocumentMeta]:
