@@ -112,13 +112,12 @@ def _services(settings: Settings, quiet: bool = True) -> Services:
         raise typer.Exit(2) from exc
 
 
-def _print_outline(path: Path) -> None:
+def _print_outline(path: Path, today: date) -> None:
     from bot.knowledge.documents import read_document
     from bot.knowledge.parse import split_clauses
 
     doc = read_document(path)
     meta = doc.meta
-    today = date.today()
     out.print(f"file: {path.name}", markup=False, soft_wrap=True)
     for label, value in (
         ("id", meta.id),
@@ -155,6 +154,7 @@ def ingest(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Build a new generation anyway.")] = False,
     data_dir: DataDirOption = None,
+    today: TodayOption = None,
 ) -> None:
     """Index the documents in knowledge/documents into a new index generation.
 
@@ -163,7 +163,7 @@ def ingest(
     """
     if check is not None:
         try:
-            _print_outline(check)
+            _print_outline(check, _today(today))
         except PolicyBotError as exc:
             err.print(f"error: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(1) from exc
