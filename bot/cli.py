@@ -618,6 +618,10 @@ from bot.cli_staff import register  # noqa: E402 - staff commands: triage, faq, 
 
 register(app)
 
+from bot.cli_wechat import register as register_wechat  # noqa: E402 - `policybot wechat`
+
+register_wechat(app)
+
 
 if __name__ == "__main__":
     main()

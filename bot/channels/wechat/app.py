@@ -1,0 +1,499 @@
+"""``policybot wechat``: the Official Account's message server on the shared core.
+
+* Durable like Telegram: a message is stored in the shared inbox (``channel_inbox``) before
+  its turn runs; the turn's transaction saves the session, queues the reply in the shared
+  outbox with the message's key as its ``source`` and marks the message done. A repeat of a
+  stored message (WeChat retries after 5 s, three times: same ``MsgId``) runs no second turn.
+  At start, messages whose turn never committed (a crash, ``kill -9``) are run first.
+* Within WeChat's 5 seconds: each request waits for its message's turn up to ``reply_wait``
+  and then claims the reply (``claim_source``: one caller gets it), so a retry of a message
+  being handled is answered once, by whichever request is still open. A turn that misses
+  the deadline is answered "success" and its reply goes out through the customer-service
+  API, or with the user's next message.
+* The reply is one text of at most 2048 bytes (``render``); a user's next message also
+  carries whatever waited for them (a staff reply, a late answer), "工作人员已回复…" first.
+* The customer-service sender (``POLICYBOT_WECHAT_CUSTOMER_SERVICE``) sends queued messages
+  while WeChat allows it (48 h after the user's last message, a few per message); what it
+  may not send waits for the user's next message and is never dropped.
+* The channel translates and decides nothing: each event becomes an ``Incoming`` for the
+  turn (``turn_of``: the conversation, or the staff desk in front of it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from typing import Any, Final, Protocol
+
+from bot.channels import durable
+from bot.channels.durable.outbox import due, hold_chat, reply_payload, reschedule
+from bot.config import Settings
+from bot.conversation import Conversation, Within
+from bot.domain import Incoming, Reply, Turn, shanghai_today
+from bot.errors import PolicyBotError, StoreUnavailable
+from bot.messages import text as catalogue
+from bot.messages import words
+from bot.services import Services
+from bot.store import Store, StoreTx
+from bot.text import normalize
+
+from . import users
+from .client import NOT_NOW, Credentials, WeChatClient, WeChatError
+from .menu import click_text
+from .protocol import NO_REPLY, Codec, Inbound, text_reply
+from .render import Rendered, lang_of, merge, pages, picked
+from .server import message_server
+
+_log = logging.getLogger(__name__)
+
+CHANNEL: Final = "wechat"
+PREFIX: Final = "wx:"
+HOLD_S: Final = 8.0  # a reply stays for its passive answer this long before the sender may
+FULL_TEXT: Final = words("full_text")
+Today = Callable[[], date]
+
+
+class Turns(Protocol):
+    """Whatever runs one turn: ``Conversation`` or the staff desk's ``StaffFront``."""
+
+    def turn(self, incoming: Incoming, today: date, within: Within | None = None) -> Turn: ...
+
+
+def turn_of(turns: Turns, incoming: Incoming, today: date, within: Within) -> Turn:
+    """The one call into the core, exactly as Telegram makes it."""
+    return turns.turn(incoming, today, within)
+
+
+class ConfigError(PolicyBotError):
+    """A required WeChat setting is missing."""
+
+
+class _Lane:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
+class WeChatChannel:
+    """The message server, its turns and the customer-service sender."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services,
+        today: Today = shanghai_today,
+        *,
+        front: Turns | None = None,
+        reply_wait: float = 4.5,
+        workers: int = 8,
+    ) -> None:
+        if services.store is None:
+            raise ValueError("the WeChat channel needs the session store (with_store=True)")
+        token = settings.wechat_token.get_secret_value() if settings.wechat_token else ""
+        if not settings.wechat_app_id or not token:
+            raise ConfigError("set POLICYBOT_WECHAT_APP_ID and POLICYBOT_WECHAT_TOKEN")
+        aes = settings.wechat_aes_key.get_secret_value() if settings.wechat_aes_key else ""
+        if aes and len(aes) != 43:
+            raise ConfigError("POLICYBOT_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+        self.settings = settings
+        self.store: Store = services.store
+        durable.prepare(self.store)
+        self.store.migrate("wechat.users", users.USER_STEPS)
+        self.conversation = Conversation(services, services.store)
+        self.turns: Turns = front or self.conversation
+        self.today = today
+        self.codec = Codec(token, aes or None, settings.wechat_app_id)
+        secret = settings.wechat_app_secret.get_secret_value() if settings.wechat_app_secret else ""
+        self.client = (
+            WeChatClient(
+                settings.wechat_api_url, Credentials(settings.wechat_app_id, secret), self.store
+            )
+            if secret
+            else None
+        )
+        self.customer_service = settings.wechat_customer_service and self.client is not None
+        self.reply_wait = reply_wait
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._lanes: dict[str, _Lane] = {}
+        self._results: dict[str, asyncio.Future[str | None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.port = settings.wechat_port
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Serve until SIGTERM/SIGINT."""
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with self.running():
+            await stop.wait()
+            _log.warning("stopping (unanswered messages stay in the inbox)")
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[WeChatChannel]:
+        """Resume what a crash left, listen, send; on exit stop within a few seconds."""
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="policybot-wechat")
+        self._wake = asyncio.Event()
+        self._stopping = False
+        for _key, _chat, payload in await asyncio.to_thread(
+            durable.unfinished, self.store, CHANNEL
+        ):
+            self._dispatch(Inbound.from_json(payload))
+        server = message_server(self.settings.wechat_path, self.codec, self.handle)
+        server.listen(self.settings.wechat_port, self.settings.wechat_listen)
+        sender = asyncio.create_task(self._send_loop())
+        _log.info(
+            "WeChat: listening on %s:%s%s",
+            self.settings.wechat_listen,
+            self.settings.wechat_port,
+            self.settings.wechat_path,
+        )
+        try:
+            yield self
+        finally:
+            server.stop()
+            self._stopping = True
+            deadline = time.monotonic() + 3.0
+            while any(lane.users for lane in self._lanes.values()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+            if self.client is not None:
+                await self.client.close()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- a call from WeChat ----------------------------------------------------------------------
+
+    async def handle(self, inbound: Inbound) -> str | None:
+        """The passive reply to one call: XML, ``NO_REPLY``, or None (not stored: 503)."""
+        started = time.monotonic()
+        if not _ours(inbound):
+            return NO_REPLY
+        chat = PREFIX + inbound.openid
+        try:
+            state = await asyncio.to_thread(
+                durable.store_message, self.store, CHANNEL, inbound.key, chat, inbound.to_json()
+            )
+        except StoreUnavailable as exc:
+            _log.error("NOT stored (%s): a message from %s; WeChat will send it again", exc, chat)
+            return None
+        if state == "new":
+            self._dispatch(inbound)
+        future = self._results.get(inbound.key)
+        if future is not None:
+            left = self.reply_wait - (time.monotonic() - started)
+            done, _ = await asyncio.wait({future}, timeout=max(left, 0.0))
+            if not done:
+                _log.warning(
+                    "message %s: no answer within %.1f s; it goes later",
+                    inbound.key,
+                    self.reply_wait,
+                )
+                return NO_REPLY
+            direct = future.result()
+            if direct is not None:
+                return text_reply(inbound, direct)
+        claimed = await asyncio.to_thread(durable.claim_source, self.store, CHANNEL, inbound.key)
+        if not claimed:
+            return NO_REPLY
+        return text_reply(inbound, "\n\n".join(str(p.get("text", "")) for p in claimed))
+
+    def _dispatch(self, inbound: Inbound) -> None:
+        """Queue a message's turn on its user's lane (synchronously: the order is kept)."""
+        if inbound.key in self._results:
+            return
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._results[inbound.key] = future
+        lane = self._lane(PREFIX + inbound.openid)
+        lane.users += 1
+        task = asyncio.get_running_loop().create_task(self._in_lane(inbound, lane, future))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _lane(self, chat: str) -> _Lane:
+        lane = self._lanes.get(chat)
+        if lane is None:
+            lane = self._lanes[chat] = _Lane()
+        return lane
+
+    def _release(self, chat: str, lane: _Lane) -> None:
+        lane.users -= 1
+        if lane.users <= 0 and self._lanes.get(chat) is lane and not lane.lock.locked():
+            del self._lanes[chat]
+
+    async def _in_lane(
+        self, inbound: Inbound, lane: _Lane, future: asyncio.Future[str | None]
+    ) -> None:
+        chat = PREFIX + inbound.openid
+        direct: str | None = None
+        try:
+            async with lane.lock:
+                if self._stopping:
+                    return  # stays unfinished in the inbox: the next start answers it
+                loop = asyncio.get_running_loop()
+                try:
+                    direct = await loop.run_in_executor(
+                        self._pool, functools.partial(self._turn_sync, inbound)
+                    )
+                except Exception as exc:  # one failing turn: an apology, the others go on
+                    _log.error("message %s failed: %s", inbound.key, exc, exc_info=exc)
+                    text = (
+                        exc.user_message
+                        if isinstance(exc, PolicyBotError)
+                        else (PolicyBotError.user_message)
+                    )
+                    direct = await asyncio.to_thread(self._apology, inbound, text)
+        finally:
+            self._results.pop(inbound.key, None)
+            if not future.done():
+                future.set_result(direct)
+            self._release(chat, lane)
+            self._wake.set()
+
+    # -- the turn (worker thread) ----------------------------------------------------------------
+
+    def _turn_sync(self, inbound: Inbound) -> str | None:
+        """One message: a local action or a turn; None when the reply is in the outbox, else
+        the text to answer with from memory (the store could not be written)."""
+        chat = PREFIX + inbound.openid
+        with self.store.reading() as db:
+            state = users.load(db, chat)
+        text = (inbound.text or "").strip()
+        if inbound.kind == "text" and state.rest and normalize(text).strip(" 。.!！") in FULL_TEXT:
+            self._more(inbound, state)
+            return None
+        incoming = self._incoming(inbound, state)
+        if incoming is None:  # unsubscribe: logged, nothing to say
+            _log.info("%s unfollowed the account", chat)
+            with self.store.transaction() as tx:
+                durable.mark_done(tx.db, CHANNEL, inbound.key)
+            return None
+        today = self.today()
+
+        def within(tx: StoreTx, turn: Turn) -> None:
+            self._queue(tx.db, inbound, turn.replies)
+
+        try:
+            turn_of(self.turns, incoming, today, within)
+            return None
+        except StoreUnavailable as exc:
+            turn = self.conversation.answer_unstored(incoming, today, str(exc))
+        mine = [r for r in turn.replies if r.to in (None, chat)]
+        return merge([reply_payload(r) for r in mine]).text
+
+    def _incoming(self, inbound: Inbound, state: users.UserState) -> Incoming | None:
+        chat = PREFIX + inbound.openid
+        at = datetime.fromtimestamp(inbound.created, UTC) if inbound.created else None
+        make = functools.partial(
+            Incoming, chat_id=chat, user_id=inbound.openid, meta={"channel": CHANNEL}, at=at
+        )
+        if inbound.kind == "media":
+            return make(kind="unsupported")
+        if inbound.kind == "event":
+            if inbound.event == "unsubscribe":
+                return None
+            typed = "/start" if inbound.event == "subscribe" else click_text(inbound.event_key)
+            return make(text=typed or "/help")
+        text = inbound.text or ""
+        choice = picked(text, state.options, state.typed_only)
+        return make(kind="choice", choice=choice) if choice else make(text=text)
+
+    def _queue(self, db: Any, inbound: Inbound, replies: tuple[Reply, ...] | list[Reply]) -> None:
+        """Inside the turn's transaction: route replies for others, merge this user's (with
+        what waited for them) into one message, remember the choices, mark the message done."""
+        chat = PREFIX + inbound.openid
+        mine: list[dict[str, Any]] = []
+        for reply in replies:
+            if reply.to in (None, chat):
+                mine.append(reply_payload(reply))
+            else:
+                _route(db, reply)
+        waiting = durable.pending_for(db, CHANNEL, chat)
+        durable.take(db, [row.id for row in waiting])
+        rendered = merge([_held(row) for row in waiting] + mine)
+        self._store_rendered(db, inbound, rendered, mine or waiting)
+        durable.mark_done(db, CHANNEL, inbound.key)
+
+    def _store_rendered(self, db: Any, inbound: Inbound, rendered: Rendered, any_: object) -> None:
+        chat = PREFIX + inbound.openid
+        now = time.time()
+        if any_ and rendered.text:
+            durable.enqueue(
+                db,
+                CHANNEL,
+                chat,
+                {"text": rendered.text, "raw": True},
+                source=inbound.key,
+                not_before=now + HOLD_S,
+            )
+        state = users.load(db, chat)
+        users.save(
+            db,
+            dataclasses.replace(
+                state,
+                options=rendered.options,
+                typed_only=rendered.typed_only,
+                rest=rendered.rest,
+                last_in=now,
+                cs_sent=0,
+            ),
+        )
+
+    def _more(self, inbound: Inbound, state: users.UserState) -> None:
+        """The next page of a long answer ("原文"), without a turn."""
+        page, rest = pages(state.rest, "en" if (inbound.text or "").isascii() else "zh")
+        now = time.time()
+        with self.store.transaction() as tx:
+            durable.enqueue(
+                tx.db,
+                CHANNEL,
+                state.chat,
+                {"text": page, "raw": True},
+                source=inbound.key,
+                not_before=now + HOLD_S,
+            )
+            users.save(tx.db, dataclasses.replace(state, rest=rest, last_in=now, cs_sent=0))
+            durable.mark_done(tx.db, CHANNEL, inbound.key)
+
+    def _apology(self, inbound: Inbound, text: str) -> str | None:
+        try:
+            with self.store.transaction() as tx:
+                self._queue(tx.db, inbound, [Reply(text)])
+            return None
+        except StoreUnavailable:
+            return text
+
+    # -- the customer-service sender -------------------------------------------------------------
+
+    async def _send_loop(self) -> None:
+        while True:
+            self._wake.clear()
+            if self.customer_service:
+                try:
+                    rows = await asyncio.to_thread(due, self.store, CHANNEL)
+                except StoreUnavailable as exc:
+                    _log.error("the outbox cannot be read: %s", exc)
+                    rows = []
+                for row in rows:
+                    lane = self._lane(row.chat)
+                    if lane.lock.locked() or lane.users:
+                        continue  # a turn of this user runs: its message takes the row along
+                    lane.users += 1
+                    try:
+                        async with lane.lock:
+                            await self._send_one(row)
+                    finally:
+                        self._release(row.chat, lane)
+            waiter = asyncio.ensure_future(self._wake.wait())
+            await asyncio.wait({waiter}, timeout=1.0)
+            waiter.cancel()
+
+    async def _send_one(self, row: durable.Queued) -> None:
+        assert self.client is not None
+        with self.store.reading() as db:
+            state = users.load(db, row.chat)
+            still = db.execute("SELECT 1 FROM channel_outbox WHERE id = ?", (row.id,)).fetchone()
+        if still is None:
+            return
+        if not state.may_send():
+            await asyncio.to_thread(self._hold, row.chat)
+            return
+        rendered = merge([_held(row)])
+        try:
+            await self.client.send_text(row.chat.removeprefix(PREFIX), rendered.text)
+        except WeChatError as exc:
+            await self._failed(row, exc)
+            return
+        await asyncio.to_thread(self._sent, row, rendered)
+
+    def _hold(self, chat: str) -> None:
+        with self.store.transaction() as tx:
+            hold_chat(tx.db, CHANNEL, chat, 600.0)
+
+    def _sent(self, row: durable.Queued, rendered: Rendered) -> None:
+        with self.store.transaction() as tx:
+            durable.take(tx.db, [row.id])
+            state = users.load(tx.db, row.chat)
+            changes: dict[str, Any] = {"cs_sent": state.cs_sent + 1}
+            if rendered.rest:
+                changes["rest"] = rendered.rest
+            if rendered.options:
+                changes.update(options=rendered.options, typed_only=rendered.typed_only)
+            users.save(tx.db, dataclasses.replace(state, **changes))
+
+    async def _failed(self, row: durable.Queued, exc: WeChatError) -> None:
+        if exc.code == 43004:
+            await asyncio.to_thread(durable.give_up, self.store, row, str(exc))
+        elif exc.code == 48001:
+            _log.error(
+                "the customer-service API is not allowed (%s): verify the account; "
+                "replies now wait for the user's next message",
+                exc,
+            )
+            self.customer_service = False
+        elif exc.code in NOT_NOW:
+            _log.info("customer-service message to %s not allowed now (%s)", row.chat, exc.code)
+            await asyncio.to_thread(self._close_window, row.chat, exc.code)
+        else:
+            delay = min(60.0, 2.0 ** min(row.attempts + 1, 6))
+            _log.warning(
+                "customer-service message to %s failed (%s); retry in %.0f s", row.chat, exc, delay
+            )
+            await asyncio.to_thread(
+                reschedule, self.store, row.id, delay, row.attempts + 1, str(exc)
+            )
+
+    def _close_window(self, chat: str, code: int) -> None:
+        column = "last_in = 0" if code == 45015 else f"cs_sent = {users.CS_PER_MESSAGE}"
+        with self.store.transaction() as tx:
+            tx.db.execute(f"UPDATE wechat_users SET {column} WHERE chat = ?", (chat,))
+            hold_chat(tx.db, CHANNEL, chat, 600.0)
+
+
+def _ours(inbound: Inbound) -> bool:
+    """Whether a message or event is one the assistant answers or records."""
+    if inbound.kind != "event":
+        return True
+    if inbound.event in ("subscribe", "unsubscribe"):
+        return True
+    return inbound.event == "click" and click_text(inbound.event_key) is not None
+
+
+def _held(row: durable.Queued) -> dict[str, Any]:
+    """A queued message shown later (the user's next message, the customer-service API),
+    headed by what it is: a late answer to their message, or a staff reply."""
+    payload = dict(row.payload)
+    key = "wechat.late" if row.source else "wechat.earlier"
+    head = catalogue(key, lang_of([payload]))
+    payload["text"] = f"{head}\n{payload.get('text', '')}"
+    return payload
+
+
+def _route(db: Any, reply: Reply) -> None:
+    """A reply for someone else: a WeChat user, or a Telegram chat (the staff group)."""
+    to = reply.to or ""
+    if to.startswith(PREFIX):
+        durable.enqueue(db, CHANNEL, to, reply_payload(reply))
+        return
+    try:
+        durable.enqueue_reply(db, "telegram", to, reply)
+    except ValueError:
+        _log.error("reply to an unknown recipient %r dropped", to)
