@@ -27,6 +27,10 @@ from .schema import COMPONENT, STEPS
 
 _log = logging.getLogger(__name__)
 
+# Answers handed over to a request are kept this long: a peer that did not get one asks again
+# (WeChat retries three times, 5 s apart), and gets the same answer, not a second turn.
+CLAIM_KEEP_S = 60.0
+
 
 def prepare(store: Store) -> None:
     """Create or upgrade the shared tables (idempotent; every channel calls it at start)."""
@@ -91,18 +95,28 @@ def enqueue_reply(db: sqlite3.Connection, channel: str, chat: str, reply: Reply)
     return 1
 
 
-def claim_source(store: Store, channel: str, source: str) -> list[dict[str, Any]]:
-    """Take (delete and return) the queued answers to one message, oldest first: at most one
-    caller gets them."""
+def claim_source(
+    store: Store, channel: str, source: str, again: bool = False
+) -> list[dict[str, Any]]:
+    """The queued answers to one message, oldest first, marked as handed over: at most one
+    caller gets them. ``again``: those handed over before, for a peer that asks for the same
+    message again because the earlier answer never reached it (WeChat retries only then).
+    Handed-over rows are kept ``CLAIM_KEEP_S`` for that, then deleted."""
+    now = time.time()
     with store.transaction() as tx:
+        tx.db.execute(
+            "DELETE FROM channel_outbox WHERE claimed_at IS NOT NULL AND claimed_at < ?",
+            (now - CLAIM_KEEP_S,),
+        )
         rows = tx.db.execute(
-            "SELECT id, payload FROM channel_outbox WHERE channel = ? AND source = ? ORDER BY id",
+            "SELECT id, payload FROM channel_outbox WHERE channel = ? AND source = ? AND "
+            f"claimed_at IS {'NOT ' if again else ''}NULL ORDER BY id",
             (channel, source),
         ).fetchall()
         if rows:
             tx.db.execute(
-                f"DELETE FROM channel_outbox WHERE id IN ({','.join('?' * len(rows))})",
-                [int(r[0]) for r in rows],
+                f"UPDATE channel_outbox SET claimed_at = ? WHERE id IN ({','.join('?' * len(rows))})",
+                [now, *[int(r[0]) for r in rows]],
             )
     return [json.loads(r[1]) for r in rows]
 
@@ -110,7 +124,8 @@ def claim_source(store: Store, channel: str, source: str) -> list[dict[str, Any]
 def pending_for(db: sqlite3.Connection, channel: str, chat: str) -> list[Queued]:
     """Everything queued for one chat, oldest first (inside the caller's transaction)."""
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM channel_outbox WHERE channel = ? AND chat = ? ORDER BY id",
+        f"SELECT {_COLUMNS} FROM channel_outbox WHERE channel = ? AND chat = ? "
+        "AND claimed_at IS NULL ORDER BY id",
         (channel, chat),
     ).fetchall()
     return [_row(r) for r in rows]
@@ -127,7 +142,8 @@ def due(store: Store, channel: str, limit: int = 500) -> list[Queued]:
     with store.reading() as db:
         rows = db.execute(
             f"SELECT {_COLUMNS} FROM channel_outbox WHERE id IN (SELECT MIN(id) FROM "
-            "channel_outbox WHERE channel = ? GROUP BY chat) AND next_at <= ? "
+            "channel_outbox WHERE channel = ? AND claimed_at IS NULL GROUP BY chat) "
+            "AND next_at <= ? "
             "ORDER BY next_at LIMIT ?",
             (channel, time.time(), limit),
         ).fetchall()
@@ -137,7 +153,8 @@ def due(store: Store, channel: str, limit: int = 500) -> list[Queued]:
 def count(store: Store, channel: str) -> int:
     with store.reading() as db:
         row = db.execute(
-            "SELECT COUNT(*) FROM channel_outbox WHERE channel = ?", (channel,)
+            "SELECT COUNT(*) FROM channel_outbox WHERE channel = ? AND claimed_at IS NULL",
+            (channel,),
         ).fetchone()
     return int(row[0])
 

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS channel_outbox (
     created_at REAL NOT NULL,
     next_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
+    last_error TEXT,
+    claimed_at REAL
 );
 CREATE INDEX IF NOT EXISTS channel_outbox_chat ON channel_outbox (channel, chat, id);
 CREATE INDEX IF NOT EXISTS channel_outbox_source ON channel_outbox (channel, source);

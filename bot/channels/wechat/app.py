@@ -56,9 +56,14 @@ _log = logging.getLogger(__name__)
 
 CHANNEL: Final = "wechat"
 PREFIX: Final = "wx:"
-HOLD_S: Final = 8.0  # a reply stays for its passive answer this long before the sender may
+HOLD_S: Final = 6.0  # a reply waits this long for its passive answer before the sender may
+CLAIM_WAIT_S: Final = 1.0  # a lane waits this long for a waiting request to take its reply
 FULL_TEXT: Final = words("full_text")
 Today = Callable[[], date]
+
+
+def _yes() -> bool:
+    return True
 
 
 class Turns(Protocol):
@@ -84,6 +89,19 @@ class _Lane:
         self.users = 0
 
 
+class _Pending:
+    """A message whose turn is queued or running: the requests (the original, WeChat's
+    retries) wait on ``done``; the lane waits until one of them has taken the reply
+    (``claimed``), so the user's next turn cannot fold it into its own reply first."""
+
+    __slots__ = ("claimed", "done", "waiters")
+
+    def __init__(self) -> None:
+        self.done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self.claimed = asyncio.Event()
+        self.waiters = 0
+
+
 class WeChatChannel:
     """The message server, its turns and the customer-service sender."""
 
@@ -94,8 +112,8 @@ class WeChatChannel:
         today: Today = shanghai_today,
         *,
         front: Turns | None = None,
-        reply_wait: float = 4.5,
-        workers: int = 8,
+        reply_wait: float = 4.0,
+        workers: int = 3,
     ) -> None:
         if services.store is None:
             raise ValueError("the WeChat channel needs the session store (with_store=True)")
@@ -124,9 +142,11 @@ class WeChatChannel:
         self.customer_service = settings.wechat_customer_service and self.client is not None
         self.reply_wait = reply_wait
         self._workers = workers
-        self._pool: ThreadPoolExecutor | None = None
+        self._pools: dict[str, ThreadPoolExecutor] = {}
         self._lanes: dict[str, _Lane] = {}
-        self._results: dict[str, asyncio.Future[str | None]] = {}
+        self._results: dict[str, _Pending] = {}
+        self._intake: dict[str, asyncio.Lock] = {}
+        self._open: dict[str, int] = {}  # calls open per message key
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -150,7 +170,13 @@ class WeChatChannel:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[WeChatChannel]:
         """Resume what a crash left, listen, send; on exit stop within a few seconds."""
-        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="policybot-wechat")
+        # Questions are CPU work: a few threads (more only fight over the GIL and starve the
+        # event loop that must answer WeChat within 5 s); commands, numbers and short words
+        # take a millisecond and get threads of their own so as not to queue behind them.
+        self._pools = {
+            "slow": ThreadPoolExecutor(self._workers, thread_name_prefix="policybot-wechat"),
+            "quick": ThreadPoolExecutor(2, thread_name_prefix="policybot-wechat-quick"),
+        }
         self._wake = asyncio.Event()
         self._stopping = False
         for _key, _chat, payload in await asyncio.to_thread(
@@ -178,53 +204,101 @@ class WeChatChannel:
             await asyncio.gather(sender, return_exceptions=True)
             if self.client is not None:
                 await self.client.close()
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            for pool in self._pools.values():
+                pool.shutdown(wait=True, cancel_futures=True)
 
     # -- a call from WeChat ----------------------------------------------------------------------
 
-    async def handle(self, inbound: Inbound) -> str | None:
-        """The passive reply to one call: XML, ``NO_REPLY``, or None (not stored: 503)."""
-        started = time.monotonic()
+    async def handle(
+        self, inbound: Inbound, sent_at: float | None = None, alive: Callable[[], bool] = _yes
+    ) -> str | None:
+        """The passive reply to one call: XML, ``NO_REPLY``, or None (not stored: 503).
+        ``sent_at`` (WeChat's timestamp) bounds the wait when the call queued here before
+        it was handled; a reply is taken only while the connection is open (``alive``)."""
         if not _ours(inbound):
             return NO_REPLY
-        chat = PREFIX + inbound.openid
+        deadline = time.monotonic() + self.reply_wait
+        if sent_at is not None and abs(time.time() - sent_at) < 30.0:
+            # The timestamp is whole seconds, floored: the call left WeChat within a second
+            # after it, and WeChat waits 5 s from then.
+            deadline = min(deadline, time.monotonic() + sent_at + 4.6 - time.time())
+        key = inbound.key
+        self._open[key] = self._open.get(key, 0) + 1
         try:
-            state = await asyncio.to_thread(
-                durable.store_message, self.store, CHANNEL, inbound.key, chat, inbound.to_json()
+            if not await self._take_in(inbound):
+                return None
+            return await self._answer(inbound, deadline, alive)
+        finally:
+            self._open[key] -= 1
+            if not self._open[key]:
+                del self._open[key]
+
+    async def _answer(self, inbound: Inbound, deadline: float, alive: Callable[[], bool]) -> str:
+        # WeChat repeats a message only when no answer reached it: a repeat while no other
+        # call for it is open gets the answer handed over before again (never a second turn).
+        alone = self._open.get(inbound.key, 0) == 1
+        pending = self._results.get(inbound.key)
+        if pending is not None:
+            pending.waiters += 1
+            done, _ = await asyncio.wait(
+                {pending.done}, timeout=max(deadline - time.monotonic(), 0)
             )
-        except StoreUnavailable as exc:
-            _log.error("NOT stored (%s): a message from %s; WeChat will send it again", exc, chat)
-            return None
-        if state == "new":
-            self._dispatch(inbound)
-        future = self._results.get(inbound.key)
-        if future is not None:
-            left = self.reply_wait - (time.monotonic() - started)
-            done, _ = await asyncio.wait({future}, timeout=max(left, 0.0))
-            if not done:
-                _log.warning(
-                    "message %s: no answer within %.1f s; it goes later",
-                    inbound.key,
-                    self.reply_wait,
-                )
+            if not done or not alive():
+                pending.waiters -= 1
+                _log.warning("message %s: no answer in time; it goes later", inbound.key)
                 return NO_REPLY
-            direct = future.result()
-            if direct is not None:
+            direct = pending.done.result()
+            if direct is not None:  # answered from memory (not stored): this call or none
+                pending.claimed.set()
                 return text_reply(inbound, direct)
-        claimed = await asyncio.to_thread(durable.claim_source, self.store, CHANNEL, inbound.key)
+        try:
+            claimed = await asyncio.to_thread(self._claim, inbound.key, alone) if alive() else []
+        finally:
+            if pending is not None:
+                pending.claimed.set()
         if not claimed:
             return NO_REPLY
         return text_reply(inbound, "\n\n".join(str(p.get("text", "")) for p in claimed))
+
+    def _claim(self, key: str, again: bool) -> list[dict[str, Any]]:
+        claimed = durable.claim_source(self.store, CHANNEL, key)
+        if not claimed and again:
+            claimed = durable.claim_source(self.store, CHANNEL, key, again=True)
+        return claimed
+
+    async def _take_in(self, inbound: Inbound) -> bool:
+        """Store a message and queue its turn; False when it could not be stored. One user's
+        messages are taken in one at a time, so their turns run in the order they came."""
+        chat = PREFIX + inbound.openid
+        intake = self._intake.setdefault(chat, asyncio.Lock())
+        try:
+            async with intake:
+                state = await asyncio.to_thread(
+                    durable.store_message,
+                    self.store,
+                    CHANNEL,
+                    inbound.key,
+                    chat,
+                    inbound.to_json(),
+                )
+                if state == "new":
+                    self._dispatch(inbound)
+        except StoreUnavailable as exc:
+            _log.error("NOT stored (%s): a message from %s; WeChat will send it again", exc, chat)
+            return False
+        finally:
+            if not intake.locked() and self._intake.get(chat) is intake:
+                del self._intake[chat]
+        return True
 
     def _dispatch(self, inbound: Inbound) -> None:
         """Queue a message's turn on its user's lane (synchronously: the order is kept)."""
         if inbound.key in self._results:
             return
-        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self._results[inbound.key] = future
+        pending = self._results[inbound.key] = _Pending()
         lane = self._lane(PREFIX + inbound.openid)
         lane.users += 1
-        task = asyncio.get_running_loop().create_task(self._in_lane(inbound, lane, future))
+        task = asyncio.get_running_loop().create_task(self._in_lane(inbound, lane, pending))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -239,34 +313,40 @@ class WeChatChannel:
         if lane.users <= 0 and self._lanes.get(chat) is lane and not lane.lock.locked():
             del self._lanes[chat]
 
-    async def _in_lane(
-        self, inbound: Inbound, lane: _Lane, future: asyncio.Future[str | None]
-    ) -> None:
+    async def _in_lane(self, inbound: Inbound, lane: _Lane, pending: _Pending) -> None:
         chat = PREFIX + inbound.openid
         direct: str | None = None
         try:
             async with lane.lock:
-                if self._stopping:
-                    return  # stays unfinished in the inbox: the next start answers it
-                loop = asyncio.get_running_loop()
-                try:
-                    direct = await loop.run_in_executor(
-                        self._pool, functools.partial(self._turn_sync, inbound)
-                    )
-                except Exception as exc:  # one failing turn: an apology, the others go on
-                    _log.error("message %s failed: %s", inbound.key, exc, exc_info=exc)
-                    text = (
-                        exc.user_message
-                        if isinstance(exc, PolicyBotError)
-                        else (PolicyBotError.user_message)
-                    )
-                    direct = await asyncio.to_thread(self._apology, inbound, text)
+                direct = await self._run(inbound)
+                if not pending.done.done():
+                    pending.done.set_result(direct)
+                if pending.waiters:
+                    waiter = asyncio.ensure_future(pending.claimed.wait())
+                    await asyncio.wait({waiter}, timeout=CLAIM_WAIT_S)
+                    waiter.cancel()
         finally:
             self._results.pop(inbound.key, None)
-            if not future.done():
-                future.set_result(direct)
+            if not pending.done.done():
+                pending.done.set_result(direct)
             self._release(chat, lane)
             self._wake.set()
+
+    async def _run(self, inbound: Inbound) -> str | None:
+        """The turn in a worker thread; an apology when it fails. None when the reply is in
+        the outbox, else the text to answer with from memory."""
+        if self._stopping:
+            return None  # stays unfinished in the inbox: the next start answers it
+        loop = asyncio.get_running_loop()
+        try:
+            pool = self._pools["quick" if _quick(inbound) else "slow"]
+            return await loop.run_in_executor(pool, functools.partial(self._turn_sync, inbound))
+        except Exception as exc:  # one failing turn: an apology, the others go on
+            _log.error("message %s failed: %s", inbound.key, exc, exc_info=exc)
+            text = (
+                exc.user_message if isinstance(exc, PolicyBotError) else PolicyBotError.user_message
+            )
+            return await asyncio.to_thread(self._apology, inbound, text)
 
     # -- the turn (worker thread) ----------------------------------------------------------------
 
@@ -475,6 +555,13 @@ def _ours(inbound: Inbound) -> bool:
     if inbound.event in ("subscribe", "unsubscribe"):
         return True
     return inbound.event == "click" and click_text(inbound.event_key) is not None
+
+
+def _quick(inbound: Inbound) -> bool:
+    """Whether a message surely needs no retrieval (an event, a number, a short word): only
+    a scheduling hint, a wrong guess costs time, never correctness."""
+    text = (inbound.text or "").strip()
+    return inbound.kind != "text" or text.startswith("/") or len(text) <= 8
 
 
 def _held(row: durable.Queued) -> dict[str, Any]:

@@ -19,7 +19,13 @@ from bot.text import detect_lang
 
 MAX_BYTES: Final = 2048  # WeChat's limit for a text message's content
 SCREEN_BYTES: Final = 1500  # what we show before "the rest behind a word": a phone's screenful
-_BOUNDARIES = ("\n\n", "\n", "。", "！", "？", "；", ". ", "! ", "? ", "; ", "，", ", ")
+# Where a long text may be cut, best first: a paragraph, a line, a sentence, a clause.
+_BOUNDARIES = (
+    re.compile(r"\n\n"),
+    re.compile(r"\n"),
+    re.compile(r"[。！？；]|(?<![0-9A-Za-z])[.!?;] "),
+    re.compile(r"[，、]|, "),
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ def merge(payloads: Iterable[dict[str, Any]], head: str = "") -> Rendered:
     lang = lang_of(items)
     parts = [head] if head else []
     options: list[dict[str, Any]] = []
-    typed_only = False
+    typed_only = checklist = False
     for item in items:
         raw = str(item.get("text", ""))
         body = (raw if item.get("raw") else _escape(raw)).strip()
@@ -80,13 +86,21 @@ def merge(payloads: Iterable[dict[str, Any]], head: str = "") -> Rendered:
         opts = [o for o in item.get("options") or () if isinstance(o, dict)]
         if opts:
             options, typed_only = opts, _typed_answer(opts)
+            checklist = bool(item.get("slot"))
     body = "\n\n".join(parts)
     tail = ""
-    if options and not typed_only:
+    if checklist:
+        # A checklist's text numbers its items and says how to answer ("1,3", "都没有"):
+        # typed numbers go to the dialogue as text, and no second list of choices is shown.
+        typed_only = True
+    elif options and not typed_only:
         tail = _choices(options, lang)
     elif options:
         tail = f"({_plain(str(options[0].get('label', '')))})"
-    shown, rest = cut(body, SCREEN_BYTES - size(tail) - 2, lang)
+    # One answer gets a screenful; several (a late answer or a staff reply with this one)
+    # may use what WeChat allows, so that none of them waits behind "原文".
+    budget = SCREEN_BYTES if len(items) <= 1 else MAX_BYTES - 64
+    shown, rest = cut(body, budget - size(tail) - 2, lang)
     text = "\n\n".join(p for p in (shown, tail) if p)
     if size(text) > MAX_BYTES:  # very many or very long choices: plain numbers, then cut
         text = _prefix(text if not tail else f"{shown}\n\n{_plain_choices(options)}", MAX_BYTES)
@@ -107,12 +121,19 @@ def cut(body: str, budget: int, lang: str) -> tuple[str, str]:
     note = catalogue("wechat.more", lang)
     room = max(budget - size(note) - 1, 200)
     head = _prefix(body, room)
-    cut_at = max(
-        (head.rfind(b) + len(b) for b in _BOUNDARIES if head.rfind(b) > len(head) // 3),
-        default=len(head),
-    )
+    cut_at = _boundary(head)
     shown, rest = body[:cut_at].rstrip(), body[cut_at:].lstrip()
     return f"{shown}\n{note}", rest
+
+
+def _boundary(head: str) -> int:
+    """Where to cut ``head``: after the last boundary of the best kind found in its last two
+    thirds; the whole of it when there is none."""
+    for pattern in _BOUNDARIES:
+        ends = [m.end() for m in pattern.finditer(head) if m.end() > len(head) // 3]
+        if ends:
+            return ends[-1]
+    return len(head)
 
 
 def _prefix(text: str, budget: int) -> str:

@@ -22,13 +22,19 @@ from .protocol import NO_REPLY, Codec, Inbound, Malformed, Refused, Request
 _log = logging.getLogger(__name__)
 
 MAX_BODY: Final = 64 * 1024  # a WeChat message is a few KB; a text is at most 2048 bytes
-Handle = Callable[[Inbound], Awaitable[str | None]]
+# (the message, when WeChat sent it by its timestamp, whether the connection is still open)
+Handle = Callable[[Inbound, float | None, Callable[[], bool]], Awaitable[str | None]]
 
 
 class _Handler(tornado.web.RequestHandler):
     def initialize(self, codec: Codec, handle: Handle) -> None:
         self._codec = codec
         self._handle = handle
+        self._closed = False
+
+    def on_connection_close(self) -> None:
+        """WeChat gave up waiting (5 s): a reply written now would be lost."""
+        self._closed = True
 
     def check_xsrf_cookie(self) -> None:
         """WeChat sends no cookie; the signature authenticates."""
@@ -64,7 +70,14 @@ class _Handler(tornado.web.RequestHandler):
             _log.warning("a request that is not a WeChat message: %s", exc)
             self.set_status(400)
             return
-        reply = NO_REPLY if inbound is None else await self._handle(inbound)
+        try:
+            sent_at: float | None = float(request.timestamp)
+        except ValueError:
+            sent_at = None
+        if inbound is None:
+            reply: str | None = NO_REPLY
+        else:
+            reply = await self._handle(inbound, sent_at, lambda: not self._closed)
         if reply is None:
             self.set_status(503)  # not stored: WeChat sends it again
             return
