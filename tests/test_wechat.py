@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -128,6 +130,15 @@ def questions_of(bot: BotProcess, openid: str) -> list[str]:
     with sqlite3.connect(db_path(bot)) as db:
         rows = db.execute(
             "SELECT text FROM questions WHERE chat_id = ? ORDER BY id", (f"wx:{openid}",)
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def inbox_keys(bot: BotProcess, openid: str) -> list[str]:
+    with sqlite3.connect(db_path(bot)) as db:
+        rows = db.execute(
+            "SELECT key FROM channel_inbox WHERE channel = 'wechat' AND chat = ?",
+            (f"wx:{openid}",),
         ).fetchall()
     return [r[0] for r in rows]
 
@@ -293,6 +304,104 @@ def test_fifty_users_three_questions_at_once(bot: BotProcess, api: FakeWeChatAPI
         ] == list(questions[:2])
     # Within WeChat's 5 s as a rule (on this shared 2-core machine a few may need a retry).
     assert seconds[len(seconds) // 2] < 5.0, seconds
+
+
+def test_staff_reply_from_the_outbox_and_a_refreshed_token(
+    bot: BotProcess, wx: WeChatPush, api: FakeWeChatAPI
+) -> None:
+    from bot.channels import durable
+    from bot.domain import Reply
+    from bot.store import Store
+
+    openid = user("console")
+    assert wx.text(openid, "你好").text  # the user's message opens the 48 h window
+    api.user_wrote(openid)
+    store = Store(db_path(bot))  # another process (the staff console) queues a reply
+    try:
+        with store.transaction() as tx:
+            durable.enqueue_reply(tx.db, "wechat", f"wx:{openid}", Reply("营业执照复印件即可。"))
+        first = api.wait_sent(openid, 1)[0]
+        assert first.startswith("工作人员已回复您之前的问题：") and "营业执照" in first
+        expired = api.expire_token()  # WeChat answers 40001 for it from now on
+        rejected = api.state.rejected
+        with store.transaction() as tx:
+            durable.enqueue_reply(tx.db, "wechat", f"wx:{openid}", Reply("另需法人身份证。"))
+        assert "法人身份证" in api.wait_sent(openid, 2)[1]
+    finally:
+        store.close()
+    assert api.state.rejected == rejected + 1
+    assert api.calls("/cgi-bin/stable_token")[-1]["force_refresh"] is True
+    assert api.state.sent[-1].token not in (expired, "")
+    assert api.sent_to(openid)[2:] == []  # each once
+
+
+def test_handoff_and_staff_answer_with_the_next_message(bot: BotProcess, wx: WeChatPush) -> None:
+    openid = user("handoff")
+    assert wx.text(openid, "嘉定直播企业营收首次超过1亿元奖励多少？").text
+    handed = wx.event(openid, "CLICK", "person").text  # the menu's 人工服务
+    ticket = re.search(r"#(\d+)", handed)
+    assert ticket is not None, handed
+    answered = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "triage", "answer", ticket.group(1),
+         "请带营业执照到嘉定区商务委窗口办理。"],
+        env=bot.env, cwd=bot.cwd, capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert answered.returncode == 0, answered.stderr.decode()
+    later = wx.text(openid, "好的").text
+    assert "请带营业执照到嘉定区商务委窗口办理。" in later and "工作人员" in later
+
+
+def test_menu_command_sets_the_menu(bot: BotProcess, api: FakeWeChatAPI) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "wechat", "menu"],
+        env=bot.env, cwd=bot.cwd, capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    menu = api.state.menus[-1]
+    assert [(b["name"], b["key"], b["type"]) for b in menu] == [
+        ("政策问答", "help", "click"),
+        ("资格检查", "check", "click"),
+        ("人工服务", "person", "click"),
+    ]
+    assert SECRET not in (done.stdout + done.stderr).decode()
+
+
+def test_kill_9_mid_burst_loses_nothing(bot: BotProcess, api: FakeWeChatAPI) -> None:
+    question = "嘉定区直播企业营收首次超过5亿元奖励多少？"
+    # WeChat's schedule: a call abandoned after 5 s, three retries, so about 15 s in all.
+    wx = WeChatPush(bot.url, TOKEN, AES_KEY, APP_ID, retries=3, retry_gap=6.0)
+    openids = [user(f"kill{n}") for n in range(20)]
+    results: dict[str, Any] = {}
+
+    def one(openid: str) -> None:
+        results[openid] = wx.text(openid, question)
+
+    threads = [threading.Thread(target=one, args=(o,)) for o in openids]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while sum(bool(inbox_keys(bot, o)) for o in openids) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)  # mid-burst: some messages are in, their turns running or queued
+    bot.kill9()
+    bot.start()
+    for thread in threads:
+        thread.join(60)
+    unreached = []
+    for openid in openids:
+        passive = results[openid].text
+        if results[openid].status == 0 and not inbox_keys(bot, openid):
+            # WeChat gave up (three retries) before the restarted server took the message
+            # in: it never reached the assistant, so there is nothing it could keep.
+            unreached.append(openid)
+            assert questions_of(bot, openid) == []
+            continue
+        deadline = time.monotonic() + 20
+        while not passive and not api.sent_to(openid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        delivered = [t for t in [passive, *api.sent_to(openid)] if t]
+        assert len(delivered) == 1 and "《" in delivered[0], (openid, results[openid])
+        assert questions_of(bot, openid) == [question]  # one turn, whatever happened
+    assert len(openids) - len(unreached) >= 5  # at least those in before the kill
 
 
 def test_no_second_answer_went_out_later(bot: BotProcess, api: FakeWeChatAPI) -> None:

@@ -124,6 +124,7 @@ class WeChatChannel:
         if aes and len(aes) != 43:
             raise ConfigError("POLICYBOT_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
         self.settings = settings
+        self.services = services
         self.store: Store = services.store
         durable.prepare(self.store)
         self.store.migrate("wechat.users", users.USER_STEPS)
@@ -183,6 +184,7 @@ class WeChatChannel:
             durable.unfinished, self.store, CHANNEL
         ):
             self._dispatch(Inbound.from_json(payload))
+        await asyncio.to_thread(self._warm)
         server = message_server(self.settings.wechat_path, self.codec, self.handle)
         server.listen(self.settings.wechat_port, self.settings.wechat_listen)
         sender = asyncio.create_task(self._send_loop())
@@ -206,6 +208,16 @@ class WeChatChannel:
                 await self.client.close()
             for pool in self._pools.values():
                 pool.shutdown(wait=True, cancel_futures=True)
+
+    def _warm(self) -> None:
+        """Load the embedding model and the word lists before the first call: WeChat waits
+        5 s, and the first question would otherwise pay seconds of loading."""
+        started = time.monotonic()
+        try:
+            self.services.qa.ask("直播企业营收奖励", self.today())
+        except Exception as exc:  # a cold first answer is slower, nothing worse
+            _log.warning("warming up failed: %s", exc)
+        _log.info("warmed up in %.1f s", time.monotonic() - started)
 
     # -- a call from WeChat ----------------------------------------------------------------------
 
