@@ -33,8 +33,12 @@ CLAIM_KEEP_S = 60.0
 
 
 def prepare(store: Store) -> None:
-    """Create or upgrade the shared tables (idempotent; every channel calls it at start)."""
+    """Create or upgrade the shared tables, and Telegram's outbox that ``enqueue_reply``
+    writes for the staff group (idempotent; every channel calls it at start)."""
+    from bot.channels.telegram.delivery import OUTBOX_STEPS
+
     store.migrate(COMPONENT, STEPS)
+    store.migrate("telegram.outbox", OUTBOX_STEPS)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from telegram.constants import ChatAction
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.channels import durable
 from bot.config import Settings
 from bot.conversation import Conversation, Within
 from bot.domain import Incoming, Reply, Turn, shanghai_today
@@ -228,6 +229,7 @@ class TelegramChannel:
         self.store: Store = services.store
         self.store.migrate("telegram.inbox", INBOX_STEPS)
         self.store.migrate("telegram.outbox", OUTBOX_STEPS)
+        durable.prepare(self.store)  # the shared outbox: staff answers to WeChat users
         self.conversation = Conversation(services, services.store)
         # What runs a turn: the conversation, or the staff desk's front that routes staff
         # traffic and hand-offs before it (same call, same transaction).
