@@ -133,3 +133,45 @@ def test_the_neutral_entry_point_reaches_telegram_too(store: Store) -> None:
         assert durable.enqueue_reply(tx.db, "wechat", "wx:o4", Reply("你好")) == 1
     with store.reading() as db:
         assert db.execute("SELECT chat_id, plain FROM tg_outbox").fetchall() == [(123, "你好")]
+
+
+def test_telegram_updates_live_in_the_shared_inbox(store: Store) -> None:
+    from bot.channels.telegram.updates import (
+        INBOX_STEPS,
+        last_update_id,
+        mark_done,
+        store_updates,
+        unfinished_updates,
+    )
+
+    store.migrate("telegram.inbox", INBOX_STEPS)
+    new = store_updates(store, [{"update_id": 12}, {"update_id": 10}])
+    assert [u for u, _ in new] == [10, 12]
+    assert store_updates(store, [{"update_id": 10}, {"update_id": 11}]) == [(11, {"update_id": 11})]
+    with store.transaction() as tx:
+        mark_done(tx.db, 10)
+    assert [u for u, _ in unfinished_updates(store)] == [11, 12]
+    assert last_update_id(store) == 12
+
+
+def test_an_older_telegram_inbox_is_moved_into_the_shared_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.channels.telegram.updates import INBOX_STEPS, last_update_id, unfinished_updates
+
+    path = tmp_path / "old.sqlite3"
+    old = Store(path)
+    old.migrate("telegram.inbox", INBOX_STEPS[:1])  # the version before the shared inbox
+    with old.transaction() as tx:
+        tx.db.execute("INSERT INTO tg_inbox VALUES (7, '{\"update_id\": 7}', 1.0, NULL)")
+        tx.db.execute("INSERT INTO tg_inbox VALUES (6, '{\"update_id\": 6}', 1.0, 2.0)")
+    old.close()
+    upgraded = Store(path)
+    durable.prepare(upgraded)
+    upgraded.migrate("telegram.inbox", INBOX_STEPS)
+    assert unfinished_updates(upgraded) == [(7, {"update_id": 7})]
+    assert last_update_id(upgraded) == 7
+    upgraded.close()
+    with sqlite3.connect(path) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "tg_inbox" not in tables and "channel_inbox" in tables

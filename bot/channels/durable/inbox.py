@@ -45,8 +45,11 @@ def store_message(
 
 
 def _prune(db: sqlite3.Connection, now: float) -> None:
+    # The newest row of each channel stays: Telegram's next offset is read from it.
     db.execute(
-        "DELETE FROM channel_inbox WHERE done_at IS NOT NULL AND done_at < ?", (now - KEEP_S,)
+        "DELETE FROM channel_inbox WHERE done_at IS NOT NULL AND done_at < ? AND rowid NOT IN "
+        "(SELECT MAX(rowid) FROM channel_inbox GROUP BY channel)",
+        (now - KEEP_S,),
     )
 
 
@@ -67,3 +70,26 @@ def mark_done(db: sqlite3.Connection, channel: str, key: str) -> None:
         "UPDATE channel_inbox SET done_at = ? WHERE channel = ? AND key = ?",
         (time.time(), channel, key),
     )
+
+
+def store_batch(
+    store: Store, channel: str, items: list[tuple[str, str, dict[str, Any]]], done: bool = False
+) -> list[str]:
+    """Store several messages (key, chat, payload) in one transaction, in the order given;
+    returns the keys that were new. ``done`` stores them as already handled (answered while
+    the store was unavailable)."""
+    now = time.time()
+    new: list[str] = []
+    with store.transaction() as tx:
+        for key, chat, payload in items:
+            cursor = tx.db.execute(
+                "INSERT OR IGNORE INTO channel_inbox (channel, key, chat, payload, received_at, "
+                "done_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (channel, key, chat, json.dumps(payload, ensure_ascii=False), now,
+                 now if done else None),
+            )  # fmt: skip
+            if cursor.rowcount:
+                new.append(key)
+                if int(cursor.lastrowid or 0) % _PRUNE_EVERY == 0:
+                    _prune(tx.db, now)
+    return new

@@ -227,9 +227,10 @@ class TelegramChannel:
         self.settings = settings
         self.services = services
         self.store: Store = services.store
+        # The shared inbox and outbox first: the inbox's upgrade step moves old rows there.
+        durable.prepare(self.store)
         self.store.migrate("telegram.inbox", INBOX_STEPS)
         self.store.migrate("telegram.outbox", OUTBOX_STEPS)
-        durable.prepare(self.store)  # the shared outbox: staff answers to WeChat users
         self.conversation = Conversation(services, services.store)
         # What runs a turn: the conversation, or the staff desk's front that routes staff
         # traffic and hand-offs before it (same call, same transaction).

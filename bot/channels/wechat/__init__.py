@@ -9,6 +9,7 @@ table), ``app`` (the channel: durable inbox and outbox, turns, the sender).
 
 from __future__ import annotations
 
-from .app import CHANNEL, ConfigError, WeChatChannel, turn_of
+from .app import ConfigError, WeChatChannel, turn_of
+from .sender import CHANNEL
 
 __all__ = ["CHANNEL", "ConfigError", "WeChatChannel", "turn_of"]

@@ -30,32 +30,31 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, Final, Protocol
 
 from bot.channels import durable
-from bot.channels.durable.outbox import due, hold_chat, reply_payload, reschedule
+from bot.channels.durable.outbox import reply_payload
 from bot.config import Settings
 from bot.conversation import Conversation, Within
 from bot.domain import Incoming, Reply, Turn, shanghai_today
 from bot.errors import PolicyBotError, StoreUnavailable
-from bot.messages import text as catalogue
 from bot.messages import words
 from bot.services import Services
 from bot.store import Store, StoreTx
 from bot.text import normalize
 
 from . import users
-from .client import NOT_NOW, Credentials, WeChatClient, WeChatError
-from .menu import click_text
+from .client import Credentials, WeChatClient
+from .lanes import Lane, Lanes
 from .protocol import NO_REPLY, Codec, Inbound, text_reply
-from .render import Rendered, lang_of, merge, pages, picked
+from .render import Rendered, held, merge, pages
+from .sender import CHANNEL, PREFIX, CustomerService
 from .server import message_server
+from .translate import answered, quick, to_incoming
 
 _log = logging.getLogger(__name__)
 
-CHANNEL: Final = "wechat"
-PREFIX: Final = "wx:"
 HOLD_S: Final = 6.0  # a reply waits this long for its passive answer before the sender may
 CLAIM_WAIT_S: Final = 1.0  # a lane waits this long for a waiting request to take its reply
 FULL_TEXT: Final = words("full_text")
@@ -79,14 +78,6 @@ def turn_of(turns: Turns, incoming: Incoming, today: date, within: Within) -> Tu
 
 class ConfigError(PolicyBotError):
     """A required WeChat setting is missing."""
-
-
-class _Lane:
-    __slots__ = ("lock", "users")
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.users = 0
 
 
 class _Pending:
@@ -140,16 +131,17 @@ class WeChatChannel:
             if secret
             else None
         )
-        self.customer_service = settings.wechat_customer_service and self.client is not None
         self.reply_wait = reply_wait
         self._workers = workers
         self._pools: dict[str, ThreadPoolExecutor] = {}
-        self._lanes: dict[str, _Lane] = {}
+        self.lanes = Lanes()
+        self.sender = CustomerService(
+            self.store, self.client, self.lanes, settings.wechat_customer_service
+        )
         self._results: dict[str, _Pending] = {}
         self._intake: dict[str, asyncio.Lock] = {}
         self._open: dict[str, int] = {}  # calls open per message key
         self._tasks: set[asyncio.Task[None]] = set()
-        self._wake = asyncio.Event()
         self._stopping = False
         self.port = settings.wechat_port
 
@@ -178,7 +170,6 @@ class WeChatChannel:
             "slow": ThreadPoolExecutor(self._workers, thread_name_prefix="policybot-wechat"),
             "quick": ThreadPoolExecutor(2, thread_name_prefix="policybot-wechat-quick"),
         }
-        self._wake = asyncio.Event()
         self._stopping = False
         for _key, _chat, payload in await asyncio.to_thread(
             durable.unfinished, self.store, CHANNEL
@@ -187,7 +178,7 @@ class WeChatChannel:
         await asyncio.to_thread(self._warm)
         server = message_server(self.settings.wechat_path, self.codec, self.handle)
         server.listen(self.settings.wechat_port, self.settings.wechat_listen)
-        sender = asyncio.create_task(self._send_loop())
+        sender = asyncio.create_task(self.sender.run())
         _log.info(
             "WeChat: listening on %s:%s%s",
             self.settings.wechat_listen,
@@ -200,7 +191,7 @@ class WeChatChannel:
             server.stop()
             self._stopping = True
             deadline = time.monotonic() + 3.0
-            while any(lane.users for lane in self._lanes.values()) and time.monotonic() < deadline:
+            while self.lanes.busy() and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
@@ -227,7 +218,7 @@ class WeChatChannel:
         """The passive reply to one call: XML, ``NO_REPLY``, or None (not stored: 503).
         ``sent_at`` (WeChat's timestamp) bounds the wait when the call queued here before
         it was handled; a reply is taken only while the connection is open (``alive``)."""
-        if not _ours(inbound):
+        if not answered(inbound):
             return NO_REPLY
         deadline = time.monotonic() + self.reply_wait
         if sent_at is not None and abs(time.time() - sent_at) < 30.0:
@@ -308,24 +299,13 @@ class WeChatChannel:
         if inbound.key in self._results:
             return
         pending = self._results[inbound.key] = _Pending()
-        lane = self._lane(PREFIX + inbound.openid)
+        lane = self.lanes.get(PREFIX + inbound.openid)
         lane.users += 1
         task = asyncio.get_running_loop().create_task(self._in_lane(inbound, lane, pending))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _lane(self, chat: str) -> _Lane:
-        lane = self._lanes.get(chat)
-        if lane is None:
-            lane = self._lanes[chat] = _Lane()
-        return lane
-
-    def _release(self, chat: str, lane: _Lane) -> None:
-        lane.users -= 1
-        if lane.users <= 0 and self._lanes.get(chat) is lane and not lane.lock.locked():
-            del self._lanes[chat]
-
-    async def _in_lane(self, inbound: Inbound, lane: _Lane, pending: _Pending) -> None:
+    async def _in_lane(self, inbound: Inbound, lane: Lane, pending: _Pending) -> None:
         chat = PREFIX + inbound.openid
         direct: str | None = None
         try:
@@ -341,8 +321,8 @@ class WeChatChannel:
             self._results.pop(inbound.key, None)
             if not pending.done.done():
                 pending.done.set_result(direct)
-            self._release(chat, lane)
-            self._wake.set()
+            self.lanes.release(chat, lane)
+            self.sender.wake()
 
     async def _run(self, inbound: Inbound) -> str | None:
         """The turn in a worker thread; an apology when it fails. None when the reply is in
@@ -351,7 +331,7 @@ class WeChatChannel:
             return None  # stays unfinished in the inbox: the next start answers it
         loop = asyncio.get_running_loop()
         try:
-            pool = self._pools["quick" if _quick(inbound) else "slow"]
+            pool = self._pools["quick" if quick(inbound) else "slow"]
             return await loop.run_in_executor(pool, functools.partial(self._turn_sync, inbound))
         except Exception as exc:  # one failing turn: an apology, the others go on
             _log.error("message %s failed: %s", inbound.key, exc, exc_info=exc)
@@ -372,7 +352,7 @@ class WeChatChannel:
         if inbound.kind == "text" and state.rest and normalize(text).strip(" 。.!！") in FULL_TEXT:
             self._more(inbound, state)
             return None
-        incoming = self._incoming(inbound, state)
+        incoming = to_incoming(inbound, state)
         if incoming is None:  # unsubscribe: logged, nothing to say
             _log.info("%s unfollowed the account", chat)
             with self.store.transaction() as tx:
@@ -391,23 +371,6 @@ class WeChatChannel:
         mine = [r for r in turn.replies if r.to in (None, chat)]
         return merge([reply_payload(r) for r in mine]).text
 
-    def _incoming(self, inbound: Inbound, state: users.UserState) -> Incoming | None:
-        chat = PREFIX + inbound.openid
-        at = datetime.fromtimestamp(inbound.created, UTC) if inbound.created else None
-        make = functools.partial(
-            Incoming, chat_id=chat, user_id=inbound.openid, meta={"channel": CHANNEL}, at=at
-        )
-        if inbound.kind == "media":
-            return make(kind="unsupported")
-        if inbound.kind == "event":
-            if inbound.event == "unsubscribe":
-                return None
-            typed = "/start" if inbound.event == "subscribe" else click_text(inbound.event_key)
-            return make(text=typed or "/help")
-        text = inbound.text or ""
-        choice = picked(text, state.options, state.typed_only)
-        return make(kind="choice", choice=choice) if choice else make(text=text)
-
     def _queue(self, db: Any, inbound: Inbound, replies: tuple[Reply, ...] | list[Reply]) -> None:
         """Inside the turn's transaction: route replies for others, merge this user's (with
         what waited for them) into one message, remember the choices, mark the message done."""
@@ -420,7 +383,7 @@ class WeChatChannel:
                 _route(db, reply)
         waiting = durable.pending_for(db, CHANNEL, chat)
         durable.take(db, [row.id for row in waiting])
-        rendered = merge([_held(row) for row in waiting] + mine)
+        rendered = merge([held(row.payload, row.source) for row in waiting] + mine)
         self._store_rendered(db, inbound, rendered, mine or waiting)
         durable.mark_done(db, CHANNEL, inbound.key)
 
@@ -472,118 +435,6 @@ class WeChatChannel:
             return None
         except StoreUnavailable:
             return text
-
-    # -- the customer-service sender -------------------------------------------------------------
-
-    async def _send_loop(self) -> None:
-        while True:
-            self._wake.clear()
-            if self.customer_service:
-                try:
-                    rows = await asyncio.to_thread(due, self.store, CHANNEL)
-                except StoreUnavailable as exc:
-                    _log.error("the outbox cannot be read: %s", exc)
-                    rows = []
-                for row in rows:
-                    lane = self._lane(row.chat)
-                    if lane.lock.locked() or lane.users:
-                        continue  # a turn of this user runs: its message takes the row along
-                    lane.users += 1
-                    try:
-                        async with lane.lock:
-                            await self._send_one(row)
-                    finally:
-                        self._release(row.chat, lane)
-            waiter = asyncio.ensure_future(self._wake.wait())
-            await asyncio.wait({waiter}, timeout=1.0)
-            waiter.cancel()
-
-    async def _send_one(self, row: durable.Queued) -> None:
-        assert self.client is not None
-        with self.store.reading() as db:
-            state = users.load(db, row.chat)
-            still = db.execute("SELECT 1 FROM channel_outbox WHERE id = ?", (row.id,)).fetchone()
-        if still is None:
-            return
-        if not state.may_send():
-            await asyncio.to_thread(self._hold, row.chat)
-            return
-        rendered = merge([_held(row)])
-        try:
-            await self.client.send_text(row.chat.removeprefix(PREFIX), rendered.text)
-        except WeChatError as exc:
-            await self._failed(row, exc)
-            return
-        await asyncio.to_thread(self._sent, row, rendered)
-
-    def _hold(self, chat: str) -> None:
-        with self.store.transaction() as tx:
-            hold_chat(tx.db, CHANNEL, chat, 600.0)
-
-    def _sent(self, row: durable.Queued, rendered: Rendered) -> None:
-        with self.store.transaction() as tx:
-            durable.take(tx.db, [row.id])
-            state = users.load(tx.db, row.chat)
-            changes: dict[str, Any] = {"cs_sent": state.cs_sent + 1}
-            if rendered.rest:
-                changes["rest"] = rendered.rest
-            if rendered.options:
-                changes.update(options=rendered.options, typed_only=rendered.typed_only)
-            users.save(tx.db, dataclasses.replace(state, **changes))
-
-    async def _failed(self, row: durable.Queued, exc: WeChatError) -> None:
-        if exc.code == 43004:
-            await asyncio.to_thread(durable.give_up, self.store, row, str(exc))
-        elif exc.code == 48001:
-            _log.error(
-                "the customer-service API is not allowed (%s): verify the account; "
-                "replies now wait for the user's next message",
-                exc,
-            )
-            self.customer_service = False
-        elif exc.code in NOT_NOW:
-            _log.info("customer-service message to %s not allowed now (%s)", row.chat, exc.code)
-            await asyncio.to_thread(self._close_window, row.chat, exc.code)
-        else:
-            delay = min(60.0, 2.0 ** min(row.attempts + 1, 6))
-            _log.warning(
-                "customer-service message to %s failed (%s); retry in %.0f s", row.chat, exc, delay
-            )
-            await asyncio.to_thread(
-                reschedule, self.store, row.id, delay, row.attempts + 1, str(exc)
-            )
-
-    def _close_window(self, chat: str, code: int) -> None:
-        column = "last_in = 0" if code == 45015 else f"cs_sent = {users.CS_PER_MESSAGE}"
-        with self.store.transaction() as tx:
-            tx.db.execute(f"UPDATE wechat_users SET {column} WHERE chat = ?", (chat,))
-            hold_chat(tx.db, CHANNEL, chat, 600.0)
-
-
-def _ours(inbound: Inbound) -> bool:
-    """Whether a message or event is one the assistant answers or records."""
-    if inbound.kind != "event":
-        return True
-    if inbound.event in ("subscribe", "unsubscribe"):
-        return True
-    return inbound.event == "click" and click_text(inbound.event_key) is not None
-
-
-def _quick(inbound: Inbound) -> bool:
-    """Whether a message surely needs no retrieval (an event, a number, a short word): only
-    a scheduling hint, a wrong guess costs time, never correctness."""
-    text = (inbound.text or "").strip()
-    return inbound.kind != "text" or text.startswith("/") or len(text) <= 8
-
-
-def _held(row: durable.Queued) -> dict[str, Any]:
-    """A queued message shown later (the user's next message, the customer-service API),
-    headed by what it is: a late answer to their message, or a staff reply."""
-    payload = dict(row.payload)
-    key = "wechat.late" if row.source else "wechat.earlier"
-    head = catalogue(key, lang_of([payload]))
-    payload["text"] = f"{head}\n{payload.get('text', '')}"
-    return payload
 
 
 def _route(db: Any, reply: Reply) -> None:

@@ -156,3 +156,12 @@ def picked(text: str, options: Sequence[str], typed_only: bool) -> str | None:
         return None
     n = int(match.group(1))
     return options[n - 1] if 1 <= n <= len(options) else None
+
+
+def held(payload: dict[str, Any], source: str | None) -> dict[str, Any]:
+    """A queued message shown later (with the user's next message, or through the
+    customer-service API), headed by what it is: the late answer to one of their messages
+    (``source``), or a staff reply."""
+    key = "wechat.late" if source else "wechat.earlier"
+    head = catalogue(key, lang_of([payload]))
+    return {**payload, "text": f"{head}\n{payload.get('text', '')}"}
