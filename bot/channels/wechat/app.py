@@ -393,13 +393,17 @@ class WeChatChannel:
         waiting = durable.pending_for(db, CHANNEL, chat)
         durable.take(db, [row.id for row in waiting])
         rendered = merge([held(row.payload, row.source) for row in waiting] + mine)
-        self._store_rendered(db, inbound, rendered, mine or waiting)
+        self._store_rendered(db, inbound, rendered, bool(mine or waiting))
         durable.mark_done(db, CHANNEL, inbound.key)
 
-    def _store_rendered(self, db: Any, inbound: Inbound, rendered: Rendered, any_: object) -> None:
+    def _store_rendered(
+        self, db: Any, inbound: Inbound, rendered: Rendered, has_content: bool
+    ) -> None:
+        """The merged reply into the outbox (held for its passive answer), and what the user
+        may type next: the choices offered, the rest behind "原文"; the 48 h window opens."""
         chat = PREFIX + inbound.openid
         now = time.time()
-        if any_ and rendered.text:
+        if has_content and rendered.text:
             durable.enqueue(
                 db,
                 CHANNEL,
