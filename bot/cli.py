@@ -656,6 +656,10 @@ from bot.cli_console import register as register_console  # noqa: E402 - console
 
 register_console(app)
 
+from bot.cli_wechat import register as register_wechat  # noqa: E402 - `policybot wechat`
+
+register_wechat(app)
+
 
 if __name__ == "__main__":
     main()

@@ -61,6 +61,19 @@ class Settings(BaseSettings):
     # Per-user flood limit: at most this many messages in the window.
     flood_max_messages: int = 8
     flood_window_seconds: float = 10.0
+    # WeChat Official Account (服务号): the account's AppID and AppSecret (for the access token
+    # of the customer-service API and the menu), the server configuration's Token and
+    # EncodingAESKey (empty: plaintext mode), the API root, where the message server listens,
+    # and whether late and extra messages may go out through the customer-service API.
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_token: SecretStr | None = None
+    wechat_aes_key: SecretStr | None = None
+    wechat_api_url: str = "https://api.weixin.qq.com"
+    wechat_listen: str = "127.0.0.1"
+    wechat_port: int = 8080
+    wechat_path: str = "/wechat"
+    wechat_customer_service: bool = False
     log_level: str = "WARNING"
     # The staff web console (`policybot console`): where it listens (behind an HTTPS reverse
     # proxy for anything but this machine), whether its cookie is marked Secure (set it when

@@ -239,6 +239,13 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "There is no answer to show again yet; please ask a question first.",
     ),
     "no_more": ("这条回答没有更多内容了。", "There is nothing more for that answer."),
+    "wechat.choices": ("回复 {choices}", "Reply {choices}"),
+    "wechat.more": ("（回复“原文”看全文）", '(Reply "full text" for the rest)'),
+    "wechat.earlier": ("工作人员已回复您之前的问题：", "Our staff replied to your earlier question:"),
+    "wechat.late": ("您之前的问题的回答：", "The answer to your earlier question:"),
+    "wechat.menu.ask": ("政策问答", "Policy Q&A"),
+    "wechat.menu.check": ("资格检查", "Eligibility"),
+    "wechat.menu.person": ("人工服务", "Talk to staff"),
     "disclaimer": (
         "以上内容依据政策原文，具体以主管部门解释为准。",
         "Based on the policy texts; the responsible departments have the final word.",

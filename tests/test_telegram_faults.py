@@ -409,7 +409,7 @@ def test_a_locked_database_still_answers_and_logs_what_was_not_stored(
     assert [t[:3] for t in texts(tg, 43)] == ["我依据"]  # answered once, not twice
     assert "NOT stored" in caplog.text and "locked" in caplog.text
     with sqlite3.connect(db_path) as db:
-        done = db.execute("SELECT COUNT(*) FROM tg_inbox WHERE done_at IS NULL").fetchone()[0]
+        done = db.execute("SELECT COUNT(*) FROM channel_inbox WHERE channel = 'telegram' AND done_at IS NULL").fetchone()[0]
     assert done == 0  # stored as handled once the lock was gone
 
 
@@ -455,7 +455,7 @@ def test_the_webhook_stores_before_200_drops_repeats_and_refuses_big_bodies(
                         (await client.post(url, json=update, headers=headers)).status_code
                     )
                 with sqlite3.connect(db_path) as db:
-                    stored = db.execute("SELECT COUNT(*) FROM tg_inbox").fetchone()[0]
+                    stored = db.execute("SELECT COUNT(*) FROM channel_inbox WHERE channel = 'telegram'").fetchone()[0]
                 statuses.append(stored)
                 big = b'{"update_id": 9, "x": "' + b"a" * (2 << 20) + b'"}'
                 try:
@@ -569,7 +569,7 @@ def test_kill_9_in_a_burst_then_every_message_is_answered_after_restart(
         first.wait(10)
     answered_before = len(tg.sent_messages())
     with sqlite3.connect(bot_dir / "policybot.sqlite3") as db:
-        unfinished = db.execute("SELECT COUNT(*) FROM tg_inbox WHERE done_at IS NULL").fetchone()[0]
+        unfinished = db.execute("SELECT COUNT(*) FROM channel_inbox WHERE channel = 'telegram' AND done_at IS NULL").fetchone()[0]
         unsent = db.execute("SELECT COUNT(*) FROM tg_outbox").fetchone()[0]
     assert answered_before < 300 and unfinished + unsent > 0
 

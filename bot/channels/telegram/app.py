@@ -47,6 +47,7 @@ from telegram.constants import ChatAction
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.channels import durable
 from bot.config import Settings
 from bot.conversation import Conversation, Within
 from bot.domain import Incoming, Reply, Turn, shanghai_today
@@ -226,6 +227,8 @@ class TelegramChannel:
         self.settings = settings
         self.services = services
         self.store: Store = services.store
+        # The shared inbox and outbox first: the inbox's upgrade step moves old rows there.
+        durable.prepare(self.store)
         self.store.migrate("telegram.inbox", INBOX_STEPS)
         self.store.migrate("telegram.outbox", OUTBOX_STEPS)
         self.conversation = Conversation(services, services.store)

@@ -273,7 +273,10 @@ def queue_replies(
     for reply in replies:
         target = recipient(reply, chat_id)
         if target is None:
-            _log.error("reply to an unknown recipient %r dropped", reply.to)
+            if forward_elsewhere(db, reply):
+                queued += 1
+            else:
+                _log.error("reply to an unknown recipient %r dropped", reply.to)
             continue
         messages = render(reply, codec)
         for i, message in enumerate(messages):
@@ -296,6 +299,18 @@ def queue_replies(
     if queued and random.random() < 0.01:
         _prune(db)
     return queued
+
+
+def forward_elsewhere(db: sqlite3.Connection, reply: Reply) -> bool:
+    """A reply for a user of another channel (a staff answer typed in the Telegram staff
+    group to a WeChat user, ``wx:<openid>``): into the shared outbox that channel reads."""
+    from bot.channels.durable import enqueue
+    from bot.channels.durable.outbox import reply_payload
+
+    if reply.to is None or not reply.to.startswith("wx:"):
+        return False
+    enqueue(db, "wechat", reply.to, reply_payload(reply))
+    return True
 
 
 def _prune(db: sqlite3.Connection) -> None:

@@ -1,6 +1,7 @@
 """Updates in: the durable inbox, polling, the webhook server, and translation to ``Incoming``.
 
-* The inbox (``tg_inbox``): every update is stored with its ``update_id`` before Telegram is
+* The inbox (the shared ``channel_inbox`` of ``bot.channels.durable``, channel "telegram",
+  key = update_id): every update is stored with its ``update_id`` before Telegram is
   told it arrived: in polling mode the next getUpdates ``offset`` moves past a batch only
   after the batch is committed; in webhook mode the HTTP answer (200) comes after the commit.
   A repeat of a stored update_id is dropped. An update is marked done in the transaction that
@@ -40,6 +41,7 @@ from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.request import HTTPXRequest
 
+from bot.channels import durable
 from bot.channels.jsonl import too_deep
 from bot.domain import Incoming
 from bot.store import Store
@@ -50,6 +52,8 @@ ALLOWED_UPDATES: Final = ("message", "edited_message", "channel_post", "callback
 MAX_WEBHOOK_BODY: Final = 1 << 20  # Telegram's updates are a few KB; a text is at most 4096
 INBOX_KEEP_S: Final = 7 * 24 * 3600.0  # done updates kept this long (repeats dropped meanwhile)
 
+# Telegram's own inbox table of earlier versions; its rows move to the shared inbox
+# (``channel_inbox``, channel "telegram", key = the update_id) when a file is upgraded.
 INBOX_STEPS: tuple[str, ...] = (
     """
 CREATE TABLE IF NOT EXISTS tg_inbox (
@@ -60,7 +64,14 @@ CREATE TABLE IF NOT EXISTS tg_inbox (
 );
 CREATE INDEX IF NOT EXISTS tg_inbox_pending ON tg_inbox (done_at, update_id);
 """,
+    """
+INSERT OR IGNORE INTO channel_inbox (channel, key, chat, payload, received_at, done_at)
+    SELECT 'telegram', CAST(update_id AS TEXT), '', payload, received_at, done_at
+    FROM tg_inbox ORDER BY update_id;
+DROP TABLE tg_inbox
+""",
 )
+CHANNEL: Final = "telegram"
 
 # Message contents a user sends that the assistant cannot read (service messages are not here:
 # a pinned message or a new member is no reason to answer).
@@ -90,49 +101,35 @@ _USER_CONTENT = (
 def store_updates(
     store: Store, payloads: list[dict[str, Any]], done: bool = False
 ) -> list[tuple[int, dict[str, Any]]]:
-    """Store updates not seen before (one transaction); returns those, in update_id order.
-    ``done`` stores them as already handled (answered while the store was unavailable)."""
-    now = time.time()
-    new: list[tuple[int, dict[str, Any]]] = []
-    with store.transaction() as tx:
-        for payload in sorted(payloads, key=lambda p: int(p["update_id"])):
-            update_id = int(payload["update_id"])
-            cursor = tx.db.execute(
-                "INSERT OR IGNORE INTO tg_inbox (update_id, payload, received_at, done_at) "
-                "VALUES (?, ?, ?, ?)",
-                (update_id, json.dumps(payload, ensure_ascii=False), now, now if done else None),
-            )
-            if cursor.rowcount:
-                new.append((update_id, payload))
-            else:
-                _log.info("update %s was already stored: repeat dropped", update_id)
-        if new and new[-1][0] % 500 == 0:
-            tx.db.execute(
-                "DELETE FROM tg_inbox WHERE done_at IS NOT NULL AND done_at < ? "
-                "AND update_id < (SELECT MAX(update_id) FROM tg_inbox)",
-                (now - INBOX_KEEP_S,),
-            )
-    return new
+    """Store updates not seen before in the shared inbox (one transaction); returns those, in
+    update_id order. ``done`` stores them as already handled (answered while the store was
+    unavailable)."""
+    ordered = sorted(payloads, key=lambda p: int(p["update_id"]))
+    items = [(str(int(p["update_id"])), "", p) for p in ordered]
+    new = set(durable.inbox.store_batch(store, CHANNEL, items, done))
+    for key, _, _ in items:
+        if key not in new:
+            _log.info("update %s was already stored: repeat dropped", key)
+    return [(int(key), payload) for key, _, payload in items if key in new]
 
 
 def unfinished_updates(store: Store) -> list[tuple[int, dict[str, Any]]]:
     """Stored updates whose turn never committed, oldest first."""
-    with store.reading() as db:
-        rows = db.execute(
-            "SELECT update_id, payload FROM tg_inbox WHERE done_at IS NULL ORDER BY update_id"
-        ).fetchall()
-    return [(int(r[0]), json.loads(r[1])) for r in rows]
+    rows = durable.unfinished(store, CHANNEL)
+    return sorted(((int(key), payload) for key, _, payload in rows), key=lambda r: r[0])
 
 
 def last_update_id(store: Store) -> int | None:
     with store.reading() as db:
-        row = db.execute("SELECT MAX(update_id) FROM tg_inbox").fetchone()
+        row = db.execute(
+            "SELECT MAX(CAST(key AS INTEGER)) FROM channel_inbox WHERE channel = ?", (CHANNEL,)
+        ).fetchone()
     return None if row is None or row[0] is None else int(row[0])
 
 
 def mark_done(db: Any, update_id: int) -> None:
     """Inside the transaction of the update's turn."""
-    db.execute("UPDATE tg_inbox SET done_at = ? WHERE update_id = ?", (time.time(), update_id))
+    durable.mark_done(db, CHANNEL, str(update_id))
 
 
 # --- flood limit --------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""The shared inbox: a message is stored under (channel, key) before its turn runs.
+
+``key`` is whatever identifies a message to its channel across repeats (WeChat's ``MsgId``,
+or sender + time for an event; Telegram's ``update_id``). ``store_message`` says whether the
+message is new; a repeat is never run again. ``mark_done`` runs inside the turn's own
+transaction, so ``unfinished`` lists exactly the messages whose turn never committed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Any, Final, Literal
+
+from bot.store import Store
+
+KEEP_S: Final = 7 * 24 * 3600.0  # done messages kept this long, so late repeats are known
+_PRUNE_EVERY: Final = 500
+
+State = Literal["new", "pending", "done"]
+
+
+def store_message(
+    store: Store, channel: str, key: str, chat: str, payload: dict[str, Any]
+) -> State:
+    """Store a message unless its key is known; "new" when it was stored now, else the state
+    of the stored one ("pending": its turn has not committed, "done")."""
+    now = time.time()
+    with store.transaction() as tx:
+        cursor = tx.db.execute(
+            "INSERT OR IGNORE INTO channel_inbox (channel, key, chat, payload, received_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (channel, key, chat, json.dumps(payload, ensure_ascii=False), now),
+        )
+        if cursor.rowcount:
+            rowid = int(cursor.lastrowid or 0)
+            if rowid % _PRUNE_EVERY == 0:
+                _prune(tx.db, now)
+            return "new"
+        row = tx.db.execute(
+            "SELECT done_at FROM channel_inbox WHERE channel = ? AND key = ?", (channel, key)
+        ).fetchone()
+    return "pending" if row is None or row[0] is None else "done"
+
+
+def _prune(db: sqlite3.Connection, now: float) -> None:
+    # The newest row of each channel stays: Telegram's next offset is read from it.
+    db.execute(
+        "DELETE FROM channel_inbox WHERE done_at IS NOT NULL AND done_at < ? AND rowid NOT IN "
+        "(SELECT MAX(rowid) FROM channel_inbox GROUP BY channel)",
+        (now - KEEP_S,),
+    )
+
+
+def unfinished(store: Store, channel: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(key, chat, payload) of the stored messages whose turn never committed, oldest first."""
+    with store.reading() as db:
+        rows = db.execute(
+            "SELECT key, chat, payload FROM channel_inbox WHERE channel = ? AND done_at IS NULL "
+            "ORDER BY received_at, rowid",
+            (channel,),
+        ).fetchall()
+    return [(str(r[0]), str(r[1]), json.loads(r[2])) for r in rows]
+
+
+def mark_done(db: sqlite3.Connection, channel: str, key: str) -> None:
+    """Inside the transaction of the message's turn."""
+    db.execute(
+        "UPDATE channel_inbox SET done_at = ? WHERE channel = ? AND key = ?",
+        (time.time(), channel, key),
+    )
+
+
+def store_batch(
+    store: Store, channel: str, items: list[tuple[str, str, dict[str, Any]]], done: bool = False
+) -> list[str]:
+    """Store several messages (key, chat, payload) in one transaction, in the order given;
+    returns the keys that were new. ``done`` stores them as already handled (answered while
+    the store was unavailable)."""
+    now = time.time()
+    new: list[str] = []
+    with store.transaction() as tx:
+        for key, chat, payload in items:
+            cursor = tx.db.execute(
+                "INSERT OR IGNORE INTO channel_inbox (channel, key, chat, payload, received_at, "
+                "done_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (channel, key, chat, json.dumps(payload, ensure_ascii=False), now,
+                 now if done else None),
+            )  # fmt: skip
+            if cursor.rowcount:
+                new.append(key)
+                if int(cursor.lastrowid or 0) % _PRUNE_EVERY == 0:
+                    _prune(tx.db, now)
+    return new
