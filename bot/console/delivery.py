@@ -1,15 +1,15 @@
 """How a staff reply written in the console reaches the user, and which channel a ticket
-came from. One small seam, so the lead can switch it to the channel-neutral outbox.
+came from.
 
 The reply takes the path of a staff answer in the Telegram staff group:
 ``handler.answer_ticket`` records it on the ticket and returns the replies (to the user, and
-the ticket card for the staff group). For a Telegram user they are queued in Telegram's
-durable outbox (``tg_outbox`` in the conversation store, ``queue_replies``), which the
-running bot's sender reads every second, and the ticket is marked delivered after that
-commit (a crash between the two can repeat the reply once, never lose it). For other
-channels the answer waits undelivered in the staff store, as ``triage answer`` leaves it: the
-JSON-lines outbox writes it within a second, and every channel brings it with the user's
-next message.
+the ticket card for the staff group). For a Telegram or WeChat user they are queued in the
+channel's durable outbox through the channel-neutral ``bot.channels.durable.enqueue_reply``
+(in the conversation store), which the running bot's sender reads every second, and the
+ticket is marked delivered after that commit (a crash between the two can repeat the reply
+once, never lose it). For the JSON-lines channel the answer waits undelivered in the staff
+store, as ``triage answer`` leaves it: the JSON-lines outbox writes it within a second, and
+every channel brings it with the user's next message.
 """
 
 from __future__ import annotations
@@ -30,26 +30,42 @@ def send_staff_reply(
     text: str,
     staff: str,
     now: datetime,
-    telegram: Store | None = None,
+    outbox: Store | None = None,
 ) -> list[Reply]:
-    """Answer the ticket; with ``telegram`` (the conversation store of a Telegram user's
-    ticket) the replies go into Telegram's outbox at once. The replies ``answer_ticket`` gave."""
+    """Answer the ticket; with ``outbox`` (the conversation store that a Telegram or WeChat
+    channel sends from) the replies are queued there at once. The replies ``answer_ticket``
+    gave."""
+    from bot.channels import durable
+
     replies = handler.answer_ticket(desk, ticket_id, text, staff, now, delivered=False)
     ticket = desk.store.ticket(ticket_id)
-    if telegram is None or ticket.answer != text.strip() or not ticket.chat_id.lstrip("-").isdigit():
+    channel = _messaging_channel(ticket.chat_id)
+    if outbox is None or channel is None or ticket.answer != text.strip():
         return replies
-    from bot.channels.telegram.delivery import OUTBOX_STEPS, queue_replies
-
-    telegram.migrate("telegram.outbox", OUTBOX_STEPS)
-    with telegram.transaction() as tx:
-        queue_replies(tx.db, int(ticket.chat_id), replies, None)
+    durable.prepare(outbox)
+    with outbox.transaction() as tx:
+        for reply in replies:
+            to = reply.to or ticket.chat_id
+            to_channel = _messaging_channel(to)
+            if to_channel is not None:
+                durable.enqueue_reply(tx.db, to_channel, to, reply)
     desk.store.set_delivered(ticket_id, True)
     return replies
 
 
+def _messaging_channel(chat_id: str) -> str | None:
+    """The channel with an outbox that ``chat_id`` belongs to: WeChat users are "wx:<openid>",
+    Telegram chats are numbers."""
+    if chat_id.startswith("wx:"):
+        return "wechat"
+    return "telegram" if chat_id.lstrip("-").isdigit() else None
+
+
 def channel_of(ticket: Ticket, jsonl_chats: set[str]) -> str:
     """The channel a ticket's user talks through."""
-    return "jsonl" if ticket.chat_id in jsonl_chats else "telegram"
+    if ticket.chat_id in jsonl_chats:
+        return "jsonl"
+    return _messaging_channel(ticket.chat_id) or "telegram"
 
 
 def jsonl_chats(services: Services) -> set[str]:

@@ -13,7 +13,7 @@ from bot.staff.faq import amount_sources, unverified_amounts
 from bot.staff.handoff import STATUSES, InvalidTransition
 from bot.staff.store import NotFound, Ticket
 
-CHANNELS = ("telegram", "jsonl")
+CHANNELS = ("telegram", "wechat", "jsonl")
 ORDERS = ("newest", "oldest")
 
 
@@ -121,8 +121,8 @@ def reply(page: Page) -> Response:
         if not console.accounts.first_send(page.field("nonce"), found.id, console.now()):
             return page.redirect(url, "ticket.sent_twice", "warn")
         channel = channel_of(found, jsonl_chats(console.services))
-        telegram = console.services.store if channel == "telegram" else None
-        send_staff_reply(console.desk, found.id, body, page.who, console.now(), telegram)
+        outbox = console.services.store if channel in ("telegram", "wechat") else None
+        send_staff_reply(console.desk, found.id, body, page.who, console.now(), outbox)
     page.audit("ticket.reply", f"#{found.id}")
     return page.redirect(url, "ticket.sent", channel=page.t(f"channel.{channel}"))
 

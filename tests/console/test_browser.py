@@ -30,7 +30,7 @@ from conftest import KNOWLEDGE, REPO, TODAY
 
 from bot.config import Settings
 from bot.console.app import build_console, create_app
-from tests.console.conftest import ADMIN, PASSWORD, STAFF, UNANSWERED
+from console.conftest import ADMIN, PASSWORD, STAFF, UNANSWERED
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.console.web import Console
-from tests.console.conftest import ADMIN, PASSWORD, STAFF, UNANSWERED, csrf_of, login, user_says
+from console.conftest import ADMIN, PASSWORD, STAFF, UNANSWERED, csrf_of, login, user_says
 
 GET_ROUTES = ["/", "/queue", "/tickets/1", "/faq", "/faq/1", "/faq/export.csv", "/documents",
               "/documents/jobs/x", "/figures", "/audit"]
@@ -124,7 +124,7 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_behind_https(
 
     from bot.config import Settings
     from bot.console.app import create_app
-    from tests.console.conftest import make_console
+    from console.conftest import make_console
 
     made = make_console(services, tmp_path, Settings(_env_file=None, data_dir=tmp_path,
                                                       console_https=True))

@@ -17,7 +17,7 @@ from bot.console.charts import bars, stacked_days
 from bot.console.messages import _T, text
 from bot.console.publish import safe_name
 from bot.console.web import Console
-from tests.console.conftest import NOW, user_says
+from console.conftest import NOW, user_says
 
 
 def test_charts_are_valid_svg_with_whole_number_axes_and_values() -> None:
@@ -91,3 +91,23 @@ def test_the_outbox_writes_staff_replies_of_its_own_chats_only(console: Console,
     lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert lines[0]["chat"] == "u-7" and "答复甲" in lines[0]["replies"][0]["text"]
     assert [t.chat_id for t in console.desk.store.undelivered()] == ["tg-1"]
+
+
+def test_a_reply_to_a_wechat_user_goes_into_the_shared_outbox(console: Console) -> None:
+    """A console reply to a WeChat user is queued for the WeChat sender at once (the channel-
+    neutral outbox), and the ticket counts as delivered."""
+    from bot.console.delivery import channel_of, send_staff_reply
+
+    ticket = console.desk.store.open_ticket(
+        session_key="wx:o-abc", chat_id="wx:o-abc", user_id="wx:o-abc", lang="zh",
+        question="直播补贴怎么申请", transcript=[], facts={}, clauses=[], reason="asked", now=NOW)
+    assert channel_of(ticket, set()) == "wechat"
+    store = console.services.store
+    assert store is not None
+    send_staff_reply(console.desk, ticket.id, "请向区商务委咨询。", "amy", NOW, store)
+    with store.reading() as db:
+        rows = db.execute(
+            "SELECT chat, payload FROM channel_outbox WHERE channel = 'wechat'").fetchall()
+    assert [r[0] for r in rows] == ["wx:o-abc"]
+    assert "请向区商务委咨询。" in rows[0][1]
+    assert console.desk.store.undelivered() == []
