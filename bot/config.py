@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     flood_max_messages: int = 8
     flood_window_seconds: float = 10.0
     log_level: str = "WARNING"
+    # The optional language model (any OpenAI-compatible server): it words answers and
+    # rewrites follow-ups, behind the guard; unset base URL or model means no model at all.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    # Seconds the model may take before the assistant answers without it (WeChat waits 5 s).
+    llm_timeout: float = 3.0
 
     @property
     def chroma_dir(self) -> Path:
