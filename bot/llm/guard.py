@@ -122,13 +122,13 @@ def zh_support(sentence: str, sources: Sequence[str]) -> float:
     return len(grams & known) / len(grams)
 
 
-_EN_STOP = frozenset(  # noqa: SIM905 (a word list reads better as text)
+_EN_STOP = frozenset(
     """a an the and or of to in on for with by at from as is are was were be been being it its
     this that these those you your they their them we our can could may might will would shall
     should must not no yes do does did have has had get gets got receive receives received
     give given gives up per each any all also only more most than then there here which who
     whom what when where how if so such one once about into over under after before within
-    until out""".split()
+    until out""".split()  # noqa: SIM905 (a word list reads better as text)
 )
 
 
