@@ -123,7 +123,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="policybot-stats-") as tmp:
         data = Path(tmp)
         began = time.perf_counter()
-        fill(data / "staff.sqlite3", opts.questions)
+        fill(data / "policybot.sqlite3", opts.questions)  # where the staff tables live
         filled = time.perf_counter() - began
         env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYBOT_")}
         env["POLICYBOT_DATA_DIR"] = str(data)

@@ -112,13 +112,12 @@ def _services(settings: Settings, quiet: bool = True) -> Services:
         raise typer.Exit(2) from exc
 
 
-def _print_outline(path: Path) -> None:
+def _print_outline(path: Path, today: date) -> None:
     from bot.knowledge.documents import read_document
     from bot.knowledge.parse import split_clauses
 
     doc = read_document(path)
     meta = doc.meta
-    today = date.today()
     out.print(f"file: {path.name}", markup=False, soft_wrap=True)
     for label, value in (
         ("id", meta.id),
@@ -155,6 +154,7 @@ def ingest(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Build a new generation anyway.")] = False,
     data_dir: DataDirOption = None,
+    today: TodayOption = None,
 ) -> None:
     """Index the documents in knowledge/documents into a new index generation.
 
@@ -163,7 +163,7 @@ def ingest(
     """
     if check is not None:
         try:
-            _print_outline(check)
+            _print_outline(check, _today(today))
         except PolicyBotError as exc:
             err.print(f"error: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(1) from exc
@@ -280,6 +280,33 @@ def rules_check(data_dir: DataDirOption = None) -> None:
     )
     if problems:
         raise typer.Exit(1)
+
+
+@rules_app.command("draft")
+def rules_draft(
+    doc: Annotated[str, typer.Argument(help="A document file, or the id of a loaded document.")],
+) -> None:
+    """Print program skeletons for a document's benefit clauses, for staff to complete."""
+    from bot.eligibility.draft import draft_rules
+    from bot.knowledge.documents import load_documents, read_document
+    from bot.knowledge.index import KnowledgeBase
+
+    settings = _settings(None)
+    try:
+        path = Path(doc)
+        if path.is_file():
+            source = read_document(path)
+        else:
+            known = {s.meta.id: s for s in load_documents(settings.documents_dir)}
+            if doc not in known:
+                err.print(f"error: no file and no loaded document '{doc}'", markup=False)
+                raise typer.Exit(1)
+            source = known[doc]
+        kb = KnowledgeBase.from_sources([source])
+    except PolicyBotError as exc:
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from exc
+    typer.echo(draft_rules(source.meta, kb.clauses), nl=False)
 
 
 def _error_json(message: str, lang: str) -> dict[str, Any]:
@@ -500,6 +527,10 @@ def chat(
     jsonl: Annotated[bool, typer.Option("--jsonl", help="JSON lines on stdin and stdout.")] = False,
     today: TodayOption = None,
     data_dir: DataDirOption = None,
+    outbox: Annotated[
+        Path | None,
+        typer.Option("--outbox", help="With --jsonl: append staff replies to this file as they come."),
+    ] = None,
 ) -> None:
     """Chat with the assistant in the terminal (questions and the eligibility check)."""
     as_of = _today(today)
@@ -514,7 +545,11 @@ def chat(
     if jsonl:
         from bot.channels import jsonl as channel
 
-        channel.run(channel.bounded_lines(sys.stdin.buffer), sys.stdout, services, as_of)
+        front = _staff_front(settings, services)  # hand-offs and curated answers, as Telegram
+        assert services.store is not None
+        box = channel.Outbox(outbox, front.desk, services.store) if outbox else None
+        lines = channel.bounded_lines(sys.stdin.buffer)
+        channel.run(lines, sys.stdout, services, as_of, front, box)
         return
     from bot.channels import terminal
 
@@ -617,6 +652,9 @@ def main() -> None:
 from bot.cli_staff import register  # noqa: E402 - staff commands: triage, faq, stats
 
 register(app)
+from bot.cli_console import register as register_console  # noqa: E402 - console, staff add
+
+register_console(app)
 
 
 if __name__ == "__main__":

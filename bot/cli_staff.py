@@ -1,6 +1,6 @@
 """Staff commands: `policybot triage …`, `policybot faq …`, `policybot stats`.
 
-They work on the staff store (``<data_dir>/staff.sqlite3``) directly, so they run beside the
+They work on the staff store (the staff tables of ``<data_dir>/policybot.sqlite3``) directly, so they run beside the
 bot; the bot picks up curated-answer changes at its next question and sends answers written
 here (``triage answer``) at the user's next message or its next delivery round. Only the
 commands that need the clauses (adding or checking a curated answer) load the documents.
@@ -36,9 +36,7 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 def _store(data_dir: Path | None) -> StaffStore:
-    from bot.staff.desk import STAFF_DB
-
-    return StaffStore(_settings(data_dir).data_dir / STAFF_DB)
+    return StaffStore.for_settings(_settings(data_dir))
 
 
 def _clauses(data_dir: Path | None) -> Mapping[str, Clause]:

@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     flood_max_messages: int = 8
     flood_window_seconds: float = 10.0
     log_level: str = "WARNING"
+    # The staff web console (`policybot console`): where it listens (behind an HTTPS reverse
+    # proxy for anything but this machine), whether its cookie is marked Secure (set it when
+    # the proxy serves HTTPS), how long a login lasts, the lockout after wrong passwords, and
+    # the largest document upload.
+    console_listen: str = "127.0.0.1"
+    console_port: int = 8780
+    console_https: bool = False
+    console_session_hours: float = 12.0
+    console_lockout_failures: int = 5
+    console_lockout_minutes: float = 15.0
+    console_upload_mb: int = 20
     # The optional language model (any OpenAI-compatible server): it words answers and
     # rewrites follow-ups, behind the guard; unset base URL or model means no model at all.
     llm_base_url: str | None = None
@@ -80,8 +91,9 @@ class Settings(BaseSettings):
 
     @property
     def staff_db_path(self) -> Path:
-        """Staff data (tickets, curated answers): a file of its own, apart from conversations."""
-        return self.data_dir / "staff.sqlite3"
+        """Staff data (tickets, curated answers): tables of the conversation database, so
+        that a turn's staff writes share its transaction (``staff.sqlite3`` is taken over)."""
+        return self.db_path
 
     @property
     def documents_dir(self) -> Path:

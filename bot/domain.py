@@ -276,7 +276,9 @@ class Session:
             retries=int(data.get("retries", 0)),
             offer=tuple(str(x) for x in data.get("offer") or ()),
             traditional=bool(data.get("traditional", False)),
-            topic=dict(data.get("topic") or {}) if isinstance(data.get("topic") or {}, Mapping) else {},
+            topic=dict(data.get("topic") or {})
+            if isinstance(data.get("topic") or {}, Mapping)
+            else {},
             last_at=str(data["last_at"]) if data.get("last_at") else None,
             disclaimed=bool(data.get("disclaimed", False)),
             checklist=tuple(str(x) for x in data.get("checklist") or ()),
@@ -293,19 +295,39 @@ class LogEntry:
     in_scope: bool
     answered: bool
     top_clause: str | None = None
+    answer: str = ""  # the reply's first text, as the user saw it
+    token: str | None = None  # the id the reply's 👍/👎 buttons carry
+    answered_by: Literal["assistant", "faq", "staff", "none"] | None = None  # None: by answered
+    faq_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something a turn asks the turn owner to write besides the session and the log (a
+    ticket opened, a 👍 recorded, staff answers delivered): data, applied by
+    ``bot.conversation`` in the turn's transaction. The kinds are the staff desk's
+    (``bot.staff.effects``)."""
+
+
+@dataclass(frozen=True)
+class Forget(Effect):
+    """``/forget``: the saved session goes (not saved again), and with it everything kept
+    about the conversation: its question log entries and tickets."""
 
 
 @dataclass(frozen=True)
 class Turn:
-    """What one turn produced: the new session, the replies, and what to log.
+    """What one turn produced: the new session, the replies, what to log, what else to write.
 
-    The dialogue returns it and does no I/O; ``bot.conversation`` saves the session, logs
-    and (for channels with an outbox) queues the replies in one transaction.
+    The dialogue (and the staff stage in its router) returns it and does no I/O;
+    ``bot.conversation`` saves the session, logs, applies the effects and (for channels with
+    an outbox) queues the replies, in one transaction.
     """
 
     session: Session
     replies: tuple[Reply, ...]
     log: tuple[LogEntry, ...] = ()
+    effects: tuple[Effect, ...] = ()
 
 
 SHANGHAI_TZ = "Asia/Shanghai"

@@ -98,6 +98,43 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
     "opt.check_offer": ("检查我是否符合", "Check if I qualify"),
     "opt.full_text": ("原文", "Full text"),
     "opt.related": ("相关条款", "Related"),
+    # the staff desk (bot/staff): what users read of a hand-off; staff cards stay Chinese
+    "opt.ask_staff": ("问工作人员", "Ask our staff"),
+    "opt.person": ("转人工", "Talk to a person"),
+    "staff.handed": (
+        "好的，已为您转接工作人员（工单 #{ticket}）。{promise}\n"
+        "工作人员的答复会发到这里。等待期间也可以继续向我提问。",
+        "OK, I have passed this to our staff (ticket #{ticket}). {promise}\n"
+        "Their answer will arrive here. Meanwhile you can keep asking me.",
+    ),
+    "staff.already": (
+        "您的问题已经转给工作人员（工单 #{ticket}），请耐心等待。{promise}\n等待期间也可以继续向我提问。",
+        "Your question is already with our staff (ticket #{ticket}). {promise}\n"
+        "Meanwhile you can keep asking me.",
+    ),
+    "staff.reply": (
+        "【工作人员回复】\n{answer}\n（工单 #{ticket}。还有问题可以继续问我，或再次发送“转人工”。）",
+        "[Reply from staff]\n{answer}\n"
+        '(ticket #{ticket}. Ask me anything else, or send "talk to a person" again.)',
+    ),
+    "staff.closed": (
+        "工作人员已处理完您的咨询（工单 #{ticket}）。如需继续咨询，可以直接提问或再次发送“转人工”。",
+        "Our staff have closed your request (ticket #{ticket}). Ask me anything, "
+        'or send "talk to a person" again.',
+    ),
+    "staff.curated": ("【工作人员答复 · {date}】", "[Answer from staff, {date}]"),
+    "staff.based_on": ("依据：{clauses}", "Based on: {clauses}"),
+    "staff.thanks": ("谢谢您的反馈！", "Thanks for your feedback!"),
+    "staff.thanks_down": (
+        "谢谢反馈，我会请工作人员看一下。",
+        "Thanks; I will ask our staff to look at it.",
+    ),
+    "staff.expired": ("这个按钮已经过期了。", "That button is no longer active."),
+    "staff.forgotten": (
+        "已删除您的对话记录、提问记录和转人工工单（{count} 条），对话从头开始。",
+        "Your conversation, question log and staff tickets are deleted ({count} entries); "
+        "we start afresh.",
+    ),
     "greeting": (
         "您好！我可以解答上海市和嘉定区直播、短视频产业政策的问题（补贴金额、条件、有效期、负责部门），"
         "也可以发送 /check 帮您检查能申请哪些扶持。请直接提问吧。",
@@ -129,6 +166,22 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "Sorry, your earlier answers can no longer be used; let's start again.",
     ),
     "check.done": ("检查完成。还想了解什么？可以直接提问。", "Done. Anything else? Just ask."),
+    # issue 15: loaded documents whose benefit clauses have no eligibility rules yet
+    "check.unruled_none": (
+        "按您的回答，已写好规则的项目中暂无符合的；下面的条款尚未评估。",
+        "Going by your answers, none of the programs with written rules applies; the clauses "
+        "below are not evaluated yet.",
+    ),
+    "check.unruled": (
+        "未评估（尚未编写规则）：以下{n}条扶持条款适用于{place}，是否符合请向责任单位咨询：",
+        "Not evaluated (no rules written yet): these {n} support clauses apply to {place}; ask "
+        "the responsible units whether you qualify:",
+    ),
+    "check.unruled_more": (
+        "……另有{n}条，可直接提问查看。",
+        "…and {n} more; ask about them directly.",
+    ),
+    "check.unruled_place_unknown": ("贵单位所在地", "your place"),
     "check.covered": (
         "检查完成。这次只检查了：{names}。想看看其他扶持，可以点“检查全部扶持”。",
         'Done. This check covered only: {names}. Press "Check everything" for the other support.',

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -39,6 +40,9 @@ from bot.retrieval.scope import ScopeRules, coverage_rules
 from bot.retrieval.tokens import Tokenizer
 from bot.retrieval.vectors import VectorStore, drop_generation, open_generation
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.staff.desk import StaffDesk
 
 _log = logging.getLogger(__name__)
 
@@ -99,7 +103,15 @@ class Services:
     store: Store | None = None
     generation: str = ""
     vectors: VectorStore | None = None
+    desk: StaffDesk | None = None  # the staff desk, as a stage of every turn (per turn)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def snapshot(self, desk: StaffDesk | None = None) -> Services:
+        """The services of one turn: the knowledge base, vectors and answering of one index
+        generation, taken together (a refresh swaps them under the same lock), and the staff
+        desk of the conversation that runs the turn."""
+        with self._lock:
+            return replace(self, desk=desk)
 
     def stale(self) -> bool:
         """True when ``policybot ingest`` has published a generation this process does not

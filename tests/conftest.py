@@ -117,6 +117,17 @@ def install_network_guard(patch: Callable[[Any, str, Any], None] = setattr) -> N
     patch(socket, "create_connection", create_connection)
 
 
+# Fixtures that load the real embedding model and Chroma (directly or through another).
+_SLOW_FIXTURES = frozenset({"services", "svc", "ask", "cli_env", "run_cli", "chat_env"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that uses the real services, so ``-m "not slow"`` is quick."""
+    for item in items:
+        if _SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 # ------------------------------------------------------------------------- session environment
 
 

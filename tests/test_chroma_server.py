@@ -28,6 +28,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+pytestmark = pytest.mark.slow  # a Chroma server and the real e5 model
+
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     if not CHROMA.exists() and shutil.which("chroma") is None:

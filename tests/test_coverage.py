@@ -19,9 +19,11 @@ from bot.knowledge.coverage import (
     refusal,
     validity_label,
 )
+from bot.knowledge.parse import split_clauses
 from bot.knowledge.rules_check import check_rules, find_clause
 
 DATA = Path(__file__).resolve().parent / "data"
+PROVINCES = DATA / "provinces"
 
 
 def meta(**fields: Any) -> DocumentMeta:
@@ -73,9 +75,20 @@ def test_ask_whom_names_the_clause_units_else_the_issuers(services: Any) -> None
     assert ask_whom(plan, kb.documents[SHANGHAI])[0] == "上海市商务委员会"
     bare = Clause(key="x/1", doc_id="x", doc_title="t", section="s", clause="1", text="t", norm="t")
     assert ask_whom(bare, meta()) == ()
-    assert ask_whom(bare, meta(issuers=("宁波市人民代表大会常务委员会",))) == (
-        "宁波市人民代表大会常务委员会",
-    )
+    # The legislature adopts a regulation; it is nobody's contact for a clause.
+    assert ask_whom(bare, meta(issuers=("宁波市人民代表大会常务委员会",))) == ()
+    assert ask_whom(bare, meta(issuers=("浙江省人民代表大会", "浙江省商务厅"))) == ("浙江省商务厅",)
+
+
+def test_an_article_names_its_acting_units_else_none() -> None:
+    from bot.knowledge.documents import read_document
+
+    doc = read_document(PROVINCES / "zj-ecommerce.md")
+    by_label = {c.clause: c for c in split_clauses(doc.meta, doc.body) if c.part <= 1}
+    assert by_label["第二十五条"].responsible == ("市场监督管理部门",)  # 由…责令改正，处…罚款
+    assert by_label["第四条"].responsible[0] == "商务主管部门"  # 县级以上人民政府商务主管部门负责
+    assert by_label["第十九条"].responsible == ()  # names nobody: not the legislature either
+    assert ask_whom(by_label["第十九条"], doc.meta) == ()
 
 
 def test_refusal_names_the_documents_loaded(ask: Any) -> None:

@@ -12,6 +12,8 @@ from conftest import JIADING, KNOWLEDGE, SHANGHAI
 from bot.errors import KnowledgeError
 from bot.knowledge.documents import SourceDocument, load_documents, parse_document
 
+DATA_PROVINCES = Path(__file__).resolve().parent / "data" / "provinces"
+
 
 def real(doc_id: str) -> SourceDocument:
     return next(d for d in load_documents(KNOWLEDGE / "documents") if d.meta.id == doc_id)
@@ -212,3 +214,33 @@ def test_load_documents_rejects_binary_garbage(tmp_path: Path) -> None:
 def test_load_documents_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError):
         load_documents(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("text", "valid_from", "valid_until"),
+    [
+        # A permit's period and a contract's date are not the document's own.
+        ("第十条 许可证的有效期为三年。\n第十一条 合同自2020年3月1日起生效。\n"
+         "第四十条 本条例自2017年3月20日起施行。", date(2017, 3, 20), None),
+        ("第二十二条 本规定自2021年7月1日施行。", date(2021, 7, 1), None),
+        ("五、附则\n本意见自2024年3月1日起施行，有效期至2025年12月31日。",
+         date(2024, 3, 1), date(2025, 12, 31)),
+        ("本办法自2023年1月1日起施行，有效期3年。", date(2023, 1, 1), date(2025, 12, 31)),
+        ("本办法自2020年1月1日起施行。本办法自2024年7月1日起废止。",
+         date(2020, 1, 1), date(2024, 6, 30)),
+        # Another document's end is not this one's.
+        ("本条例自2010年1月1日起施行。《某某管理办法》同时废止。", date(2010, 1, 1), None),
+        ("对企业给予奖励，有效期至2030年12月31日的证书除外。", None, None),
+    ],
+)
+def test_validity_only_from_what_the_text_says_about_itself(
+    tmp_path: Path, text: str, valid_from: date | None, valid_until: date | None
+) -> None:
+    meta = parse_document(tmp_path / "doc.txt", "某某条例\n" + text + "\n").meta
+    assert (meta.valid_from, meta.valid_until) == (valid_from, valid_until)
+
+
+def test_adoption_notes_state_the_date_of_entry_into_force(tmp_path: Path) -> None:
+    raw = (DATA_PROVINCES / "qd-labour-inspection.md").read_text(encoding="utf-8")
+    meta = parse_document(tmp_path / "qd.md", raw).meta
+    assert meta.valid_from == date(2011, 11, 1) and meta.validity(date(2026, 6, 1)) == "in_force"

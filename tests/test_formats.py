@@ -54,7 +54,7 @@ def test_regulation_chapters_and_articles() -> None:
 def test_regulation_metadata_from_its_own_text() -> None:
     meta = read_document(DATA / "ningbo-blood-donation.md").meta
     assert meta.title == "宁波市献血条例"
-    assert meta.region == "宁波市"
+    assert meta.region == "浙江省宁波市"
     assert meta.issuers == ("宁波市人民代表大会常务委员会",)
     assert meta.valid_from == date(2013, 3, 1)
     assert meta.valid_until is None
@@ -184,3 +184,45 @@ def test_front_matter_overrides_and_repeal(tmp_path: Path) -> None:
     assert meta.title == "旧办法"
     assert meta.valid_from == date(2020, 1, 1)
     assert meta.validity(TODAY) == "expired" and not meta.in_force(TODAY)
+
+
+def test_a_page_that_carries_its_text_twice_is_read_once(tmp_path: Path) -> None:
+    page = (DATA / "provinces" / "zz-employment-relations.html").read_text(encoding="utf-8")
+    start = page.index('<div id="zoom"')
+    block = page[start : page.index("</div>", start) + 6]
+    copy = block.replace('id="zoom" class="content"', 'class="print" style="display:none"')
+    doubled = tmp_path / "doubled.html"
+    doubled.write_text(page.replace('<div class="tools">', copy + '<div class="tools">'), "utf-8")
+    body = read_document(doubled).body
+    assert body.count("第四十七条 本条例自2013年1月1日起施行。") == 1
+    once = read_document(DATA / "provinces" / "zz-employment-relations.html").body
+    assert body == once
+    for chrome in ("ICP备", "返回顶部", "字体大小", "您当前所在的位置", "打印本页", "相关链接"):
+        assert chrome not in once
+
+
+def test_one_document_in_two_formats_is_indexed_once(tmp_path: Path) -> None:
+    for name, copy in (("ningbo-blood-donation.md", "a.md"), ("ningbo-blood-donation.html", "b.html")):
+        (tmp_path / copy).write_bytes((DATA / name).read_bytes())
+    docs, problems = scan_documents(tmp_path)
+    assert [d.meta.file for d in docs] == ["a.md"]
+    assert [p.message for p in problems] == ["b.html: same text as a.md; skipped"]
+
+
+def test_without_repeats_drops_a_repeated_block_and_keeps_recurring_lines() -> None:
+    from bot.knowledge.readers import without_repeats
+
+    article = ["第一条 甲。", "第二条 乙：", "（一）法律、法规规定的其他情形。", "第三条 丙。", "第四条 丁。"]
+    assert without_repeats(["标题", *article, *article]) == ["标题", *article]
+    recurring = ["第五条 戊：", "（一）法律、法规规定的其他情形。", "第六条 己："]
+    assert without_repeats(article + recurring) == article + recurring
+
+
+def test_a_page_titled_with_its_site_name_takes_its_title_from_the_body(tmp_path: Path) -> None:
+    page = (DATA / "provinces" / "liuhe-key-industries.html").read_text(encoding="utf-8")
+    page = page.replace("<title>加快重点产业实施意见</title>", "<title>柳河县人民政府</title>")
+    saved = tmp_path / "page.html"
+    saved.write_text(page, encoding="utf-8")
+    doc = read_document(saved)
+    assert doc.meta.title == "加快重点产业实施意见"
+    assert "您当前所在的位置" not in doc.body and "字体大小" not in doc.body

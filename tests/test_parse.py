@@ -294,3 +294,32 @@ def test_parse_document_handles_bom_and_crlf(tmp_path: Path) -> None:
     doc = parse_document(tmp_path / "crlf.txt", raw)
     assert doc.meta.id == "crlf"
     assert [c.clause for c in split_clauses(doc.meta, doc.body)] == ["（一）", "（二）"]
+
+
+OUTLINE_WITH_LISTS = """关于支持体育赛事活动的若干措施
+一、赛事奖励
+（一）获奖奖励。对获得下列奖项的企业给予奖励：
+（1）获得全国赛事优胜奖及以上奖次；
+（2）获得省级赛事一等奖；
+（3）获得市级赛事特等奖。
+（二）办赛补贴
+1.举办国际赛事的，按实际支出的30%给予补贴，最高不超过200万元。
+2.举办全国赛事；
+（三）人才引进
+二、附则
+本措施自2025年1月1日起施行。
+"""
+
+
+def test_short_list_items_ending_in_semicolons_are_kept() -> None:
+    got = split_clauses(DocumentMeta(id="s", title="t"), OUTLINE_WITH_LISTS)
+    everything = "".join(c.text for c in got)
+    for item in ("（1）获得全国赛事优胜奖及以上奖次；", "（2）获得省级赛事一等奖；", "2.举办全国赛事；"):
+        assert everything.count(item) == 1, item
+    # The list belongs to the clause that opens it ("…给予奖励：").
+    award = next(c for c in got if c.clause == "（一）")
+    assert award.text.endswith("（3）获得市级赛事特等奖。")
+    # A numbered heading with nothing under it is an item of its own, not dropped.
+    talent = next(c for c in got if c.clause == "（三）")
+    assert talent.text == "（三）人才引进" and talent.section == "一、赛事奖励 > （三）人才引进"
+    assert [c.clause for c in got] == ["印发通知", "（一）", "1.", "2.", "（三）", "二、附则"]

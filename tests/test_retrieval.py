@@ -318,6 +318,7 @@ THIRD_DOC = """\
 THIRD_QUESTION = "直播电商夜校每名学员能补贴多少"
 
 
+@pytest.mark.slow  # builds the real index with e5
 def test_ingest_is_idempotent_and_follows_the_knowledge_folder(tmp_path: Path) -> None:
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)

@@ -13,13 +13,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.staff.csvio import export_bytes, neutralise, parse_csv, restore
-from bot.staff.faq import amounts, similarity, unverified_amounts
+from bot.staff.faq import similarity, unverified_amounts
 from bot.staff.handoff import InvalidTransition, advance
 from bot.staff.hours import SHANGHAI, OfficeHours, is_working_day
-from bot.staff.privacy import mask
 from bot.staff.stats import compute
 from bot.staff.store import MIGRATIONS, StaffStore
 from bot.staff.triggers import feedback, offer_for, wants_person
+from bot.text import quoted_amounts as amounts
+from bot.text.privacy import mask
 
 # ----------------------------------------------------------------------------- privacy
 

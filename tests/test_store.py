@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import Session
-from bot.store import Store
+from bot.store import SCHEMA_VERSION, Store
 
 
 @pytest.fixture()
@@ -199,3 +199,109 @@ def test_a_long_question_is_logged_truncated(store: Store):
     store.log_question("1", "问" * 10_000, "zh", False, False, None)
     (logged,) = store.questions()
     assert logged.text == "问" * 4000
+
+
+# ------------------------------------------------------------------- the one machinery
+
+
+def _legacy_store(path: Path) -> None:
+    """A database of the earlier version: user_version 2, the unmasked ``questions`` log."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE sessions (chat_id TEXT PRIMARY KEY, data TEXT NOT NULL,
+                               updated_at TEXT NOT NULL);
+        CREATE TABLE questions (id INTEGER PRIMARY KEY AUTOINCREMENT, chat_id TEXT NOT NULL,
+            text TEXT NOT NULL, lang TEXT NOT NULL, in_scope INTEGER NOT NULL,
+            answered INTEGER NOT NULL, top_clause TEXT, asked_at TEXT NOT NULL);
+        CREATE TABLE schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
+        INSERT INTO questions (chat_id, text, lang, in_scope, answered, top_clause, asked_at)
+        VALUES ('7', '我的手机13812345678，补贴多少？', 'zh', 1, 0, NULL,
+                '2026-11-20T02:00:00+00:00');
+        PRAGMA user_version = 2;
+        """
+    )
+    db.commit()
+    db.close()
+
+
+def test_the_earlier_question_log_is_taken_over_masked(path: Path) -> None:
+    _legacy_store(path)
+    store = Store(path)
+    try:
+        (logged,) = store.questions()
+        assert "13812345678" not in logged.text and logged.text.endswith("补贴多少？")
+        assert (logged.chat_id, logged.answered, logged.asked_at) == (
+            "7", False, "2026-11-20T02:00:00+00:00",
+        )  # fmt: skip
+        with store.reading() as db:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+        assert "questions" not in tables and store.database.schema_version == SCHEMA_VERSION
+    finally:
+        store.close()
+
+
+def test_one_connection_per_file_and_joined_transactions(path: Path) -> None:
+    first, second = Store(path), Store(path)
+    try:
+        assert first.database is second.database
+        with pytest.raises(RuntimeError), first.transaction() as tx:
+            tx.save_session(Session(chat_id="1"))
+            with second.transaction() as inner:  # joins: no second BEGIN, no deadlock
+                inner.save_session(Session(chat_id="2"))
+            raise RuntimeError("the turn fails after both writes")
+        assert first.raw_session("1") is None and second.raw_session("2") is None
+    finally:
+        second.close()
+        first.close()
+    reopened = Store(path)  # the last close closed the connection; a new one opens
+    try:
+        assert reopened.load_session("1") == Session(chat_id="1")
+    finally:
+        reopened.close()
+
+
+def test_a_staff_file_of_the_earlier_version_is_taken_over(tmp_path: Path) -> None:
+    from bot.config import Settings
+    from bot.staff.records import MIGRATIONS
+    from bot.store.questions import SCHEMA as LOG_SCHEMA
+
+    legacy = tmp_path / "staff.sqlite3"
+    db = sqlite3.connect(legacy)
+    db.executescript(MIGRATIONS[0] + ";" + LOG_SCHEMA)
+    db.execute(
+        "INSERT INTO tickets (session_key, chat_id, lang, question, transcript, facts, clauses, "
+        "units, reason, status, created_at) VALUES ('7', '7', 'zh', '补贴去哪申请', '[]', '{}', "
+        "'[]', '[]', 'asked', 'waiting', '2026-11-20T02:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO qa_log (session_key, chat_id, asked_at, day, question, answer, lang, "
+        "in_scope, answered_by, ticket_id) VALUES ('7', '7', '2026-11-20T02:00:00+00:00', "
+        "'2026-11-20', '补贴去哪申请', '', 'zh', 1, 'none', 1)"
+    )
+    db.commit()
+    db.close()
+    from bot.staff.store import StaffStore
+
+    store = StaffStore.for_settings(Settings(_env_file=None, data_dir=tmp_path))
+    try:
+        (ticket,) = store.tickets()
+        assert (ticket.id, ticket.question, ticket.status) == (1, "补贴去哪申请", "waiting")
+        assert [r.question for r in store.recent("7")] == ["补贴去哪申请"]
+        assert store.path == tmp_path / "policybot.sqlite3"
+    finally:
+        store.close()
+    assert not legacy.exists() and list(tmp_path.glob("staff.sqlite3.adopted-*"))
+
+
+def test_one_connection_whatever_the_path_spelling(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    first = Store(tmp_path / "link" / "policybot.sqlite3")  # before the file exists
+    second = Store(tmp_path / "real" / "." / "policybot.sqlite3")
+    try:
+        assert first.database is second.database
+    finally:
+        second.close()
+        first.close()

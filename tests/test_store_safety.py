@@ -105,7 +105,7 @@ def test_a_locked_database_raises_store_unavailable_and_the_turn_still_answers(
     svc: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = svc.store
-    store._db.execute("PRAGMA busy_timeout = 50")
+    store.database.db.execute("PRAGMA busy_timeout = 50")
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -125,7 +125,7 @@ def test_a_locked_database_raises_store_unavailable_and_the_turn_still_answers(
 
 
 def test_the_jsonl_chat_answers_when_the_store_is_locked(svc: Any) -> None:
-    svc.store._db.execute("PRAGMA busy_timeout = 50")
+    svc.store.database.db.execute("PRAGMA busy_timeout = 50")
     other = sqlite3.connect(svc.store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:

@@ -389,7 +389,7 @@ def test_a_locked_database_still_answers_and_logs_what_was_not_stored(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     channel = make_channel(tg, bot_services, tmp_path)
-    channel.store._db.execute("PRAGMA busy_timeout = 100")
+    channel.store.database.db.execute("PRAGMA busy_timeout = 100")
     other = sqlite3.connect(db_path, isolation_level=None)
 
     async def scenario() -> None:

@@ -2,12 +2,14 @@
 "营收三个多亿", "拿过市级的，第一次", "说错了，是6个亿".
 
 ``facts_from_text(rulebook, text, known, pending)`` returns the facts the message states (a
-correction replaces an earlier figure); ``noted_line`` says them back in a few words, with how
+correction, "其实…"/"说错了…", replaces an earlier figure, district or applicant; a district
+named decides "registered in Jiading" for firms and parks alike); ``noted_line`` says them back in a few words, with how
 an approximate figure was read ("3亿多" is taken as at least 3亿元). Pure.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +32,23 @@ _CORRECTION = (
     "correction",
     "i meant",
     "actually",
+    "其实",
+    "實際上",
+    "实际上",
+    "搞错",
+    "弄错",
+)
+_NEWLY_RECOGNISED = (
+    "新认定",
+    "新增认定",
+    "刚认定",
+    "刚被认定",
+    "刚获认定",
+    "新获认定",
+    "newly recognised",
+    "newly recognized",
+    "just recognised",
+    "just recognized",
 )
 
 
@@ -104,24 +123,17 @@ def facts_from_text(
     norm = normalize(text)
     found: dict[str, Any] = {}
     facts = rulebook.facts
-    if "entity_type" in facts and "entity_type" not in known and pending != "entity_type":
-        for value, cues in _ENTITY:
-            if _has(norm, cues) >= 0:
-                found["entity_type"] = value
-                break
-        else:  # "我们园区…": the option's own words
-            try:
-                said: object = parse_answer(facts["entity_type"], text)
-            except BadInput:
-                said = UNKNOWN
-            if said != UNKNOWN:
-                found["entity_type"] = said
-    district = parse_district(text)
-    if district is not None and "registered_in_jiading" in facts:
-        pos = max(_has(norm, ("嘉定", "jiading")), 0)
-        found["registered_in_jiading"] = (district == "jiading") and not _negated(norm, pos)
-    amounts = find_amounts(text)
     correcting = _has(norm, _CORRECTION) >= 0
+    # who is asking is read once, unless the message corrects it ("不对，我们其实是一家公司")
+    open_entity = "entity_type" not in known or correcting
+    if "entity_type" in facts and open_entity and pending != "entity_type":
+        entity = next((value for value, cues in _ENTITY if _has(norm, cues) >= 0), None)
+        if entity is not None:
+            found["entity_type"] = entity
+        elif "entity_type" not in known:  # "我们园区…": the option's own words
+            found.update(_entity_by_option(rulebook, text))
+    _place_facts(rulebook, norm, text, found)
+    amounts = find_amounts(text)
     if amounts:
         figure = max(a.yuan for a in amounts)
         money_facts = [f for f in ("annual_revenue", "event_cost") if f in facts]
@@ -182,21 +194,7 @@ def facts_from_text(
     )
     if pos >= 0 and "hosts_event" in facts and pending != "hosts_event":
         found["hosts_event"] = not _negated(norm, pos)
-    if found.get("entity_type") == "park" or known.get("entity_type") == "park":
-        honour = _has(norm, ("荣誉", "示范基地", "拿过", "获得过", "honour", "honor"))
-        if honour >= 0 or pending == "park_first_honour":
-            levels = [
-                lv
-                for lv, cue in (("national", "国家"), ("municipal", "市级"))
-                if cue in norm or (lv in norm)
-            ]
-            if len(levels) == 2:
-                found["park_first_honour"] = "both"
-            elif levels:
-                found["park_first_honour"] = levels[0]
-        for level, cue in (("municipal", "市级特色"), ("district", "区级特色")):
-            if cue in norm:
-                found["park_level"] = level
+    _park_facts(rulebook, norm, known, found, pending)
     entity = found.get("entity_type") or known.get("entity_type")
     if entity == "park" and "sh_fund_carrier" in facts and _has(norm, ("直播基地", "基地", "base")) >= 0:
         found["sh_fund_carrier"] = "base"  # "直播基地的运营方" runs a live-streaming base
@@ -212,6 +210,57 @@ def facts_from_text(
         for k, v in found.items()
         if known.get(k) != v and k in facts and not (k == pending and not correcting)
     }
+
+
+def _entity_by_option(rulebook: Rulebook, text: str) -> dict[str, Any]:
+    try:
+        said: object = parse_answer(rulebook.facts["entity_type"], text)
+    except BadInput:
+        return {}
+    return {} if said == UNKNOWN else {"entity_type": said}
+
+
+def _place_facts(rulebook: Rulebook, norm: str, text: str, found: dict[str, Any]) -> None:
+    """Where the firm (or park) is: "我们在宝山" is "not in Jiading", for parks too."""
+    district = parse_district(text)
+    if district is not None and "registered_in_jiading" in rulebook.facts:
+        pos = max(_has(norm, ("嘉定", "jiading")), 0)
+        found["registered_in_jiading"] = (district == "jiading") and not _negated(norm, pos)
+
+
+_PARK_LEVEL_WORDS = re.compile(r"(市级|区级|municipal|district)(-level)?\s*(特色|featured)")
+
+
+def _park_facts(
+    rulebook: Rulebook,
+    norm: str,
+    known: Mapping[str, Any],
+    found: dict[str, Any],
+    pending: str | None,
+) -> None:
+    """What a park says about itself: its level, new recognition, first honours."""
+    if found.get("entity_type", known.get("entity_type")) != "park":
+        return
+    honour = _has(norm, ("荣誉", "示范基地", "拿过", "获得过", "honour", "honor"))
+    if honour >= 0 or pending == "park_first_honour":
+        # "市级特色园区" names the park's level, not an honour
+        said = _PARK_LEVEL_WORDS.sub(" ", norm)
+        levels = [
+            lv for lv, cue in (("national", "国家"), ("municipal", "市级")) if cue in said or lv in said
+        ]
+        if len(levels) == 2:
+            found["park_first_honour"] = "both"
+        elif levels:
+            found["park_first_honour"] = levels[0]
+    pos = _has(norm, _NEWLY_RECOGNISED)
+    if pos >= 0 and "park_newly_recognised" in rulebook.facts:
+        found["park_newly_recognised"] = not _negated(norm, pos)
+    for level, cues in (
+        ("municipal", ("市级特色", "municipal featured", "municipal-level featured")),
+        ("district", ("区级特色", "district featured", "district-level featured")),
+    ):
+        if _has(norm, cues) >= 0 and "park_level" in rulebook.facts:
+            found["park_level"] = level
 
 
 def noted_line(rulebook: Rulebook, facts: Mapping[str, Any], lang: str, traditional: bool) -> str:

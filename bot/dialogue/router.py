@@ -5,7 +5,8 @@ Tables, consulted in this order:
     ``commands``  slash commands by name (bot.messages.COMMAND_TABLE) -> handler(ctx, argument)
     ``words``     control words matched on the whole message (bot.messages word groups)
     ``before``    extra text handlers tried before the defaults, each may decline with None
-                  (the place for a later "staff / handoff" entry: ``router.before.append(h)``)
+The staff desk's stage (``bot.staff.stage``), when the services carry a desk, claims its
+events before these tables and puts its buttons on the assistant's answer after them.
     then: a message while a walk-through question is pending, a request to check eligibility,
     and otherwise a policy question.
 """
@@ -205,6 +206,18 @@ class Router:
     idle_words: dict[str, Handler] = field(default_factory=dict)  # only outside a walk-through
 
     def route(self, ctx: Ctx) -> Turn:
+        """The turn for ``ctx``; with a staff desk, its stage comes first and last."""
+        desk = ctx.services.desk
+        if desk is None:
+            return self._route(ctx)
+        from bot.staff import stage  # the staff desk's stage: only when there is a desk
+
+        claimed = stage.claim(desk, ctx.session, ctx.incoming)
+        if claimed is not None:
+            return claimed
+        return stage.finish(desk, ctx.incoming, self._route(ctx))
+
+    def _route(self, ctx: Ctx) -> Turn:
         incoming = ctx.incoming
         if incoming.kind == "unsupported":
             return step(ctx.session, walkthrough.reshow(ctx, ctx.say("unsupported")))

@@ -4,12 +4,16 @@ Each function takes the session (and the rules, today) and returns the new sessi
 replies to show; nothing here reads a clock or a store. The states: idle -> eligibility
 (``pending`` names the fact asked) -> idle with a result. Facts stated in the user's own words
 (the opening message, or any message during the walk-through) are taken in at once, so they
-are never asked again; a correction replaces them.
+are never asked again; a correction replaces them. An opening that states facts of two or more
+programs checks every program, not only the one its words name. The district a user names is
+kept beside the facts (``PLACE``): at the result, the benefit clauses of loaded documents
+without rules that govern that district are listed as not evaluated.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -33,12 +37,25 @@ from bot.eligibility import (
 )
 from bot.eligibility.answers import AMBIGUOUS_PLACES
 from bot.eligibility.serialize import outcome_data
+from bot.eligibility.unruled import unruled_clauses, unruled_reply
 from bot.errors import BadInput
 from bot.knowledge.rules_check import find_clause
 from bot.messages import text as msg
 from bot.text import normalize
 
 MAX_RETRIES_BEFORE_HINT = 2
+# The district named for the firm, kept beside the facts (it is no rule's fact): which loaded
+# documents without rules govern it.
+PLACE = "_place"
+# Facts that bear on every program (who asks, where): they do not widen a narrowed check.
+_GENERAL_FACTS = frozenset({"entity_type", "registered_in_jiading", PLACE})
+# Words of the clauses a kind of applicant is listed first (clauses without rules).
+_PREFER = {
+    "company": ("企业",),
+    "park": ("企业", "园区", "基地"),
+    "other_org": ("企业", "机构", "单位"),
+    "individual": ("个人", "人员", "人才"),
+}
 CHECKLIST = "checklist"  # ``Session.pending`` while a "which of these apply?" question is open
 _NONE_WORDS = {
     "都没有",
@@ -173,12 +190,22 @@ def next_step(ctx: Ctx, session: Session, lead: str = "") -> Turn:
             [*replies, question(found.fact, session)],
         )
     assert isinstance(found, Outcome)
-    result = outcome_reply(rulebook, found, lang)
+    place = _place(session.facts)
+    unruled = unruled_clauses(
+        ctx.services.kb.documents,
+        ctx.services.kb.clauses,
+        {p.source.doc for p in rulebook.programs.values()},
+        place,
+        today,
+        prefer=_PREFER.get(str(session.facts.get("entity_type")), ()),
+    )
+    result = outcome_reply(rulebook, found, lang, unruled=bool(unruled))
     result = replace(
         script(result, trad),
         citations=_full_text(ctx, result.citations),
         data={"result": outcome_data(rulebook, found)},
     )
+    not_evaluated = [unruled_reply(unruled, place, lang, trad)] if unruled else []
     done_text = msg("check.done", lang, trad)
     again = msg("menu.check_again", lang, trad)
     if session.focus:  # a check narrowed by the opening words says so and offers the rest
@@ -192,18 +219,45 @@ def next_step(ctx: Ctx, session: Session, lead: str = "") -> Turn:
             Option("menu:help", msg("menu.help", lang, trad)),
         ),
     )
-    return step(idle(session), [*replies, result, closing])
+    return step(idle(session), [*replies, result, *not_evaluated, closing])
+
+
+def _place(facts: Mapping[str, Any]) -> str | None:
+    """The firm's district id, as far as the answers tell (None: not known)."""
+    if facts.get("registered_in_jiading") is True:
+        return "jiading"
+    place = facts.get(PLACE)
+    return place if isinstance(place, str) else None
+
+
+def _with_place(facts: dict[str, Any], raw: str) -> dict[str, Any]:
+    district = parse_district(raw) if raw else None
+    return {**facts, PLACE: district} if district is not None else facts
+
+
+def _widened(rulebook: Rulebook, focus: tuple[str, ...], facts: dict[str, Any]) -> tuple[str, ...]:
+    """The focus of a check opened with ``facts``: a message that states facts bearing on two
+    or more programs, or on one outside the focus, checks every program ("我们是区级特色园区，
+    第一次拿到国家级荣誉，能拿哪些？"); one program's facts keep the focus narrow."""
+    specific = set(facts) - _GENERAL_FACTS
+    touched = {
+        p.id for p in rulebook.programs.values() if any(c.fact in specific for c in p.conditions)
+    }
+    if focus and (len(touched) >= 2 or not touched <= set(focus)):
+        return ()
+    return focus
 
 
 def start(ctx: Ctx, focus: frozenset[str] | tuple[str, ...] = (), text: str = "") -> Turn:
     """Begin a check; facts the opening words state are taken in and said back."""
     session = ctx.session
-    facts = facts_from_text(ctx.services.rulebook, text, {}) if text else {}
+    rulebook = ctx.services.rulebook
+    facts = facts_from_text(rulebook, text, {}) if text else {}
     fresh = replace(
         session,
         flow="eligibility",
-        facts=facts,
-        focus=tuple(sorted(focus)),
+        facts=_with_place(facts, text),
+        focus=_widened(rulebook, tuple(sorted(focus)), facts),
         pending=None,
         answered=tuple(facts),
         retries=0,
@@ -324,7 +378,7 @@ def _plain_answer(fact: Fact, raw: str) -> bool:
 
 
 def _take(ctx: Ctx, session: Session, facts: dict[str, Any], raw: str, quiet: bool = False) -> Turn:
-    merged = {**session.facts, **facts}
+    merged = _with_place({**session.facts, **facts}, raw)
     answered = (*tuple(a for a in session.answered if a not in facts), *facts)
     lead = ""
     if not quiet:

@@ -34,6 +34,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from bot.domain import Lang
 from bot.eligibility.fmt import normalize
+from bot.eligibility.places import AMBIGUOUS_PLACES as AMBIGUOUS_PLACES
+from bot.eligibility.places import OUTSIDE_SHANGHAI as OUTSIDE_SHANGHAI
+from bot.eligibility.places import parse_district as parse_district
 from bot.eligibility.schema import UNKNOWN, Fact
 from bot.errors import BadInput
 
@@ -113,63 +116,6 @@ def parse_yes_no(text: str, lang: Lang = "zh") -> bool:
             'Please answer "yes" or "no" (or "don\'t know").',
         )
     return value
-
-
-# ------------------------------------------------------------------------------ districts
-
-_DISTRICTS: dict[str, tuple[str, ...]] = {
-    "huangpu": ("黄浦", "黃浦", "huangpu"),
-    "xuhui": ("徐汇", "徐匯", "xuhui"),
-    "changning": ("长宁", "長寧", "changning"),
-    "jingan": ("静安", "靜安", "jing'an", "jingan"),
-    "putuo": ("普陀", "putuo"),
-    "hongkou": ("虹口", "hongkou"),
-    "yangpu": ("杨浦", "楊浦", "yangpu"),
-    "minhang": ("闵行", "閔行", "minhang"),
-    "baoshan": ("宝山", "寶山", "baoshan"),
-    "jiading": (
-        "嘉定", "jiading",
-        # Jiading's towns, sub-districts and zones: a firm "in 安亭" is a Jiading firm.
-        "安亭", "南翔", "马陆", "馬陸", "江桥", "江橋", "嘉定工业区", "嘉定工業區", "菊园", "菊園",
-        "外冈", "外岡", "徐行", "华亭镇", "華亭鎮", "新成路", "真新", "嘉定新城", "anting", "nanxiang",
-        "malu", "jiangqiao", "juyuan", "waigang", "xuxing",
-    ),
-    "pudong": ("浦东", "浦東", "pudong"),
-    "jinshan": ("金山", "jinshan"),
-    "songjiang": ("松江", "songjiang"),
-    "qingpu": ("青浦", "qingpu"),
-    "fengxian": ("奉贤", "奉賢", "fengxian"),
-    "chongming": ("崇明", "chongming"),
-}
-
-
-# Places that lie in several districts: the user is asked which district is meant.
-AMBIGUOUS_PLACES: dict[str, tuple[str, ...]] = {
-    "虹桥": ("changning", "minhang", "qingpu"),
-    "虹橋": ("changning", "minhang", "qingpu"),
-    "hongqiao": ("changning", "minhang", "qingpu"),
-}
-# Places outside Shanghai that people name as where they are registered.
-OUTSIDE_SHANGHAI = (
-    "北京", "杭州", "深圳", "广州", "廣州", "苏州", "蘇州", "南京", "昆山", "太仓", "太倉", "义乌",
-    "義烏", "成都", "武汉", "武漢", "天津", "重庆", "重慶", "香港", "外地", "外省", "beijing",
-    "hangzhou", "shenzhen", "guangzhou", "suzhou", "outside shanghai", "not in shanghai",
-)  # fmt: skip
-
-
-def parse_district(text: str) -> str | None:
-    """The Shanghai district named in ``text`` (嘉定 / 嘉定区 / 嘉定區 / Jiading / 安亭 ->
-    "jiading"); "outside" for a place outside Shanghai; None when no district is named."""
-    norm = _clean(text)
-    if any((o in norm if not o.isascii() else re.search(rf"\b{re.escape(o)}\b", norm)) for o in OUTSIDE_SHANGHAI):
-        return "outside"
-    found = {
-        district
-        for district, names in _DISTRICTS.items()
-        for name in names
-        if (name in norm if not name.isascii() else re.search(rf"\b{re.escape(name)}\b", norm))
-    }
-    return found.pop() if len(found) == 1 else None
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -419,14 +365,15 @@ def parse_answer(fact: Fact, text: str, lang: Lang = "zh") -> bool | int | str |
     if is_unknown(text):
         return UNKNOWN
     if fact.type == "yes_no":
-        value = _yes_no_word(_clean(text))
-        if value is not None:
-            return value
         if fact.yes_district is not None:
             district = parse_district(text)
+            # Another place named decides it, whatever the answer starts with: "不在，我们在
+            # 宝山" and "是的，在宝山" both mean "not in Jiading"; the district itself counts
+            # unless the answer denies it ("不在嘉定").
+            if district is not None and district != fact.yes_district:
+                return False
             if district is not None:
-                negated = _clean(text).startswith(_NEGATION_PREFIXES)
-                return (district == fact.yes_district) != negated
+                return not _clean(text).startswith(_NEGATION_PREFIXES)
         return parse_yes_no(text, lang)
     if fact.type == "money":
         amount = parse_money(text, lang)

@@ -28,6 +28,7 @@ from bot.domain import Citation, Lang, Option, Reply
 from bot.eligibility.engine import AmountResult, Ask, Outcome, ProgramResult
 from bot.eligibility.fmt import LocalText, format_date, format_money_label
 from bot.eligibility.schema import UNKNOWN, Fact, Program, Rulebook
+from bot.messages import text as msg
 
 _YES = LocalText(zh="是", en="Yes")
 _NO = LocalText(zh="否", en="No")
@@ -194,7 +195,11 @@ def _not_eligible_lines(results: tuple[ProgramResult, ...], lang: Lang) -> list[
     return lines
 
 
-def render_outcome(rulebook: Rulebook, outcome: Outcome, lang: Lang) -> str:
+def render_outcome(
+    rulebook: Rulebook, outcome: Outcome, lang: Lang, unruled: bool = False
+) -> str:
+    """The whole result; ``unruled``: clauses without rules follow, so "nothing applies" is
+    not said of them."""
     day = format_date(outcome.as_of)
     parts = [_t(lang, f"评估结果（截至{day}）", f"Result (as of {day})")]
     # programs in force first, then those of expired documents
@@ -220,7 +225,9 @@ def render_outcome(rulebook: Rulebook, outcome: Outcome, lang: Lang) -> str:
                 f"Total: {amount} (only programs in force with a fixed one-off amount)",
             )
         )
-    if not shown:
+    if not shown and unruled:
+        parts.append(msg("check.unruled_none", lang))
+    elif not shown:
         parts.append(
             _t(
                 lang,
@@ -259,9 +266,11 @@ def render_outcome(rulebook: Rulebook, outcome: Outcome, lang: Lang) -> str:
     return "\n\n".join(parts)
 
 
-def outcome_reply(rulebook: Rulebook, outcome: Outcome, lang: Lang) -> Reply:
+def outcome_reply(
+    rulebook: Rulebook, outcome: Outcome, lang: Lang, unruled: bool = False
+) -> Reply:
     shown = outcome.eligible + outcome.undetermined
     return Reply(
-        text=render_outcome(rulebook, outcome, lang),
+        text=render_outcome(rulebook, outcome, lang, unruled),
         citations=tuple(citation(rulebook, r.program_id) for r in shown),
     )

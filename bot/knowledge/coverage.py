@@ -10,7 +10,7 @@ and documents themselves, so adding a city's documents changes every one of them
 - ``validity_label(meta, today, lang)``: the document's status on a date, from
   ``DocumentMeta.validity`` (one rule), in words;
 - ``ask_whom(clause, meta)``: who to ask about a clause: its responsible units, else the
-  document's interpreter, else its issuers;
+  document's interpreter, else its issuers other than a legislature;
 - ``refusal(lang, documents)``: the out-of-scope reply naming what is covered.
 """
 
@@ -114,25 +114,27 @@ def validity_label(meta: DocumentMeta, today: date, lang: Lang) -> str:
     return zh if lang == "zh" else en
 
 
+def is_legislature(organ: str) -> bool:
+    """A people's congress or its standing committee: it adopts a regulation, it does not
+    administer it, so it is nobody's contact for a clause."""
+    return "人民代表大会" in organ or "人民代表大會" in organ
+
+
 def ask_whom(clause: Clause | None, meta: DocumentMeta | None) -> tuple[str, ...]:
-    """Who to ask: the clause's responsible units, else the document's interpreter, else its
-    issuers; empty when the document names nobody."""
+    """Who to ask: the units the clause names, else the document's interpreter, else its
+    issuers that administer (never the legislature); empty when it names nobody."""
     if clause is not None and clause.responsible:
         return clause.responsible
     if meta is None:
         return ()
     if meta.interpreter:
         return (meta.interpreter,)
-    return meta.issuers
+    return tuple(i for i in meta.issuers if not is_legislature(i))
 
 
 def contacts(documents: Iterable[DocumentMeta]) -> tuple[str, ...]:
     """The interpreter (else the first issuer) of each document, once each."""
-    return tuple(
-        dict.fromkeys(
-            who for m in documents if (who := m.interpreter or (m.issuers[0] if m.issuers else ""))
-        )
-    )
+    return tuple(dict.fromkeys(who for m in documents for who in ask_whom(None, m)[:1]))
 
 
 def example_questions(documents: Mapping[str, DocumentMeta], lang: Lang) -> list[str]:

@@ -25,7 +25,7 @@ import yaml
 
 from bot.domain import DocumentMeta
 from bot.errors import KnowledgeError
-from bot.knowledge.metadata import extract, region_of
+from bot.knowledge.metadata import extract, region_of, title_candidate
 from bot.knowledge.readers import SUFFIXES, read_file
 from bot.text import is_traditional
 
@@ -63,9 +63,10 @@ def _as_date(value: Any, field: str, path: Path) -> date | None:
 
 
 def _first_title_line(body: str) -> str:
+    """The first short line that could be a title (no breadcrumb, date or section heading)."""
     for line in body.splitlines():
         line = line.strip().lstrip("#").strip()
-        if line and len(line) <= 80 and not line.endswith(("：", ":", "，", ",", "。")):
+        if line and title_candidate(line):
             return line
     return ""
 
@@ -120,7 +121,7 @@ def parse_document(path: Path, raw: str) -> SourceDocument:
         issue_date=dated("issue_date", found.issue_date),
         valid_from=dated("valid_from", found.valid_from),
         valid_until=dated("valid_until", found.valid_until),
-        region=str(fields.get("region") or found.region or region_of(title, issuer_tuple)),
+        region=str(fields.get("region") or region_of(title, issuer_tuple, body) or found.region),
         script=str(fields.get("script") or ("zh-Hant" if is_traditional(body) else "zh-Hans")),
         interpreter=str(fields["interpreter"]) if fields.get("interpreter") else None,
         source=str(fields.get("source") or path.name),
@@ -135,6 +136,11 @@ def parse_document(path: Path, raw: str) -> SourceDocument:
 def read_document(path: Path) -> SourceDocument:
     """One document file of any supported format; ``KnowledgeError`` names the file."""
     return parse_document(path, read_file(path))
+
+
+def _fingerprint(body: str) -> str:
+    """The text without spacing and Markdown marks: equal for one document in two formats."""
+    return hashlib.sha256(re.sub(r"[\s#*>|_-]+", "", body).encode("utf-8")).hexdigest()
 
 
 def document_files(folder: Path) -> list[Path]:
@@ -153,6 +159,7 @@ def scan_documents(folder: Path) -> tuple[list[SourceDocument], list[Problem]]:
     docs: list[SourceDocument] = []
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
+    texts: dict[str, Path] = {}
     for path in document_files(folder):
         try:
             doc = read_document(path)
@@ -170,6 +177,12 @@ def scan_documents(folder: Path) -> tuple[list[SourceDocument], list[Problem]]:
                 )
             )
             continue
+        same = texts.get(_fingerprint(doc.body))
+        if same is not None:
+            # The same text saved twice (a .docx and its .pdf): indexed once.
+            problems.append(Problem(path.name, f"{path.name}: same text as {same.name}; skipped"))
+            continue
+        texts[_fingerprint(doc.body)] = path
         seen[doc.meta.id] = path
         docs.append(doc)
     return docs, problems

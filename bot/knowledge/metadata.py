@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from bot.text import chinese_number
+from bot.knowledge.places import gazetteer, region_of_name
+from bot.text import chinese_number, to_simplified
 
 _NUMERAL = "〇零○Ｏ一二三四五六七八九十两"
 _DATE = re.compile(
@@ -33,18 +35,34 @@ _ISSUER = re.compile(
     r"^[\u4e00-\u9fff（）()]{3,40}(委员会|委員會|局|厅|廳|办公室|辦公室|人民政府|政府|部|署|中心|"
     r"管委会|管委會|总局|總局|常务委员会|常務委員會|宣传部|宣傳部)$"
 )
-_CONGRESS = re.compile(r"([\u4e00-\u9fff]{2,8}?)第[\u4e00-\u9fff]{1,4}届人民代表大会常务委员会")
-_REGION = re.compile(
-    r"((?:[\u4e00-\u9fff]{2,3}?(?:省|自治区))?[\u4e00-\u9fff]{2,3}?市"
-    r"(?:[\u4e00-\u9fff]{1,3}?(?:区|县))?)"
-)
-_DISTRICT = re.compile(r"([\u4e00-\u9fff]{2,3}?(?:区|县))")
 _NOTICE_TITLE = re.compile(r"(?:现将|現將|将|將)《([^》]{4,80})》")
-_FROM = re.compile(rf"自\s*({_DATE.pattern})\s*起(?:施行|实施|執行|执行|生效|試行|试行)")
-_FROM_PUBLISH = re.compile(r"自(?:公布|发布|印发|發佈|公佈)之日起(?:施行|实施|执行|生效)")
-_UNTIL = re.compile(rf"有效期(?:至|到|截至)\s*({_DATE.pattern})")
-_YEARS = re.compile(r"有效期(?:为)?\s*([0-9]{1,2}|[一二三四五六七八九十两]{1,2})\s*年")
-_FROM_TO = re.compile(rf"({_DATE.pattern})\s*(?:至|到|—|-|～)\s*({_DATE.pattern})")
+# What a document says about its own force. ``_SELF`` is how it names itself; a date or a
+# period anywhere else (a permit "有效期为三年", a contract "自…起生效") is not its validity.
+_SELF = (
+    r"(?:本|此)(?:实施细则|實施細則|若干措施|若干规定|若干規定|若干意见|若干意見|条例|條例|办法|辦法|"
+    r"规定|規定|意见|意見|细则|細則|措施|决定|決定|通知|方案|计划|計劃|政策|规则|規則|指引|公告|"
+    r"通告|文件|规划|規劃|纲要|綱要|指南)"
+)
+_IN_FORCE = r"(?:施行|实施|實施|執行|执行|生效|試行|试行)"
+_REACH = r"[^。；;]{0,40}?"
+_FROM = re.compile(rf"{_SELF}{_REACH}自\s*({_DATE.pattern})\s*起?{_IN_FORCE}")
+_FROM_PUBLISH = re.compile(
+    rf"{_SELF}{_REACH}自(?:公布|发布|印发|發佈|公佈|發布|印發)之日起{_IN_FORCE}"
+)
+# The adoption notes of a regulation: "2017年3月1日 施行" on a line of its own.
+_NOTE_FROM = re.compile(rf"^({_DATE.pattern})\s*(?:起)?施行")
+_UNTIL = re.compile(rf"{_SELF}{_REACH}有效期(?:至|到|截至)\s*({_DATE.pattern})")
+_YEARS = re.compile(
+    rf"{_SELF}{_REACH}有效期(?:为|為)?\s*([0-9]{{1,2}}|[一二三四五六七八九十两]{{1,2}})\s*年"
+)
+_REPEALED = re.compile(
+    rf"{_SELF}{_REACH}(?:自|于|於)\s*({_DATE.pattern})\s*(?:起)?(?:废止|廢止|失效)"
+)
+_PERIOD = re.compile(r"[（(](\d{4})\s*[-—–至]\s*(\d{4})年?[）)]")
+# The legislature that adopted a regulation: "宁波市第十五届人民代表大会常务委员会第二十八次会议".
+_CONGRESS = re.compile(r"第[一二三四五六七八九十百]{1,4}届人民代表大会(常务委员会)?")
+_SELF_PLACE = re.compile(r"(?:本|我|全)(省|市|县|区|自治区|州)")
+_BREADCRUMB = re.compile(r"(当前位置|所在位置|您的位置|当前的位置|首页\s*[>＞»/])")
 
 
 def _number(text: str) -> int:
@@ -90,76 +108,112 @@ def _add_years(day: date, years: int) -> date:
     return date.fromordinal(date(year, day.month, last).toordinal() - 1)
 
 
+def _is_marker(line: str) -> bool:
+    """A line that opens the body's structure: never a title."""
+    return bool(
+        re.match(
+            r"^(第[一二三四五六七八九十百零〇\d]+[编章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、])",
+            line,
+        )
+    )
+
+
+def title_candidate(line: str) -> bool:
+    return (
+        4 <= len(line) <= 80
+        and not line.endswith(("。", "：", ":", "，", ",", "；"))
+        and not _DATE.fullmatch(line)
+        and not _DATE.match(line)
+        and not _NUMBER.fullmatch(line)
+        and not _ISSUER.match(line)
+        and not _is_marker(line)
+        and not _BREADCRUMB.search(line)
+        and not _CONGRESS.search(line)
+    )
+
+
 def _title(lines: list[str]) -> str | None:
+    """The document's own title: the 《…》 its notice issues, else the first title-like line
+    of its head (never a breadcrumb, a date, an organ or a first section heading)."""
     for line in lines[:30]:
         match = _NOTICE_TITLE.search(line)
         if match:
             return match.group(1).strip()
-    for line in lines[:12]:
-        if line.startswith("# "):
-            return line[2:].strip()
-    candidates = [
-        ln.lstrip("#").strip()
-        for ln in lines[:15]
-        if 4 <= len(ln.lstrip("#").strip()) <= 60
-        and not ln.rstrip().endswith(("。", "：", ":", "，", ",", "；"))
-        and not _DATE.fullmatch(ln.strip())
-        and not _NUMBER.fullmatch(ln.strip())
-        and not _ISSUER.match(ln.strip())
-    ]
+    head = [ln.lstrip("#").strip() for ln in lines[:15]]
+    candidates = [ln for ln in head if title_candidate(ln)]
     for line in candidates:
-        if _TITLE_WORDS.search(line) and not line.startswith(("第", "一、", "（")):
+        if _TITLE_WORDS.search(line):
             return line
     return candidates[0] if candidates else None
 
 
-def extract(body: str) -> Extracted:
-    """The document's metadata as stated in ``body`` (plain text, one paragraph per line)."""
-    lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
-    head = lines[:40]
-    title = _title(lines)
-    number_match = next((m for m in (_NUMBER.search(ln) for ln in head) if m), None)
-    number = re.sub(r"\s+", "", number_match.group(1)) if number_match else None
-    # Issuers: organ names on lines of their own, before the body starts; else the congress
-    # standing committee that adopted a regulation.
+def _congress(head: list[str]) -> tuple[str | None, str]:
+    """The legislature of a regulation's adoption notes, and its place's full name."""
+    atlas = gazetteer()
+    for line in head:
+        for match in _CONGRESS.finditer(line):
+            before = to_simplified(line[max(0, match.start() - 12) : match.start()])
+            for start in range(len(before)):
+                place = atlas.unique(before[start:])
+                if place is not None:
+                    body = "人民代表大会" + ("常务委员会" if match.group(1) else "")
+                    return place.name + body, atlas.full_name(place)
+    return None, ""
+
+
+def _issuers(head: list[str], title: str | None) -> tuple[list[str], str]:
+    """Organ names on lines of their own before the body starts; else the legislature."""
     issuers: list[str] = []
     for line in head:
-        if line.startswith(("第", "一、")):
+        if _is_marker(line):
             break
         for part in re.split(r"[\s\u3000]+", line):
             if _ISSUER.match(part) and part not in issuers and part != title:
                 issuers.append(part)
-    if not issuers:
-        congress = _CONGRESS.search("\n".join(head))
-        if congress:
-            issuers.append(f"{congress.group(1)}人民代表大会常务委员会")
-    # The issue date: the notice's own date line, else the last date in the preface notes
-    # (a regulation's latest amendment).
+    congress, place = _congress(head)
+    if not issuers and congress:
+        issuers.append(congress)
+    return issuers, place
+
+
+def _issue_date(head: list[str]) -> date | None:
+    """The notice's own date line, else the last date of the adoption notes (the latest
+    amendment)."""
     date_lines = [ln for ln in head if _DATE.fullmatch(ln) or _DATE.fullmatch(ln.strip("()（）"))]
-    issue_date: date | None = None
     if date_lines:
         found = dates_in(date_lines[0])
-        issue_date = found[0] if found else None
-    else:
-        notes = [
-            ln
-            for ln in head[:12]
-            if _DATE.search(ln)
-            and (ln.startswith(("(", "（")) or re.search("通过|修正|修订|公布|批准|發佈|发布", ln))
-        ]
-        found = [d for ln in notes for d in dates_in(ln)]
-        issue_date = max(found) if found else None
-    text = "\n".join(lines)
+        return found[0] if found else None
+    notes = [
+        ln
+        for ln in head[:12]
+        if _DATE.search(ln)
+        and (ln.startswith(("(", "（")) or re.search("通过|修正|修订|公布|批准|發佈|发布", ln))
+    ]
+    found = [d for ln in notes for d in dates_in(ln)]
+    return max(found) if found else None
+
+
+def validity_of(
+    text: str, head: list[str], issue_date: date | None, title: str | None
+) -> tuple[date | None, date | None]:
+    """(valid from, valid until) from what the text says about its own force only."""
     valid_from: date | None = None
     match = _FROM.search(text)
     if match:
         valid_from = to_date(match, 1)
     elif _FROM_PUBLISH.search(text):
         valid_from = issue_date
+    else:
+        note = next((m for m in (_NOTE_FROM.match(ln) for ln in head[:12]) if m), None)
+        valid_from = to_date(note, 1) if note else None
     valid_until: date | None = None
     until = _UNTIL.search(text)
+    repealed = _REPEALED.search(text)
     if until:
         valid_until = to_date(until, 1)
+    elif repealed:
+        end = to_date(repealed, 1)
+        valid_until = date.fromordinal(end.toordinal() - 1) if end else None
     else:
         years = _YEARS.search(text)
         count = chinese_number(years.group(1)) if years else None
@@ -167,10 +221,23 @@ def extract(body: str) -> Extracted:
             valid_until = _add_years(valid_from, count)
     if valid_from is None and valid_until is None and title:
         # "行动计划（2024-2026年）" states its period in the title.
-        period = re.search(r"[（(](\d{4})\s*[-—–至]\s*(\d{4})年?[）)]", title)
+        period = _PERIOD.search(title)
         if period:
             valid_from = date(int(period.group(1)), 1, 1)
             valid_until = date(int(period.group(2)), 12, 31)
+    return valid_from, valid_until
+
+
+def extract(body: str) -> Extracted:
+    """The document's metadata as stated in ``body`` (plain text, one paragraph per line)."""
+    lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
+    head = [ln.lstrip("#").strip() for ln in lines[:40]]
+    title = _title(lines)
+    number_match = next((m for m in (_NUMBER.search(ln) for ln in head) if m), None)
+    number = re.sub(r"\s+", "", number_match.group(1)) if number_match else None
+    issuers, congress_place = _issuers(head, title)
+    issue_date = _issue_date(head)
+    valid_from, valid_until = validity_of("\n".join(lines), head, issue_date, title)
     return Extracted(
         title=title,
         number=number,
@@ -178,18 +245,37 @@ def extract(body: str) -> Extracted:
         issue_date=issue_date,
         valid_from=valid_from,
         valid_until=valid_until,
-        region=region_of(title or "", issuers),
+        region=region_of(title or "", issuers, body) or congress_place,
     )
 
 
-def region_of(title: str, issuers: list[str] | tuple[str, ...]) -> str:
-    """The place a document governs: 上海市嘉定区 from its issuers, else from its title."""
-    for source in [*issuers, title]:
-        match = _REGION.search(source.removeprefix("中共"))
-        if match:
-            return match.group(1)
-    for source in [title, *issuers]:
-        match = _DISTRICT.search(source)
-        if match and not match.group(1).endswith(("地区", "园区", "社区", "街区", "城区")):
-            return match.group(1)
-    return ""
+def _place_of_body(body: str) -> str:
+    """The place a document without issuers speaks for: the one it calls 本县 / 我市 / 全省,
+    named most often in its text."""
+    atlas = gazetteer()
+    text = to_simplified(body)
+    levels = Counter(m.group(1) for m in _SELF_PLACE.finditer(text))
+    if not levels:
+        return ""
+    suffix = levels.most_common(1)[0][0]
+    named: Counter[str] = Counter()
+    for name, places in atlas.by_name.items():
+        if name.endswith(suffix) and len(places) == 1 and name in text:
+            named[name] = text.count(name)
+    if not named:
+        return ""
+    return atlas.full_name(atlas.by_name[named.most_common(1)[0][0]][0])
+
+
+def region_of(title: str, issuers: list[str] | tuple[str, ...], body: str = "") -> str:
+    """The place a document governs, as a full name (浙江省宁波市, 上海市嘉定区): the place
+    of its issuers, else the one its title names, else the one its text calls 本县 / 本市.
+    Only places that exist are regions."""
+    for source in issuers:
+        region = region_of_name(to_simplified(source))
+        if region:
+            return region
+    region = region_of_name(to_simplified(title))
+    if region or not body:
+        return region
+    return _place_of_body(body)

@@ -32,9 +32,10 @@ import re
 from dataclasses import dataclass, field
 
 from bot.domain import Clause, DocumentMeta, Unit
+from bot.knowledge.units import named_units
 from bot.text import normalize, sentences, strip_spaces
 
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 MAX_CHARS = 220  # longer clauses are split ...
 GROUP_CHARS = 150  # ... into sentence groups of about this size
 
@@ -54,6 +55,8 @@ _OUTLINE: tuple[tuple[re.Pattern[str], int], ...] = (
 _RESPONSIBLE = re.compile(r"[（(]责任单位[:：]\s*(.+?)\s*[）)]")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
 _NO_TEXT_PAGE = re.compile(r"^[（(]此页无正文[）)]$")
+_LIST_END = ("；", ";")
+_LIST_ITEM_CHARS = 80  # a list item longer than this is a clause of its own
 _TERMINAL = tuple("。；;！？!?：:）)”」』")
 _JOIN_MIN = 40  # a line this long that does not end a sentence continues on the next line
 _ARTICLE_TITLE = re.compile(r"^[（(]([^（()）]{1,20})[）)]")
@@ -75,6 +78,7 @@ class _Draft:
     title: str
     path: tuple[str, ...]  # labels of the ancestors, for unique keys
     paragraphs: list[str] = field(default_factory=list)
+    rank: float = 0  # outline rank of the numbered line that opened it (0: none)
 
 
 def _is_marker(line: str) -> bool:
@@ -165,6 +169,8 @@ class _Frame:
     rank: float
     label: str
     title: str
+    line: str = ""  # an outline heading's own line, a clause if nothing comes under it
+    mark: int = -1  # the number of drafts when it was opened
 
 
 def _path(stack: list[_Frame]) -> tuple[str, ...]:
@@ -239,6 +245,34 @@ def _article_drafts(items: list[Para]) -> tuple[list[str], list[_Draft]]:
     return preface, drafts
 
 
+def _close(stack: list[_Frame], rank: float, drafts: list[_Draft]) -> None:
+    """Pop the frames at ``rank`` and below; a heading line nothing came under was an item
+    of its own ("（二）办赛补贴" with no text after it): it becomes a clause."""
+    while stack and stack[-1].rank >= rank:
+        frame = stack.pop()
+        if frame.line and frame.mark == len(drafts):
+            kind = _kind_of(frame.title) if frame.rank == 1 else "item"
+            drafts.append(
+                _Draft(
+                    frame.label,
+                    kind,
+                    _section(stack, frame.title),
+                    frame.title,
+                    _path(stack),
+                    [frame.line],
+                )
+            )
+
+
+def _in_list(current: _Draft | None, rank: int, text: str) -> bool:
+    """A short item of the list its clause opens ("符合下列条件之一的：" then "（1）…；"):
+    part of that clause, as an item of an article is part of the article."""
+    if current is None or rank <= current.rank or len(text) > _LIST_ITEM_CHARS:
+        return False
+    last = current.paragraphs[-1]
+    return last.endswith(("：", ":")) or (len(current.paragraphs) > 1 and last.endswith(_LIST_END))
+
+
 def _outline_drafts(items: list[Para]) -> tuple[list[str], list[_Draft]]:
     preface: list[str] = []
     drafts: list[_Draft] = []
@@ -254,48 +288,53 @@ def _outline_drafts(items: list[Para]) -> tuple[list[str], list[_Draft]]:
             preface.append(text)
             continue
         started = True
-        if annex:
-            stack.clear()
-            stack.append(_Frame(0, annex.group(1).replace(" ", ""), text))
+        if annex or heading_only:
+            _close(stack, 0 if annex else 0.5, drafts)
+            label = annex.group(1).replace(" ", "") if annex else text[:20]
+            stack.append(_Frame(0 if annex else 0.5, label, text))
             current = None
-        elif heading_only:
-            _pop_to(stack, 0.5)
-            stack.append(_Frame(0.5, text[:20], text))
-            current = None
+        elif marker and _in_list(current, marker[2], text):
+            assert current is not None
+            current.paragraphs.append(text)
         elif marker:
             label, _rest, rank = marker
-            _pop_to(stack, rank)
-            if _is_heading(text):
-                stack.append(_Frame(rank, label, text))
+            _close(stack, rank, drafts)
+            if _is_heading(text) and not text.endswith((*_LIST_END, "。")):
+                stack.append(_Frame(rank, label, text, line=text, mark=len(drafts)))
                 current = None
                 continue
-            title = _title_of(text)
-            kind = {1: _kind_of(title), 3: "task" if label.endswith("是") else "item"}.get(
-                rank, "item"
-            )
-            if rank == 1:
-                # A first-level heading that carries its text (一、目标：……): the whole
-                # line is the clause, quoted under its own heading.
-                label = text.split("、", 1)[0] + "、"
-            current = _Draft(label, kind, _section(stack, title), title, _path(stack), [text])
+            current = _item_draft(stack, label, rank, text)
             drafts.append(current)
-            stack.append(_Frame(rank, label, title))
+            stack.append(_Frame(rank, current.label, current.title))
         elif current is not None:
             current.paragraphs.append(text)
         else:
-            # Body text straight under a heading: the goal paragraph, the final provisions.
-            top = stack[-1] if stack else _Frame(0, "正文", "正文")
-            label = top.title if top.rank == 1 else top.label
-            current = _Draft(
-                label,
-                _kind_of(top.title),
-                _section(stack) or label,
-                top.title,
-                _path(stack[:-1]),
-                [text],
-            )
+            current = _body_draft(stack, text)
             drafts.append(current)
+    _close(stack, float("-inf"), drafts)
     return preface, drafts
+
+
+def _item_draft(stack: list[_Frame], label: str, rank: int, text: str) -> _Draft:
+    """A numbered line that carries its text: a clause under the headings above it."""
+    title = _title_of(text)
+    kind = {1: _kind_of(title), 3: "task" if label.endswith("是") else "item"}.get(rank, "item")
+    if rank == 1:
+        # A first-level heading that carries its text (一、目标：……): the whole line is the
+        # clause, quoted under its own heading.
+        label = text.split("、", 1)[0] + "、"
+    return _Draft(label, kind, _section(stack, title), title, _path(stack), [text], rank)
+
+
+def _body_draft(stack: list[_Frame], text: str) -> _Draft:
+    """Body text straight under a heading: the goal paragraph, the final provisions."""
+    top = stack[-1] if stack else _Frame(0, "正文", "正文")
+    if top.line:
+        top.mark = -1  # the heading has its text now
+    label = top.title if top.rank == 1 else top.label
+    return _Draft(
+        label, _kind_of(top.title), _section(stack) or label, top.title, _path(stack[:-1]), [text]
+    )
 
 
 def _drafts(items: list[Para]) -> list[_Draft]:
@@ -344,7 +383,7 @@ def split_clauses(meta: DocumentMeta, body: str) -> list[Clause]:
     for order, draft in enumerate(_drafts(paras(body))):
         sep = "\n" if draft.kind == "header" else ""
         text = sep.join(draft.paragraphs)
-        responsible = tuple(
+        marked = tuple(
             dict.fromkeys(
                 unit.strip()
                 for match in _RESPONSIBLE.finditer(text)
@@ -353,6 +392,9 @@ def split_clauses(meta: DocumentMeta, body: str) -> list[Clause]:
             )
         )
         body_text = _RESPONSIBLE.sub("", text).strip()
+        is_article = _ARTICLE.match(draft.label + " ") is not None
+        named = named_units(body_text) if is_article else ()
+        responsible = marked or named
         parts = (
             [text] if len(body_text) <= MAX_CHARS or draft.kind == "header" else _groups(body_text)
         )
@@ -361,8 +403,8 @@ def split_clauses(meta: DocumentMeta, body: str) -> list[Clause]:
         for index, part in enumerate(parts):
             joiner = "。……" if draft.kind in ("item", "task") else "……"
             quoted = strip_spaces(part if index == 0 else f"{draft.title}{joiner}{part}")
-            if len(parts) > 1 and index == len(parts) - 1 and responsible:
-                quoted += "（责任单位：" + "、".join(responsible) + "）"
+            if len(parts) > 1 and index == len(parts) - 1 and marked:
+                quoted += "（责任单位：" + "、".join(marked) + "）"
             key = base + (f"/{index + 1}" if len(parts) > 1 else "")
             clauses.append(
                 Clause(

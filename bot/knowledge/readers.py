@@ -11,9 +11,9 @@ in the text (一、 （一） 1. …) so that one parser handles every format:
 - ``.pdf``: pypdf's text layer, page by page; page furniture (page numbers such as "— 3 —",
   running headers and footers repeated on most pages) is dropped; a PDF without a text layer
   (a scan) is refused with a clear message;
-- ``.html`` / ``.htm``: a page saved from a government site, read with BeautifulSoup
-  (``html.parser``); scripts, styles and navigation are dropped and the article body is taken
-  from the usual content containers when present.
+- ``.html`` / ``.htm``: a page saved from a government site; its main content is found by
+  trafilatura (site chrome such as menus, breadcrumbs, "字体大小", "返回顶部" and the ICP
+  footer is not the document), its title from the page's metadata.
 
 A file that cannot be read raises ``KnowledgeError`` whose message starts with the file name.
 """
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeError
+from bot.knowledge.metadata import title_candidate
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf", ".html", ".htm")
@@ -263,19 +264,6 @@ def read_pdf(path: Path) -> str:
 
 # ------------------------------------------------------------------------------ html
 
-_CONTENT_SELECTORS = (
-    "#zoom",
-    ".TRS_Editor",
-    "#UCAP-CONTENT",
-    ".article-content",
-    ".pages_content",
-    "#ivs_content",
-    ".Article_content",
-    ".content",
-    "article",
-    "main",
-    "#content",
-)
 _BLOCKS = (
     "p",
     "div",
@@ -296,62 +284,95 @@ _BLOCKS = (
 )
 
 
-def read_html(path: Path) -> str:
-    from bs4 import BeautifulSoup
-
+def _html_text(path: Path) -> str:
+    """The page's text in its declared charset, else the detected one (GBK pages)."""
     data = path.read_bytes()
     declared = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", data[:4096])
-    text: str | None = None
     if declared:
         encoding = declared.group(1).decode("ascii").lower()
         if encoding in ("gb2312", "gbk"):
             encoding = "gb18030"
         try:
-            text = data.decode(encoding)
+            return data.decode(encoding)
         except (LookupError, UnicodeDecodeError):
-            text = None
-    if text is None:
-        text = decode(data, path.name)
-    soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(
-        [
-            "script",
-            "style",
-            "noscript",
-            "nav",
-            "header",
-            "footer",
-            "iframe",
-            "form",
-            "button",
-            "select",
-        ]
-    ):
+            pass
+    return decode(data, path.name)
+
+
+def read_html(path: Path) -> str:
+    """The main content of a saved web page, one paragraph per line, its title first.
+
+    trafilatura finds the article among the site's chrome (menus, breadcrumb, font-size
+    switch, "back to top", ICP footer, related links); a page it finds no content in falls
+    back to the text of every block of the body.
+    """
+    import trafilatura
+
+    html = _html_text(path)
+    # Precision over recall: on a page with two candidate blocks (the article and a print
+    # copy) recall mode takes their common parent, site chrome included.
+    extracted = trafilatura.bare_extraction(
+        html, include_comments=False, include_tables=True, with_metadata=True, favor_precision=True
+    )
+    text = getattr(extracted, "text", None) or ""
+    title = (getattr(extracted, "title", None) or "").strip()
+    lines = [re.sub(r"[ \t\xa0]+", " ", ln).strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        return _html_blocks(html)
+    lines = without_repeats(lines)
+    # The page's title (its <title> without the site's name) when it is a document's title
+    # and the body does not open with it; a site name or a breadcrumb is never one.
+    if title and title_candidate(title) and not any(ln.lstrip("# ") == title for ln in lines[:5]):
+        lines.insert(0, "# " + title)
+    return "\n".join(lines)
+
+
+_REPEAT_LINES = 4  # a run of this many lines seen before, in order, is the text again
+
+
+def without_repeats(lines: list[str]) -> list[str]:
+    """The lines with any block that repeats an earlier block dropped: a page that carries
+    its article twice (a print version, a hidden copy) is indexed once. Single lines that
+    recur ("（三）法律、法规规定的其他情形。") are kept."""
+    out: list[str] = []
+    seen: dict[str, list[int]] = {}
+    index = 0
+    while index < len(lines):
+        run = 0
+        for start in seen.get(lines[index], []):
+            length = 0
+            while (
+                start + length < len(out)
+                and index + length < len(lines)
+                and out[start + length] == lines[index + length]
+            ):
+                length += 1
+            run = max(run, length)
+        if run >= _REPEAT_LINES:
+            index += run
+            continue
+        seen.setdefault(lines[index], []).append(len(out))
+        out.append(lines[index])
+        index += 1
+    return out
+
+
+def _html_blocks(html: str) -> str:
+    """Every block of the page's body as a line (scripts, styles and forms left out)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "iframe", "form", "button", "select"]):
         tag.decompose()
-    title = ""
-    heading = soup.find(["h1"])
-    if heading is not None:
-        title = heading.get_text(" ", strip=True)
-    elif soup.title is not None:
-        title = soup.title.get_text(" ", strip=True).split("_")[0].split("|")[0].strip()
-    root: Any = None
-    for selector in _CONTENT_SELECTORS:
-        found = soup.select_one(selector)
-        if found is not None and len(found.get_text(strip=True)) > 50:
-            root = found
-            break
-    if root is None:
-        root = soup.body or soup
+    root: Any = soup.body or soup
     for br in root.find_all("br"):
         br.replace_with("\n")
     for block in root.find_all(_BLOCKS):
         block.insert_before("\n")
         block.insert_after("\n")
     lines = [re.sub(r"[ \t\xa0]+", " ", ln).strip() for ln in root.get_text().splitlines()]
-    lines = [ln for ln in lines if ln]
-    if title and not any(ln.lstrip("# ") == title for ln in lines[:5]):
-        lines.insert(0, "# " + title)
-    return "\n".join(lines)
+    return "\n".join(ln for ln in lines if ln)
 
 
 def read_file(path: Path) -> str:

@@ -11,15 +11,18 @@ gate leans towards answering.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
+from pypinyin import lazy_pinyin
 
 from bot.domain import DocumentMeta
 from bot.errors import KnowledgeError
 from bot.knowledge.coverage import places
+from bot.knowledge.places import governed, short_form
 from bot.text import normalize, whole_word
 
 DENSE_THRESHOLD = 0.88  # e5 cosine; unrelated chit-chat scores below, paraphrased questions above
@@ -52,11 +55,13 @@ class ScopeRules:
 
 def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     """The scope rules for the documents actually loaded: every place a document governs
-    (its region and place aliases, ``bot.knowledge.coverage.places``) is covered and no longer
-    outside, and a place named in a document's title (浦东新区 in a regulation about Pudong)
-    is covered too. scope.yaml keeps only the places known to exist and the topics."""
+    (its region and place aliases, ``bot.knowledge.coverage.places``; a province's cities and
+    counties) is covered and no longer outside, and a place named in a document's title
+    (浦东新区 in a regulation about Pudong) is covered too. scope.yaml keeps only the places known to exist and the topics."""
     documents: Mapping[str, DocumentMeta] = getattr(kb, "documents", {})
     covered = {normalize(p) for p in places(documents)}
+    covered |= {normalize(p) for m in documents.values() for p in _governed_forms(m.region)}
+    covered |= {_latin(p) for p in covered if _SHORT_PLACE.fullmatch(p)}
     titles = [normalize(m.title) for m in documents.values()]
     covered |= {p for p in rules.outside_places if not p.isascii() and any(p in t for t in titles)}
     outside = frozenset(
@@ -65,6 +70,24 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     return replace(
         rules, covered_places=rules.covered_places | frozenset(covered), outside_places=outside
     )
+
+
+_SHORT_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}")  # 宁波, 山东: a place as people type it
+# Words that are a zone of a place (苏州工业园区, 前海自贸区): they name that place.
+_ZONE_ENDINGS = ("工业园区", "园区", "新区", "开发区", "高新区", "自贸区", "试验区", "保税区")
+
+
+def _latin(place: str) -> str:
+    """宁波 -> ningbo: how an English question names a covered Chinese place."""
+    return "".join(lazy_pinyin(place))
+
+
+def _governed_forms(region: str) -> list[str]:
+    """The cities and counties a province's document governs, by full name, and the cities
+    also as people type them (潍坊市, 潍坊; 寿光市): a provincial regulation applies there.
+    Counties keep their suffix: short county names are ordinary words too (平原, 新安)."""
+    names = governed(region)
+    return names + [short_form(n) for n in names if n.endswith("市") and len(n) >= 3]
 
 
 @dataclass(frozen=True)
@@ -96,7 +119,12 @@ def decide(
     word_set = frozenset(words) | frozenset(
         w[:-1] for w in words if len(w) > 2 and w[-1] in "市区省县"
     )
-    outside = sorted(p for p in rules.outside_places if _mentions(p, query, word_set))
+    outside = sorted(
+        p
+        for p in rules.outside_places
+        if _mentions(p, query, word_set)
+        or any(w.startswith(p) and w.endswith(_ZONE_ENDINGS) for w in words if not p.isascii())
+    )
     covered = any(
         _mentions(p, query, word_set) or (not p.isascii() and p in query)
         for p in rules.covered_places

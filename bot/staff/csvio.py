@@ -11,8 +11,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.staff.privacy import mask
 from bot.staff.store import FAQ_STATUSES, FaqEntry, FaqStatus
+from bot.text.privacy import mask
 
 COLUMNS = (
     "id",

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 Retrieve = Callable[[str], Sequence[Clause]]
-STAFF_DB = "staff.sqlite3"
 
 
 @dataclass
@@ -46,7 +45,8 @@ class StaffDesk:
     def build(
         cls, settings: Settings, services: Services, embeddings: Embeddings | None = None
     ) -> StaffDesk:
-        """The desk over ``<data_dir>/staff.sqlite3`` and the services' knowledge base."""
+        """The desk over the conversation database (the services' store when it is open, so
+        that a turn's staff writes join the turn's transaction) and the knowledge base."""
         try:
             hours = OfficeHours.parse(settings.staff_office_hours)
         except ValueError as exc:
@@ -55,7 +55,9 @@ class StaffDesk:
             from bot.services import embedder_of
 
             embeddings = embedder_of(services)  # the retrieval's model: no second copy
-        store = StaffStore(settings.data_dir / STAFF_DB)
+        store = StaffStore.for_settings(
+            settings, services.store.database if services.store is not None else None
+        )
 
         def retrieve(question: str) -> Sequence[Clause]:
             # services.qa at call time: a new index generation swapped in is used at once
