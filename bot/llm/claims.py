@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.text import chinese_number, find_amounts, to_simplified
+from bot.text import DATE, chinese_number, dates_in, find_amounts, to_simplified
 
 _CN_NUMERAL = "零〇○一二两三四五六七八九十百千"
 # A Chinese numeral counts as a figure only where a unit or 百分之/第 makes it one: "统一",
@@ -43,8 +43,9 @@ _MONTHS = {
     )
 }  # fmt: skip
 _MONTH_RE = "|".join(_MONTHS)
+# Beside the documents' own form (``bot.text.dates.DATE``), the forms an answer may use.
 _DATE_PATTERNS = (
-    re.compile(r"(?P<y>\d{4})\s*(?:年|-|/|\.)\s*(?P<m>\d{1,2})\s*(?:月|-|/|\.)\s*(?P<d>\d{1,2})\s*日?"),
+    re.compile(r"(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})"),
     re.compile(rf"(?P<mn>{_MONTH_RE})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})", re.I),
     re.compile(rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mn>{_MONTH_RE}),?\s+(?P<y>\d{{4}})", re.I),
     re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月(?!\s*\d)"),
@@ -117,7 +118,8 @@ def _arabic(text: str) -> str:
 
 
 def _dates(text: str) -> tuple[set[tuple[int, int, int]], str]:
-    found: set[tuple[int, int, int]] = set()
+    found = {(d.year, d.month, d.day) for d in dates_in(text)}
+    text = DATE.sub(" ", text)
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
             groups = m.groupdict()
