@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import TODAY
 from starlette.testclient import TestClient
 
 from bot.channels.jsonl import process_line
@@ -21,7 +22,6 @@ from bot.console.web import Console
 from bot.conversation import Conversation
 from bot.staff.front import StaffFront
 from bot.store import Store
-from tests.conftest import TODAY
 
 ADMIN, STAFF = "lin.admin", "wang.staff"
 PASSWORD = "a long enough secret 1"

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import KNOWLEDGE, REPO, TODAY
 
 from bot.config import Settings
 from bot.console.app import build_console, create_app
-from tests.conftest import KNOWLEDGE, REPO, TODAY
 from tests.console.conftest import ADMIN, PASSWORD, STAFF, UNANSWERED
 
 CHROMIUM = Path("/usr/bin/chromium")

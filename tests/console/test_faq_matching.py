@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from conftest import REPO
 
 from bot.services import embedder_of
 from bot.staff.faq import DEFAULT_THRESHOLD, FaqIndex
 from bot.staff.store import StaffStore
-from tests.conftest import REPO
 
 _spec = importlib.util.spec_from_file_location("faq_match", REPO / "bench" / "faq_match.py")
 assert _spec is not None and _spec.loader is not None

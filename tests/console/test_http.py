@@ -222,10 +222,11 @@ def test_the_interface_speaks_english_after_the_switch(client_for) -> None:
 def test_a_reply_to_a_telegram_user_goes_into_the_telegram_outbox(
     client_for, console: Console
 ) -> None:
+    from conftest import TODAY
+
     from bot.conversation import Conversation
     from bot.domain import Incoming
     from bot.staff.front import StaffFront
-    from tests.conftest import TODAY
 
     front = StaffFront(Conversation(console.services, console.services.store), console.desk)
     for text in (UNANSWERED, "转人工"):
