@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.answering.gate import QA
 from bot.config import Settings
 from bot.eligibility import Rulebook, load_rulebook
 from bot.errors import KnowledgeError
@@ -32,7 +33,6 @@ from bot.knowledge.index import (
     is_current,
     load_generation,
 )
-from bot.qa import QA
 from bot.retrieval.embeddings import E5Embeddings
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.scope import ScopeRules, coverage_rules

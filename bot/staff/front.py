@@ -23,7 +23,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime
 
-from bot.compose import asks_procedure
+from bot.answering import asks_procedure
 from bot.conversation import Conversation, Within
 from bot.domain import Incoming, Lang, Option, Reply, Session, Turn
 from bot.staff import handler
