@@ -128,11 +128,13 @@ def best_sentence(
     question_pairs = set(char_bigrams(question)).union(*(char_bigrams(t) for t in terms))
     best: Sentence | None = None
     for rank, hit in enumerate(hits[:EVIDENCE_DEPTH]):
+        # the clause's own title names its subject ("（九）建立金融保障体系")
+        titled = 0.1 * sum(1 for w in focus if w in normalize(hit.clause.section))
         for sentence in whole_sentences(hit.clause):
             part = stating_part(sentence, kind, question_pairs)
             said = normalize(part)
             score = _overlap(question_pairs, part) - 0.06 * rank
-            score += 0.15 * sum(1 for w in focus if w in said)
+            score += 0.15 * sum(1 for w in focus if w in said) + titled
             if kind != "general" and states(kind, normalize(part)):
                 score += 0.25
             if best is None or score > best.score:

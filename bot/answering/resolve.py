@@ -68,8 +68,16 @@ def _programs(
                 for p in rules.programs.values()
                 if p.amount.kind == "percent" and (not named or p.source.doc in named)
             )
-        if not programs and hits and (kind == "amount" or "amount" in query.kinds):
-            programs = prog.programs_of_clause(rules, hits[0].clause, query)
+        top = hits[0].clause if hits else None
+        asks_amount = kind == "amount" or "amount" in query.kinds
+        # the top clause's one program, when the clause speaks to the question's subject
+        if (
+            not programs
+            and top is not None
+            and asks_amount
+            and not unspoken(query, top.text, sources)
+        ):
+            programs = prog.programs_of_clause(rules, top, query)
     if kind not in _TABLE_ASKS and not followup:
         programs = ()
     return programs, followup

@@ -129,7 +129,7 @@ def _nouns(norm: str) -> list[str]:
         p.word
         for p in jieba.posseg.lcut(norm)
         if len(p.word) >= 2
-        and p.flag.startswith(("n", "vn"))
+        and p.flag.startswith(("n", "vn", "j"))
         and re.fullmatch(r"[\u4e00-\u9fff]+", p.word)
         and not re.search("[一二两三四五六七八九十百千万亿]", p.word)
     ]
