@@ -135,7 +135,8 @@ def _topic_lines(f: Frame) -> list[str]:
             lines.append(msg("ans.who_none", lang, title=f.title, issuers=issuers))
         elif program is not None or (plan.clause is not None and plan.clause.responsible):
             lines.append(msg("ans.who", lang, who=f.who()))
-    if plan.asked == "procedure" or (q.has("procedure") and plan.asked != "penalty"):
+    # the procedure is not in the documents: said when it is what the question asks
+    if plan.asked == "procedure" or (q.has("procedure") and plan.asked in ("general", "yesno")):
         lines.append(msg("ans.procedure", lang, who=f.who()))
     if program is not None and not doc_only:
         lines.extend(_program_facts(f, program))

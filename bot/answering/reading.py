@@ -49,6 +49,11 @@ _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         "谁负责", "找谁", "找哪个", "负责部门", "责任单位", "in charge", "which department",
         "who is responsible", "who handles", "which office", "responsible",
     )),
+    ("procedure", (
+        "怎么申请", "如何申请", "怎么申报", "如何申报", "申报流程", "申请流程", "什么材料", "哪些材料",
+        "去哪申请", "在哪里申请", "电话", "联系方式", "地址", "窗口", "how to apply", "how do i apply",
+        "application process", "procedure", "phone", "contact",
+    )),
     ("duration", (
         "几年", "多少年", "多久", "多长时间", "多少天", "几天", "几个月", "多少日", "间隔", "how long",
         "how many years", "how many days", "how many months",
