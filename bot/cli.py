@@ -396,6 +396,7 @@ def eval_(
     """Score a question file (recall@1, recall@3, MRR, must-hit rate, scope accuracy) or a
     conversation file (turns passed, direct first lines, follow-ups, gold citations, figures)."""
     from bot.conversation_eval import is_conversation_file
+    from bot.dialogue import answer_once
     from bot.evaluation import evaluate, load_items
 
     as_of = _today(today)
@@ -408,7 +409,7 @@ def eval_(
     except PolicyBotError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    report = evaluate(items, lambda q: services.qa.ask(q, as_of).answer)
+    report = evaluate(items, lambda q: answer_once(services, q, as_of))  # what a user gets
     if verbose:
         for r in report.results:
             problems = []
@@ -420,6 +421,8 @@ def eval_(
                 problems.append("scope")
             if not r.forbid_ok:
                 problems.append("forbid")
+            if r.unsourced:
+                problems.append(f"unsourced={list(r.unsourced)}")
             if problems:
                 cited = [c.clause for c in r.answer.citations[:3]] if r.answer else []
                 out.print(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from bot.answering.gate import QA
 from bot.config import Settings
 from bot.eligibility import Rulebook, load_rulebook
 from bot.errors import KnowledgeError
@@ -33,7 +34,6 @@ from bot.knowledge.index import (
     is_current,
     load_generation,
 )
-from bot.qa import QA
 from bot.retrieval.embeddings import E5Embeddings
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.scope import ScopeRules, coverage_rules
