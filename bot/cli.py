@@ -439,6 +439,8 @@ def eval_(
         "scope_accuracy": min_scope,
     }
     out.print(f"questions: {len(report.results)}  file: {file}", markup=False, soft_wrap=True)
+    if services.writer is not None:
+        out.print(services.writer.summary(), markup=False, soft_wrap=True)
     for name, value in metrics.items():
         bar = bars.get(name, 0.0)
         flag = "" if value >= bar else f"  BELOW {bar:.2f}"
@@ -515,6 +517,8 @@ def _eval_conversations(
         markup=False,
     )
     out.print(f"conversations: {len(convs)}  turns: {len(report.turns)}  file: {file}", markup=False)
+    if services.writer is not None:
+        out.print(services.writer.summary(), markup=False, soft_wrap=True)
     out.print(
         "  ".join(f"{name} {value:.3f}" for name, value in metrics.items())
         + f"  figures_without_source {len(report.figure_problems)}",

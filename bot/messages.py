@@ -243,6 +243,11 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "以上内容依据政策原文，具体以主管部门解释为准。",
         "Based on the policy texts; the responsible departments have the final word.",
     ),
+    # An answer whose lead a language model worded (it passed the guard): said in one line.
+    "llm.worded": (
+        "（以上由语言模型根据下列条款组织文字，以条款原文为准。）",
+        "(Worded by a language model from the clause below; the clause's own words prevail.)",
+    ),
 }
 
 # The answer path's sentences (bot/answering/phrase.py): leads, verdicts, validity, sources.

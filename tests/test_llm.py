@@ -175,3 +175,13 @@ def test_no_settings_no_model_code() -> None:
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_the_writer_counts_what_became_of_each_answer(llm: FakeOpenAI) -> None:
+    writer = writer_for(llm)
+    llm.reply_json({"answer": "能拿100万元一次性奖励。", "citations": [REVENUE_KEY]})
+    llm.fail(429)
+    llm.reply_json({"answer": "能拿900万元。", "citations": [REVENUE_KEY]})
+    for _ in range(3):
+        writer.word(draft())
+    assert writer.summary() == "language model: 1 worded, 2 fell back (guard 1, rate_limited 1)"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from bot.answering import Composed, Sources, Topic, answer, citation_of, match_programs
 from bot.answering.gate import Gated, out_of_scope
 from bot.answering.programs import is_followup
+from bot.answering.worded import word as word_answer
 from bot.dialogue.context import Ctx, menu, step
 from bot.domain import Citation, Lang, LogEntry, Option, Reply, Session, Turn
 from bot.eligibility import focus_from_text
@@ -92,6 +93,11 @@ def policy(
         gated.retrieval.terms,
         gated.scope.in_scope,
     )
+    worded = ""
+    if composed is not None and composed.citations and services.writer is not None:
+        composed, worded = word_answer(
+            services.writer, composed, query, hits, sources, lang, traditional, (topic.question,)
+        )
     in_scope = composed is not None
     log: tuple[LogEntry, ...] = ()
     if in_scope or log_out_of_scope:
@@ -104,6 +110,7 @@ def policy(
                 top_clause=composed.citations[0].doc + "/" + composed.citations[0].clause
                 if composed and composed.citations
                 else None,
+                worded=worded,
             ),
         )
     if composed is None:
@@ -120,7 +127,16 @@ def _gate(ctx: Ctx, query: Query, topic: Topic, named: frozenset[str]) -> Gated:
     own = match_programs(services.rulebook, query, named)
     if topic.question and is_followup(query, topic, own, named):
         return services.qa.gate(f"{topic.question} {query.text}")
-    return services.qa.gate(query.text)
+    gated = services.qa.gate(query.text)
+    if services.writer is not None and topic.question and not gated.scope.in_scope:
+        # The topic rules saw no follow-up and the message alone is about nothing: the model
+        # may make it a standalone question ("它什么时候截止？" after a question on a subsidy).
+        standalone = services.writer.rewrite(topic.question, "", query.text)
+        if isinstance(standalone, str):
+            again = services.qa.gate(standalone)
+            if again.scope.in_scope:
+                return again
+    return gated
 
 
 def _parts(services: Services, text: str, sources: Sources) -> list[str]:

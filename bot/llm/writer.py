@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -89,9 +91,35 @@ class AnswerWriter:
         self.timeout = timeout
         self.prompts = prompts or Prompts.load()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
+        self._lock = threading.Lock()
+        # What became of each answer this process asked the model to word ("model",
+        # "fallback:<reason>"), for `policybot eval`; the question log keeps them for `stats`.
+        self.outcomes: Counter[str] = Counter()
+
+    def summary(self) -> str:
+        """One line: how many answers the model worded and why the others fell back."""
+        with self._lock:
+            worded = self.outcomes["model"]
+            fallbacks = {k.split(":", 1)[1]: v for k, v in self.outcomes.items() if k != "model"}
+        why = ", ".join(f"{k} {v}" for k, v in sorted(fallbacks.items()))
+        return (
+            f"language model: {worded} worded, {sum(fallbacks.values())} fell back"
+            + (f" ({why})" if why else "")
+        )
+
+    def _count(self, outcome: Worded | Fallback) -> Worded | Fallback:
+        key = "model" if isinstance(outcome, Worded) else f"fallback:{outcome.reason}"
+        with self._lock:
+            self.outcomes[key] += 1
+        if isinstance(outcome, Fallback):
+            _log.info("language model not used (%s): %s", outcome.reason, outcome.detail)
+        return outcome
 
     def word(self, draft: Draft) -> Worded | Fallback:
         """The model's wording of ``draft``, or why the extractive answer stays."""
+        return self._count(self._word(draft))
+
+    def _word(self, draft: Draft) -> Worded | Fallback:
         prompt = self.prompts.for_answer(
             draft.question,
             draft.asked,

@@ -19,6 +19,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,6 +30,7 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self._script: deque[tuple[int, str, float]] = deque()
+        self._responder: Callable[[str], dict[str, Any]] | None = None
         self._lock = threading.Lock()
         fake = self
 
@@ -79,6 +81,10 @@ class FakeOpenAI:
         """The next answer's message content, as given."""
         self._push(200, _completion(content), delay)
 
+    def respond_with(self, responder: Callable[[str], dict[str, Any]]) -> None:
+        """Answer every call not otherwise scripted with ``responder(prompt)`` as JSON."""
+        self._responder = responder
+
     def slow(self, delay: float, obj: dict[str, Any]) -> None:
         self.reply_json(obj, delay)
 
@@ -97,14 +103,20 @@ class FakeOpenAI:
     def _next(self, body: dict[str, Any]) -> tuple[int, str, float]:
         with self._lock:
             self.requests.append(body)
-            if not self._script:
-                return 500, '{"error": {"message": "nothing scripted"}}', 0.0
-            return self._script.popleft()
+            if self._script:
+                return self._script.popleft()
+            if self._responder is not None:
+                content = json.dumps(self._responder(_last_user_text(body)), ensure_ascii=False)
+                return 200, _completion(content), 0.0
+            return 500, '{"error": {"message": "nothing scripted"}}', 0.0
 
     def prompt(self, index: int = -1) -> str:
         """The text of the last user message of request ``index``."""
-        messages = self.requests[index]["messages"]
-        return str(messages[-1]["content"])
+        return _last_user_text(self.requests[index])
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    return str(body["messages"][-1]["content"])
 
 
 def _completion(content: str) -> str:
