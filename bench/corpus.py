@@ -54,6 +54,7 @@ from run import (  # noqa: E402  (bench/run.py: shared isolation and helpers)
     write_json,
 )
 
+from bot.dialogue import answer_once  # noqa: E402
 from bot.errors import BadInput  # noqa: E402
 from bot.evaluation import evaluate, load_items  # noqa: E402
 from bot.retrieval.embeddings import E5Embeddings  # noqa: E402
@@ -84,7 +85,7 @@ def serve_only(data: Path, knowledge: Path, repeat: int) -> int:
     for label, path in files:
         items = load_items(path)
         questions.extend(i.q for i in items)
-        report = evaluate(items, lambda q: services.qa.ask(q, TODAY).answer)
+        report = evaluate(items, lambda q: answer_once(services, q, TODAY))
         quality[label] = {k: round(v, 3) for k, v in report.metrics().items()}
         quality[label]["misses@3"] = [
             r.item.id for r in report.results if r.item.gold and (r.rank is None or r.rank > 3)
@@ -95,7 +96,7 @@ def serve_only(data: Path, knowledge: Path, repeat: int) -> int:
             E5Embeddings._cached_query.cache_clear()
             t0 = time.perf_counter()
             with contextlib.suppress(BadInput):
-                services.qa.ask(question, TODAY)
+                answer_once(services, question, TODAY)
             timings.append((time.perf_counter() - t0) * 1000)
     print(json.dumps({
         "startup_s": round(startup_s, 1),

@@ -57,6 +57,7 @@ from typing import Any, TypeVar
 from langchain_chroma import Chroma
 
 from bot.config import Settings
+from bot.dialogue import answer_once
 from bot.domain import Answer, Citation
 from bot.errors import BadInput
 from bot.evaluation import EvalItem, Report, evaluate, load_items
@@ -227,7 +228,7 @@ class Latency:
 def ask_latencies(
     services: Services, questions: Sequence[str], repeat: int, today: date, new_question: bool
 ) -> Latency:
-    """Time ``services.qa.ask`` over every question, ``repeat`` times, in milliseconds."""
+    """Time ``dialogue.answer_once`` (the answer a user gets) per question, in milliseconds."""
     timings: list[float] = []
     for _ in range(repeat):
         for question in questions:
@@ -235,7 +236,7 @@ def ask_latencies(
                 E5Embeddings._cached_query.cache_clear()  # as if no one had asked it before
             start = time.perf_counter()
             with contextlib.suppress(BadInput):  # a rejected question is an answer too
-                services.qa.ask(question, today)
+                answer_once(services, question, today)
             timings.append((time.perf_counter() - start) * 1000)
     return Latency.of(timings)
 
@@ -463,7 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # 2. warm-up pass (also the project's scores), then timed asks
         for scores in files:
-            scores.project = evaluate(scores.items, lambda q: services.qa.ask(q, today).answer)
+            scores.project = evaluate(scores.items, lambda q: answer_once(services, q, today))
         questions = [item.q for item in main_items]
         warm_new = ask_latencies(services, questions, args.repeat, today, new_question=True)
         warm_repeated = ask_latencies(services, questions, args.repeat, today, new_question=False)

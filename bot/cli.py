@@ -396,6 +396,7 @@ def eval_(
     """Score a question file (recall@1, recall@3, MRR, must-hit rate, scope accuracy) or a
     conversation file (turns passed, direct first lines, follow-ups, gold citations, figures)."""
     from bot.conversation_eval import is_conversation_file
+    from bot.dialogue import answer_once
     from bot.evaluation import evaluate, load_items
 
     as_of = _today(today)
@@ -408,7 +409,7 @@ def eval_(
     except PolicyBotError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    report = evaluate(items, lambda q: services.qa.ask(q, as_of).answer)
+    report = evaluate(items, lambda q: answer_once(services, q, as_of))  # what a user gets
     if verbose:
         for r in report.results:
             problems = []
@@ -420,6 +421,8 @@ def eval_(
                 problems.append("scope")
             if not r.forbid_ok:
                 problems.append("forbid")
+            if r.unsourced:
+                problems.append(f"unsourced={list(r.unsourced)}")
             if problems:
                 cited = [c.clause for c in r.answer.citations[:3]] if r.answer else []
                 out.print(
@@ -436,6 +439,8 @@ def eval_(
         "scope_accuracy": min_scope,
     }
     out.print(f"questions: {len(report.results)}  file: {file}", markup=False, soft_wrap=True)
+    if services.writer is not None:
+        out.print(services.writer.summary(), markup=False, soft_wrap=True)
     for name, value in metrics.items():
         bar = bars.get(name, 0.0)
         flag = "" if value >= bar else f"  BELOW {bar:.2f}"
@@ -512,6 +517,8 @@ def _eval_conversations(
         markup=False,
     )
     out.print(f"conversations: {len(convs)}  turns: {len(report.turns)}  file: {file}", markup=False)
+    if services.writer is not None:
+        out.print(services.writer.summary(), markup=False, soft_wrap=True)
     out.print(
         "  ".join(f"{name} {value:.3f}" for name, value in metrics.items())
         + f"  figures_without_source {len(report.figure_problems)}",

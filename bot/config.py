@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     console_lockout_failures: int = 5
     console_lockout_minutes: float = 15.0
     console_upload_mb: int = 20
+    # The optional language model (any OpenAI-compatible server): it words answers and
+    # rewrites follow-ups, behind the guard; unset base URL or model means no model at all.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    # Seconds the model may take before the assistant answers without it (WeChat waits 5 s).
+    llm_timeout: float = 3.0
 
     @property
     def chroma_dir(self) -> Path:

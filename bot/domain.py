@@ -299,6 +299,9 @@ class LogEntry:
     token: str | None = None  # the id the reply's 👍/👎 buttons carry
     answered_by: Literal["assistant", "faq", "staff", "none"] | None = None  # None: by answered
     faq_id: int | None = None
+    # With a language model: "model" when it worded the answer, "fallback:<reason>" when the
+    # assistant's own answer was kept (guard, timeout, rate_limited, error, malformed).
+    worded: str = ""
 
 
 @dataclass(frozen=True)

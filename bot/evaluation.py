@@ -6,6 +6,7 @@ Simplified (OpenCC t2s), full-width -> half-width (NFKC).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class ItemResult:
     forbid_ok: bool
     answer: Answer | None
     error: str | None = None
+    unsourced: tuple[str, ...] = ()  # figures of the answer found in no cited clause
 
 
 @dataclass
@@ -86,8 +88,14 @@ class Report:
     def forbid_ok(self) -> float:
         return sum(r.forbid_ok for r in self.results) / len(self.results) if self.results else 1.0
 
+    @property
+    def unsourced(self) -> int:
+        """Figures stated in answers that neither a cited clause nor the question holds."""
+        return sum(len(r.unsourced) for r in self.results)
+
     def metrics(self) -> dict[str, float]:
         return {
+            "unsourced": float(self.unsourced),
             "recall@1": self.recall1,
             "recall@3": self.recall3,
             "mrr": self.mrr,
@@ -158,7 +166,35 @@ def score_item(item: EvalItem, answer: Answer | None, error: str | None = None) 
     )
     scope_ok = None if item.scope is None else answer.in_scope == item.scope
     forbid_ok = not any(match_form(f) in text for f in item.forbid)
-    return ItemResult(item, rank, must_ok, scope_ok, forbid_ok, answer)
+    unsourced = unsourced_figures(answer, item.q)
+    return ItemResult(item, rank, must_ok, scope_ok, forbid_ok, answer, unsourced=unsourced)
+
+
+_CN_UNITS = {"千万": 1e7, "百万": 1e6, "亿": 1e8, "万": 1e4, "千": 1e3, "": 1.0}
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+_CN_MONEY = re.compile(_NUM + r"\s*(千万|百万|亿|万|千)?\s*元|" + _NUM + r"\s*(千万|百万|亿|万)(?![人家个名次件户])")
+_EN_MONEY = re.compile(_NUM + r"\s*(million|billion|thousand)?\s*yuan", re.IGNORECASE)
+_EN_SCALE = {"million": 1e6, "billion": 1e9, "thousand": 1e3, "": 1.0}
+
+
+def money_values(text: str) -> dict[float, str]:
+    """The money amounts in ``text`` as values (yuan), each with the words that said it."""
+    text = str(_T2S.convert(unicodedata.normalize("NFKC", text)))
+    out: dict[float, str] = {}
+    for m in _CN_MONEY.finditer(text):
+        number, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        out[round(float(number.replace(",", "")) * _CN_UNITS[unit or ""], 2)] = m.group(0)
+    for m in _EN_MONEY.finditer(text):
+        scale = _EN_SCALE[(m.group(2) or "").lower()]
+        out[round(float(m.group(1).replace(",", "")) * scale, 2)] = m.group(0)
+    return out
+
+
+def unsourced_figures(answer: Answer, question: str) -> tuple[str, ...]:
+    """Money figures of the answer that no cited clause (nor the question) states."""
+    said = money_values(answer.text)
+    known = set(money_values(question)).union(*(money_values(c.text) for c in answer.citations))
+    return tuple(words for value, words in said.items() if value not in known)
 
 
 def evaluate(items: Sequence[EvalItem], ask: Callable[[str], Answer]) -> Report:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from bot.answering.gate import QA
 from bot.config import Settings
 from bot.eligibility import Rulebook, load_rulebook
 from bot.errors import KnowledgeError
@@ -33,7 +34,7 @@ from bot.knowledge.index import (
     is_current,
     load_generation,
 )
-from bot.qa import QA
+from bot.llm.writer import writer_from_settings
 from bot.retrieval.embeddings import E5Embeddings
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.scope import ScopeRules, coverage_rules
@@ -42,6 +43,7 @@ from bot.retrieval.vectors import VectorStore, drop_generation, open_generation
 from bot.store import Store
 
 if TYPE_CHECKING:
+    from bot.llm.writer import AnswerWriter
     from bot.staff.desk import StaffDesk
 
 _log = logging.getLogger(__name__)
@@ -104,6 +106,7 @@ class Services:
     generation: str = ""
     vectors: VectorStore | None = None
     desk: StaffDesk | None = None  # the staff desk, as a stage of every turn (per turn)
+    writer: AnswerWriter | None = None  # the optional language model; None: none configured
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def snapshot(self, desk: StaffDesk | None = None) -> Services:
@@ -210,4 +213,5 @@ def build_services(
         store=Store(settings.db_path) if with_store else None,
         generation=name,
         vectors=store,
+        writer=writer_from_settings(settings),
     )

@@ -64,7 +64,7 @@ def answer_once(services: Services, question: str, today: date) -> Answer:
     """One question with no conversation before it, answered exactly as the chat answers a
     first message (``policybot ask``): the answer first, short, with up to three cited
     clauses in full. Raises ``BadInput`` for a message that cannot be a question."""
-    from bot.qa import check_question
+    from bot.answering import check_question
     from bot.text import detect_lang
 
     check_question(question)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from bot.answering import MAX_QUESTION_CHARS, check_question
 from bot.dialogue import talk, walkthrough
 from bot.dialogue.context import Ctx, idle, menu, step
 from bot.domain import Lang, Reply, Turn
@@ -24,7 +25,6 @@ from bot.eligibility import focus_from_text
 from bot.errors import BadInput
 from bot.knowledge import coverage
 from bot.messages import COMMAND_NAMES, text, words
-from bot.qa import MAX_QUESTION_CHARS, check_question
 from bot.text import detect_lang, is_traditional, normalize
 
 Handler = Callable[[Ctx, str], Turn]

@@ -8,7 +8,10 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.answering import Composed, Sources, Topic, answer
+from bot.answering import Composed, Sources, Topic, answer, citation_of, match_programs
+from bot.answering.gate import Gated, out_of_scope
+from bot.answering.programs import is_followup
+from bot.answering.worded import word as word_answer
 from bot.dialogue.context import Ctx, menu, step
 from bot.domain import Citation, Lang, LogEntry, Option, Reply, Session, Turn
 from bot.eligibility import focus_from_text
@@ -43,6 +46,7 @@ def _tools(services: Services) -> tuple[Corrector, Sources]:
             clauses=services.kb.clauses,
             rulebook=services.rulebook,
             vocabulary=vocabulary,
+            places=services.qa.scope.covered_places,
         )
         cached = _CACHE[key] = (corrector, sources)
     return cached
@@ -66,10 +70,10 @@ def policy(
     retriever = services.qa.retriever
     named = retriever.preferred_documents(query.norm)
     try:
-        result = services.qa.ask(query.text, ctx.today)
+        gated = _gate(ctx, query, topic, named)
     except BadInput as exc:
         return step(session, [Reply(exc.user_message, options=menu(ctx))]), False
-    hits = result.retrieval.hits
+    hits = gated.retrieval.hits
     parts = _parts(services, text, sources)
     if len(parts) > 1:  # "营收奖励多少？人才租房补贴多少？": each part with its own clause
         multi = _answer_parts(ctx, parts, sources, lang, traditional)
@@ -78,19 +82,21 @@ def policy(
             reply, updated = _reply(ctx, composed_multi, query, lang, traditional)
             return step(updated, [reply], (entry,)), True
     composed = answer(
-        query, hits, result.answer.in_scope, sources, topic, ctx.today, lang, traditional, named
+        query,
+        hits,
+        sources,
+        topic,
+        ctx.today,
+        lang,
+        traditional,
+        named,
+        gated.retrieval.terms,
+        gated.scope.in_scope,
     )
-    if composed is not None and composed.followup and topic.question:
-        # a follow-up searches with the topic's words, so its citations stay on the topic
-        try:
-            context_hits = services.qa.ask(
-                f"{topic.question} {query.text}", ctx.today
-            ).retrieval.hits
-        except BadInput:
-            context_hits = hits
-        composed = (
-            answer(query, context_hits, True, sources, topic, ctx.today, lang, traditional, named)
-            or composed
+    worded = ""
+    if composed is not None and composed.citations and services.writer is not None:
+        composed, worded = word_answer(
+            services.writer, composed, query, hits, sources, lang, traditional, (topic.question,)
         )
     in_scope = composed is not None
     log: tuple[LogEntry, ...] = ()
@@ -104,19 +110,37 @@ def policy(
                 top_clause=composed.citations[0].doc + "/" + composed.citations[0].clause
                 if composed and composed.citations
                 else None,
+                worded=worded,
             ),
         )
     if composed is None:
-        refusal = result.answer.text
+        refusal = out_of_scope(lang, traditional, dict(services.kb.documents)).text
         return step(replace(session, offer=()), [Reply(refusal, options=menu(ctx))], log), False
     reply, session = _reply(ctx, composed, query, lang, traditional)
     return step(session, [reply], log), True
 
 
+def _gate(ctx: Ctx, query: Query, topic: Topic, named: frozenset[str]) -> Gated:
+    """Retrieve once: a follow-up ("那5亿呢？") is searched with the topic's question, so that
+    its citations stay on the topic."""
+    services = ctx.services
+    own = match_programs(services.rulebook, query, named)
+    if topic.question and is_followup(query, topic, own, named):
+        return services.qa.gate(f"{topic.question} {query.text}")
+    gated = services.qa.gate(query.text)
+    if services.writer is not None and topic.question and not gated.scope.in_scope:
+        # The topic rules saw no follow-up and the message alone is about nothing: the model
+        # may make it a standalone question ("它什么时候截止？" after a question on a subsidy).
+        standalone = services.writer.rewrite(topic.question, "", query.text)
+        if isinstance(standalone, str):
+            again = services.qa.gate(standalone)
+            if again.scope.in_scope:
+                return again
+    return gated
+
+
 def _parts(services: Services, text: str, sources: Sources) -> list[str]:
     """The questions of a message that asks about several programs, one per part."""
-    from bot.answering import match_programs
-
     pieces = [
         p.strip() for p in re.split(r"[？?；;]|(?:另外|还有|以及)", text) if len(p.strip()) >= 4
     ]
@@ -140,14 +164,13 @@ def _answer_parts(
     for part in parts:
         query = analyse(part, _tools(ctx.services)[0])
         try:
-            result = ctx.services.qa.ask(query.text, ctx.today)
+            gated = ctx.services.qa.gate(query.text)
         except BadInput:
             return None
         named = ctx.services.qa.retriever.preferred_documents(query.norm)
         composed = answer(
             query,
-            result.retrieval.hits,
-            True,
+            gated.retrieval.hits,
             sources,
             Topic(),
             ctx.today,
@@ -232,8 +255,6 @@ def full_text(ctx: Ctx) -> Turn:
         tail = f"\n{unit}{'：' if ctx.lang == 'zh' else ': '}{'、'.join(clause.responsible)}"
     else:
         tail = ""
-    from bot.compose import citation_of
-
     return step(
         ctx.session, [Reply(f"{head}\n「{clause.text}」{tail}", citations=(citation_of(clause),))]
     )
@@ -244,8 +265,6 @@ def related(ctx: Ctx) -> Turn:
     clauses = [ctx.services.kb.by_key[k] for k in topic.related if k in ctx.services.kb.by_key]
     if not clauses:
         return step(ctx.session, [Reply(ctx.say("no_more"))])
-    from bot.compose import citation_of
-
     lines = []
     for clause in clauses:
         meta = ctx.services.kb.documents[clause.doc_id]
@@ -271,8 +290,6 @@ _ENTITY_WORDS = (
 def opening_focus(services: Services, text: str) -> tuple[str, ...]:
     """Programs an opening message names by a specific word ("营收", "上市"); words that only
     say who is asking ("我们园区", "直播基地的运营方") do not narrow the check."""
-    from bot.answering import match_programs
-
     stripped = text
     for word in _ENTITY_WORDS:
         stripped = stripped.replace(word, " ")

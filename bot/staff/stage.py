@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from bot.compose import asks_procedure  # the answering layer's cue table
+from bot.answering import asks_procedure  # the answering layer's cue table
 from bot.domain import Effect, Forget, Incoming, Lang, LogEntry, Option, Reply, Session, Turn
 from bot.messages import text
 from bot.staff.commands import is_staff_traffic, parse_command

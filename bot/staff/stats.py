@@ -43,6 +43,8 @@ class Stats:
     top_clauses: tuple[tuple[str, int], ...]
     thumbs_up: int
     thumbs_down: int
+    # With a language model: answers it worded ("model") and fallbacks by reason.
+    worded: dict[str, int]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class Stats:
             "top_faqs": [{"id": i, "question": q, "hits": n} for i, q, n in self.top_faqs],
             "top_clauses": [{"clause": c, "questions": n} for c, n in self.top_clauses],
             "feedback": {"up": self.thumbs_up, "down": self.thumbs_down},
+            "language_model": self.worded,
         }
 
     def render(self, lang: str = "zh") -> str:
@@ -100,6 +103,18 @@ class Stats:
                 else f"curated answer hits {self.faq_hits}; 👍 {self.thumbs_up} 👎 {self.thumbs_down}"
             ),
         ]
+        if self.worded:
+            fallbacks = {
+                k.removeprefix("fallback:"): v for k, v in self.worded.items() if k != "model"
+            }
+            lines.append(
+                (
+                    f"语言模型组织文字 {self.worded.get('model', 0)} 次；改用原文作答 "
+                    if zh
+                    else f"worded by the language model {self.worded.get('model', 0)}; fell back "
+                )
+                + (", ".join(f"{k} {v}" for k, v in sorted(fallbacks.items())) or "0")
+            )
         if self.top_clauses:
             lines.append(
                 ("最常问的条款：" if zh else "Most asked clauses: ")
@@ -162,6 +177,11 @@ def compute(store: StaffStore, since: date | None = None, top: int = 10) -> Stat
         faq_hits = db.execute(
             "SELECT COUNT(*) FROM qa_log WHERE day >= ? AND answered_by = 'faq'", (day,)
         ).fetchone()[0]
+        worded = db.execute(
+            "SELECT worded, COUNT(*) FROM qa_log WHERE day >= ? AND worded IS NOT NULL "
+            "GROUP BY worded ORDER BY worded",
+            (day,),
+        ).fetchall()
         top_faqs = db.execute(
             "SELECT id, variants, hits FROM faq WHERE hits > 0 ORDER BY hits DESC, id LIMIT ?",
             (top,),
@@ -187,4 +207,5 @@ def compute(store: StaffStore, since: date | None = None, top: int = 10) -> Stat
         top_clauses=tuple((str(c), int(n)) for c, n in clauses),
         thumbs_up=int(up),
         thumbs_down=int(down),
+        worded={str(k): int(v) for k, v in worded},
     )

@@ -48,6 +48,7 @@ STEPS: tuple[Step, ...] = (
     "(component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
     questions.SCHEMA,
     questions.adopt_old_log,
+    questions.WORDED_COLUMN,
 )
 SCHEMA_VERSION = len(STEPS)
 
@@ -97,6 +98,7 @@ def _log(
         top_clause=entry.top_clause,
         faq_id=entry.faq_id,
         token=entry.token,
+        worded=entry.worded,
     )
 
 

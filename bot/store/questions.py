@@ -94,12 +94,14 @@ def write(
     faq_id: int | None = None,
     ticket_id: int | None = None,
     token: str | None = None,
+    worded: str = "",
 ) -> int:
-    """Log one exchange, masked; its row id."""
+    """Log one exchange, masked; its row id. ``worded``: how a language model took part
+    ("model", "fallback:<reason>"; empty without a model)."""
     cursor = db.execute(
         "INSERT INTO qa_log (token, session_key, chat_id, asked_at, day, question, answer, "
-        "lang, in_scope, answered_by, top_clause, faq_id, ticket_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "lang, in_scope, answered_by, top_clause, faq_id, ticket_id, worded) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             token,
             session_key,
@@ -114,9 +116,13 @@ def write(
             top_clause,
             faq_id,
             ticket_id,
+            worded or None,
         ),
     )
     return int(cursor.lastrowid or 0)
+
+
+WORDED_COLUMN = "ALTER TABLE qa_log ADD COLUMN worded TEXT"
 
 
 _ROW = "id, session_key, asked_at, question, answer, answered_by, top_clause, feedback"

@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.answering.gate import QA
 from bot.config import Settings
 from bot.eligibility import load_rulebook
 from bot.knowledge.documents import scan_documents
 from bot.knowledge.index import IngestReport, KnowledgeBase, parse_sources
-from bot.qa import QA
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.scope import ScopeRules, coverage_rules
 from bot.retrieval.tokens import Tokenizer

@@ -1,0 +1,169 @@
+"""Evidence: the sentence of the retrieved clauses that states what was asked, whole.
+
+A sentence is never cut before its figure: a clause split at "；" or "：" ("…的，责令改正；
+拒不改正的，处一千元以上…罚款。") is read as the pieces up to the end of the sentence ("。"),
+and the piece that states the asked kind of thing is kept together with the pieces before it
+in the same sentence. Also the verbatim marks that keep quotations out of script conversion,
+money glosses for English answers, and citations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answering.reading import states
+from bot.domain import Citation, Clause
+from bot.retrieval.retriever import Hit
+from bot.retrieval.tokens import char_bigrams
+from bot.text import normalize, sentences, strip_spaces, to_traditional
+
+MAX_CITATIONS = 3
+EVIDENCE_DEPTH = 5  # the evidence sentence is looked for in this many top clauses
+_MONEY = re.compile(r"((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(万元|亿元|万|亿|元)")
+_PROCEDURE = (
+    "怎么申请", "如何申请", "怎么申报", "如何申报", "申报流程", "申请流程", "流程", "材料", "截止",
+    "联系方式", "电话", "地址", "窗口", "在哪里申请", "去哪申请", "how to apply", "how do i apply",
+    "how can i apply", "application process", "procedure", "deadline", "contact", "phone",
+    "address", "documents required", "paperwork",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    clause: Clause
+    score: float
+
+
+def asks_procedure(question: str) -> bool:
+    q = normalize(question)
+    return any(cue in q for cue in _PROCEDURE)
+
+
+def yuan(amount: str, unit: str) -> str:
+    """ "80", "万元" -> "800,000 yuan" (exact decimal arithmetic on the quoted figure)."""
+    whole, _, frac = amount.partition(".")
+    scale = {"万元": 4, "万": 4, "亿元": 8, "亿": 8, "元": 0}[unit]
+    if scale and len(frac) > scale:
+        return f"{amount} {unit}"
+    if not scale and frac:
+        return f"{amount} yuan"
+    digits = int(whole + frac.ljust(scale, "0")) if scale else int(whole)
+    return f"{digits:,} yuan"
+
+
+def money_glosses(text: str) -> list[str]:
+    """English restatements of the money amounts quoted in ``text``, in order, unique."""
+    out: list[str] = []
+    for number, unit in _MONEY.findall(re.sub(r"(?<=\d)\s+(?=[万亿元])", "", text)):
+        gloss = f"{number}{unit} = {yuan(number.replace(',', ''), unit)}"
+        if gloss not in out:
+            out.append(gloss)
+    return out
+
+
+def whole_sentences(clause: Clause) -> list[str]:
+    """The clause's sentences, each ending at "。" (pieces split at "；" stay together), without
+    the responsible-unit note and without a sentence that only repeats the clause's title."""
+    body = re.sub(r"[（(]责任单位[:：].*?[）)]", "", strip_spaces(clause.text))
+    if "……" in body:
+        body = body.split("……", 1)[1]
+    if clause.kind == "header":
+        return [line.strip() for line in body.split("\n") if line.strip()]
+    out: list[str] = []
+    for line in body.split("\n"):
+        current = ""
+        for piece in sentences(line):
+            current += piece
+            if piece.endswith(("。", "！", "？", "!", "?")):
+                out.append(current)
+                current = ""
+        if current:
+            out.append(current)
+    title = normalize(clause.section.rsplit(" > ", 1)[-1])
+    content = [s for s in out if normalize(s).rstrip("。") != title]
+    return content or out
+
+
+def _pieces(sentence: str) -> list[str]:
+    return sentences(sentence) or [sentence]
+
+
+def stating_part(sentence: str, kind: str, question_pairs: set[str]) -> str:
+    """The part of a long sentence that answers: from the piece that best matches the question
+    through the first piece that states ``kind`` (never cut before the figure)."""
+    pieces = _pieces(sentence)
+    if len(pieces) <= 1 or len("".join(pieces)) <= 90:
+        return sentence
+    scores = [_overlap(question_pairs, p) for p in pieces]
+    start = max(range(len(pieces)), key=lambda i: scores[i])
+    figure = "amount" if kind == "penalty" else kind
+    if not any(states(figure, normalize(p)) for p in pieces[start:]):
+        figure = kind
+    end = start
+    while end < len(pieces) - 1 and not states(figure, normalize(pieces[end])):
+        end += 1
+    return "".join(pieces[start : end + 1])
+
+
+def _overlap(question_pairs: set[str], sentence: str) -> float:
+    pairs = set(char_bigrams(sentence))
+    if not pairs or not question_pairs:
+        return 0.0
+    return len(question_pairs & pairs) / len(question_pairs)
+
+
+def best_sentence(
+    question: str,
+    hits: Sequence[Hit],
+    kind: str = "general",
+    terms: Sequence[str] = (),
+    focus: Sequence[str] = (),
+) -> Sentence | None:
+    """The sentence of the top hits that best answers the question and states ``kind``;
+    ``terms`` are the documents' words for the question's words (the glossary), ``focus`` the
+    question's subject words and places (each one a sentence names counts)."""
+    question_pairs = set(char_bigrams(question)).union(*(char_bigrams(t) for t in terms))
+    best: Sentence | None = None
+    for rank, hit in enumerate(hits[:EVIDENCE_DEPTH]):
+        # the clause's own title names its subject ("（九）建立金融保障体系")
+        titled = 0.1 * sum(1 for w in focus if w in normalize(hit.clause.section))
+        for sentence in whole_sentences(hit.clause):
+            part = stating_part(sentence, kind, question_pairs)
+            said = normalize(part)
+            score = _overlap(question_pairs, part) - 0.06 * rank
+            score += 0.15 * sum(1 for w in focus if w in said) + titled
+            if kind != "general" and states(kind, normalize(part)):
+                score += 0.25
+            if best is None or score > best.score:
+                best = Sentence(part.strip(), hit.clause, score)
+    return best
+
+
+def citation_of(clause: Clause) -> Citation:
+    return Citation.of(clause)
+
+
+# Verbatim text (quotes, titles, sections, unit names) is wrapped in these private-use
+# marks while an answer is built, so that converting the framing to Traditional for a
+# Traditional-script question can never alter a quotation.
+_VERBATIM = re.compile("(\ue000.*?\ue001)", re.DOTALL)
+
+
+def verbatim(text: str) -> str:
+    return f"\ue000{text}\ue001"
+
+
+def finish(text: str, traditional: bool) -> str:
+    """Convert the framing (only) to Traditional when asked, and drop the verbatim marks."""
+    pieces = _VERBATIM.split(text)
+    return "".join(
+        piece[1:-1]
+        if piece.startswith("\ue000")
+        else to_traditional(piece)
+        if traditional
+        else piece
+        for piece in pieces
+    )

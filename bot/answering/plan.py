@@ -1,0 +1,96 @@
+"""The values the answer path passes along: what answering reads (``Sources``), what the
+conversation keeps (``Topic``), the decision about one question (``AnswerPlan``) and the
+answer ready for the dialogue (``Composed``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain import Citation, Clause, DocumentMeta
+from bot.eligibility import Rulebook
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What the conversation is about after an answer (kept in the session as JSON)."""
+
+    doc: str | None = None
+    clause: str | None = None  # clause key of the main citation
+    programs: tuple[str, ...] = ()
+    amount: int | None = None  # the last figure the user stated (yuan)
+    question: str = ""
+    related: tuple[str, ...] = ()  # clause keys of the other citations
+    asks: tuple[str, ...] = ()  # what the last question asked (validity, number, ...)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc,
+            "clause": self.clause,
+            "programs": list(self.programs),
+            "amount": self.amount,
+            "question": self.question,
+            "related": list(self.related),
+            "asks": list(self.asks),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Topic:
+        amount = data.get("amount")
+        return cls(
+            doc=str(data["doc"]) if data.get("doc") else None,
+            clause=str(data["clause"]) if data.get("clause") else None,
+            programs=tuple(str(p) for p in data.get("programs") or ()),
+            amount=int(amount) if isinstance(amount, int | float) else None,
+            question=str(data.get("question") or ""),
+            related=tuple(str(k) for k in data.get("related") or ()),
+            asks=tuple(str(a) for a in data.get("asks") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What answering reads: the documents and clauses, the rules, the vocabulary, places."""
+
+    documents: Mapping[str, DocumentMeta]
+    clauses: Sequence[Clause]
+    rulebook: Rulebook
+    vocabulary: frozenset[str] = frozenset()  # the documents' words and the glossary's
+    places: frozenset[str] = frozenset()  # place names known to exist (normalised)
+
+
+@dataclass(frozen=True)
+class AnswerPlan:
+    """What one answer says, decided before any sentence is written.
+
+    ``asked`` is what the question asks (``reading.ASKED``); ``verdict`` answers a yes/no
+    question (yes / no / unsaid); ``sentence`` is the evidence sentence of ``clause``, whole;
+    ``value`` the figure the user stated; ``uncovered`` the subjects no document covers;
+    ``place`` a place the question names that the document does not govern.
+    """
+
+    doc: str
+    clause: Clause | None
+    programs: tuple[str, ...]
+    asked: str
+    value: int | None = None
+    sentence: str = ""
+    verdict: str | None = None
+    reason: str = ""  # the words of the clause a verdict rests on ("首次", "在嘉定注册")
+    uncovered: tuple[str, ...] = ()
+    place: str = ""
+    followup: bool = False
+    mismatch: bool = False  # the program is for individuals, the question about companies
+
+
+@dataclass(frozen=True)
+class Composed:
+    """An answer ready for the dialogue: text, citations (full clauses, rank order), topic."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    topic: Topic
+    followup: bool = False
+    has_programs: bool = False
+    figures: tuple[str, ...] = field(default=())  # computed values shown with their working

@@ -1,0 +1,174 @@
+"""Reading a question for what it asks, and any clause for the sentence that states it.
+
+Generic patterns over any text (regulations, opinions, plans): what is asked (a yes/no, an
+amount or rate, a count or target, a date: effective, deadline or duration, who is
+responsible, conditions, procedure, a penalty) and, for each, a pattern that marks a sentence
+stating that kind of thing. Patterns are matched on normalised (Simplified) text, so they
+hold for Traditional documents too. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from bot.question import Query
+from bot.text import whole_word
+
+_NUM = r"[\d零〇一二两三四五六七八九十百千万亿.,]+"
+# A sentence that states each kind of thing asked.
+STATES: Final[dict[str, re.Pattern[str]]] = {
+    "amount": re.compile(rf"{_NUM}\s*(?:万元|亿元|元|%|％|倍)|最高|不超过|全额"),
+    "count": re.compile(rf"{_NUM}\s*(?:个|家|名|位|项|所|座|条)"),
+    "effective": re.compile(r"(?:自|于).{0,16}(?:起施行|起实施|起生效|施行|实施)|施行日期"),
+    "expiry": re.compile(r"有效期|截止|至\s*\d{4}\s*年|届满|废止"),
+    "duration": re.compile(
+        rf"{_NUM}\s*(?:个)?(?:工作日|日|天|周|个月|月|年)(?:内|以内|以上|以下)?|最长|连续|间隔|不少于|期限"
+    ),
+    "who": re.compile(
+        r"主管部门|负责|责任单位|委员会|局(?:[、，,）)]|$)|部门|机构|管理处|中心|协会|联盟"
+    ),
+    "penalty": re.compile(rf"罚款|罚金|处{_NUM}|没收|吊销|责令|警告|处罚|追究"),
+    "conditions": re.compile(r"符合|条件|具备|满足|经认定|认定的|对.{1,30}的[，,]|应当"),
+    "procedure": re.compile(r"申请|申报|提交|材料|办理|登记|备案"),
+    "yesno": re.compile(r"可以|可|有权|鼓励|支持|给予|允许|应当|不得|禁止|不予|不能|严禁|不可"),
+    "general": re.compile(r"."),
+}
+_NEGATIVE: Final = re.compile(r"不得|禁止|不予|不能|严禁|不可|不准|不允许|不属于|不适用")
+
+# What the question asks, by cue words, most specific first.
+_CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("penalty", ("罚", "处罚", "怎么处理", "如何处理", "后果", "处分", "fine", "penalt", "punish")),
+    ("effective", (
+        "施行", "生效", "开始实施", "实施日期", "起实施", "什么时候开始", "何时开始", "哪天开始",
+        "哪年开始", "effective", "take effect", "took effect", "come into force", "came into force",
+    )),
+    ("expiry", ("到期", "到什么时候", "截止到", "有效期", "expire", "valid until", "end date")),
+    ("who", (
+        "主管部门", "归谁管", "谁主管", "谁管", "哪个部门", "哪些部门", "什么部门", "哪个单位", "哪些单位",
+        "谁负责", "找谁", "找哪个", "负责部门", "责任单位", "in charge", "which department",
+        "who is responsible", "who handles", "which office", "responsible",
+    )),
+    ("procedure", (
+        "怎么申请", "如何申请", "怎么申报", "如何申报", "申报流程", "申请流程", "什么材料", "哪些材料",
+        "去哪申请", "在哪里申请", "电话", "联系方式", "地址", "窗口", "how to apply", "how do i apply",
+        "application process", "procedure", "phone", "contact",
+    )),
+    ("duration", (
+        "几年", "多少年", "多久", "多长时间", "多少天", "几天", "几个月", "多少日", "间隔", "how long",
+        "how many years", "how many days", "how many months",
+    )),
+    ("count", ("多少个", "几个", "多少家", "几家", "多少名", "多少位", "几名", "how many", "number of")),
+    ("amount", (
+        "多少钱", "多少", "金额", "几万", "上限", "最高", "最多", "奖多少", "补多少", "罚多少", "how much",
+        "amount", "maximum", "what award", "what subsidy", "rate", "percent", "target",
+    )),
+    ("conditions", ("什么条件", "哪些条件", "条件", "要求", "需要满足", "谁能", "谁可以", "门槛", "who can", "eligible", "requirements")),
+)  # fmt: skip
+_YESNO_ZH: Final = re.compile(r"吗[?？。!！]*$|能不能|可不可以|是不是|是否|有没有|行不行|会不会")
+_YESNO_EN: Final = re.compile(r"^(?:can|could|is|are|does|do|may|will|should|has|have)\b")
+# A question about doing something again ("第二年再超1亿还有吗", "再拿一次").
+_REPEAT: Final = re.compile(r"再|第二次|第二年|又|重复|again|second time|twice")
+_ONCE: Final = re.compile(r"首次|首超|第一次|一次性|新增认定|新上市")
+_COMBINE: Final = re.compile(
+    r"一起拿|同时拿|同时享受|同时申请|叠加|兼得|一并|都能拿|combine|both|together"
+)
+_LATE: Final = re.compile(r"补报|补交|过了申报期|逾期申请|错过|late|missed")
+_APPLYING: Final = re.compile(r"申报|申请|报名|apply|application")
+_CHOICE: Final = re.compile(r"还是|\bor\b")
+
+
+def asked(query: Query) -> str:
+    """What the question asks (a key of ``STATES``); ``general`` when nothing specific."""
+    norm = query.norm
+    for kind, cues in _CUES:
+        if any(_cue(c, norm) for c in cues):
+            if kind == "expiry" and _APPLYING.search(norm):
+                return "procedure"  # "申报截止到哪天" asks for the application deadline
+            if kind == "amount" and "penalty" not in kinds_of(norm) and _only_quantity(norm):
+                continue
+            return kind
+    if "department" in query.asks:
+        return "who"
+    return "yesno" if is_yesno(query) else "general"
+
+
+def kinds_of(norm: str) -> tuple[str, ...]:
+    return tuple(kind for kind, cues in _CUES if any(_cue(c, norm) for c in cues))
+
+
+def _only_quantity(norm: str) -> bool:
+    """ "多少名/多少个" ask a count, "多少毫升" a quantity: not money unless money is named."""
+    return bool(re.search(r"多少(?:个|家|名|位|天|日|年|毫升|人|次|项)", norm)) and not re.search(
+        r"钱|元|奖|补贴|罚", norm
+    )
+
+
+def _cue(cue: str, norm: str) -> bool:
+    return (
+        whole_word(cue).search(norm) is not None
+        if cue.isascii() and " " not in cue
+        else cue in norm
+    )
+
+
+def is_yesno(query: Query) -> bool:
+    if query.lang == "en":
+        return _YESNO_EN.search(query.norm.strip()) is not None
+    return _YESNO_ZH.search(query.norm.strip()) is not None
+
+
+def asks_again(query: Query) -> bool:
+    return _REPEAT.search(query.norm) is not None and is_yesno(query)
+
+
+def asks_combination(query: Query) -> bool:
+    return _COMBINE.search(query.norm) is not None
+
+
+def asks_late(query: Query) -> bool:
+    return _LATE.search(query.norm) is not None
+
+
+def asks_choice(query: Query) -> bool:
+    """ "每年还是三年合计": an either/or question."""
+    return _CHOICE.search(query.norm) is not None
+
+
+def once_word(sentence: str) -> str:
+    """The word that limits a benefit to once ("首次", "首超", "一次性"), or ""."""
+    found = _ONCE.search(sentence)
+    return found.group(0) if found else ""
+
+
+_FIGURE: Final = re.compile(
+    rf"{_NUM}\s*(?:万元|亿元|元|%|％|倍|个|家|名|位|项|(?:个)?(?:工作日|日|天|个月|月|年)(?:内|以内)?)"
+)
+
+
+def figure(sentence: str) -> str:
+    """The first figure a sentence states ("6000亿元", "十五日内"), or ""."""
+    found = _FIGURE.search(sentence)
+    return (
+        found.group(0)
+        if found and re.search(r"[\d一二三四五六七八九十百千]", found.group(0))
+        else ""
+    )
+
+
+def states(kind: str, sentence: str) -> bool:
+    pattern = STATES.get(kind)
+    return pattern is not None and pattern.search(sentence) is not None
+
+
+def negative(sentence: str) -> bool:
+    return _NEGATIVE.search(sentence) is not None
+
+
+def verdict_of(sentence: str) -> str:
+    """A yes/no question's answer from the sentence that speaks to it: yes, no or unsaid."""
+    if not sentence:
+        return "unsaid"
+    if negative(sentence):
+        return "no"
+    return "yes" if STATES["yesno"].search(sentence) else "unsaid"

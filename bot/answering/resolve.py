@@ -1,0 +1,238 @@
+"""Resolve: a question (``Query``), the conversation's topic and the retrieved clauses ->
+an ``AnswerPlan``: which document, clause and sentence, what was asked, the value.
+
+What the question asks decides what leads (``reading.asked``). The rules table leads only
+when the question names one of its programs, and only for what the table holds (an amount, a
+duration, who may apply); a question about a count, a date, a penalty or anything else is
+answered from the clauses. A yes/no question gets a verdict: no when the asker's place is one
+the document does not govern, or when a benefit given once is asked for again; "the documents
+do not say" when combining or late applications are asked about and no clause speaks to them.
+A follow-up ("那5亿呢？", "这个谁负责？") leans on the topic of the previous turn. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.answering import programs as prog
+from bot.answering import reading
+from bot.answering.evidence import best_sentence
+from bot.answering.places import other_place
+from bot.answering.plan import AnswerPlan, Sources, Topic
+from bot.answering.uncovered import focus_words, uncovered, unspoken
+from bot.domain import Clause
+from bot.question import Query
+from bot.retrieval.retriever import Hit
+from bot.text import normalize, strip_spaces
+
+# What the rules table answers; anything else asked is read from the clauses.
+_TABLE_ASKS = frozenset({"amount", "yesno", "general", "duration", "conditions", "who"})
+_DOC_ASKS = ("number", "issuers", "issue_date", "validity")
+_COMBINED = re.compile(r"叠加|同时享受|不重复|兼得|就高")
+
+
+def said(query: Query) -> int | None:
+    return max((a.yuan for a in query.amounts), default=None)
+
+
+def _programs(
+    query: Query,
+    hits: Sequence[Hit],
+    sources: Sources,
+    topic: Topic,
+    named: frozenset[str],
+    kind: str,
+) -> tuple[tuple[str, ...], bool]:
+    """The programs the question is about, and whether it is a follow-up."""
+    rules = sources.rulebook
+    docs = set(named) or {h.clause.doc_id for h in hits[:3]}
+    own = [
+        p
+        for p in prog.match_programs(rules, query, named)
+        if (not hits or rules.programs[p].source.doc in docs)
+        and (kind == "amount" or rules.programs[p].amount.kind != "none")
+    ]
+    followup = prog.is_followup(query, topic, own, named)
+    if followup:
+        programs = prog.swap_level(rules, topic.programs, query.levels)
+        if own and set(own) & set(programs):
+            programs = tuple(p for p in topic.programs if p in own) or programs
+    else:
+        programs = tuple(own)
+        if not programs and prog.states_cost(query):
+            # "办了个带货节花了60万": a figure spent is a base for a percentage subsidy
+            programs = tuple(
+                p.id
+                for p in rules.programs.values()
+                if p.amount.kind == "percent" and (not named or p.source.doc in named)
+            )
+        top = hits[0].clause if hits else None
+        asks_amount = kind == "amount" or "amount" in query.kinds
+        # the top clause's one program, when the clause speaks to the question's subject
+        if (
+            not programs
+            and top is not None
+            and asks_amount
+            and not unspoken(query, top.text, sources)
+        ):
+            programs = prog.programs_of_clause(rules, top, query)
+    if kind not in _TABLE_ASKS and not followup:
+        programs = ()
+    return programs, followup
+
+
+def _value(
+    query: Query, sources: Sources, programs: tuple[str, ...], topic: Topic, followup: bool
+) -> int | None:
+    """The user's own figure; a cap or amount the clause itself states is not one ("50万上限
+    是每年还是三年合计" asks about the cap, it spends nothing)."""
+    value = said(query)
+    if value is not None and programs:
+        rule = sources.rulebook.programs[programs[0]].amount
+        if value in {rule.cap_yuan, rule.yuan} and (query.has("max") or reading.asks_choice(query)):
+            return None
+    carried = value is None and followup and not query.amounts and not query.has("max")
+    if carried and topic.amount is not None and prog.uses_amount(sources.rulebook, programs):
+        return topic.amount
+    return value
+
+
+def _clause_and_doc(
+    query: Query,
+    hits: Sequence[Hit],
+    sources: Sources,
+    topic: Topic,
+    programs: tuple[str, ...],
+    followup: bool,
+    named: frozenset[str],
+) -> tuple[Clause | None, str | None]:
+    program = sources.rulebook.programs[programs[0]] if programs else None
+    clause: Clause | None
+    if program is not None:
+        clause = prog.clause_of(sources, program)
+    elif followup:
+        clause = next((c for c in sources.clauses if c.key == topic.clause), None)
+    else:
+        clause = hits[0].clause if hits else None
+    if program is not None:
+        doc_id: str | None = program.source.doc
+    elif clause is not None:
+        doc_id = clause.doc_id
+    else:
+        doc_id = topic.doc if followup else next(iter(sorted(named)), None)
+    if named and not followup and doc_id not in named and _about_doc(query):
+        doc_id = sorted(named)[0]
+        clause = clause if clause is not None and clause.doc_id == doc_id else None
+    return clause, doc_id
+
+
+def resolve(
+    query: Query,
+    hits: Sequence[Hit],
+    sources: Sources,
+    topic: Topic,
+    named: frozenset[str],
+    terms: Sequence[str] = (),
+    in_scope: bool = True,
+) -> tuple[AnswerPlan, Query] | None:
+    """The plan of the answer to ``query`` and the question as answered ("上海那个呢？" after
+    "嘉定的文号是啥" asks for the number again); None when nothing can be said (out of scope
+    and neither a follow-up nor about a program of the rules table)."""
+    own = prog.match_programs(sources.rulebook, query, named)
+    query, topic = prog.switch_document(query, topic, own, named)
+    if not in_scope and not own and not prog.is_followup(query, topic, own, named):
+        return None
+    kind = reading.asked(query)
+    programs, followup = _programs(query, hits, sources, topic, named, kind)
+    programs = prog.narrow(sources.rulebook, programs, query, said(query))
+    value = _value(query, sources, programs, topic, followup)
+    clause, doc_id = _clause_and_doc(query, hits, sources, topic, programs, followup, named)
+    if doc_id is None:
+        return None
+    program = sources.rulebook.programs[programs[0]] if programs else None
+    plan = AnswerPlan(
+        doc=doc_id, clause=clause, programs=programs, asked=kind, value=value, followup=followup
+    )
+    if program is not None:
+        plan = replace(
+            plan,
+            sentence=strip_spaces(program.source.quote),
+            mismatch=prog.applicant_mismatch(program, query),
+        )
+    elif clause is not None:
+        plan = _with_evidence(plan, query, hits, sources, followup, named, terms)
+        if _about_doc(query) and named and plan.doc not in named:
+            plan = replace(plan, doc=doc_id, clause=clause if clause.doc_id == doc_id else None)
+    if program is None and not followup:
+        plan = replace(plan, uncovered=uncovered(query, sources, hits))
+    return _verdict(plan, query, sources), query
+
+
+def _about_doc(query: Query) -> bool:
+    return any(query.has(a) for a in _DOC_ASKS) or reading.asked(query) in ("effective", "expiry")
+
+
+def _with_evidence(
+    plan: AnswerPlan,
+    query: Query,
+    hits: Sequence[Hit],
+    sources: Sources,
+    followup: bool,
+    named: frozenset[str],
+    terms: Sequence[str],
+) -> AnswerPlan:
+    """The evidence sentence: in the plan's clause, else the best of the top clauses of the
+    plan's document that states what was asked."""
+    own = [h for h in hits if plan.clause is not None and h.clause.key == plan.clause.key]
+    preferred = [h for h in hits if h.clause.doc_id in named][:3]
+    pool = own if followup and own else preferred or list(hits[:3]) or own
+    best = best_sentence(query.text, pool, plan.asked, terms, focus_words(query, sources))
+    if best is None:
+        return plan
+    return replace(plan, clause=best.clause, sentence=best.text, doc=best.clause.doc_id)
+
+
+def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
+    """A yes/no question's verdict, with the words of the clause it rests on."""
+    if reading.asks_choice(query) and plan.value is None and plan.programs and query.has("max"):
+        return replace(plan, asked="choice", verdict="unsaid")
+    if plan.followup and not reading.is_yesno(query):
+        return plan
+    meta = sources.documents[plan.doc]
+    yesno = reading.is_yesno(query)
+    if (yesno and plan.sentence) or (yesno and plan.programs):
+        place = other_place(query.norm, meta, sources.places)
+        if place:
+            return replace(
+                plan, verdict="no", place=place, reason=_region_words(plan.sentence, meta.region)
+            )
+    once = reading.once_word(plan.sentence)
+    if once and reading.asks_again(query):
+        return replace(plan, verdict="no", reason=once)
+    if yesno and reading.asks_combination(query) and not _COMBINED.search(normalize(plan.sentence)):
+        return replace(plan, asked="combine", verdict="unsaid")
+    if reading.asks_late(query):
+        return replace(plan, asked="procedure", programs=())
+    if (
+        yesno
+        and not plan.programs
+        and plan.sentence
+        and not plan.uncovered
+        and plan.asked in ("yesno", "general")
+    ):
+        if unspoken(query, plan.sentence, sources):
+            return replace(plan, verdict="unsaid")
+        return replace(plan, verdict=reading.verdict_of(normalize(plan.sentence)))
+    return plan
+
+
+def _region_words(sentence: str, region: str) -> str:
+    """The words of the clause that tie it to its place ("对在嘉定注册的直播和短视频企业")."""
+    for piece in sentence.replace("，", ",").split(","):
+        if any(
+            part and part in piece for part in (region[-3:-1], region[-2:], "注册", "本区", "本市")
+        ):
+            return piece.strip("，,。 ")
+    return ""

@@ -1,0 +1,209 @@
+"""Subjects no document covers: "政策文件没有涉及“新能源汽车”" only when it is true.
+
+A word of the question counts as an uncovered subject only when it is a noun of the question
+(jieba's tagging), not a place the documents govern or a place at all (本市, 上海, 徐汇), not a
+question or colloquial word (时候, 多少), not a piece of a mis-split word (货主 in 带货主播,
+where 主播 is a word the documents use), unknown to the documents' vocabulary, and absent from
+every retrieved clause. Chinese questions only: an English question is matched through the
+glossary and is never told its subject is missing by word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+from bot.answering.plan import Sources
+from bot.answering.programs import LIGHT_WORDS
+from bot.question import Query
+from bot.retrieval.retriever import Hit
+from bot.text import normalize
+
+# Question and colloquial words: never a subject.
+QUESTION_WORDS: Final = frozenset(
+    [
+        "时候",
+        "什么时候",
+        "多少",
+        "哪里",
+        "哪天",
+        "哪年",
+        "哪个",
+        "哪些",
+        "怎么样",
+        "怎样",
+        "为什么",
+        "情况",
+        "东西",
+        "事情",
+        "问题",
+        "时间",
+        "地方",
+        "办法",
+        "意思",
+        "内容",
+        "方面",
+        "部分",
+        "样子",
+        "这样",
+        "那样",
+        "大概",
+        "左右",
+        "一下",
+        "需要",
+        "规定",
+        "条件",
+        "要求",
+        "流程",
+        "材料",
+        "部门",
+        "单位",
+        "之前",
+        "以后",
+        "之后",
+        "现在",
+        "今年",
+        "明年",
+        "去年",
+        "每年",
+        "第二年",
+        "上限",
+        "下限",
+        "合计",
+        "总共",
+        "一共",
+        "一起",
+    ]
+)
+# Words too common in the documents to show that a clause speaks to the question.
+_WEAK: Final = frozenset(
+    [
+        "直播",
+        "短视频",
+        "企业",
+        "公司",
+        "政策",
+        "补贴",
+        "奖励",
+        "支持",
+        "扶持",
+        "平台",
+        "机构",
+        "经济",
+        "产业",
+        "发展",
+        "推动",
+        "鼓励",
+    ]
+)
+_PLACE: Final = re.compile(
+    r"^(?:本市|全市|本区|全区|本省|全省|本县|[\u4e00-\u9fff]{1,6}(?:省|市|区|县|镇|街道|新区))$"
+)
+
+
+def _is_place(word: str, sources: Sources) -> bool:
+    return word in sources.places or _PLACE.match(word) is not None
+
+
+def _mis_split(word: str, norm: str, vocabulary: frozenset[str]) -> bool:
+    """``word`` straddles a word the documents use (货主 in 带货主播 overlaps 主播)."""
+    start = norm.find(word)
+    if start < 0:
+        return False
+    end = start + len(word)
+    for size in (2, 3, 4):
+        for i in range(max(0, start - size + 1), min(len(norm) - size, end - 1) + 1):
+            piece = norm[i : i + size]
+            overlaps = i < end and i + size > start
+            inside = i >= start and i + size <= end
+            if overlaps and not inside and piece in vocabulary:
+                return True
+    return False
+
+
+def _nouns(norm: str) -> list[str]:
+    import jieba.posseg
+
+    return [
+        p.word
+        for p in jieba.posseg.lcut(norm)
+        if len(p.word) >= 2
+        and p.flag.startswith(("n", "vn", "j"))
+        and re.fullmatch(r"[\u4e00-\u9fff]+", p.word)
+        and not re.search("[一二两三四五六七八九十百千万亿]", p.word)
+    ]
+
+
+def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str, ...]:
+    """Subject words of the question that no document uses ("新能源汽车", "购车")."""
+    vocabulary = sources.vocabulary
+    if not vocabulary or query.lang != "zh":
+        return ()
+    words = [w for w in _nouns(query.norm) if w not in LIGHT_WORDS and w not in QUESTION_WORDS]
+    subjects = [w for w in words if not _is_place(w, sources)]
+    missing = [
+        w
+        for w in subjects
+        if w not in vocabulary
+        and not any(w in v for v in vocabulary if len(v) <= 6)
+        and not _mis_split(w, query.norm, vocabulary)
+        and not any(w in h.clause.norm for h in hits[:3])
+    ]
+    if not missing or len(missing) * 2 < len(subjects):
+        return ()
+    # another word of the question that the top clauses use: they speak to it after all
+    others = [
+        w
+        for w in _content_words(query.norm, sources)
+        if not any(w in m or m in w or m + w in query.norm or w + m in query.norm for m in missing)
+    ]
+    if any(w in h.clause.norm for w in others for h in hits[:3]):
+        return ()
+    return tuple(missing[:3])
+
+
+def _content_words(norm: str, sources: Sources) -> list[str]:
+    import jieba
+
+    return [
+        w
+        for w in jieba.lcut(norm)
+        if len(w) >= 2
+        and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+        and w not in LIGHT_WORDS
+        and w not in QUESTION_WORDS
+        and w not in _WEAK
+        and not _is_place(w, sources)
+    ]
+
+
+def focus_words(query: Query, sources: Sources) -> tuple[str, ...]:
+    """The question's subject words and the places it names: what an evidence sentence
+    should mention."""
+    if query.lang != "zh":
+        return ()
+    from bot.answering.places import named_places
+
+    return tuple(
+        dict.fromkeys(
+            [*named_places(query.norm, sources.places), *_content_words(query.norm, sources)]
+        )
+    )
+
+
+def unspoken(query: Query, sentence: str, sources: Sources) -> list[str]:
+    """Subject words of the question the evidence sentence does not mention: a "yes" resting
+    on a sentence about something else would be false ("社保补贴" answered by "支持产业发展")."""
+    if query.lang != "zh":
+        return []
+    said = normalize(sentence)
+    words = [w for w in _nouns(query.norm) if w not in LIGHT_WORDS and w not in QUESTION_WORDS]
+    return [
+        w for w in words if not _is_place(w, sources) and w not in said and not _partly(w, said)
+    ]
+
+
+def _partly(word: str, said: str) -> bool:
+    """A two-character piece of a longer word is in the sentence (人才引进 ~ 人才)."""
+    return len(word) >= 4 and any(word[i : i + 2] in said for i in range(len(word) - 1))

@@ -1,0 +1,125 @@
+"""Table-driven tests of ``resolve``: a question, retrieved once from the real index, becomes
+an ``AnswerPlan`` (document, clause, sentence, what was asked, the verdict). Then the answer
+as a user gets it (``dialogue.answer_once``): what was asked leads, and no figure appears that
+no cited clause states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from conftest import JIADING, SHANGHAI
+
+from bot.answering import Topic
+from bot.answering.resolve import resolve
+from bot.dialogue import answer_once
+from bot.dialogue.talk import _tools
+from bot.evaluation import unsourced_figures
+from bot.question import analyse
+from bot.text import normalize
+
+TODAY = date(2026, 11, 29)
+
+
+@dataclass(frozen=True)
+class Case:
+    question: str
+    asked: str
+    doc: str
+    verdict: str | None = None
+    programs: bool | None = None  # does the rules table lead?
+    sentence: str = ""  # words the evidence sentence holds
+    uncovered: tuple[str, ...] = ()
+    place: str = ""
+
+
+CASES = [
+    Case("嘉定直播企业年主营业务收入首次超过1亿元奖励多少", "amount", JIADING, programs=True),
+    Case(
+        "徐汇的MCN能拿嘉定营收奖励吗", "yesno", JIADING, verdict="no", programs=True, place="徐汇"
+    ),
+    Case("嘉定营收首超1亿的奖励，第二年再超1亿还有吗", "yesno", JIADING, verdict="no"),
+    Case("营收奖励和上市奖励能一起拿吗", "combine", JIADING, verdict="unsaid"),
+    Case("嘉定直播政策从什么时候开始施行", "effective", JIADING, sentence="2024年3月1日"),
+    Case("嘉定要培训多少名网红达人", "count", JIADING, programs=False, sentence="100名"),
+    Case("嘉定十四五要打造几个直播园区", "count", JIADING, programs=False, sentence="5个"),
+    Case("带货主播能落户上海吗", "yesno", SHANGHAI, verdict="unsaid"),  # no 落户 clause: no false yes
+    Case("嘉定买新能源汽车有补贴吗", "yesno", JIADING, programs=False, uncovered=("新能源",)),
+    Case("上市奖励申报截止到哪天", "procedure", JIADING),
+    Case("上海直播行动计划的有效期", "expiry", SHANGHAI),
+    Case("长宁区直播经济集聚区定位是什么", "general", SHANGHAI, sentence="时尚"),
+    Case("直播企业违规能免罚吗", "penalty", SHANGHAI, sentence="免罚"),
+]
+
+
+@pytest.fixture(scope="module")
+def sources(services: Any) -> Any:
+    return _tools(services)[1]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.question for c in CASES])
+def test_resolve(services: Any, sources: Any, case: Case) -> None:
+    query = analyse(case.question)
+    gated = services.qa.gate(query.text)
+    named = services.qa.retriever.preferred_documents(query.norm)
+    resolved = resolve(query, gated.retrieval.hits, sources, Topic(), named, gated.retrieval.terms)
+    assert resolved is not None
+    plan, _ = resolved
+    assert plan.asked == case.asked, plan
+    assert plan.doc == case.doc, plan
+    assert plan.verdict == case.verdict, plan
+    if case.programs is not None:
+        assert bool(plan.programs) is case.programs, plan
+    if case.sentence:
+        assert case.sentence in normalize(plan.sentence), plan
+    assert plan.place == case.place
+    if case.uncovered:
+        assert set(case.uncovered) <= set(plan.uncovered), plan
+    else:
+        assert plan.uncovered == (), plan
+
+
+def test_a_follow_up_leans_on_the_topic(services: Any, sources: Any) -> None:
+    first = analyse("在嘉定办一场直播节花了120万，能补贴多少？")
+    gated = services.qa.gate(first.text)
+    resolved = resolve(first, gated.retrieval.hits, sources, Topic(), frozenset())
+    assert resolved is not None
+    plan, _ = resolved
+    topic = Topic(
+        doc=plan.doc,
+        clause=plan.clause.key if plan.clause else None,
+        programs=plan.programs,
+        amount=plan.value,
+        question=first.text,
+    )
+    then = analyse("50万上限是每年还是三年合计")
+    again = resolve(then, gated.retrieval.hits, sources, topic, frozenset())
+    assert again is not None
+    follow, _ = again
+    assert follow.followup and follow.programs == plan.programs
+    assert follow.value is None  # the cap is not money the user spent
+    assert follow.asked == "choice" and follow.verdict == "unsaid"
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "never"),
+    [
+        ("徐汇的MCN能拿嘉定营收奖励吗", "不能", "80万"),
+        ("嘉定直播政策从什么时候开始施行", "2024年3月1日", "没有涉及"),
+        ("带货主播能落户上海吗", "", "货主"),
+        ("嘉定要培训多少名网红达人", "100名", "没有涉及"),
+        ("When does the Shanghai plan expire?", "2026-12-31", "2025-12-31"),
+        ("嘉定直播企业年主营业务收入首次超过1亿元奖励多少", "80万", "还差"),
+        ("嘉定买新能源汽车有补贴吗", "没有涉及", "申报流程"),
+    ],
+)
+def test_the_answer_a_user_gets_leads_with_what_was_asked(
+    services: Any, question: str, lead: str, never: str
+) -> None:
+    answer = answer_once(services, question, TODAY)
+    first = " ".join(answer.text.splitlines()[:2]).split("「", 1)[0]
+    assert lead in first, answer.text
+    assert never not in first, answer.text
+    assert unsourced_figures(answer, question) == (), answer.text
