@@ -48,7 +48,6 @@ STEPS: tuple[Step, ...] = (
     "(component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
     questions.SCHEMA,
     questions.adopt_old_log,
-    questions.WORDED_COLUMN,
 )
 SCHEMA_VERSION = len(STEPS)
 

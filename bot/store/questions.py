@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS qa_log (
     top_clause TEXT,
     faq_id INTEGER,
     ticket_id INTEGER,
-    feedback INTEGER
+    feedback INTEGER,
+    worded TEXT                    -- with a language model: "model" or "fallback:<reason>"
 );
 CREATE INDEX IF NOT EXISTS qa_log_day ON qa_log (day);
 CREATE INDEX IF NOT EXISTS qa_log_session ON qa_log (session_key, id);
@@ -121,8 +122,6 @@ def write(
     )
     return int(cursor.lastrowid or 0)
 
-
-WORDED_COLUMN = "ALTER TABLE qa_log ADD COLUMN worded TEXT"
 
 
 _ROW = "id, session_key, asked_at, question, answer, answered_by, top_clause, feedback"
