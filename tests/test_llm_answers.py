@@ -159,3 +159,27 @@ def test_eval_reports_what_the_model_did(cli_env: dict[str, str], llm: FakeOpenA
     assert "language model: 1 worded, 1 fell back (guard 1)" in out, out + proc.stderr.decode()
     assert "recall@1" in out.strip().splitlines()[-1]  # the figures stay the last line
     assert len(llm.requests) == 2
+
+
+def test_a_message_the_topic_rules_cannot_place_is_rewritten_by_the_model(
+    base: Any, tmp_path: Path, llm: FakeOpenAI
+) -> None:
+    """After a question on a subsidy, a message that is about nothing on its own is refused
+    without a model; with one, its standalone rewrite is answered (here the fake model reads
+    it as a question on the same subsidy)."""
+    first, vague = "嘉定人才租房补贴每月多少？", "周末去哪玩"
+    llm.respond_with(
+        lambda prompt: {"question": "嘉定人才租房补贴最长能补多少年？"}
+        if "<message>" in prompt
+        else {"answer": "", "citations": []}
+    )
+    plain = _conversation(base, tmp_path / "plain", None)
+    plain.turn(Incoming(chat_id="5", text=first), TODAY)
+    refused = plain.turn(Incoming(chat_id="5", text=vague), TODAY)
+    assert "不在我能回答的范围" in refused.replies[0].text
+    model = _conversation(base, tmp_path / "model", _writer(llm))
+    model.turn(Incoming(chat_id="5", text=first), TODAY)
+    answered = model.turn(Incoming(chat_id="5", text=vague), TODAY)
+    assert "「" in answered.replies[0].text and answered.replies[0].citations
+    rewrites = [r for r in llm.requests if "<message>" in r["messages"][-1]["content"]]
+    assert len(rewrites) == 1 and "<previous_question>\n" + first in rewrites[0]["messages"][-1]["content"]

@@ -70,9 +70,11 @@ def policy(
     retriever = services.qa.retriever
     named = retriever.preferred_documents(query.norm)
     try:
-        gated = _gate(ctx, query, topic, named)
+        gated, standalone = _gate(ctx, query, topic, named)
     except BadInput as exc:
         return step(session, [Reply(exc.user_message, options=menu(ctx))]), False
+    if standalone is not None:  # the model's rewrite is what is answered
+        query = analyse(standalone, corrector)
     hits = gated.retrieval.hits
     parts = _parts(services, text, sources)
     if len(parts) > 1:  # "营收奖励多少？人才租房补贴多少？": each part with its own clause
@@ -120,13 +122,16 @@ def policy(
     return step(session, [reply], log), True
 
 
-def _gate(ctx: Ctx, query: Query, topic: Topic, named: frozenset[str]) -> Gated:
+def _gate(
+    ctx: Ctx, query: Query, topic: Topic, named: frozenset[str]
+) -> tuple[Gated, str | None]:
     """Retrieve once: a follow-up ("那5亿呢？") is searched with the topic's question, so that
-    its citations stay on the topic."""
+    its citations stay on the topic. The second value is the language model's standalone
+    rewrite of the message when that is what was retrieved."""
     services = ctx.services
     own = match_programs(services.rulebook, query, named)
     if topic.question and is_followup(query, topic, own, named):
-        return services.qa.gate(f"{topic.question} {query.text}")
+        return services.qa.gate(f"{topic.question} {query.text}"), None
     gated = services.qa.gate(query.text)
     if services.writer is not None and topic.question and not gated.scope.in_scope:
         # The topic rules saw no follow-up and the message alone is about nothing: the model
@@ -135,8 +140,8 @@ def _gate(ctx: Ctx, query: Query, topic: Topic, named: frozenset[str]) -> Gated:
         if isinstance(standalone, str):
             again = services.qa.gate(standalone)
             if again.scope.in_scope:
-                return again
-    return gated
+                return again, standalone
+    return gated, None
 
 
 def _parts(services: Services, text: str, sources: Sources) -> list[str]:
