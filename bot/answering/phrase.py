@@ -88,7 +88,7 @@ def _doc_only(q: Query) -> bool:
 def _doc_lines(f: Frame) -> list[str]:
     q, lang, meta, title = f.query, f.lang, f.meta, f.title
     lines: list[str] = []
-    if q.has("validity") or (
+    if reading.asks_validity(q) or (
         f.plan.asked == "expiry" and (meta.valid_until or meta.validity(f.today) != "in_force")
     ):
         lines.append(validity_lead(meta, f.today, lang, f.who(), q))
@@ -219,7 +219,7 @@ def lines_of(f: Frame) -> tuple[list[str], str, list[str]]:
         lines.append(msg("ans.uncovered", lang, subjects=_v("、".join(plan.uncovered))))
     working: list[str] = []
     program, quote = f.program, plan.sentence
-    doc_only = _doc_only(q) or q.has("validity")
+    doc_only = _doc_only(q) or reading.asks_validity(q)
     if (
         program is not None
         and not plan.verdict
@@ -311,7 +311,7 @@ def source_line(f: Frame) -> str | None:
 
 def closing_notice(f: Frame) -> str | None:
     """The validity notice for the document quoted, unless the lead already said it."""
-    if f.query.has("validity") or f.plan.asked == "expiry":
+    if reading.asks_validity(f.query) or f.plan.asked == "expiry":
         return None
     contact = f.meta.interpreter or (
         f.units()[0] if f.units() else f.meta.issuers[0] if f.meta.issuers else ""

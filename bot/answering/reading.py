@@ -74,6 +74,7 @@ _COMBINE: Final = re.compile(
     r"一起拿|同时拿|同时享受|同时申请|叠加|兼得|一并|都能拿|combine|both|together"
 )
 _LATE: Final = re.compile(r"补报|补交|过了申报期|逾期申请|错过|late|missed")
+_DOCUMENT: Final = re.compile(r"政策|文件|条例|意见|计划|办法|规定|细则|方案|policy|plan|regulation|opinion")
 _APPLYING: Final = re.compile(r"申报|申请|报名|apply|application")
 _CHOICE: Final = re.compile(r"还是|\bor\b")
 
@@ -85,6 +86,8 @@ def asked(query: Query) -> str:
         if any(_cue(c, norm) for c in cues):
             if kind == "expiry" and _APPLYING.search(norm):
                 return "procedure"  # "申报截止到哪天" asks for the application deadline
+            if kind == "expiry" and not _DOCUMENT.search(norm) and not query.short:
+                return "duration"  # "集体合同的有效期是几年" asks about a contract, not the document
             if kind == "amount" and "penalty" not in kinds_of(norm) and _only_quantity(norm):
                 continue
             return kind
@@ -110,6 +113,14 @@ def _cue(cue: str, norm: str) -> bool:
         if cue.isascii() and " " not in cue
         else cue in norm
     )
+
+
+def asks_validity(query: Query) -> bool:
+    """Is the document still in force? "合同的有效期" asks about a contract instead."""
+    if not query.has("validity"):
+        return False
+    other = "有效期" in query.norm and not _DOCUMENT.search(query.norm) and not query.short
+    return not other or any(c in query.norm for c in ("还能", "还有效", "过期", "失效", "still"))
 
 
 def is_yesno(query: Query) -> bool:

@@ -222,9 +222,10 @@ def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
         and not plan.uncovered
         and plan.asked in ("yesno", "general")
     ):
-        if unspoken(query, plan.sentence, sources):
-            return replace(plan, verdict="unsaid")
-        return replace(plan, verdict=reading.verdict_of(normalize(plan.sentence)))
+        verdict = reading.verdict_of(normalize(plan.sentence))
+        if unspoken(query, plan.sentence, sources, strict=verdict == "yes"):
+            return replace(plan, verdict="unsaid")  # a sentence about something else says nothing
+        return replace(plan, verdict=verdict)
     return plan
 
 

@@ -192,13 +192,17 @@ def focus_words(query: Query, sources: Sources) -> tuple[str, ...]:
     )
 
 
-def unspoken(query: Query, sentence: str, sources: Sources) -> list[str]:
+def unspoken(query: Query, sentence: str, sources: Sources, strict: bool = False) -> list[str]:
     """Subject words of the question the evidence sentence does not mention: a "yes" resting
-    on a sentence about something else would be false ("社保补贴" answered by "支持产业发展")."""
+    on a sentence about something else would be false ("社保补贴" answered by "支持产业发展").
+    ``strict`` (before a "yes") counts the question's verbs too ("强制…加入" is not "鼓励")."""
     if query.lang != "zh":
         return []
     said = normalize(sentence)
-    words = [w for w in _nouns(query.norm) if w not in LIGHT_WORDS and w not in QUESTION_WORDS]
+    if strict:
+        words = _content_words(query.norm, sources)
+    else:
+        words = [w for w in _nouns(query.norm) if w not in LIGHT_WORDS and w not in QUESTION_WORDS]
     return [
         w for w in words if not _is_place(w, sources) and w not in said and not _partly(w, said)
     ]
