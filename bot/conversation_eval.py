@@ -193,20 +193,6 @@ def figure_check(text: str, sources: Iterable[str], allowed_money: Iterable[int]
     return problems
 
 
-def rule_money(rulebook: Any) -> set[int]:
-    """Every amount the rules table states (fixed sums, tiers and thresholds, caps, choices)."""
-    values: set[int] = set()
-    for program in rulebook.programs.values():
-        rule = program.amount
-        values.update(v for v in (rule.yuan, rule.cap_yuan) if v)
-        values.update((rule.choices or {}).values())
-        for tier in rule.tiers:
-            values.update((tier.yuan, tier.min))
-        for cond in program.conditions:
-            values.update(v for v in (cond.gte, cond.lte) if isinstance(v, int) and v > 100)
-    return values
-
-
 def document_dates(documents: Iterable[Any]) -> set[date]:
     out: set[date] = set()
     for meta in documents:
@@ -218,7 +204,7 @@ def play_checked(
     convs: Sequence[dict[str, Any]], send: Send, rulebook: Any, documents: Iterable[Any], today: date
 ) -> ConversationReport:
     """``play`` plus the figure check on every reply of every turn."""
-    money = rule_money(rulebook)
+    money = set(rulebook.amounts())
     dates = document_dates(documents) | {today}
     said: dict[str, list[str]] = {}
 

@@ -15,7 +15,6 @@ from dataclasses import replace
 
 from bot.answering.plan import Composed, Sources
 from bot.domain import Clause, Lang
-from bot.eligibility import Rulebook
 from bot.llm.guard import Sources as GuardSources
 from bot.llm.writer import AnswerWriter, Draft, Fallback
 from bot.messages import text as msg
@@ -24,18 +23,6 @@ from bot.retrieval.retriever import Hit
 from bot.text import to_traditional
 
 _QUOTE = "「"
-
-
-def rule_money(rulebook: Rulebook) -> frozenset[int]:
-    """Every amount the rules table states (fixed sums, tiers and thresholds, caps, choices)."""
-    values: set[int] = set()
-    for program in rulebook.programs.values():
-        rule = program.amount
-        values.update(v for v in (rule.yuan, rule.cap_yuan) if v)
-        values.update((rule.choices or {}).values())
-        for tier in rule.tiers:
-            values.update((tier.yuan, tier.min))
-    return frozenset(values)
 
 
 def _retrieved(hits: Sequence[Hit], composed: Composed, sources: Sources) -> list[Clause]:
@@ -85,7 +72,7 @@ def word(
             clauses=[(c.key, c.text) for c in clauses],
             extractive=composed.text,
             user_words=[query.text, *said],
-            rule_money=rule_money(sources.rulebook),
+            rule_money=sources.rulebook.amounts(),
             names=_names(clauses, sources),
         ),
     )

@@ -291,6 +291,20 @@ class Rulebook:
     def document(self, doc_id: str) -> Document:
         return self.documents[doc_id]
 
+    def amounts(self) -> frozenset[int]:
+        """Every amount the rules state (fixed sums, tiers and their thresholds, caps, choices,
+        money thresholds of conditions): what an answer may say without a clause stating it."""
+        values: set[int] = set()
+        for program in self.programs.values():
+            rule = program.amount
+            values.update(v for v in (rule.yuan, rule.cap_yuan) if v)
+            values.update((rule.choices or {}).values())
+            for tier in rule.tiers:
+                values.update((tier.yuan, tier.min))
+            for cond in program.conditions:
+                values.update(v for v in (cond.gte, cond.lte) if isinstance(v, int) and v > 100)
+        return frozenset(values)
+
 
 def load_rulebook(knowledge_dir: Path) -> Rulebook:
     """Read and validate ``programs.yaml`` and ``facts.yaml`` under ``knowledge_dir``."""
