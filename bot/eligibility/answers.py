@@ -39,6 +39,7 @@ from bot.eligibility.places import OUTSIDE_SHANGHAI as OUTSIDE_SHANGHAI
 from bot.eligibility.places import parse_district as parse_district
 from bot.eligibility.schema import UNKNOWN, Fact
 from bot.errors import BadInput
+from bot.text.numbers import read_number
 
 
 class AnswerError(BadInput):
@@ -120,70 +121,6 @@ def parse_yes_no(text: str, lang: Lang = "zh") -> bool:
 
 # ------------------------------------------------------------------------------ numbers
 
-_CN_DIGITS = {
-    "零": 0, "〇": 0, "一": 1, "壹": 1, "幺": 1, "二": 2, "贰": 2, "貳": 2, "两": 2, "兩": 2,
-    "三": 3, "叁": 3, "參": 3, "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "陸": 6,
-    "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9,
-}  # fmt: skip
-_CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
-_CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
-_TOKEN = re.compile(
-    r"\d+(?:\.\d+)?|["
-    + "".join(_CN_DIGITS)
-    + "]|["
-    + "".join(_CN_SMALL)
-    + "]|["
-    + "".join(_CN_BIG)
-    + "]"
-)
-
-
-def _chinese_number(text: str) -> Decimal | None:
-    """A number written with digits and/or Chinese numerals and units: 两亿五千万, 1亿2000万,
-    3000万, 2.5亿, 十万, 一万五. None when ``text`` is not entirely such a number."""
-    if not text:
-        return None
-    tokens = _TOKEN.findall(text)
-    if "".join(tokens) != text:
-        return None
-    total = Decimal(0)  # whole 亿 groups
-    wan = Decimal(0)  # whole 万 groups below the last 亿
-    section = Decimal(0)  # below 万
-    number: Decimal | None = None
-    last_unit = 0  # the unit token just before, 0 after a number
-    shorthand = 0  # the unit right before the pending number, for 一万五 = 15000
-    for token in tokens:
-        if token in _CN_SMALL or token in _CN_BIG:
-            unit = _CN_SMALL.get(token) or _CN_BIG[token]
-            if token in _CN_SMALL:
-                section += (number if number is not None else Decimal(1)) * unit
-            elif unit == 10**4:
-                if not (section or number):
-                    return None  # "万" with no number before it
-                wan += (section + (number or 0)) * unit
-                section = Decimal(0)
-            else:
-                group = wan + section + (number or 0)
-                if not group:
-                    return None
-                total += group * unit
-                wan = section = Decimal(0)
-            number = None
-            last_unit = unit
-            continue
-        value = Decimal(token) if token[0].isdigit() else Decimal(_CN_DIGITS[token])
-        if number is not None and number != 0:
-            return None  # two numbers in a row, e.g. "3 4"
-        shorthand, last_unit = last_unit, 0
-        number = value
-    if number is not None:
-        # Spoken shorthand: 一万五 = 15000, 两亿五 = 2.5亿, 三千五 = 3500 (not 一百零五).
-        if shorthand >= 10 and number == number.to_integral() and 0 < number < 10:
-            number = number * shorthand / 10
-        section += number
-    return total + wan + section
-
-
 _EN_SCALE = {
     "k": 10**3, "thousand": 10**3, "m": 10**6, "mn": 10**6, "mio": 10**6, "million": 10**6,
     "millions": 10**6, "b": 10**9, "bn": 10**9, "billion": 10**9, "billions": 10**9,
@@ -227,7 +164,7 @@ def parse_money(text: str, lang: Lang = "zh") -> int:
         except InvalidOperation:
             amount = None
     if amount is None and not re.search(r"\d\s+\d", body):
-        amount = _chinese_number(body.replace(" ", "").replace("点", ".").replace("點", "."))
+        amount = read_number(body.replace(" ", "").replace("点", ".").replace("點", "."))
     if amount is None:
         raise _error(
             lang,
@@ -265,7 +202,7 @@ def parse_number(text: str, lang: Lang = "zh", minimum: int | None = None) -> in
     elif body in _EN_ORDINALS:
         value = _EN_ORDINALS[body]
     elif not body.startswith(("-", "负", "負")):
-        number = _chinese_number(body)
+        number = read_number(body)
         if number is not None and number == number.to_integral():
             value = int(number)
     if value is None or (minimum is not None and value < minimum):

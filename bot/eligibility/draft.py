@@ -25,12 +25,11 @@ from collections.abc import Sequence
 
 from bot.domain import Clause, DocumentMeta
 from bot.eligibility.unruled import is_benefit_clause
-from bot.text import find_amounts, normalize, sentences
+from bot.text import chinese_number, find_amounts, normalize, sentences
 
 TODO = "TODO"
 _UP_TO = re.compile(r"(最高|不超过|不高于|上限|以内|至多)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%|百分之([一二三四五六七八九十\d]+)")
-_CN_SMALL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 def _q(value: object) -> str:
@@ -44,15 +43,7 @@ def _rate(sentence: str) -> int | None:
         return None
     if match.group(1):
         return round(float(match.group(1)))
-    said = match.group(2)
-    if said.isdigit():
-        return int(said)
-    if said == "十":
-        return 10
-    if said.startswith("十"):
-        return 10 + _CN_SMALL.get(said[1:], 0)
-    tens, _, ones = said.partition("十")
-    return _CN_SMALL.get(tens, 0) * (10 if "十" in said else 1) + _CN_SMALL.get(ones, 0)
+    return chinese_number(match.group(2))
 
 
 def amount_skeleton(sentence: str) -> tuple[dict[str, object], str]:
