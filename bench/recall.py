@@ -58,10 +58,13 @@ from bot.errors import BadInput  # noqa: E402
 from bot.evaluation import EvalItem, load_items, match_form  # noqa: E402
 from bot.knowledge.documents import scan_documents  # noqa: E402
 from bot.knowledge.embed_cache import EmbeddingCache  # noqa: E402
+from bot.knowledge.index import KnowledgeBase  # noqa: E402
 from bot.retrieval.bm25 import Bm25Index  # noqa: E402
 from bot.retrieval.embeddings import E5Embeddings  # noqa: E402
+from bot.retrieval.retriever import Retriever  # noqa: E402
+from bot.retrieval.scope import ScopeRules, coverage_rules  # noqa: E402
 from bot.retrieval.tokens import Tokenizer  # noqa: E402
-from bot.services import Services, build_services, run_ingest  # noqa: E402
+from bot.services import Services, build_services, load_glossary, run_ingest  # noqa: E402
 
 CITY_CORPUS = ROOT.parent / "shared" / "corpus" / "shanghai-regulations"
 PROVINCES = ROOT / "tests" / "data" / "provinces"
@@ -313,6 +316,39 @@ def run_setup(setup: Setup, dense: bool, cache_file: Path = CACHE) -> dict[str, 
         shutil.rmtree(work, ignore_errors=True)
 
 
+class NoVectors:
+    """A vector store that finds nothing: the keyword side of the ranking alone."""
+
+    def search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[Any]:
+        return []
+
+
+def keywords_only(setup: Setup, group_docs: int = 0) -> dict[str, Any]:
+    """The project's ranking with the vectors left out, beside naive BM25, with nothing
+    embedded: what can be measured at a city's scale when the CPUs are too busy to embed."""
+    folders = [ROOT / "knowledge" / "documents"] if setup.seeds else []
+    folders += [setup.extra] if setup.extra is not None else []
+    sources = [s for folder in folders for s in scan_documents(folder)[0]]
+    kb = KnowledgeBase.from_sources(sources)
+    glossary = load_glossary(ROOT / "knowledge" / "glossary.yaml")
+    scope = coverage_rules(ScopeRules.load(ROOT / "knowledge" / "scope.yaml"), kb)
+    with tempfile.TemporaryDirectory() as cache:
+        tokenizer = Tokenizer(
+            Path(cache),
+            extra_words=[t for v in glossary.values() for t in v] + list(scope.place_words()),
+        )
+        retriever = Retriever(kb, NoVectors(), tokenizer, glossary, group_docs=group_docs)  # type: ignore[arg-type]
+        naive = NaiveBm25(chunks_of({s.meta.id: s.body for s in sources}), tokenizer)
+        methods = {
+            "retriever": lambda q: [h.clause.text for h in retriever.search(q, 3).hits],
+            "bm25_500": naive.top,
+        }
+        result: dict[str, Any] = {"documents": len(kb.documents), "vectors": "none"}
+        for label, path in setup.sets:
+            result[label] = score_set(load_items(path), methods)
+    return result
+
+
 def table_of(results: dict[str, Any]) -> str:
     """A table of every question file's figures in ``results`` (one knowledge base's)."""
     lines = [f"{'set':<24}{'n':>4}  " + "  ".join(f"{m:>12}" for m in METHODS)]
@@ -353,6 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["city", "provinces"])
     parser.add_argument("--corpus", type=Path, default=CITY_CORPUS, help="the city's documents")
     parser.add_argument("--no-dense", action="store_true", help="skip the naive e5 baseline")
+    parser.add_argument(
+        "--keywords-only",
+        action="store_true",
+        help="embed nothing: the project's ranking without its vectors, beside naive BM25",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cache", type=Path, default=CACHE, help="the embedding cache kept")
     args = parser.parse_args(argv)
@@ -364,7 +405,10 @@ def main(argv: list[str] | None = None) -> int:
         if setup.extra is not None and not setup.extra.is_dir():
             print(f"{setup.name}: {setup.extra} is missing; skipped", flush=True)
             continue
-        results[setup.name] = run_setup(setup, not args.no_dense, args.cache)
+        if args.keywords_only:
+            results[setup.name] = keywords_only(setup)
+        else:
+            results[setup.name] = run_setup(setup, not args.no_dense, args.cache)
     text = table(results)
     results["table"] = text.splitlines()
     write_json(args.out, results)
