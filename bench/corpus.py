@@ -17,7 +17,13 @@ policy documents and every corpus file; then, on a fresh data dir:
    start-up, recall@1 / recall@3 of ``tests/eval/questions.yaml``, ``../shared/eval/dev.yaml``
    and ``bench/corpus_questions.yaml`` (questions about the regulations) with the corpus
    present (``bot.evaluation``), warm ``QA.ask`` latency over all of them with each question
-   embedded afresh, and that process's peak RSS.
+   embedded afresh, and that process's peak RSS;
+5. on the same knowledge base, recall@1 / recall@3 of the project's ranking (``Retriever``),
+   of the citations users get, and of two naive baselines over fixed 500-character chunks of
+   the same documents (BM25; multilingual-e5-small), for set (a)
+   ``tests/eval/city-questions.yaml`` (firms' questions that name no regulation) and the
+   files above (``bench/recall.py``; the dense baseline's vectors are cached in
+   ``data/bench-cache``, ``--no-dense`` skips it).
 
 Writes JSON to ``--out`` (default ``bench/results/corpus.json``) and prints a table. Offline:
 the same isolation as ``bench/run.py``.
@@ -44,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
+from recall import compare, table_of  # noqa: E402
 from run import (  # noqa: E402  (bench/run.py: shared isolation and helpers)
     DEV_QUESTIONS,
     busy_warning,
@@ -63,6 +70,7 @@ from bot.services import build_services, run_ingest  # noqa: E402
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "shanghai-regulations"
 OWN_QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
 CORPUS_QUESTIONS = ROOT / "bench" / "corpus_questions.yaml"
+CITY_QUESTIONS = ROOT / "tests" / "eval" / "city-questions.yaml"
 DEFAULT_OUT = ROOT / "bench" / "results" / "corpus.json"
 TODAY = date(2026, 11, 21)
 
@@ -71,15 +79,19 @@ def du_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1024 / 1024
 
 
+def question_files() -> list[tuple[str, Path]]:
+    files = [("city-questions.yaml", CITY_QUESTIONS)]
+    files += [("questions.yaml", OWN_QUESTIONS), ("dev.yaml", DEV_QUESTIONS)]
+    return [*files, ("corpus_questions.yaml", CORPUS_QUESTIONS)]
+
+
 def serve_only(data: Path, knowledge: Path, repeat: int) -> int:
     """In a fresh process: start-up, quality, warm latency and peak RSS of serving alone."""
     settings = offline_settings(data).model_copy(update={"knowledge_dir": knowledge})
     start = time.perf_counter()
     services = build_services(settings, ingest=False)
     startup_s = time.perf_counter() - start
-    files = [("questions.yaml", OWN_QUESTIONS), ("dev.yaml", DEV_QUESTIONS)]
-    if CORPUS_QUESTIONS.is_file():
-        files.append(("corpus_questions.yaml", CORPUS_QUESTIONS))
+    files = question_files()
     quality: dict[str, Any] = {}
     questions: list[str] = []
     for label, path in files:
@@ -98,18 +110,22 @@ def serve_only(data: Path, knowledge: Path, repeat: int) -> int:
             with contextlib.suppress(BadInput):
                 answer_once(services, question, TODAY)
             timings.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({
-        "startup_s": round(startup_s, 1),
-        "quality": quality,
-        "warm_ask_ms": {
-            "n": len(timings),
-            "p50": round(percentile(timings, 50), 1),
-            "p95": round(percentile(timings, 95), 1),
-            "max": round(max(timings), 1),
-        },
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "load_avg": os.getloadavg(),
-    }))
+    print(
+        json.dumps(
+            {
+                "startup_s": round(startup_s, 1),
+                "quality": quality,
+                "warm_ask_ms": {
+                    "n": len(timings),
+                    "p50": round(percentile(timings, 50), 1),
+                    "p95": round(percentile(timings, 95), 1),
+                    "max": round(max(timings), 1),
+                },
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "load_avg": os.getloadavg(),
+            }
+        )
+    )
     return 0
 
 
@@ -125,8 +141,14 @@ def main(argv: list[str] | None = None) -> int:
         help="Embedding cache to start from and to save to (a warm run re-measures quality "
         "and latency quickly; its ingest time is then not a fresh one).",
     )
-    parser.add_argument("--serve-only", nargs=2, type=Path, metavar=("DATA", "KNOWLEDGE"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-dense",
+        action="store_true",
+        help="skip the naive dense baseline (its first run embeds the city)",
+    )
+    parser.add_argument(
+        "--serve-only", nargs=2, type=Path, metavar=("DATA", "KNOWLEDGE"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     isolate()
     if args.serve_only:
@@ -153,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                 eta = f" ~{left:.0f}s left" if left else ""
                 print(f"  [{stage}] {done}/{total}{eta}", flush=True)
 
-        print(f"ingest: {len(corpus_files)} corpus files + the policies, fresh data dir", flush=True)
+        print(
+            f"ingest: {len(corpus_files)} corpus files + the policies, fresh data dir", flush=True
+        )
         start = time.perf_counter()
         first = run_ingest(settings, progress=progress)
         fresh_s = time.perf_counter() - start
@@ -175,24 +199,43 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = du_mb(data)
         vectors = services.vectors.count() if services.vectors else None
         documents, clauses, units = (
-            len(services.kb.documents), len(services.kb.clauses), len(services.kb.units)
+            len(services.kb.documents),
+            len(services.kb.clauses),
+            len(services.kb.units),
         )
-        print(f"ingest {fresh_s:.1f} s; start-up {startup_s:.1f} s; data {size_mb:.0f} MB",
-              flush=True)
+        print(
+            f"ingest {fresh_s:.1f} s; start-up {startup_s:.1f} s; data {size_mb:.0f} MB", flush=True
+        )
 
         del services
         gc.collect()
         print("serving, in a fresh process: quality, latency, memory", flush=True)
         served = subprocess.run(
-            [sys.executable, __file__, "--serve-only", str(data), str(knowledge),
-             "--repeat", str(args.repeat)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                __file__,
+                "--serve-only",
+                str(data),
+                str(knowledge),
+                "--repeat",
+                str(args.repeat),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         serving = json.loads(served.stdout.strip().splitlines()[-1])
         quality = serving["quality"]
         for label, figures in quality.items():
             print(f"{label}: {figures}", flush=True)
         ingest_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print("recall beside the naive baselines, on the same documents", flush=True)
+        services = build_services(settings, ingest=False)
+        baselines = compare(
+            services, knowledge / "documents", question_files(), dense=not args.no_dense
+        )
+        del services
+        print(table_of(baselines), flush=True)
         rss = serving["peak_rss_mb"]
         machine["load_avg_at_end"] = os.getloadavg()
         result = {
@@ -215,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             "peak_rss_ingest_process_mb": round(ingest_rss),
             "load_avg_serving": serving["load_avg"],
             "quality": quality,
+            "recall_vs_naive": baselines,
             "problems": [p.message for p in first.problems],
             "unchanged_report": {"generation_kept": again.generation == first.generation},
             "warning": busy_warning(machine),

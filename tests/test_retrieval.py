@@ -3,6 +3,7 @@ own vectors, never Chroma's default model), idempotent ingest, and hybrid search
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -21,7 +22,7 @@ from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.embeddings import E5Embeddings
 from bot.retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
-from bot.services import build_services
+from bot.services import build_services, embedder_of, generations
 from bot.text import normalize
 
 # ------------------------------------------------------------------------------- fusion
@@ -416,3 +417,74 @@ def test_answer_kind_patterns_read_traditional_text(services) -> None:
         "How many leading live-streaming platforms does Shanghai want by 2026?", 3
     ).hits
     assert goal.key in [h.clause.key for h in hits]
+
+
+# ------------------------------------------- what is embedded, and a question in any language
+
+NINGBO = Path(__file__).resolve().parent / "data" / "ningbo-blood-donation.md"
+
+
+def test_every_article_is_embedded_after_its_title() -> None:
+    from bot.knowledge.documents import read_document
+    from bot.knowledge.index import EMBED_CHARS, KnowledgeBase, embed_text
+
+    kb = KnowledgeBase.from_sources([read_document(NINGBO)])
+    articles = kb.article_documents()
+    embedded = {u.id: embed_text(u, articles) for u in kb.units}
+    chosen = {k: t for k, t in embedded.items() if t is not None}
+    # One vector per article (the first part of a long one); sentences are keyword-indexed.
+    assert set(chosen) == {f"{c.key}#0" for c in kb.clauses if c.part <= 1}
+    duty = next(c for c in kb.clauses if c.text.startswith("第十五条"))
+    text = chosen[f"{duty.key}#0"]
+    assert text.startswith(duty.doc_title)
+    # The article's own words beyond its opening sentence, up to EMBED_CHARS.
+    assert len(text) == min(EMBED_CHARS, len(normalize(f"{duty.doc_title} {duty.text}")))
+    assert normalize(duty.text)[: EMBED_CHARS - len(duty.doc_title) - 1] in text
+
+
+def test_an_english_question_finds_a_regulations_article_without_a_glossary(
+    tmp_path: Path, settings: Any
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    shutil.copy(NINGBO, knowledge / "documents" / NINGBO.name)
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
+    local = Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge)
+    svc = build_services(local)
+    glossary = (knowledge / "glossary.yaml").read_text(encoding="utf-8")
+    assert "blood" not in glossary and "献血" not in glossary
+    hits = svc.qa.retriever.search(
+        "When is a blood donor exempt from paying for clinical blood for life?", 5
+    ).hits
+    # Through the vectors alone (no word of the question is in the documents): the
+    # regulation leads, and the answering article is among the five clauses QA reads.
+    assert hits[0].clause.doc_id == "ningbo-blood-donation"
+    assert any("终身免交临床用血费用" in h.clause.text for h in hits)
+    # Ranking is over every clause: the policies beside it do not hide the regulation, and a
+    # question about the policies still finds the policies.
+    rent = svc.qa.retriever.search("人才租房补贴每月多少，能补几年", 3).hits
+    assert rent[0].clause.doc_id == JIADING
+
+
+def test_a_generation_embedded_otherwise_is_rebuilt(tmp_path: Path, settings: Any) -> None:
+    from bot.knowledge.generations import MANIFEST
+    from bot.knowledge.index import is_current
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
+    local = Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge)
+    first = build_services(local)
+    gens = generations(local)
+    model = embedder_of(first).model_id
+    assert is_current(gens, local.documents_dir, model)
+    manifest_path = gens.path(first.generation) / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["embedding"] = "first-sentence-56"  # as an index of the previous release
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert not is_current(gens, local.documents_dir, model)
+    assert build_services(local).generation != first.generation

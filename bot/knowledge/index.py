@@ -8,10 +8,15 @@ crash or a kill at any point leaves the previous generation serving; unchanged c
 never embedded twice, so re-ingesting after one file changed takes seconds.
 
 What is embedded: every clause of an outline document (opinions, plans) as a whole and each
-of its sentences, as before; for documents of articles (regulations), one vector per article,
-from its section path (chapter and the article's opening sentence, at most
-``ARTICLE_EMBED_CHARS`` characters: where an article states its subject). A city's few hundred regulations then take minutes on two cores instead
-of an hour, and BM25 still indexes every sentence of every article.
+of its sentences; for documents of articles (regulations), one vector per article: the
+document's title and the article's own text, up to ``EMBED_CHARS`` characters (most of a
+typical article: their median is 111). multilingual-e5-small is cross-lingual, so an English
+question can meet a Chinese article by what the article says, with no glossary. The cost is
+embedding time, which grows with the characters embedded (about 1,800 a second on two idle
+cores): a city's 10,000 articles are 0.9 million characters this way, about nine minutes of a
+fresh ingest (extrapolated); every article whole would be 1.7 million, fifteen. BM25
+indexes every sentence of every article either way. ``EMBED_VERSION`` names this choice: a generation
+embedded otherwise is rebuilt.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ from bot.knowledge.generations import KB_FILE, MANIFEST, Generations
 from bot.knowledge.parse import PARSER_VERSION, split_clauses, units_of
 from bot.text import normalize
 
-ARTICLE_EMBED_CHARS = 56
+EMBED_CHARS = 96
+EMBED_VERSION = "article-title-text-96"
 EMBED_BATCH = 48
 
 
@@ -101,7 +107,7 @@ Progress = Callable[[str, int, int, float | None], None]
 
 
 def fingerprint(source: SourceDocument, embedder_id: str) -> str:
-    return f"{source.sha256}:{PARSER_VERSION}:{embedder_id}"
+    return f"{source.sha256}:{PARSER_VERSION}:{embedder_id}:{EMBED_VERSION}"
 
 
 def folder_signature(folder: Path) -> list[list[Any]]:
@@ -114,15 +120,19 @@ def folder_signature(folder: Path) -> list[list[Any]]:
 
 
 def embed_text(unit: Unit, article_docs: frozenset[str]) -> str | None:
-    """The text embedded for ``unit``, or None when the unit is keyword-indexed only."""
+    """The text embedded for ``unit``, or None when the unit is keyword-indexed only.
+
+    Outline documents: every unit. Documents of articles: each article once (its first part
+    when the parser split a long one), as "title text": the title tells e5 what a terse
+    article is about ("违反本条例第十二条规定的…" of a regulation on dogs)."""
     if unit.clause.doc_id not in article_docs:
         return unit.text
     if not unit.id.endswith("#0") or unit.clause.part > 1:
         return None
-    if unit.clause.kind == "header":
-        return unit.text[:ARTICLE_EMBED_CHARS]
-    # "第二章专利管理>第八条鼓励单位和个人将…": the chapter and the article's opening sentence.
-    return normalize(unit.clause.section)[:ARTICLE_EMBED_CHARS]
+    clause = unit.clause
+    if clause.kind == "header":
+        return unit.text[:EMBED_CHARS]
+    return normalize(f"{clause.doc_title} {clause.text}")[:EMBED_CHARS]
 
 
 def load_generation(gens: Generations, name: str) -> tuple[KnowledgeBase, dict[str, Any]]:
@@ -182,7 +192,10 @@ def build_generation(
         current = gens.current()
         before: dict[str, str] = {}
         if current is not None:
-            before = dict(gens.manifest(current).get("documents", {}))
+            manifest = gens.manifest(current)
+            before = dict(manifest.get("documents", {}))
+            # Vectors chosen or cut otherwise by an earlier release: every document again.
+            force = force or manifest.get("embedding") != EMBED_VERSION
         added = tuple(d for d in prints if d not in before)
         replaced = tuple(d for d in prints if d in before and before[d] != prints[d])
         unchanged = tuple(d for d in prints if before.get(d) == prints[d])
@@ -233,6 +246,7 @@ def build_generation(
             "generation": name,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "embedder": embedder_id,
+            "embedding": EMBED_VERSION,
             "parser": PARSER_VERSION,
             "signature": signature,
             "documents": prints,
@@ -267,6 +281,7 @@ def is_current(gens: Generations, folder: Path, embedder_id: str) -> bool:
     manifest = gens.manifest(current)
     return (
         manifest.get("embedder") == embedder_id
+        and manifest.get("embedding") == EMBED_VERSION
         and manifest.get("parser") == PARSER_VERSION
         and manifest.get("signature") == folder_signature(folder)
     )

@@ -25,7 +25,6 @@ from bot.retrieval.vectors import VectorStore
 from bot.text import normalize
 
 CANDIDATES = 20  # how deep each ranking goes before fusion
-GROUP_DOCS = 4  # documents ranked together once the knowledge base holds more
 GROUP_UNITS = 4000  # named documents up to this many units are ranked by their own statistics
 _PLACE_PART = re.compile(r"[\u4e00-\u9fff]+?(?:特别行政区|自治区|新区|省|市|区|县)")
 
@@ -78,6 +77,7 @@ class Retriever:
         other_doc: float = 0.6,
         kind_boost: float = 0.25,
         token_cache: Path | None = None,
+        group_docs: int = 0,
     ) -> None:
         self._kb = kb
         self._store = store
@@ -90,6 +90,7 @@ class Retriever:
         self._expand_dense = expand_dense
         self._other_doc = other_doc
         self._kind_boost = kind_boost
+        self._group_docs = group_docs
         # Place names of the documents' regions (上海, 嘉定, Shanghai...) are in nearly every
         # question and say nothing about the clause; they steer document preference instead
         # (``preferred_documents``), and are left out of keyword matching.
@@ -246,72 +247,68 @@ class Retriever:
         dense = _near_best(dense, lambda s, best: s >= best - self._dense_margin)
         return dense, keyword, pairs
 
+    def _fused(
+        self, query: str, terms: Sequence[str], preferred: frozenset[str]
+    ) -> tuple[Ranking, dict[str, float], dict[str, float]]:
+        """Every clause ranked by reciprocal-rank fusion of the vectors, the words and the
+        bigrams (of the question and of the glossary's document words for it), over every
+        document; with the dense and keyword scores of the candidates."""
+        tokens = self._keyword_tokens(query, terms)
+        pair_tokens = self._bigram_tokens(query, terms)
+        dense_query = f"{query} {' '.join(terms)}" if self._expand_dense and terms else query
+        dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None)
+        rankings = [dense, keyword, pairs]
+        weights = list(self._weights)
+        lists = [[key for key, _ in ranking] for ranking in rankings]
+        if self._group_docs and len(self._kb.documents) > self._group_docs:
+            # Optional: the best documents ranked again with their own word statistics, as
+            # extra votes beside the global ranking (never instead of it).
+            group = set(preferred)
+            for key, _ in reciprocal_rank_fusion(lists, weights=weights):
+                if len(group) >= self._group_docs:
+                    break
+                group.add(self._kb.by_key[key].doc_id)
+            if group:
+                within = self._rankings(dense_query, tokens, pair_tokens, frozenset(group))
+                lists += [[key for key, _ in ranking] for ranking in within[1:]]
+                weights += list(self._weights[1:])
+        return reciprocal_rank_fusion(lists, weights=weights), dict(dense), dict(keyword)
+
+    def _nudged(self, fused: Ranking, question: str, preferred: frozenset[str]) -> Ranking:
+        """Clauses stating the kind of thing asked for nudged up; other documents than those
+        the question names (by place or alias) moved down."""
+        patterns = [KINDS[k].boosts for k in question_kinds(question)]
+
+        def factor(key: str) -> float:
+            clause = self._kb.by_key[key]
+            out = 1.0
+            if patterns and any(re.search(p, clause.norm) for p in patterns):
+                # Among equally relevant clauses, the one that states an amount, a date…
+                out *= 1.0 + self._kind_boost
+            if preferred and clause.doc_id not in preferred:
+                out *= self._other_doc
+            return out
+
+        if not patterns and not preferred:
+            return fused
+        return sorted(((key, score * factor(key)) for key, score in fused), key=lambda i: -i[1])
+
     def search(self, question: str, k: int = 5) -> Retrieval:
         query = normalize(question)
         terms = expansions(query, self._glossary)
-        tokens = self._keyword_tokens(query, terms)
-        dense_query = f"{query} {' '.join(terms)}" if self._expand_dense and terms else query
-        pair_tokens = self._bigram_tokens(query, terms)
         preferred = self.preferred_documents(query)
-        dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None)
-        fused = reciprocal_rank_fusion(
-            [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)],
-            weights=self._weights,
-        )
-        if len(self._kb.documents) > GROUP_DOCS:
-            # Rank by document, then by clause. Among hundreds of documents, the documents
-            # the question names and the few that match it best are taken first, and their
-            # clauses are ranked again among themselves, with those documents' own word
-            # statistics; a large named group (every Shanghai document) is searched whole.
-            group = set(preferred)
-            if len(group) <= GROUP_DOCS:
-                for key, _ in fused:
-                    if len(group) >= GROUP_DOCS:
-                        break
-                    group.add(self._kb.by_key[key].doc_id)
-            dense, keyword, pairs = self._rankings(
-                dense_query, tokens, pair_tokens, frozenset(group)
-            )
-            fused = reciprocal_rank_fusion(
-                [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)],
-                weights=self._weights,
-            )
-        patterns = [KINDS[k].boosts for k in question_kinds(question)]
-        if patterns:
-            # A clause that states the kind of thing asked for (an amount, a date...) is
-            # nudged up: among equally relevant clauses it is the one that can answer.
-            fused = sorted(
-                (
-                    (
-                        key,
-                        score * (1.0 + self._kind_boost)
-                        if any(re.search(p, self._kb.by_key[key].norm) for p in patterns)
-                        else score,
-                    )
-                    for key, score in fused
-                ),
-                key=lambda item: -item[1],
-            )
-        if preferred:
-            fused = sorted(
-                (
-                    (
-                        key,
-                        score
-                        * (1.0 if self._kb.by_key[key].doc_id in preferred else self._other_doc),
-                    )
-                    for key, score in fused
-                ),
-                key=lambda item: -item[1],
-            )
-        dense_score = dict(dense)
-        bm25_score = dict(keyword)
+        fused, dense_score, bm25_score = self._fused(query, terms, preferred)
+        fused = self._nudged(fused, question, preferred)
         hits = tuple(
             Hit(self._kb.by_key[key], score, dense_score.get(key, 0.0), bm25_score.get(key, 0.0))
             for key, score in fused[:k]
         )
         return Retrieval(
-            question=question, query=query, tokens=tuple(tokens), hits=hits, terms=tuple(terms)
+            question=question,
+            query=query,
+            tokens=tuple(self._keyword_tokens(query, terms)),
+            hits=hits,
+            terms=tuple(terms),
         )
 
 
