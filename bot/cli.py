@@ -556,6 +556,8 @@ def chat(
     if isinstance(sys.stdin, io.TextIOWrapper):
         # Piped input with a stray undecodable byte must not end the chat.
         sys.stdin.reconfigure(errors="replace")
+    if sys.stdin.isatty():
+        terminal.enable_editing()
     terminal.run(input, typer.echo, services, as_of)
 
 
