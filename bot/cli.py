@@ -159,7 +159,9 @@ def ingest(
     """Index the documents in knowledge/documents into a new index generation.
 
     Unreadable files are reported and skipped; the index in service is replaced only once
-    the new one is complete. Unchanged texts are never embedded again.
+    the new one is complete. Unchanged texts are never embedded again. The rules are then
+    checked against the new index. Exit codes: 0 all well; 1 a document was skipped; 2 nothing
+    was published (an error); 3 the rule files were refused (the last good rules serve).
     """
     if check is not None:
         try:
@@ -205,8 +207,33 @@ def ingest(
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
         err.print(f"ready to serve in {time.monotonic() - start:.1f} s", markup=False)
+    if _rules_refused(settings, report.generation):
+        raise typer.Exit(3)
     if report.problems:
         raise typer.Exit(1)
+
+
+def _rules_refused(settings: Settings, generation: str) -> bool:
+    """Check the rules against the index ``generation``; print each problem; True if refused."""
+    from bot.knowledge.index import load_generation
+    from bot.knowledge.rules_guard import load_checked_rules
+    from bot.services import generations, rules_keep_dir
+
+    kb, _manifest = load_generation(generations(settings), generation)
+    try:
+        verdict = load_checked_rules(settings.knowledge_dir, kb, rules_keep_dir(settings))
+    except PolicyBotError as exc:
+        err.print(f"rules refused: {exc}", markup=False, soft_wrap=True)
+        return True
+    for problem in verdict.problems:
+        err.print(f"rules refused: {problem}", markup=False, soft_wrap=True)
+    if verdict.refused:
+        err.print(
+            f"the last good rules ({rules_keep_dir(settings)}) keep serving until these are fixed",
+            markup=False,
+            soft_wrap=True,
+        )
+    return verdict.refused
 
 
 @app.command()
@@ -249,6 +276,11 @@ def documents(
             _emit({"skipped": file, "error": message})
         else:
             out.print(f"skipped   {message}", markup=False, soft_wrap=True)
+    for problem in services.rules_refused:  # the last good rules serve meanwhile
+        if as_json:
+            _emit({"rules": "refused", "error": problem})
+        else:
+            out.print(f"rules     refused: {problem}", markup=False, soft_wrap=True)
 
 
 rules_app = typer.Typer(help="The eligibility rules (knowledge/programs.yaml).")
@@ -259,19 +291,21 @@ app.add_typer(rules_app, name="rules")
 def rules_check(data_dir: DataDirOption = None) -> None:
     """Verify the rules: facts defined, each program's document loaded, each quote found in
     its clause."""
-    from bot.eligibility import load_rulebook
-    from bot.knowledge.rules_check import check_rules
+    from bot.knowledge.index import load_generation
+    from bot.knowledge.rules_guard import rule_problems
+    from bot.services import generations
 
     settings = _settings(data_dir)
-    try:
-        rulebook = load_rulebook(settings.knowledge_dir)
-    except PolicyBotError as exc:
-        err.print(f"error: {exc}", markup=False, soft_wrap=True)
-        raise typer.Exit(1) from exc
-    services = _services(settings)
-    problems = check_rules(rulebook, services.kb)
+    gens = generations(settings)
+    current = gens.current()
+    if current is None:  # no index yet: build one (the rules are checked against it)
+        current = _services(settings).generation
+    kb, _manifest = load_generation(gens, current)
+    rulebook, problems = rule_problems(settings.knowledge_dir, kb)
     for problem in problems:
-        out.print(f"{problem.program}: {problem.message}", markup=False, soft_wrap=True)
+        out.print(problem, markup=False, soft_wrap=True)
+    if rulebook is None:
+        raise typer.Exit(1)
     out.print(
         f"{len(rulebook.programs)} programs, {len(rulebook.facts)} facts: "
         + ("all anchored in their documents" if not problems else f"{len(problems)} problems"),
@@ -511,7 +545,9 @@ def _eval_conversations(
         + ", ".join(f"{name} {n}" for name, n in paths.items()),
         markup=False,
     )
-    out.print(f"conversations: {len(convs)}  turns: {len(report.turns)}  file: {file}", markup=False)
+    out.print(
+        f"conversations: {len(convs)}  turns: {len(report.turns)}  file: {file}", markup=False
+    )
     out.print(
         "  ".join(f"{name} {value:.3f}" for name, value in metrics.items())
         + f"  figures_without_source {len(report.figure_problems)}",
@@ -529,7 +565,9 @@ def chat(
     data_dir: DataDirOption = None,
     outbox: Annotated[
         Path | None,
-        typer.Option("--outbox", help="With --jsonl: append staff replies to this file as they come."),
+        typer.Option(
+            "--outbox", help="With --jsonl: append staff replies to this file as they come."
+        ),
     ] = None,
 ) -> None:
     """Chat with the assistant in the terminal (questions and the eligibility check)."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from bot.config import Settings
-from bot.eligibility import Rulebook, load_rulebook
+from bot.eligibility import Rulebook
 from bot.errors import KnowledgeError
 from bot.knowledge.embed_cache import EmbeddingCache
 from bot.knowledge.generations import Generations
@@ -33,6 +33,7 @@ from bot.knowledge.index import (
     is_current,
     load_generation,
 )
+from bot.knowledge.rules_guard import load_checked_rules
 from bot.qa import QA
 from bot.retrieval.embeddings import E5Embeddings
 from bot.retrieval.retriever import Retriever
@@ -64,6 +65,11 @@ def load_glossary(path: Path) -> dict[str, list[str]]:
 
 def generations(settings: Settings) -> Generations:
     return Generations(settings.data_dir / "index")
+
+
+def rules_keep_dir(settings: Settings) -> Path:
+    """Where the last rules that passed the check are kept, to serve while newer ones fail."""
+    return settings.data_dir / "rules-good"
 
 
 def run_ingest(
@@ -104,6 +110,9 @@ class Services:
     generation: str = ""
     vectors: VectorStore | None = None
     desk: StaffDesk | None = None  # the staff desk, as a stage of every turn (per turn)
+    # the rule files' problems (``file:line: reason``) when they were refused and the last
+    # good rules serve instead (bot.knowledge.rules_guard)
+    rules_refused: tuple[str, ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def snapshot(self, desk: StaffDesk | None = None) -> Services:
@@ -131,10 +140,14 @@ class Services:
                 return False
             try:
                 kb, store, qa = _answering(self.settings, gens, name, embedder_of(self))
+                rules = load_checked_rules(
+                    self.settings.knowledge_dir, kb, rules_keep_dir(self.settings)
+                )
             except Exception:
                 _log.exception("cannot load index generation %s; keeping %s", name, self.generation)
                 return False
             self.kb, self.vectors, self.qa, self.generation = kb, store, qa, name
+            self.rulebook, self.rules_refused = rules.rulebook, rules.problems
             _log.info("now serving index generation %s", name)
             return True
 
@@ -201,11 +214,13 @@ def build_services(
     for problem in report.problems:
         _log.warning("skipped %s", problem.message)
     kb, store, qa = _answering(settings, gens, name, embeddings)
+    rules = load_checked_rules(settings.knowledge_dir, kb, rules_keep_dir(settings))
     return Services(
         settings=settings,
         kb=kb,
         qa=qa,
-        rulebook=load_rulebook(settings.knowledge_dir),
+        rulebook=rules.rulebook,
+        rules_refused=rules.problems,
         ingest_report=report,
         store=Store(settings.db_path) if with_store else None,
         generation=name,
