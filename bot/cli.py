@@ -97,7 +97,9 @@ def _progress_printer(quiet: bool) -> Any:
             return
         last[0] = now
         eta = f", about {left:.0f} s left" if left is not None and done < total else ""
-        err.print(f"[{stage}] {done}/{total}{eta}", markup=False, soft_wrap=True)
+        filled = round(20 * done / total) if total else 20
+        bar = "#" * filled + "-" * (20 - filled)
+        err.print(f"[{stage}] [{bar}] {done}/{total}{eta}", markup=False, soft_wrap=True)
 
     return progress
 
@@ -576,7 +578,9 @@ def chat(
     from bot.services import build_services
 
     try:
-        services = build_services(settings, with_store=True)
+        services = build_services(
+            settings, _progress_printer(False), with_store=True, background=True
+        )
     except PolicyBotError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -656,7 +660,9 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
     from bot.services import build_services
 
     try:
-        services = build_services(settings, with_store=True)
+        services = build_services(
+            settings, _progress_printer(False), with_store=True, background=True
+        )
         channel = TelegramChannel(
             settings,
             services,

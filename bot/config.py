@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     console_lockout_failures: int = 5
     console_lockout_minutes: float = 15.0
     console_upload_mb: int = 20
+    max_document_mb: float = 20.0
 
     @property
     def chroma_dir(self) -> Path:

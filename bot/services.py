@@ -3,7 +3,8 @@
 The index is read from the generation in service (``bot.knowledge.generations``). At start-up
 the documents folder is compared with that generation's manifest (names, sizes, times: no file
 is read); only when they differ, or when there is no index yet, is a new generation built
-first. A long-running process calls ``Services.refresh_if_stale()`` (one small file read) to
+first (a long-running channel, ``background=True``, serves the last good generation meanwhile
+and builds the new one in a thread). A long-running process calls ``Services.refresh_if_stale()`` (one small file read) to
 pick up a generation published by ``policybot ingest``: the new knowledge base, vectors and
 retriever are built aside and swapped in together, so a question is always answered from one
 complete generation.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,6 +94,7 @@ def run_ingest(
             lambda name: drop_generation(settings, name),
             progress,
             force,
+            settings.max_document_mb,
         )
     finally:
         cache.close()
@@ -180,22 +183,60 @@ def _answering(
     return kb, store, QA(kb, retriever, scope, settings.top_k)
 
 
+def ingest_in_background(settings: Settings) -> threading.Thread:
+    """Build a new generation in a thread while the last good one serves; a running channel
+    picks it up with ``Services.refresh_if_stale``. Progress and the time left go to the log."""
+    last = [0.0]
+
+    def logged(stage: str, done: int, total: int, left: float | None) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < 10.0:
+            return
+        last[0] = now
+        eta = f", about {left:.0f} s left" if left is not None and done < total else ""
+        _log.info("background ingest: %s %d/%d%s", stage, done, total, eta)
+
+    def work() -> None:
+        try:
+            report = run_ingest(settings, E5Embeddings(num_threads=settings.embed_threads), logged)
+        except Exception:
+            _log.exception("background ingest failed; the index generation in service stays")
+            return
+        for problem in report.problems:
+            _log.warning("skipped %s", problem.message)
+        _log.info(
+            "background ingest done in %.0f s: generation %s", report.seconds, report.generation
+        )
+
+    thread = threading.Thread(target=work, name="background-ingest", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_services(
     settings: Settings,
     progress: Progress | None = None,
     with_store: bool = False,
     ingest: bool = True,
+    background: bool = False,
 ) -> Services:
     """Load the index in service, the rules, and wire the QA; ``with_store`` opens the SQLite
     database. With ``ingest`` (the default) a new generation is built first when the documents
     changed or there is none; without it the generation in service is used as it is (an index
-    must exist). If the ingest fails while an older generation exists, that one serves."""
+    must exist). If the ingest fails while an older generation exists, that one serves. With
+    ``background`` (a long-running channel), a stale index serves at once while the new
+    generation is built in a thread (``ingest_in_background``)."""
     embeddings = E5Embeddings(num_threads=settings.embed_threads)
     gens = generations(settings)
     current = gens.current()
-    if current is not None and (
-        not ingest or is_current(gens, settings.documents_dir, embeddings.model_id)
-    ):
+    fresh = current is not None and is_current(gens, settings.documents_dir, embeddings.model_id)
+    if current is not None and ingest and background and not fresh:
+        _log.warning(
+            "the documents changed: serving generation %s while a new one is built", current
+        )
+        ingest_in_background(settings)
+        ingest = False
+    if current is not None and (not ingest or fresh):
         name = current
         report = IngestReport(
             unchanged=tuple(gens.manifest(name).get("documents", {})), generation=name

@@ -125,6 +125,7 @@ def run(
             return
         incoming = to_incoming(line, options)
         options = ()
+        services.refresh_if_stale()  # a generation built in the background serves from now
         try:
             try:
                 replies = list(conversation.turn(incoming, today).replies)
