@@ -173,13 +173,27 @@ def ingest(
             raise typer.Exit(1) from exc
         return
     settings = _settings(data_dir)
-    from bot.services import build_services, generations, run_ingest
+    from bot.services import (
+        build_services,
+        generations,
+        progress_path,
+        record_progress,
+        run_ingest,
+    )
+
+    printer = _progress_printer(False)
+
+    def progress(stage: str, done: int, total: int, left: float | None) -> None:
+        printer(stage, done, total, left)
+        record_progress(settings, stage, done, total, left)  # for `policybot documents`
 
     try:
-        report = run_ingest(settings, progress=_progress_printer(False), force=force)
+        report = run_ingest(settings, progress=progress, force=force)
     except PolicyBotError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    finally:
+        progress_path(settings).unlink(missing_ok=True)
     for problem in report.problems:
         err.print(f"skipped: {problem.message}", markup=False, soft_wrap=True)
     for label, ids in (
@@ -278,6 +292,17 @@ def documents(
             _emit({"skipped": file, "error": message})
         else:
             out.print(f"skipped   {message}", markup=False, soft_wrap=True)
+    from bot.services import read_progress
+
+    running = read_progress(settings)
+    if running is not None:  # an ingest builds the next generation now
+        left = running.get("left")
+        eta = f", about {float(str(left)):.0f} s left" if left is not None else ""
+        line = f"{running['stage']} {running['done']}/{running['total']}{eta}"
+        if as_json:
+            _emit({"ingest": "running", "progress": line})
+        else:
+            out.print(f"ingest    running: {line}", markup=False, soft_wrap=True)
     for problem in services.rules_refused:  # the last good rules serve meanwhile
         if as_json:
             _emit({"rules": "refused", "error": problem})

@@ -12,6 +12,7 @@ complete generation.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -183,12 +184,43 @@ def _answering(
     return kb, store, QA(kb, retriever, scope, settings.top_k)
 
 
+def progress_path(settings: Settings) -> Path:
+    """Where a running ingest says how far it is (read by ``policybot documents``)."""
+    return settings.data_dir / "ingest-progress.json"
+
+
+def record_progress(
+    settings: Settings, stage: str, done: int, total: int, left: float | None
+) -> None:
+    """Write the ingest's progress for others to read (replaced atomically; gone when done)."""
+    path = progress_path(settings)
+    state = {"stage": stage, "done": done, "total": total, "left": left, "at": time.time()}
+    partial = path.with_suffix(".partial")
+    try:
+        partial.write_text(json.dumps(state), encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:  # progress is a courtesy: a full disk must not stop the ingest
+        _log.debug("cannot record ingest progress: %s", exc)
+
+
+def read_progress(settings: Settings, stale_after: float = 120.0) -> dict[str, object] | None:
+    """The progress of an ingest running now, or None (none, or its record is stale)."""
+    try:
+        state = json.loads(progress_path(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict) or time.time() - float(state.get("at", 0)) > stale_after:
+        return None
+    return state
+
+
 def ingest_in_background(settings: Settings) -> threading.Thread:
     """Build a new generation in a thread while the last good one serves; a running channel
     picks it up with ``Services.refresh_if_stale``. Progress and the time left go to the log."""
     last = [0.0]
 
     def logged(stage: str, done: int, total: int, left: float | None) -> None:
+        record_progress(settings, stage, done, total, left)
         now = time.monotonic()
         if done < total and now - last[0] < 10.0:
             return
@@ -202,6 +234,8 @@ def ingest_in_background(settings: Settings) -> threading.Thread:
         except Exception:
             _log.exception("background ingest failed; the index generation in service stays")
             return
+        finally:
+            progress_path(settings).unlink(missing_ok=True)
         for problem in report.problems:
             _log.warning("skipped %s", problem.message)
         _log.info(

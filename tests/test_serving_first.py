@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, Settings
 from bot.knowledge.documents import scan_documents
+from bot.services import record_progress
 
 QUESTION = '{"chat": "u1", "text": "嘉定直播企业营收首次超过1亿元奖励多少？"}\n'
 
@@ -68,9 +69,13 @@ def test_a_50_mb_document_leaves_the_bot_answering(
     assert ingest.returncode == 1, ingest.stderr  # a document was skipped
     assert "huge-notice.txt: 50.0 MB is over the limit of 20 MB" in ingest.stderr
     assert time.monotonic() - started < 120
+    assert not (tmp_path / "data" / "ingest-progress.json").exists(), "gone when done"
+    # an ingest running elsewhere (the console's publish, a background build) says how far
+    record_progress(Settings(_env_file=None, data_dir=tmp_path / "data"), "embed", 40, 200, 95.0)
     listed = run("documents", "--today", "2025-06-01", "--json")
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     assert any("over the limit" in r.get("error", "") for r in rows), rows
+    assert {"ingest": "running", "progress": "embed 40/200, about 95 s left"} in rows
     assert sum(1 for r in rows if "id" in r) == len(services.kb.documents)
     chat = run("chat", "--jsonl", "--today", "2025-06-01", stdin=QUESTION)
     assert chat.returncode == 0, chat.stderr
