@@ -90,13 +90,20 @@ def test_every_kind_of_mistake_names_file_line_and_reason(
         ), problem
 
 
-def test_no_last_good_rules_is_a_clear_error(services: Any, tmp_path: Path) -> None:
+def test_without_last_good_rules_the_passing_programs_serve(services: Any, tmp_path: Path) -> None:
+    """A first start with one broken program: the others serve; an unreadable file without
+    any good copy is a clear error (the start says what to fix)."""
     knowledge = knowledge_copy(tmp_path)
     edit(knowledge, GOOD_QUOTE, BAD_QUOTE)
+    verdict = load_checked_rules(knowledge, services.kb, tmp_path / "never-kept")
+    assert verdict.source == "partial" and "quote not found" in verdict.problems[0]
+    assert set(verdict.rulebook.programs) == set(services.rulebook.programs) - {"jd-talent-rent"}
+    assert not (tmp_path / "never-kept").exists(), "a failing file is never kept"
+    edit(knowledge, "    name: {zh: 人才租房补贴, en: Rent subsidy for talent}\n", "  name: [\n")
     with pytest.raises(KnowledgeError, match="no last good rules") as caught:
         load_checked_rules(knowledge, services.kb, tmp_path / "never-kept")
-    assert "quote not found" in str(caught.value)
-    assert rule_problems(knowledge, services.kb)[0] is not None
+    assert "not valid YAML" in str(caught.value)
+    assert rule_problems(knowledge, services.kb)[0] is None
 
 
 def test_cli_refuses_a_broken_rules_file_and_keeps_serving(

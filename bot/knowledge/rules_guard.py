@@ -9,7 +9,8 @@ still there), and
   them;
 - when they fail: reports every problem as ``file:line: reason`` and serves the copy in
   ``keep_dir``, itself checked against the documents loaded (its problems are reported too);
-- when they fail and no good copy exists: raises ``KnowledgeError`` with the problems.
+- when they fail and no good copy exists yet (a first start): serves the programs that pass
+  (a file that cannot be read at all raises ``KnowledgeError`` with the problems).
 
 The verdict says which rules serve and why, for the log, ``policybot documents`` and
 ``policybot rules check``.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -39,7 +40,7 @@ class RulesVerdict:
     """The rules that serve, where they come from, and what was refused (``file:line: why``)."""
 
     rulebook: Rulebook
-    source: Literal["current", "last good"]
+    source: Literal["current", "last good", "partial"]
     problems: tuple[str, ...] = ()
 
     @property
@@ -94,6 +95,14 @@ def load_checked_rules(knowledge_dir: Path, kb: KnowledgeBase, keep_dir: Path) -
     for problem in problems:
         _log.error("rules refused: %s", problem)
     if not all((keep_dir / name).is_file() for name in RULE_FILES):
+        if rulebook is not None:  # no good copy yet (a first start): the programs that pass
+            kept_programs = _passing(rulebook, problems)
+            _log.error(
+                "no last good rules yet: serving the %d of %d programs that pass",
+                len(kept_programs.programs),
+                len(rulebook.programs),
+            )
+            return RulesVerdict(kept_programs, "partial", tuple(problems))
         raise KnowledgeError(
             "the rules were refused and there are no last good rules to serve:\n"
             + "\n".join(problems)
@@ -107,6 +116,13 @@ def load_checked_rules(knowledge_dir: Path, kb: KnowledgeBase, keep_dir: Path) -
         _log.warning("the last good rules: %s", problem)
     _log.error("serving the last good rules from %s until the rule files are fixed", keep_dir)
     return RulesVerdict(kept, "last good", tuple(problems))
+
+
+def _passing(rulebook: Rulebook, problems: list[str]) -> Rulebook:
+    """``rulebook`` without the programs a problem names."""
+    named = {m for p in problems for m in re.findall(r"program '([^']+)'", p)}
+    programs = {k: v for k, v in rulebook.programs.items() if k not in named}
+    return replace(rulebook, programs=programs)
 
 
 def _keep(knowledge_dir: Path, keep_dir: Path) -> None:
