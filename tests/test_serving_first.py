@@ -92,3 +92,19 @@ def test_changed_documents_are_built_in_the_background_while_the_last_index_serv
     assert chat.returncode == 0, chat.stderr
     assert "100万元" in json.loads(chat.stdout.splitlines()[0])["replies"][0]["text"]
     assert "while a new one is built" in chat.stderr, chat.stderr[-2000:]
+
+
+def test_a_first_start_shows_what_it_is_doing(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """`policybot chat` on a fresh machine (no index yet): the terminal shows the build as a
+    progress bar instead of a blank screen, then the greeting; /quit leaves."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    env = {**cli_env, "POLICYBOT_DATA_DIR": str(tmp_path / "fresh"),
+           "POLICYBOT_KNOWLEDGE_DIR": str(knowledge)}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--today", "2025-06-01"],
+        input="/quit\n", capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "[embed] [" in done.stderr and "####################] " in done.stderr, done.stderr
+    assert "您好！我是" in done.stdout and done.stdout.rstrip().endswith("再见！有政策问题随时来问。")
