@@ -97,7 +97,9 @@ def _progress_printer(quiet: bool) -> Any:
             return
         last[0] = now
         eta = f", about {left:.0f} s left" if left is not None and done < total else ""
-        err.print(f"[{stage}] {done}/{total}{eta}", markup=False, soft_wrap=True)
+        filled = round(20 * done / total) if total else 20
+        bar = "#" * filled + "-" * (20 - filled)
+        err.print(f"[{stage}] [{bar}] {done}/{total}{eta}", markup=False, soft_wrap=True)
 
     return progress
 
@@ -159,7 +161,9 @@ def ingest(
     """Index the documents in knowledge/documents into a new index generation.
 
     Unreadable files are reported and skipped; the index in service is replaced only once
-    the new one is complete. Unchanged texts are never embedded again.
+    the new one is complete. Unchanged texts are never embedded again. The rules are then
+    checked against the new index. Exit codes: 0 all well; 1 a document was skipped; 2 nothing
+    was published (an error); 3 the rule files were refused (the last good rules serve).
     """
     if check is not None:
         try:
@@ -169,13 +173,27 @@ def ingest(
             raise typer.Exit(1) from exc
         return
     settings = _settings(data_dir)
-    from bot.services import build_services, generations, run_ingest
+    from bot.services import (
+        build_services,
+        generations,
+        progress_path,
+        record_progress,
+        run_ingest,
+    )
+
+    printer = _progress_printer(False)
+
+    def progress(stage: str, done: int, total: int, left: float | None) -> None:
+        printer(stage, done, total, left)
+        record_progress(settings, stage, done, total, left)  # for `policybot documents`
 
     try:
-        report = run_ingest(settings, progress=_progress_printer(False), force=force)
+        report = run_ingest(settings, progress=progress, force=force)
     except PolicyBotError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    finally:
+        progress_path(settings).unlink(missing_ok=True)
     for problem in report.problems:
         err.print(f"skipped: {problem.message}", markup=False, soft_wrap=True)
     for label, ids in (
@@ -205,8 +223,33 @@ def ingest(
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
         err.print(f"ready to serve in {time.monotonic() - start:.1f} s", markup=False)
+    if _rules_refused(settings, report.generation):
+        raise typer.Exit(3)
     if report.problems:
         raise typer.Exit(1)
+
+
+def _rules_refused(settings: Settings, generation: str) -> bool:
+    """Check the rules against the index ``generation``; print each problem; True if refused."""
+    from bot.knowledge.index import load_generation
+    from bot.knowledge.rules_guard import load_checked_rules
+    from bot.services import generations, rules_keep_dir
+
+    kb, _manifest = load_generation(generations(settings), generation)
+    try:
+        verdict = load_checked_rules(settings.knowledge_dir, kb, rules_keep_dir(settings))
+    except PolicyBotError as exc:
+        err.print(f"rules refused: {exc}", markup=False, soft_wrap=True)
+        return True
+    for problem in verdict.problems:
+        err.print(f"rules refused: {problem}", markup=False, soft_wrap=True)
+    if verdict.refused:
+        err.print(
+            f"the last good rules ({rules_keep_dir(settings)}) keep serving until these are fixed",
+            markup=False,
+            soft_wrap=True,
+        )
+    return verdict.refused
 
 
 @app.command()
@@ -249,6 +292,22 @@ def documents(
             _emit({"skipped": file, "error": message})
         else:
             out.print(f"skipped   {message}", markup=False, soft_wrap=True)
+    from bot.services import read_progress
+
+    running = read_progress(settings)
+    if running is not None:  # an ingest builds the next generation now
+        left = running.get("left")
+        eta = f", about {float(str(left)):.0f} s left" if left is not None else ""
+        line = f"{running['stage']} {running['done']}/{running['total']}{eta}"
+        if as_json:
+            _emit({"ingest": "running", "progress": line})
+        else:
+            out.print(f"ingest    running: {line}", markup=False, soft_wrap=True)
+    for problem in services.rules_refused:  # the last good rules serve meanwhile
+        if as_json:
+            _emit({"rules": "refused", "error": problem})
+        else:
+            out.print(f"rules     refused: {problem}", markup=False, soft_wrap=True)
 
 
 rules_app = typer.Typer(help="The eligibility rules (knowledge/programs.yaml).")
@@ -259,19 +318,21 @@ app.add_typer(rules_app, name="rules")
 def rules_check(data_dir: DataDirOption = None) -> None:
     """Verify the rules: facts defined, each program's document loaded, each quote found in
     its clause."""
-    from bot.eligibility import load_rulebook
-    from bot.knowledge.rules_check import check_rules
+    from bot.knowledge.index import load_generation
+    from bot.knowledge.rules_guard import rule_problems
+    from bot.services import generations
 
     settings = _settings(data_dir)
-    try:
-        rulebook = load_rulebook(settings.knowledge_dir)
-    except PolicyBotError as exc:
-        err.print(f"error: {exc}", markup=False, soft_wrap=True)
-        raise typer.Exit(1) from exc
-    services = _services(settings)
-    problems = check_rules(rulebook, services.kb)
+    gens = generations(settings)
+    current = gens.current()
+    if current is None:  # no index yet: build one (the rules are checked against it)
+        current = _services(settings).generation
+    kb, _manifest = load_generation(gens, current)
+    rulebook, problems = rule_problems(settings.knowledge_dir, kb)
     for problem in problems:
-        out.print(f"{problem.program}: {problem.message}", markup=False, soft_wrap=True)
+        out.print(problem, markup=False, soft_wrap=True)
+    if rulebook is None:
+        raise typer.Exit(1)
     out.print(
         f"{len(rulebook.programs)} programs, {len(rulebook.facts)} facts: "
         + ("all anchored in their documents" if not problems else f"{len(problems)} problems"),
@@ -536,7 +597,9 @@ def chat(
     data_dir: DataDirOption = None,
     outbox: Annotated[
         Path | None,
-        typer.Option("--outbox", help="With --jsonl: append staff replies to this file as they come."),
+        typer.Option(
+            "--outbox", help="With --jsonl: append staff replies to this file as they come."
+        ),
     ] = None,
 ) -> None:
     """Chat with the assistant in the terminal (questions and the eligibility check)."""
@@ -545,7 +608,9 @@ def chat(
     from bot.services import build_services
 
     try:
-        services = build_services(settings, with_store=True)
+        services = build_services(
+            settings, _progress_printer(False), with_store=True, background=True
+        )
     except PolicyBotError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -563,6 +628,8 @@ def chat(
     if isinstance(sys.stdin, io.TextIOWrapper):
         # Piped input with a stray undecodable byte must not end the chat.
         sys.stdin.reconfigure(errors="replace")
+    if sys.stdin.isatty():
+        terminal.enable_editing()
     terminal.run(input, typer.echo, services, as_of)
 
 
@@ -623,7 +690,9 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
     from bot.services import build_services
 
     try:
-        services = build_services(settings, with_store=True)
+        services = build_services(
+            settings, _progress_printer(False), with_store=True, background=True
+        )
         channel = TelegramChannel(
             settings,
             services,

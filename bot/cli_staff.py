@@ -404,8 +404,25 @@ def stats(
         typer.echo(figures.render(lang))
 
 
+def forget(
+    chat: Annotated[
+        str, typer.Argument(help="The chat id, or CHAT:USER for one member of a group.")
+    ],
+    data_dir: DataDir = None,
+) -> None:
+    """Delete everything kept about one conversation, as the user's /forget does: session,
+    messages in and out, question log, tickets, notes, and their wording in curated answers."""
+    store = _store(data_dir)
+    try:
+        removed = store.forget(chat.strip())
+    finally:
+        store.close()
+    typer.echo(f"removed or reworded {removed} rows about {chat.strip()}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add `triage`, `faq` and `stats` to the main command line."""
+    """Add `triage`, `faq`, `stats` and `forget` to the main command line."""
     app.add_typer(triage_app, name="triage")
     app.add_typer(faq_app, name="faq")
     app.command("stats")(stats)
+    app.command("forget")(forget)

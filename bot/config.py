@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     # Seconds the model may take before the assistant answers without it (WeChat waits 5 s).
     llm_timeout: float = 3.0
+    max_document_mb: float = 20.0
 
     @property
     def chroma_dir(self) -> Path:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from bot.dialogue import handle
 from bot.domain import Forget, Incoming, Reply, Turn
 from bot.errors import StoreBusy, StoreUnavailable
-from bot.store import Store, StoreTx, questions
+from bot.store import Store, StoreTx, personal
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -115,8 +115,8 @@ class Conversation:
             if self.desk is not None:
                 removed = self.desk.store.purge(days, now)
             else:
-                with self.store.transaction() as tx:
-                    removed = questions.purge(tx.db, now - timedelta(days=days))
+                with self.store.transaction() as tx:  # every table holding user text
+                    removed = personal.expire(tx.db, now - timedelta(days=days))
         except StoreUnavailable as exc:
             _log.warning("retention purge postponed: %s", exc)
             return

@@ -63,14 +63,14 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "您好！我是上海市和嘉定区直播、短视频产业政策助手。\n"
         "我依据的文件：{covered}。\n"
         "· 直接提问，我会给出答案并注明出处，例如：“嘉定直播企业营收首次超过1亿元奖励多少？”\n"
-        "· 发送 /check 或点“检查我能申请什么”，我会问几个问题，告诉您可能符合哪些扶持、金额多少、依据哪一条。\n"
+        "· 发送 /check 或选择“检查我能申请什么”，我会问几个问题，告诉您可能符合哪些扶持、金额多少、依据哪一条。\n"
         "命令：/help 帮助，/check 资格检查，/cancel 取消，/lang 切换语言，/about 政策来源。",
         "Hello! I answer questions about the Shanghai and Jiading live-streaming and "
         "short-video industry policies.\n"
         "The documents I use: {covered}.\n"
         '· Ask a question and I answer with the source, e.g. "How much does '
         'Jiading award a company whose revenue first exceeds 100 million yuan?"\n'
-        '· Send /check or press "Check my eligibility": I ask a few questions '
+        '· Send /check or choose "Check my eligibility": I ask a few questions '
         "and tell you what your company may qualify for, how much, and under which clause.\n"
         "Commands: /help, /check, /cancel, /lang (language), /about (sources).",
     ),
@@ -155,9 +155,9 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "OK. Ask me anything else about the policies.",
     ),
     "check.intro": (
-        "好的，我来帮您看看可能符合哪些扶持。可以点按钮或直接输入（如“2.5亿”“是”）。"
+        "好的，我来帮您看看可能符合哪些扶持。可以选择选项或直接输入（如“2.5亿”“是”）。"
         "随时发送“返回”修改上一个回答，“为什么”了解原因，“取消”结束。",
-        "Let's check what support you may qualify for. Press a button or type "
+        "Let's check what support you may qualify for. Choose an option or type "
         '(e.g. "250 million", "yes"). Send "back" to change your last '
         'answer, "why" to see why I ask, "cancel" to stop.',
     ),
@@ -183,8 +183,8 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
     ),
     "check.unruled_place_unknown": ("贵单位所在地", "your place"),
     "check.covered": (
-        "检查完成。这次只检查了：{names}。想看看其他扶持，可以点“检查全部扶持”。",
-        'Done. This check covered only: {names}. Press "Check everything" for the other support.',
+        "检查完成。这次只检查了：{names}。想看看其他扶持，可以选择“检查全部扶持”。",
+        'Done. This check covered only: {names}. Choose "Check everything" for the other support.',
     ),
     "check.cancelled": (
         "已取消资格检查。您可以继续提问，或发送 /check 重新开始。",
@@ -196,13 +196,24 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
     "check.no_question": ("现在没有待回答的问题。", "There is no open question right now."),
     "check.why": ("为什么问这个：{why}", "Why I ask: {why}"),
     "check.hint_skip": (
-        "\n如果不确定，可以点“不清楚 / 跳过”，或发送“取消”结束检查。",
-        '\nIf you are not sure, press "Don\'t know / skip", or send "cancel" to stop.',
+        "\n如果不确定，可以选择“不清楚 / 跳过”，或发送“取消”结束检查。",
+        '\nIf you are not sure, choose "Don\'t know / skip", or send "cancel" to stop.',
     ),
     "check.checklist": (
         "以下哪些情况适用于贵单位？可多选：点选后按“完成”，或回复序号（如“1,3”）；都不适用请回复“都没有”。",
         'Which of these apply to you? Tick all that do and press "Done", or reply with numbers '
         '(e.g. "1,3"); reply "none" if none applies.',
+    ),
+    # the terminal has no buttons to tick: its checklist header asks for typed numbers
+    "check.checklist_typed": (
+        "以下哪些情况适用于贵单位？请回复适用的序号（如“1,3”）；都不适用请回复“都没有”，不确定请回复“不清楚”。",
+        'Which of these apply to you? Reply with the numbers that do (e.g. "1,3"); reply '
+        '"none" if none applies, "not sure" if you do not know.',
+    ),
+    "terminal.hint": (
+        "（输入选项前的数字即可选择；↑ ↓ 翻看已输入的内容；输入 /quit 或 /exit 退出。）",
+        "(Type an option's number to choose it; up and down arrows recall what you typed; "
+        "/quit or /exit leaves.)",
     ),
     "check.checklist_help": (
         "请回复适用的序号（1到{n}，如“1,3”），或“都没有”“不清楚”。",

@@ -3,7 +3,8 @@
 The index is read from the generation in service (``bot.knowledge.generations``). At start-up
 the documents folder is compared with that generation's manifest (names, sizes, times: no file
 is read); only when they differ, or when there is no index yet, is a new generation built
-first. A long-running process calls ``Services.refresh_if_stale()`` (one small file read) to
+first (a long-running channel, ``background=True``, serves the last good generation meanwhile
+and builds the new one in a thread). A long-running process calls ``Services.refresh_if_stale()`` (one small file read) to
 pick up a generation published by ``policybot ingest``: the new knowledge base, vectors and
 retriever are built aside and swapped in together, so a question is always answered from one
 complete generation.
@@ -11,9 +12,11 @@ complete generation.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +25,7 @@ import yaml
 
 from bot.answering.gate import QA
 from bot.config import Settings
-from bot.eligibility import Rulebook, load_rulebook
+from bot.eligibility import Rulebook
 from bot.errors import KnowledgeError
 from bot.knowledge.embed_cache import EmbeddingCache
 from bot.knowledge.generations import Generations
@@ -34,6 +37,7 @@ from bot.knowledge.index import (
     is_current,
     load_generation,
 )
+from bot.knowledge.rules_guard import load_checked_rules
 from bot.llm.writer import writer_from_settings
 from bot.retrieval.embeddings import E5Embeddings
 from bot.retrieval.retriever import Retriever
@@ -68,6 +72,11 @@ def generations(settings: Settings) -> Generations:
     return Generations(settings.data_dir / "index")
 
 
+def rules_keep_dir(settings: Settings) -> Path:
+    """Where the last rules that passed the check are kept, to serve while newer ones fail."""
+    return settings.data_dir / "rules-good"
+
+
 def run_ingest(
     settings: Settings,
     embeddings: E5Embeddings | None = None,
@@ -88,6 +97,7 @@ def run_ingest(
             lambda name: drop_generation(settings, name),
             progress,
             force,
+            settings.max_document_mb,
         )
     finally:
         cache.close()
@@ -107,6 +117,9 @@ class Services:
     vectors: VectorStore | None = None
     desk: StaffDesk | None = None  # the staff desk, as a stage of every turn (per turn)
     writer: AnswerWriter | None = None  # the optional language model; None: none configured
+    # the rule files' problems (``file:line: reason``) when they were refused and the last
+    # good rules serve instead (bot.knowledge.rules_guard)
+    rules_refused: tuple[str, ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def snapshot(self, desk: StaffDesk | None = None) -> Services:
@@ -134,10 +147,14 @@ class Services:
                 return False
             try:
                 kb, store, qa = _answering(self.settings, gens, name, embedder_of(self))
+                rules = load_checked_rules(
+                    self.settings.knowledge_dir, kb, rules_keep_dir(self.settings)
+                )
             except Exception:
                 _log.exception("cannot load index generation %s; keeping %s", name, self.generation)
                 return False
             self.kb, self.vectors, self.qa, self.generation = kb, store, qa, name
+            self.rulebook, self.rules_refused = rules.rulebook, rules.problems
             _log.info("now serving index generation %s", name)
             return True
 
@@ -170,22 +187,93 @@ def _answering(
     return kb, store, QA(kb, retriever, scope, settings.top_k)
 
 
+def progress_path(settings: Settings) -> Path:
+    """Where a running ingest says how far it is (read by ``policybot documents``)."""
+    return settings.data_dir / "ingest-progress.json"
+
+
+def record_progress(
+    settings: Settings, stage: str, done: int, total: int, left: float | None
+) -> None:
+    """Write the ingest's progress for others to read (replaced atomically; gone when done)."""
+    path = progress_path(settings)
+    state = {"stage": stage, "done": done, "total": total, "left": left, "at": time.time()}
+    partial = path.with_suffix(".partial")
+    try:
+        partial.write_text(json.dumps(state), encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:  # progress is a courtesy: a full disk must not stop the ingest
+        _log.debug("cannot record ingest progress: %s", exc)
+
+
+def read_progress(settings: Settings, stale_after: float = 120.0) -> dict[str, object] | None:
+    """The progress of an ingest running now, or None (none, or its record is stale)."""
+    try:
+        state = json.loads(progress_path(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict) or time.time() - float(state.get("at", 0)) > stale_after:
+        return None
+    return state
+
+
+def ingest_in_background(settings: Settings) -> threading.Thread:
+    """Build a new generation in a thread while the last good one serves; a running channel
+    picks it up with ``Services.refresh_if_stale``. Progress and the time left go to the log."""
+    last = [0.0]
+
+    def logged(stage: str, done: int, total: int, left: float | None) -> None:
+        record_progress(settings, stage, done, total, left)
+        now = time.monotonic()
+        if done < total and now - last[0] < 10.0:
+            return
+        last[0] = now
+        eta = f", about {left:.0f} s left" if left is not None and done < total else ""
+        _log.info("background ingest: %s %d/%d%s", stage, done, total, eta)
+
+    def work() -> None:
+        try:
+            report = run_ingest(settings, E5Embeddings(num_threads=settings.embed_threads), logged)
+        except Exception:
+            _log.exception("background ingest failed; the index generation in service stays")
+            return
+        finally:
+            progress_path(settings).unlink(missing_ok=True)
+        for problem in report.problems:
+            _log.warning("skipped %s", problem.message)
+        _log.info(
+            "background ingest done in %.0f s: generation %s", report.seconds, report.generation
+        )
+
+    thread = threading.Thread(target=work, name="background-ingest", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_services(
     settings: Settings,
     progress: Progress | None = None,
     with_store: bool = False,
     ingest: bool = True,
+    background: bool = False,
 ) -> Services:
     """Load the index in service, the rules, and wire the QA; ``with_store`` opens the SQLite
     database. With ``ingest`` (the default) a new generation is built first when the documents
     changed or there is none; without it the generation in service is used as it is (an index
-    must exist). If the ingest fails while an older generation exists, that one serves."""
+    must exist). If the ingest fails while an older generation exists, that one serves. With
+    ``background`` (a long-running channel), a stale index serves at once while the new
+    generation is built in a thread (``ingest_in_background``)."""
     embeddings = E5Embeddings(num_threads=settings.embed_threads)
     gens = generations(settings)
     current = gens.current()
-    if current is not None and (
-        not ingest or is_current(gens, settings.documents_dir, embeddings.model_id)
-    ):
+    fresh = current is not None and is_current(gens, settings.documents_dir, embeddings.model_id)
+    if current is not None and ingest and background and not fresh:
+        _log.warning(
+            "the documents changed: serving generation %s while a new one is built", current
+        )
+        ingest_in_background(settings)
+        ingest = False
+    if current is not None and (not ingest or fresh):
         name = current
         report = IngestReport(
             unchanged=tuple(gens.manifest(name).get("documents", {})), generation=name
@@ -204,11 +292,13 @@ def build_services(
     for problem in report.problems:
         _log.warning("skipped %s", problem.message)
     kb, store, qa = _answering(settings, gens, name, embeddings)
+    rules = load_checked_rules(settings.knowledge_dir, kb, rules_keep_dir(settings))
     return Services(
         settings=settings,
         kb=kb,
         qa=qa,
-        rulebook=load_rulebook(settings.knowledge_dir),
+        rulebook=rules.rulebook,
+        rules_refused=rules.problems,
         ingest_report=report,
         store=Store(settings.db_path) if with_store else None,
         generation=name,

@@ -478,3 +478,31 @@ def test_check_refuses_a_negative_amount(check):
         IN_FORCE,
     )
     assert result.exit_code == 2, result.stdout
+
+
+def test_terminal_checklist_once_and_quit(services: Services, tmp_path: Path):
+    """A newcomer's terminal: the greeting says which documents are in force and which expired,
+    a hint says how to choose and leave, the checklist is printed once (its numbered list with a
+    header asking for numbers, no toggles) and typed numbers answer it; /quit ends the chat."""
+    from bot.channels import terminal
+    from bot.store import Store
+
+    store = Store(tmp_path / "db.sqlite3")
+    services = dataclasses.replace(services, store=store)
+    written: list[str] = []
+    read = Lines("/check", "1", "1", "1,3", "4", "/quit", "never read")
+    try:
+        terminal.run(read, written.append, services, date(2026, 11, 21))
+    finally:
+        store.close()
+    out = "\n".join(written)
+    assert "现行有效：《上海市推动直播经济高品质发展三年行动计划（2024-2026年）》" in out
+    assert "已失效：《关于加快嘉定区直播和短视频产业发展的若干意见》" in out
+    assert "点" not in out.split("好的，我来帮您看看")[0].split("我依据的文件")[1]  # no buttons
+    assert out.count("/quit") == 1 and "输入选项前的数字即可选择" in out
+    assert out.count("1. 租用市统筹算力做大模型研发") == 1, "the checklist is printed once"
+    assert "☐" not in out and "☑" not in out and "[1] 完成" not in out
+    assert "请回复适用的序号" in out and "点选后" not in out
+    assert "已记下" in out or "贵单位是否运营以下之一" in out  # "1,3" answered it in one go
+    assert written[-1] == "再见！有政策问题随时来问。", "/quit leaves, in the chat's language"
+    assert read.lines == ["never read"]

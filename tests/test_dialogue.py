@@ -767,7 +767,7 @@ def test_repeated_nonsense_adds_a_hint(svc, pending_sessions):
     first, replies = turn(svc, session, text="asdf")
     assert "如果不确定" not in replies[0].text
     second, replies = turn(svc, first, text="asdf")
-    assert "如果不确定，可以点“不清楚 / 跳过”" in replies[0].text
+    assert "如果不确定，可以选择“不清楚 / 跳过”" in replies[0].text
     assert second.pending == session.pending and second.facts == session.facts
     answered, _ = turn(svc, second, choice="ans:annual_revenue:unknown")
     assert answered.facts["annual_revenue"] == "unknown"

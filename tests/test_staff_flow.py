@@ -175,6 +175,22 @@ def test_staff_commands_are_for_staff_only(front, command) -> None:
     )
 
 
+@pytest.mark.parametrize("command", ["/queue", "/stats", "/faq", "/ticket 1"])
+def test_staff_commands_answer_only_where_staff_data_may_go(front, command) -> None:
+    """A member of staff typing /queue in an ordinary group (or someone else's private chat)
+    gets the assistant's "no such command"; the staff group and their own chat get the data."""
+    front.turn(user("42", "转人工 我的电话13812345678"), TODAY, now=NOW)
+    for chat, group in (("-100777", True), ("42", False)):
+        elsewhere = Incoming(chat_id=chat, user_id=STAFF, text=command, group=group)
+        (reply,) = front.turn(elsewhere, TODAY, now=NOW).replies
+        assert "没有 /" in reply.text, (chat, reply.text)
+        assert "工单" not in reply.text and "#1" not in reply.text and "1381" not in reply.text
+    for chat, group in ((STAFF_CHAT, True), (STAFF, False)):
+        here = Incoming(chat_id=chat, user_id=STAFF, text=command, group=group)
+        replies = front.turn(here, TODAY, now=NOW).replies
+        assert replies and "没有 /" not in replies[0].text, (chat, replies)
+
+
 def test_a_stranger_in_the_staff_group_cannot_answer_tickets(front) -> None:
     front.turn(user("42", "转人工"), TODAY, now=NOW)
     stranger = Incoming(

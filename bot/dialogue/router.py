@@ -50,7 +50,7 @@ _QUESTION_CUES = re.compile(
 
 def _covered(ctx: Ctx) -> str:
     """The documents actually loaded, in a phrase, for the welcome and the help."""
-    return coverage.describe(ctx.services.kb.documents, ctx.lang)
+    return coverage.describe(ctx.services.kb.documents, ctx.lang, today=ctx.today)
 
 
 def _start(ctx: Ctx, _: str) -> Turn:

@@ -67,20 +67,38 @@ def regions(documents: Mapping[str, DocumentMeta]) -> list[str]:
     return sorted(counts, key=lambda r: (-counts[r], r))
 
 
-def describe(documents: Mapping[str, DocumentMeta], lang: Lang, limit: int = 5) -> str:
-    """What is covered, in one phrase: the regions and the first titles, with a count."""
+def describe(
+    documents: Mapping[str, DocumentMeta], lang: Lang, limit: int = 5, today: date | None = None
+) -> str:
+    """What is covered, in one phrase: the regions and the first titles, with a count; given
+    ``today``, the titles grouped by status, so an expired document is never listed as if in
+    force."""
     metas = list(documents.values())
+    where = "、".join(regions(documents)) if lang == "zh" else ", ".join(regions(documents))
+    groups: dict[str, list[DocumentMeta]] = {"": metas}
+    if today is not None:
+        groups = {}
+        for meta in metas:
+            groups.setdefault(meta.validity(today), []).append(meta)
+        groups = {s: groups[s] for s in _VALIDITY_WORDS if s in groups}
+    parts = [_titles(group, status, lang, limit) for status, group in groups.items()]
+    if lang == "zh":
+        listed = "；".join(parts)
+        return f"{where}的政策文件（{listed}）" if where else f"政策文件（{listed}）"
+    place = f" of {where}" if where else ""
+    return f"the policy documents{place} ({'; '.join(parts)})"
+
+
+def _titles(metas: list[DocumentMeta], status: str, lang: Lang, limit: int) -> str:
+    """ "现行有效：《A》、《B》等3件" / "in force: A; B and 1 more" (no label without a status)."""
     titles = [m.title if lang == "zh" or not m.title_en else m.title_en for m in metas[:limit]]
     more = len(metas) - len(titles)
-    where = "、".join(regions(documents)) if lang == "zh" else ", ".join(regions(documents))
+    label = _VALIDITY_WORDS[status][0 if lang == "zh" else 1] if status else ""
     if lang == "zh":
-        listed = "、".join(f"《{t}》" for t in titles)
-        extra = f"等{len(metas)}件" if more > 0 else ""
-        return f"{where}的政策文件（{listed}{extra}）" if where else f"政策文件（{listed}{extra}）"
-    listed = "; ".join(titles)
-    extra = f" and {more} more" if more > 0 else ""
-    place = f" of {where}" if where else ""
-    return f"the policy documents{place} ({listed}{extra})"
+        listed = "、".join(f"《{t}》" for t in titles) + (f"等{len(metas)}件" if more > 0 else "")
+        return f"{label}：{listed}" if label else listed
+    listed = "; ".join(titles) + (f" and {more} more" if more > 0 else "")
+    return f"{label}: {listed}" if label else listed
 
 
 _VALIDITY_WORDS = {

@@ -154,13 +154,36 @@ def document_files(folder: Path) -> list[Path]:
     ]
 
 
-def scan_documents(folder: Path) -> tuple[list[SourceDocument], list[Problem]]:
-    """Every readable document of ``folder`` in file-name order, and the files skipped."""
+def _too_big(path: Path, max_mb: float | None) -> str:
+    """Why ``path`` is over the size limit for one document, or "" when it is not."""
+    if max_mb is None:
+        return ""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return ""  # read_document says what is wrong with it
+    if size <= max_mb * 1024 * 1024:
+        return ""
+    return (
+        f"{path.name}: {size / 1024 / 1024:.1f} MB is over the limit of {max_mb:g} MB for one "
+        "document (POLICYBOT_MAX_DOCUMENT_MB); split it or raise the limit"
+    )
+
+
+def scan_documents(
+    folder: Path, max_mb: float | None = None
+) -> tuple[list[SourceDocument], list[Problem]]:
+    """Every readable document of ``folder`` in file-name order, and the files skipped (a file
+    over ``max_mb`` is skipped unread: one huge file must not hold up the whole index)."""
     docs: list[SourceDocument] = []
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
     texts: dict[str, Path] = {}
     for path in document_files(folder):
+        too_big = _too_big(path, max_mb)
+        if too_big:
+            problems.append(Problem(path.name, too_big))
+            continue
         try:
             doc = read_document(path)
         except KnowledgeError as exc:

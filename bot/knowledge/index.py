@@ -175,17 +175,18 @@ def build_generation(
     drop_store: Callable[[str], None] = lambda name: None,
     progress: Progress | None = None,
     force: bool = False,
+    max_mb: float | None = None,
 ) -> IngestReport:
     """Build a new index generation from ``folder`` and publish it; returns what changed.
 
     Nothing is published when the documents are the same as the current generation's
     (unless ``force``). ``open_store(directory, generation)`` opens the new generation's
-    vector store.
+    vector store. A file over ``max_mb`` is skipped as a problem.
     """
     start = time.monotonic()
     with gens.lock():
         signature = folder_signature(folder)
-        scanned, problems = scan_documents(folder)
+        scanned, problems = scan_documents(folder, max_mb)
         sources, clauses, parse_problems = parse_sources(scanned)
         problems = problems + parse_problems
         prints = {s.meta.id: fingerprint(s, embedder_id) for s in sources}

@@ -29,6 +29,25 @@ def parse_command(text: str | None) -> tuple[str, str] | None:
     return (match.group(1).lower(), (match.group(2) or "").strip()) if match else None
 
 
+def _staff_place(desk: StaffDesk, incoming: Incoming) -> bool:
+    """Where staff data may be shown: the staff group, or a member's own private chat (a
+    private chat's id is its user's id). Never an ordinary group, where it would reach users."""
+    if desk.in_staff_chat(incoming.chat_id):
+        return True
+    return (
+        not incoming.group and incoming.user_id is not None and incoming.chat_id == incoming.user_id
+    )
+
+
+def _staff_command(desk: StaffDesk, incoming: Incoming) -> tuple[str, str] | None:
+    """A staff command from a member of staff in a place for staff data, else None (the
+    assistant then answers it as an unknown command)."""
+    command = parse_command(incoming.text)
+    if command is None or command[0] not in STAFF_COMMANDS or not desk.is_staff(incoming.user_id):
+        return None
+    return command if _staff_place(desk, incoming) else None
+
+
 def _who(incoming: Incoming) -> str:
     name = incoming.meta.get("user_name") or incoming.meta.get("username")
     uid = incoming.user_id or incoming.chat_id
@@ -187,10 +206,11 @@ def _queue_text(desk: StaffDesk) -> str:
 
 
 def staff_command(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Reply] | None:
-    """/queue, /ticket N, /stats, /faq [N] for the ids in POLICYBOT_STAFF_USER_IDS only;
-    None for anyone else (the normal assistant answers them, never with staff data)."""
-    command = parse_command(incoming.text)
-    if command is None or command[0] not in STAFF_COMMANDS or not desk.is_staff(incoming.user_id):
+    """/queue, /ticket N, /stats, /faq [N] for the ids in POLICYBOT_STAFF_USER_IDS only, in
+    the staff group or their private chat; None otherwise (the normal assistant answers them,
+    never with staff data)."""
+    command = _staff_command(desk, incoming)
+    if command is None:
         return None
     name, arg = command
     if name == "queue":
@@ -231,8 +251,7 @@ def is_staff_traffic(desk: StaffDesk, incoming: Incoming) -> bool:
         return _STAFF_BUTTON.fullmatch(incoming.choice) is not None
     if incoming.kind != "text":
         return False
-    command = parse_command(incoming.text)
-    if command is not None and command[0] in STAFF_COMMANDS and desk.is_staff(incoming.user_id):
+    if _staff_command(desk, incoming) is not None:
         return True
     slot = incoming.meta.get("reply_to_slot", "")
     return re.fullmatch(r"ticket:\d+", slot) is not None and desk.in_staff_chat(incoming.chat_id)

@@ -35,7 +35,7 @@ from bot.staff.records import (
     dumps,
     ticket_of,
 )
-from bot.store import questions
+from bot.store import personal, questions
 from bot.store.conversations import STEPS as CONVERSATION_STEPS
 from bot.store.database import Database
 from bot.store.questions import AnsweredBy, LogRow, iso
@@ -274,18 +274,11 @@ class StaffStore(FaqRecords):
     def purge(self, older_than_days: int, now: datetime | None = None) -> int:
         """Delete log entries and resolved tickets older than the retention; the count."""
         cutoff = (now or utcnow()) - timedelta(days=older_than_days)
-        with self._tx() as db:
-            logged = questions.purge(db, cutoff)
-            tickets = db.execute(
-                "DELETE FROM tickets WHERE status = 'resolved' AND resolved_at < ?", (iso(cutoff),)
-            ).rowcount
-        return logged + int(tickets)
+        with self._tx() as db:  # every table holding user text (bot.store.personal)
+            return personal.expire(db, cutoff)
 
     def forget(self, session_key: str) -> int:
-        """Delete everything kept about one conversation (``/forget``); the count of rows."""
+        """Delete everything kept about one conversation (``/forget``), in every table that
+        holds user text (bot.store.personal); the count of rows."""
         with self._tx() as db:
-            logged = questions.forget(db, session_key)
-            tickets = db.execute(
-                "DELETE FROM tickets WHERE session_key = ?", (session_key,)
-            ).rowcount
-        return logged + int(tickets)
+            return personal.forget(db, session_key)

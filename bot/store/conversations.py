@@ -21,6 +21,7 @@ from bot.domain import LogEntry, Session
 from bot.store import questions
 from bot.store.database import Database, Step, _unavailable
 from bot.store.questions import LoggedQuestion
+from bot.text.privacy import mask
 
 _SESSIONS = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -73,7 +74,12 @@ def _raw_session(db: sqlite3.Connection, key: str) -> str | None:
 
 
 def _save_session(db: sqlite3.Connection, session: Session) -> None:
-    data = json.dumps(session.to_json(), ensure_ascii=False)
+    saved = session.to_json()
+    # the topic keeps the last question's words for follow-ups: its phones, IDs and e-mail
+    # addresses are no use there (facts stay as they are: an amount is no phone number)
+    topic = saved.get("topic") or {}
+    saved["topic"] = {k: mask(v) if isinstance(v, str) else v for k, v in topic.items()}
+    data = json.dumps(saved, ensure_ascii=False)
     db.execute(
         "INSERT INTO sessions (chat_id, data, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT(chat_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",

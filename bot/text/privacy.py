@@ -1,5 +1,6 @@
 """Masking of personal numbers in what is logged and exported: mainland mobile and landline
-phone numbers, resident ID card numbers and unified social credit codes. Pure functions.
+phone numbers, resident ID card numbers, unified social credit codes and e-mail addresses.
+Pure functions.
 
 Users type these into questions ("我公司信用代码91310114MA1GT…能申请吗"); staff need the
 question, not the number, and a leaked log must not carry them.
@@ -21,6 +22,11 @@ _USCC = re.compile(_B + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + 
 _MOBILE = re.compile(_B + r"(?:\+?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})" + _E)
 # Landline with its area code and a separator: 021-69989999, 0512 12345678.
 _LANDLINE = re.compile(_B + r"(0\d{2,3})[ -](\d{3,4})(\d{4})" + _E)
+# E-mail: the first character of the name and the whole domain stay (zhangsan@qq.com ->
+# z*******@qq.com); ASCII names, which is what mail systems here accept.
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9])[A-Za-z0-9._%+-]*@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})"
+)
 
 
 def _stars(keep_head: int, keep_tail: int, value: str) -> str:
@@ -28,7 +34,9 @@ def _stars(keep_head: int, keep_tail: int, value: str) -> str:
 
 
 def mask(text: str) -> str:
-    """``text`` with ID cards, credit codes and phone numbers starred (head and tail kept)."""
+    """``text`` with ID cards, credit codes, phone numbers (head and tail kept) and e-mail
+    addresses (first letter and domain kept) starred."""
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
     text = _ID_CARD.sub(lambda m: _stars(3, 2, m.group(0)), text)
     text = _USCC.sub(lambda m: _stars(2, 2, m.group(0)), text)
     text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

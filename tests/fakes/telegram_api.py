@@ -45,6 +45,7 @@ import itertools
 import json
 import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -247,7 +248,7 @@ def _bad_request(description: str) -> ApiError:
 @dataclass
 class _Fault:
     method: str | None  # lower-case method name, None for any method
-    kind: Literal["status", "slow", "drop"]
+    kind: Literal["status", "slow", "drop", "drop_after", "garbled"]
     remaining: int
     status: int = 0
     description: str = ""
@@ -461,6 +462,11 @@ class _Server(ThreadingHTTPServer):
     def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
             self._connections.discard(request)
+        if getattr(request, "getsockopt", None) and request.getsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, 8
+        ) == struct.pack("ii", 1, 0):  # reset (go_down): no FIN first, the close sends RST
+            self.close_request(request)
+            return
         super().shutdown_request(request)
 
     def close_connections(self) -> None:
@@ -513,8 +519,16 @@ class _Handler(BaseHTTPRequestHandler):
         if answer is None:  # an injected dropped connection: no status line, no body
             self.close_connection = True
             return
+        if answer == "reset":  # unreachable: the connection is reset (RST), as a dead route is
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
         status, payload = answer
-        data = json.dumps(payload, ensure_ascii=False).encode()
+        data = (
+            payload
+            if isinstance(payload, bytes)
+            else json.dumps(payload, ensure_ascii=False).encode()
+        )
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -781,6 +795,15 @@ class FakeTelegram:
         """Close the connection without any response on the next ``times`` calls."""
         self._add_fault(_Fault(_fault_method(method), "drop", times))
 
+    def drop_after_next(self, method: str | None, times: int = 1) -> None:
+        """Carry out the next ``times`` calls (the message is delivered), then close the
+        connection without any response: the request was written, the answer never came."""
+        self._add_fault(_Fault(_fault_method(method), "drop_after", times))
+
+    def garble_next(self, method: str | None, times: int = 1) -> None:
+        """Carry out the next ``times`` calls, then answer 200 with a body that is no JSON."""
+        self._add_fault(_Fault(_fault_method(method), "garbled", times))
+
     def random_faults(
         self,
         share: float,
@@ -818,7 +841,7 @@ class FakeTelegram:
         )
 
     def go_down(self, seconds: float) -> None:
-        """Be unreachable for ``seconds``: every request's connection is closed unanswered
+        """Be unreachable for ``seconds``: every request's connection is reset unanswered
         (recorded with fault ``"down"``), as when the network or Telegram is out."""
         with self._cond:
             self._down_until = time.monotonic() + seconds
@@ -1160,8 +1183,9 @@ class FakeTelegram:
 
     def _dispatch(
         self, raw_path: str, content_type: str, body: bytes
-    ) -> tuple[int, JSONDict] | None:
-        """Answer one HTTP request: ``(status, JSON body)``, or ``None`` to drop the connection."""
+    ) -> tuple[int, JSONDict | bytes] | Literal["reset"] | None:
+        """Answer one HTTP request: ``(status, JSON body)`` (raw bytes for a garbled body),
+        ``None`` to close the connection unanswered, ``"reset"`` to reset it (down)."""
         received = time.time()
         split = urllib.parse.urlsplit(raw_path)
         segments = urllib.parse.unquote(split.path).strip("/").split("/")
@@ -1183,9 +1207,9 @@ class FakeTelegram:
             return 404, no_method
         method, handler = known
 
-        if time.monotonic() < self._down_until:  # unreachable: every call dropped
+        if time.monotonic() < self._down_until:  # unreachable: every connection reset
             self._record(Call(method, params, received, 0, None, "down"))
-            return None
+            return "reset"
         fault = self._take_fault(method) or self._random_fault(method)
         if fault is not None and fault.kind == "drop":
             self._record(Call(method, params, received, 0, None, fault.label))
@@ -1208,6 +1232,10 @@ class FakeTelegram:
                 status = 500
                 response = ApiError(500, f"Internal Server Error: fake failed: {exc!r}").body()
             self._record(Call(method, params, received, status, response, label))
+            if fault is not None and fault.kind == "drop_after":
+                return None
+            if fault is not None and fault.kind == "garbled":
+                return status, b'{"ok": true, "result": {"message_id'
             return status, copy.deepcopy(response)
 
     # -- Bot API methods (called with self._cond held) ------------------------------------------

@@ -11,9 +11,10 @@ when Telegram has accepted them.
   - 5xx, refused or dropped connections: back-off doubling to ``max_delay``, for as long as
     ``retry_for`` (hours by default; across restarts: the state is in the table); then the
     message is given up, kept in ``tg_undelivered`` and logged as "NOT delivered".
-  - A read timeout means "maybe delivered" (the Bot API has no idempotency key): the
-    message is sent again once; after a second timeout it is given up with a log line that
-    says it may have arrived. So a slow API never multiplies a reply.
+  - A read timeout, a connection dropped after the request was written, or a 200 whose body
+    cannot be read means "maybe delivered" (the Bot API has no idempotency key): the message
+    is sent again once; after a second such failure it is given up with a log line that
+    says it may have arrived. So no failure multiplies a reply, and none loses it unsent.
   - 400 "can't parse entities": sent again as plain text; other 400 and 403: given up.
   - 401/404 (the token): ``on_fatal``; the message stays for the next start.
 * Slots: a reply with ``slot`` edits the message last sent with the same (chat, slot) in place
@@ -150,11 +151,18 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def maybe_delivered(error: TimedOut) -> bool:
-    """A read timeout: the request reached Telegram, which may have carried it out. A connect
-    or pool timeout means it was never sent."""
+def maybe_delivered(error: TelegramError) -> bool:
+    """Whether Telegram may have carried the request out: a read timeout, a connection closed
+    after the request was written without an answer, an answer that cannot be read (a 200
+    with a broken body). A connect or pool timeout, a refused or reset connection: not sent."""
     cause = error.__cause__
-    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+    if isinstance(error, TimedOut):
+        return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+    if isinstance(error, NetworkError):
+        # closed after the request without an answer; a reset (ReadError: an unreachable
+        # host, a dead route) or a refused connection is taken as not delivered
+        return isinstance(cause, httpx.RemoteProtocolError)
+    return type(error) is TelegramError and isinstance(cause, ValueError)  # unreadable JSON
 
 
 async def call_with_retries(
@@ -507,18 +515,8 @@ class OutboxSender:
         except TimedOut as exc:
             if not maybe_delivered(exc):
                 await self._reschedule(row, row.attempts + 1, describe(exc))
-            elif row.timeouts == 0:
-                _log.warning(
-                    "reply to chat %s timed out (maybe delivered); sending it once more",
-                    row.chat_id,
-                )
-                await self._later(
-                    row, self.policy.backoff(1), row.attempts, describe(exc), timeouts=1
-                )
             else:
-                await self._give_up(
-                    row, "timed out twice: it may have been delivered, it is not sent again"
-                )
+                await self._maybe_delivered(row, exc)
         except ChatMigrated as exc:
             _log.info("chat %s migrated to %s", row.chat_id, exc.new_chat_id)
             await asyncio.to_thread(self._migrate_chat, row.chat_id, int(exc.new_chat_id))
@@ -535,12 +533,33 @@ class OutboxSender:
         except Forbidden as exc:
             await self._give_up(row, describe(exc))
         except NetworkError as exc:  # 5xx, refused and dropped connections
-            await self._reschedule(row, row.attempts + 1, describe(exc))
+            if maybe_delivered(exc):  # dropped after the request was written
+                await self._maybe_delivered(row, exc)
+            else:
+                await self._reschedule(row, row.attempts + 1, describe(exc))
         except TelegramError as exc:
-            await self._give_up(row, describe(exc))
+            if maybe_delivered(exc):  # an answer that cannot be read
+                await self._maybe_delivered(row, exc)
+            else:
+                await self._give_up(row, describe(exc))
         else:
             await asyncio.to_thread(self._done, row, message)
             self.delivered += 1
+
+    async def _maybe_delivered(self, row: Queued, exc: TelegramError) -> None:
+        """Telegram may have the message: send it once more, never a third time (the row's
+        ``timeouts`` counts these sends, whatever the failure was)."""
+        if row.timeouts == 0:
+            _log.warning(
+                "reply to chat %s maybe delivered (%s); sending it once more",
+                row.chat_id,
+                describe(exc),
+            )
+            await self._later(row, self.policy.backoff(1), row.attempts, describe(exc), timeouts=1)
+        else:
+            await self._give_up(
+                row, "maybe delivered twice: it may have arrived, it is not sent again"
+            )
 
     async def _send(self, row: Queued) -> Message | None:
         text, mode = row.message.html, ParseMode.HTML
