@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels import durable
 from bot.channels.jsonl import remember_chat
 from bot.channels.telegram.delivery import OUTBOX_STEPS
 from bot.channels.telegram.updates import INBOX_STEPS
@@ -61,6 +62,7 @@ def world(services: Any, tmp_path: Path) -> Any:
         staff_user_ids=[int(STAFF)],
     )
     store = Store(settings.db_path)
+    durable.prepare(store)  # the shared inbox and outbox (WeChat's, and Telegram's inbox)
     store.migrate("telegram.inbox", INBOX_STEPS)
     store.migrate("telegram.outbox", OUTBOX_STEPS)
     store.migrate("console", CONSOLE_STEPS)
@@ -88,8 +90,9 @@ def telegram_rows(store: Store, chat: str, text: str, update_id: int, at: float)
               "chat": {"id": int(chat), "type": "private"}, "from": {"id": int(chat)}}}  # fmt: skip
     with store.transaction() as tx:
         tx.db.execute(
-            "INSERT INTO tg_inbox (update_id, payload, received_at, done_at) VALUES (?, ?, ?, ?)",
-            (update_id, json.dumps(update, ensure_ascii=False), at, at),
+            "INSERT INTO channel_inbox (channel, key, chat, payload, received_at, done_at) "
+            "VALUES ('telegram', ?, '', ?, ?, ?)",
+            (str(update_id), json.dumps(update, ensure_ascii=False), at, at),
         )
         tx.db.execute(
             "INSERT INTO tg_outbox (chat_id, html, plain, keyboard, created_at, next_at) "
@@ -151,7 +154,7 @@ def test_forget_leaves_nothing_of_the_user_in_any_table(world: Any) -> None:
     assert traces_of(store, TRACES), "the scenario stored the user's words somewhere"
     raw = traces_of(store, (PHONE, EMAIL, ID_CARD))
     # raw only in the channel's own rows (and the staff note written so here); masked elsewhere
-    assert raw and all(line.startswith(("tg_", "console_notes")) for line in raw), raw
+    assert raw and all(line.startswith(("tg_", "channel_", "console_notes")) for line in raw), raw
 
     (reply,) = front.turn(said("42", "/forget"), TODAY, now=NOW).replies
     assert "已删除" in reply.text
@@ -161,7 +164,7 @@ def test_forget_leaves_nothing_of_the_user_in_any_table(world: Any) -> None:
     assert not [r for r in tables["jsonl_chats"] if r[0] == "42"]
     assert not [r for r in tables["tg_outbox"] if r[1] == 42]
     assert not tables["console_notes"] and not tables["console_sent"]
-    assert [r[0] for r in tables["tg_inbox"]] == [1, 2], "update ids stay: repeats recognised"
+    assert [r[1] for r in tables["channel_inbox"]] == ["1", "2"], "keys stay: repeats recognised"
     # the curated answer keeps its answer, not the user's question; it waits for rewording
     entry = front.desk.store.faq(faq_id)
     assert "营业执照" in entry.answer and entry.variants == (REWORD,)
@@ -225,3 +228,22 @@ def test_every_text_column_is_covered_or_explained(world: Any) -> None:
     for holding in HOLDINGS:
         assert holding.table in tables, f"{holding.table} is not a table any component makes"
         assert holding.expire or holding.why, f"{holding.table}: no retention and no reason"
+
+
+def test_forget_reaches_a_wechat_users_rows(world: Any) -> None:
+    """A WeChat chat id has a colon ("wx:<openid>") and is still one whole chat."""
+    _settings, store, front = world
+    user = "wx:o-privacy"
+    with store.transaction() as tx:
+        tx.db.execute(
+            "INSERT INTO channel_inbox (channel, key, chat, payload, received_at, done_at) "
+            "VALUES ('wechat', 'm1', ?, ?, 1.0, 1.0)",
+            (user, json.dumps({"text": f"我的电话{PHONE}"}, ensure_ascii=False)),
+        )
+        durable.enqueue(tx.db, "wechat", user, {"text": f"回复：{PHONE}"})
+    (reply,) = front.turn(said(user, "/forget"), TODAY, now=NOW).replies
+    assert "已删除" in reply.text
+    assert not [t for t in traces_of(store, (PHONE,)) if t.startswith("channel_")]
+    tables = everything(store)
+    assert [r[1] for r in tables["channel_inbox"] if r[0] == "wechat"] == ["m1"]
+    assert not [r for r in tables["channel_outbox"] if r[2] == user]

@@ -62,13 +62,27 @@ HOLDINGS: tuple[Holding, ...] = (
         "DELETE FROM sessions WHERE updated_at < :iso",
     ),
     Holding(
-        "tg_inbox",
+        "channel_inbox",
         ("payload",),
-        # done updates keep their id (a repeat is still recognised), not their words
-        f"UPDATE tg_inbox SET payload = {_FORGOTTEN_INBOX} WHERE done_at IS NOT NULL "
-        f"AND {_CHAT} = :chat AND (:private OR {_USER} = :user)",
-        f"UPDATE tg_inbox SET payload = {_FORGOTTEN_INBOX} "
+        # done messages keep their key (a repeat is still recognised), not their words; a
+        # Telegram row names its chat inside the update, other channels in ``chat``
+        f"UPDATE channel_inbox SET payload = {_FORGOTTEN_INBOX} WHERE done_at IS NOT NULL "
+        f"AND ((channel = 'telegram' AND {_CHAT} = :chat AND (:private OR {_USER} = :user)) "
+        "OR (channel <> 'telegram' AND chat = :chat))",
+        f"UPDATE channel_inbox SET payload = {_FORGOTTEN_INBOX} "
         "WHERE done_at IS NOT NULL AND received_at < :epoch",
+    ),
+    Holding(
+        "channel_outbox",
+        ("payload", "last_error"),
+        "DELETE FROM channel_outbox WHERE chat = :chat AND :private",
+        "DELETE FROM channel_outbox WHERE created_at < :epoch",
+    ),
+    Holding(
+        "channel_undelivered",
+        ("payload", "error"),
+        "DELETE FROM channel_undelivered WHERE chat = :chat AND :private",
+        "DELETE FROM channel_undelivered WHERE created_at < :epoch",
     ),
     Holding(
         "tg_outbox",
@@ -149,7 +163,24 @@ NO_USER_TEXT: dict[str, str] = {
     "console_notes.author": "a staff name",
     "console_notes.at": "a time",
     "console_sent.*": "ids and times",
+    "channel_inbox.channel": "a channel name",
+    "channel_inbox.key": "a message id (kept so a repeat is recognised)",
+    "channel_inbox.chat": "the chat's id",
+    "channel_outbox.channel": "a channel name",
+    "channel_outbox.chat": "the chat's id",
+    "channel_outbox.source": "the id of the message answered",
+    "channel_undelivered.channel": "a channel name",
+    "channel_undelivered.chat": "the chat's id",
 }
+
+
+def split_key(session_key: str) -> tuple[str, str]:
+    """(chat, user) of a session key: "chat:user" for a member of a Telegram group (a negative
+    number), else the whole chat ("42", "wx:<openid>") and no user."""
+    head, sep, tail = session_key.partition(":")
+    if sep and head.lstrip("-").isdigit():
+        return head, tail
+    return session_key, ""
 
 
 def _tables(db: sqlite3.Connection) -> set[str]:
@@ -160,7 +191,7 @@ def _tables(db: sqlite3.Connection) -> set[str]:
 def forget(db: sqlite3.Connection, session_key: str) -> int:
     """Remove every row kept about one conversation (inside the caller's transaction); the
     number of rows removed or reworded."""
-    chat, _, user = session_key.partition(":")
+    chat, user = split_key(session_key)
     params = {"key": session_key, "chat": chat, "user": user, "private": int(not user)}
     present = _tables(db)
     count = 0
