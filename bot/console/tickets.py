@@ -8,7 +8,7 @@ import secrets
 from starlette.responses import Response
 
 from bot.console.delivery import channel_of, jsonl_chats, send_staff_reply
-from bot.console.web import MAX_TEXT, Page, number
+from bot.console.web import Page, number
 from bot.staff.faq import amount_sources, unverified_amounts
 from bot.staff.handoff import STATUSES, InvalidTransition
 from bot.staff.store import NotFound, Ticket
@@ -105,11 +105,9 @@ def reply(page: Page) -> Response:
     found = _ticket_or_error(page)
     if isinstance(found, Response):
         return found
-    body = page.field("text")
-    if not body:
-        return page.error(page.t("ticket.empty"))
-    if len(body) > MAX_TEXT:
-        return page.error(page.t("ticket.too_long", n=MAX_TEXT))
+    body = page.text_field()
+    if isinstance(body, Response):
+        return body
     console = page.console
     url = f"/tickets/{found.id}"
     with console.reply_lock:
@@ -131,11 +129,9 @@ def note(page: Page) -> Response:
     found = _ticket_or_error(page)
     if isinstance(found, Response):
         return found
-    body = page.field("text")
-    if not body:
-        return page.error(page.t("ticket.empty"))
-    if len(body) > MAX_TEXT:
-        return page.error(page.t("ticket.too_long", n=MAX_TEXT))
+    body = page.text_field()
+    if isinstance(body, Response):
+        return body
     page.console.accounts.add_note(found.id, page.who, body, page.console.now())
     page.audit("ticket.note", f"#{found.id}")
     return page.redirect(f"/tickets/{found.id}", "ticket.noted")

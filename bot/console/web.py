@@ -116,6 +116,15 @@ class Page:
             response.delete_cookie(FLASH, path="/")
         return response
 
+    def text_field(self, name: str = "text") -> str | HTMLResponse:
+        """A required free-text field, or the page saying why it cannot be taken."""
+        value = self.field(name)
+        if not value:
+            return self.error(self.t("ticket.empty"))
+        if len(value) > MAX_TEXT:
+            return self.error(self.t("ticket.too_long", n=MAX_TEXT))
+        return value
+
     def error(self, message: str, status: int = 400) -> HTMLResponse:
         back = self.request.headers.get("referer", "/queue")
         if not back.startswith(str(self.request.base_url)):
