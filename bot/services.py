@@ -19,13 +19,14 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.answering.gate import QA
 from bot.config import Settings
 from bot.eligibility import Rulebook
+from bot.eligibility.schema import read_yaml
 from bot.errors import KnowledgeError
 from bot.knowledge.embed_cache import EmbeddingCache
 from bot.knowledge.generations import Generations
@@ -56,7 +57,7 @@ _log = logging.getLogger(__name__)
 def load_glossary(path: Path) -> dict[str, list[str]]:
     """knowledge/glossary.yaml as one mapping: question term -> document terms."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data: Any = read_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeError(f"{path}: cannot read the glossary: {exc}") from exc
     merged: dict[str, list[str]] = {}
