@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from bot.console.web import Page, number
+from bot.console.web import Page
 from bot.staff.csvio import CsvError, export_bytes, parse_csv
 from bot.staff.faq import amount_sources, unverified_amounts
 from bot.staff.store import FAQ_STATUSES, FaqEntry, NotFound
@@ -24,13 +24,7 @@ def listing(page: Page) -> Response:
 
 
 def _entry_or_error(page: Page) -> FaqEntry | Response:
-    faq_id = number(page.request.path_params["id"])
-    if faq_id is None:
-        return page.error(page.t("error.bad_number"), 404)
-    try:
-        return page.console.desk.store.faq(faq_id)
-    except NotFound:
-        return page.error(page.t("error.not_found", what=f"#{faq_id}"), 404)
+    return page.by_id(page.console.desk.store.faq)
 
 
 def show(page: Page) -> Response:

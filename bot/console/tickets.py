@@ -8,10 +8,10 @@ import secrets
 from starlette.responses import Response
 
 from bot.console.delivery import channel_of, jsonl_chats, send_staff_reply
-from bot.console.web import Page, number
+from bot.console.web import Page
 from bot.staff.faq import amount_sources, unverified_amounts
 from bot.staff.handoff import STATUSES, InvalidTransition
-from bot.staff.store import NotFound, Ticket
+from bot.staff.store import Ticket
 
 CHANNELS = ("telegram", "wechat", "jsonl")
 ORDERS = ("newest", "oldest")
@@ -59,13 +59,7 @@ def queue(page: Page) -> Response:
 
 
 def _ticket_or_error(page: Page) -> Ticket | Response:
-    ticket_id = number(page.request.path_params["id"])
-    if ticket_id is None:
-        return page.error(page.t("error.bad_number"), 404)
-    try:
-        return page.console.desk.store.ticket(ticket_id)
-    except NotFound:
-        return page.error(page.t("error.not_found", what=f"#{ticket_id}"), 404)
+    return page.by_id(page.console.desk.store.ticket)
 
 
 def show(page: Page) -> Response:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -41,6 +41,8 @@ COOKIE = "pb_console"
 FLASH = "pb_flash"
 MAX_TEXT = 4000
 Handler = Callable[["Page"], Response]
+
+_Record = TypeVar("_Record")
 
 
 @dataclass
@@ -124,6 +126,19 @@ class Page:
         if len(value) > MAX_TEXT:
             return self.error(self.t("ticket.too_long", n=MAX_TEXT))
         return value
+
+    def by_id(self, fetch: Callable[[int], _Record]) -> _Record | HTMLResponse:
+        """The record the URL's ``id`` names (``fetch`` raises ``NotFound`` for none), or the
+        page saying it is no id or names nothing."""
+        from bot.staff.store import NotFound
+
+        record_id = number(self.request.path_params["id"])
+        if record_id is None:
+            return self.error(self.t("error.bad_number"), 404)
+        try:
+            return fetch(record_id)
+        except NotFound:
+            return self.error(self.t("error.not_found", what=f"#{record_id}"), 404)
 
     def error(self, message: str, status: int = 400) -> HTMLResponse:
         back = self.request.headers.get("referer", "/queue")
