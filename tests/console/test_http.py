@@ -62,7 +62,8 @@ def test_every_page_renders_for_an_admin(client_for, ticket_id: int) -> None:
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.headers["content-security-policy"].startswith("default-src 'self'")
-        assert "<script src=\"http" not in response.text and "cdn" not in response.text.lower()
+        # nothing loaded from elsewhere (a CSRF token may well contain the letters "cdn")
+        assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", response.text), path
 
 
 @pytest.mark.parametrize(
