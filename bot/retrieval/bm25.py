@@ -29,6 +29,13 @@ class Bm25Index:
     def vocabulary(self) -> frozenset[str]:
         return frozenset(self._vocab)
 
+    def postings(self, token: str) -> np.ndarray:
+        """Positions of the documents that hold ``token`` (sorted; empty for an unknown one)."""
+        if token not in self._vocab or not self._keys:
+            return np.zeros(0, dtype=np.int64)
+        scores = np.asarray(self._bm25.get_scores([self._vocab[token]]))
+        return np.flatnonzero(scores > 0.0)
+
     def search(
         self, query_tokens: Sequence[str], k: int, within: np.ndarray | None = None
     ) -> list[tuple[str, float]]:

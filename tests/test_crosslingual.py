@@ -1,0 +1,68 @@
+"""English questions reach Chinese clauses through CC-CEDICT, cut to the documents' own words."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.retrieval.bm25 import Bm25Index
+from bot.retrieval.crosslingual import Bilingual, english_words, reverse_dictionary
+
+UNITS = {
+    "penalty": ["施工", "单位", "未", "采取", "扬尘", "防治", "措施", "处", "罚款"],
+    "quality": ["产品", "做工", "精细", "质量", "优良"],
+    "leave": ["男方", "享受", "陪产假", "十天"],
+    "representative": ["变更", "法定", "代表人", "之日", "起", "十五日", "内", "备案"],
+    "cafe": ["学校", "周边", "不得", "设立", "网吧", "酒吧"],
+}
+
+
+def bilingual() -> Bilingual:
+    words = Bm25Index(list(UNITS), list(UNITS.values()))
+    vocabulary = words.vocabulary
+    text = {key: "".join(tokens) for key, tokens in UNITS.items()}
+
+    def postings(word: str) -> np.ndarray:
+        found = words.postings(word)
+        if found.size:
+            return found
+        return np.asarray([i for i, key in enumerate(UNITS) if word in text[key]], dtype=np.int64)
+
+    return Bilingual(postings, lambda w: w in vocabulary or any(w in t for t in text.values()))
+
+
+def test_the_dictionary_reads_senses_as_stemmed_phrases() -> None:
+    table = reverse_dictionary()
+    assert any(sense[0] == "罚款" for sense in table[("fine",)])
+    assert any(sense[0] == "陪产假" for sense in table[("patern", "leav")])
+    # "(law) legal representative of a corporation" is also found by its head
+    assert any(sense[0] == "法定代表人" for sense in table[("legal", "repres")])
+    assert english_words("Internet café fines") == ["internet", "cafe", "fine"]
+
+
+def test_only_words_the_documents_use_are_given() -> None:
+    terms = bilingual().terms("What is the fine for dust on a construction site?")
+    assert "罚款" in terms
+    # "dust" is 灰尘/尘土 in the dictionary, words these documents never use: left out
+    assert all(any(t in "".join(u) for u in UNITS.values()) for t in terms)
+
+
+def test_an_ambiguous_word_takes_the_sense_found_with_the_other_words() -> None:
+    # "fine" is 罚款 (penalty) and 精细/优良 (of good quality); with "construction" (施工)
+    # in the question, the penalty is the one found beside it.
+    terms = bilingual().terms("What fine does a construction company pay?")
+    assert "罚款" in terms and "精细" not in terms and "优良" not in terms
+    quality = bilingual().terms("Is the workmanship fine quality?")
+    assert "罚款" not in quality
+
+
+def test_longest_phrase_first_and_words_split_by_the_tokenizer() -> None:
+    b = bilingual()
+    assert "陪产假" in b.terms("How many days of paternity leave does a father get?")
+    assert "法定代表人" in b.terms("We changed our legal representative")
+    assert "网吧" in b.terms("How far from a school must an Internet café be?")
+
+
+def test_questions_without_english_get_nothing() -> None:
+    b = bilingual()
+    assert b.terms("施工扬尘罚款多少") == []
+    assert b.terms("What is it?") == []
