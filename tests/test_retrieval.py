@@ -442,6 +442,7 @@ def test_every_article_is_embedded_after_its_title() -> None:
     assert normalize(duty.text)[: EMBED_CHARS - len(duty.doc_title) - 1] in text
 
 
+@pytest.mark.slow  # builds a real index with e5
 def test_an_english_question_finds_a_regulations_article_without_a_glossary(
     tmp_path: Path, settings: Any
 ) -> None:
@@ -458,8 +459,8 @@ def test_an_english_question_finds_a_regulations_article_without_a_glossary(
     hits = svc.qa.retriever.search(
         "When is a blood donor exempt from paying for clinical blood for life?", 5
     ).hits
-    # Through the vectors alone (no word of the question is in the documents): the
-    # regulation leads, and the answering article is among the five clauses QA reads.
+    # Through the vectors and the dictionary's words for the English ones (献血, 临床, 用血…;
+    # the glossary knows none of them): the regulation leads, and the answering article is among the five clauses QA reads.
     assert hits[0].clause.doc_id == "ningbo-blood-donation"
     assert any("终身免交临床用血费用" in h.clause.text for h in hits)
     # Ranking is over every clause: the policies beside it do not hide the regulation, and a
@@ -468,6 +469,7 @@ def test_an_english_question_finds_a_regulations_article_without_a_glossary(
     assert rent[0].clause.doc_id == JIADING
 
 
+@pytest.mark.slow  # builds a real index with e5
 def test_a_generation_embedded_otherwise_is_rebuilt(tmp_path: Path, settings: Any) -> None:
     from bot.knowledge.generations import MANIFEST
     from bot.knowledge.index import is_current
