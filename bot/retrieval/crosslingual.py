@@ -34,11 +34,11 @@ import numpy as np
 import snowballstemmer
 
 # Changes when the reading of the dictionary changes (tables kept beside an index are rebuilt).
-DICTIONARY_VERSION = "cedict-2023-11-07/1"
+DICTIONARY_VERSION = "cedict-2023-11-07/2"
 MAX_PHRASE = 4  # words in the longest English phrase looked up
 PER_PHRASE = 2  # translations kept for one phrase
 CANDIDATES = 6  # translations weighed for one phrase
-_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _PAREN = re.compile(r"\([^()]*\)")
 _WORD = re.compile(r"[a-z]+")
 # Senses that are not a translation (references, classifiers, names).
@@ -120,8 +120,10 @@ def _entries() -> Iterator[tuple[str, list[str]]]:
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
         for line in lines:
             match = _LINE.match(line)
-            if match is not None:
-                yield match.group(2), match.group(3).split("/")
+            # A capitalised reading is a name (山东, 高青县: "Gaoqing county in Zibo,
+            # Shandong"): places are the scope's business, and a name is no translation.
+            if match is not None and not match.group(3)[:1].isupper():
+                yield match.group(2), match.group(4).split("/")
 
 
 @lru_cache(maxsize=1)
