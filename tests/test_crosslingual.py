@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+from typing import Any
+
 import numpy as np
+import pytest
 
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.crosslingual import Bilingual, english_words, reverse_dictionary
+from fakes.services import fake_services
 
 UNITS = {
     "penalty": ["施工", "单位", "未", "采取", "扬尘", "防治", "措施", "处", "罚款"],
@@ -66,3 +72,43 @@ def test_questions_without_english_get_nothing() -> None:
     b = bilingual()
     assert b.terms("施工扬尘罚款多少") == []
     assert b.terms("What is it?") == []
+
+
+# ---------------------------------------------------------------- through the real retriever
+
+PROVINCES = Path(__file__).parent / "data" / "provinces"
+
+
+@pytest.fixture(scope="module")
+def provinces(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    documents = tmp_path_factory.mktemp("documents")
+    for name in ("zj-ecommerce.md", "sd-labour-contracts.md", "zj-prices.md", "sd-work-safety.md"):
+        shutil.copy(PROVINCES / name, documents / name)
+    return fake_services(tmp_path_factory.mktemp("data"), documents)
+
+
+def test_an_english_question_reaches_an_unseen_regulation_by_its_own_words(provinces: Any) -> None:
+    hits = provinces.qa.retriever.search(
+        "If an employer keeps a worker on after the labour contract expires, "
+        "without signing a new one, what must the employer pay?",
+        3,
+    ).hits
+    assert any(h.clause.doc_id == "sd-labour-contracts" for h in hits)
+    retrieval = provinces.qa.retriever.search("What is the fine for breaking the price rules?", 3)
+    assert "罚款" in retrieval.terms
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "浙江的电子商务条例从哪天开始施行",
+        "When did Zhejiang's e-commerce regulation take effect?",
+        "浙江電子商務條例何時生效",
+    ],
+)
+def test_when_a_document_takes_effect_its_closing_article_leads(
+    provinces: Any, question: str
+) -> None:
+    top = provinces.qa.retriever.search(question, 3).hits[0].clause
+    assert top.doc_id == "zj-ecommerce"
+    assert "起施行" in top.text

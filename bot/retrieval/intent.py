@@ -8,6 +8,7 @@ composer leads with the sentence that states it. Patterns are matched against no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.text import normalize, whole_word
@@ -18,6 +19,21 @@ class Kind:
     cues: tuple[str, ...]  # words in a (normalised) question that ask for this kind
     states: str  # regex: a sentence that states this kind of thing
     boosts: str  # regex: a clause worth nudging up in retrieval for this kind
+
+
+_CN = "[〇零一二三四五六七八九十]"  # years and months in Chinese numerals (二〇二一年三月)
+# A document's clause on its own force: 本条例自2021年3月1日起施行, 自印发之日起生效.
+IN_FORCE = re.compile(r"(?:自|从).{0,30}?起?(?:施行|生效|实施)|施行之日|同时废止")
+_FORCE_CUES = re.compile(
+    r"施行|生效|实施日期|开始实施|\b(?:take|took|taken|takes)\s+effect|"
+    r"(?:come|came|comes)\s+into\s+(?:force|effect)|\bin\s+force\b|\beffective\b"
+)
+_WHEN_CUES = re.compile(r"什么时候|何时|哪天|哪一天|几号|日期|\bwhen\b|\bwhat\s+date\b|\bsince\b|从何")
+
+
+def asks_when_in_force(query: str) -> bool:
+    """A (normalised) question asking when a document takes effect."""
+    return bool(_FORCE_CUES.search(query)) and bool(_WHEN_CUES.search(query))
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -38,8 +54,8 @@ KINDS: dict[str, Kind] = {
             "什么时候 何时 哪天 日期 有效期 到期 过期 施行 生效 期限 截止 落款 when date expire "
             "valid effective until deadline dated"
         ),
-        r"\d{4}\s*年(?:\s*\d{1,2}\s*月)?|\d{4}-\d{2}-\d{2}",
-        r"\d{4}\s*年\s*\d{1,2}\s*月",
+        rf"(?:\d|{_CN}){{4}}\s*年(?:\s*(?:\d|{_CN}){{1,2}}\s*月)?|\d{{4}}-\d{{2}}-\d{{2}}",
+        rf"(?:\d|{_CN}){{4}}\s*年\s*(?:\d|{_CN}){{1,2}}\s*月",
     ),
     "count": Kind(
         _words("多少个 几个 多少家 几家 多少名 多少位 how_many number_of"),

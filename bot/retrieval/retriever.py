@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import pickle
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -21,7 +17,8 @@ from bot.knowledge.index import KnowledgeBase
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.crosslingual import DICTIONARY_VERSION, Bilingual, Table, translations
 from bot.retrieval.fusion import reciprocal_rank_fusion
-from bot.retrieval.intent import KINDS, question_kinds
+from bot.retrieval.intent import IN_FORCE, KINDS, asks_when_in_force, question_kinds
+from bot.retrieval.kept import load, save
 from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
 from bot.retrieval.vectors import VectorStore
 from bot.text import normalize
@@ -117,6 +114,10 @@ class Retriever:
         for position, unit in enumerate(kb.units):
             by_doc.setdefault(unit.clause.doc_id, []).append(position)
         self._positions = {d: np.asarray(p, dtype=np.int64) for d, p in by_doc.items()}
+        self._force_clauses: dict[str, list[str]] = {}
+        for clause in kb.clauses:
+            if IN_FORCE.search(clause.norm):
+                self._force_clauses.setdefault(clause.doc_id, []).append(clause.key)
         words, pairs = self._unit_tokens(kb, token_cache)
         frequency: dict[str, int] = {}
         for unit_words in words:
@@ -154,14 +155,14 @@ class Retriever:
         start-up, so they are kept beside the index generation (``cache``), keyed by the
         tokenizer's dictionary and the region words they leave out."""
         key = self._cache_key("tokens-2")
-        stored = _load(cache, key)
+        stored = load(cache, key)
         if stored is not None:
             return stored["words"], stored["pairs"]
         # Interned: a city's units hold millions of tokens but only some 100,000 distinct
         # ones; shared strings keep the lists (and their pickle) small.
         words = [[sys.intern(t) for t in self._words(u.text)] for u in kb.units]
         pairs = [[sys.intern(t) for t in self._pairs(u.text)] for u in kb.units]
-        _save(cache, {"key": key, "words": words, "pairs": pairs})
+        save(cache, {"key": key, "words": words, "pairs": pairs})
         return words, pairs
 
     def _stored_translations(self, token_cache: Path | None) -> Table | None:
@@ -172,12 +173,12 @@ class Retriever:
             return None
         cache = token_cache.with_name("bilingual.pickle")
         key = self._cache_key(f"bilingual-2:{DICTIONARY_VERSION}")
-        stored = _load(cache, key)
+        stored = load(cache, key)
         if stored is not None:
             table: Table = stored["table"]
             return table
         table = translations(self._may_hold)
-        _save(cache, {"key": key, "table": table})
+        save(cache, {"key": key, "table": table})
         return table
 
     def _may_hold(self, word: str) -> bool:
@@ -329,6 +330,19 @@ class Retriever:
             return fused
         return sorted(((key, score * factor(key)) for key, score in fused), key=lambda i: -i[1])
 
+    def _in_force_first(self, fused: Ranking, preferred: frozenset[str]) -> Ranking:
+        """"When does it take effect" is answered by the document's own clause on its force
+        (本条例自…起施行), which shares few words with the question: that clause of the
+        document asked about (named, else ranked first) leads."""
+        if not fused:
+            return fused
+        doc_id = min(preferred) if len(preferred) == 1 else self._kb.by_key[fused[0][0]].doc_id
+        force = self._force_clauses.get(doc_id)
+        if not force:
+            return fused
+        key = force[-1]  # the closing article, where a document says when it takes effect
+        return [(key, fused[0][1] * 1.01), *((k, s) for k, s in fused if k != key)]
+
     def search(self, question: str, k: int = 5) -> Retrieval:
         query = normalize(question)
         terms = expansions(query, self._glossary)
@@ -336,6 +350,8 @@ class Retriever:
         preferred = self.preferred_documents(query)
         fused, dense_score, bm25_score = self._fused(query, terms, preferred)
         fused = self._nudged(fused, question, preferred)
+        if asks_when_in_force(query):
+            fused = self._in_force_first(fused, preferred)
         hits = tuple(
             Hit(self._kb.by_key[key], score, dense_score.get(key, 0.0), bm25_score.get(key, 0.0))
             for key, score in fused[:k]
@@ -350,29 +366,6 @@ class Retriever:
 
 
 Ranking = list[tuple[str, float]]
-
-
-def _load(cache: Path | None, key: str) -> dict[str, Any] | None:
-    """A pickle kept beside the generation, if it is there and made for ``key``."""
-    if cache is None:
-        return None
-    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, ValueError):
-        with open(cache, "rb") as handle:
-            stored = pickle.load(handle)
-        if isinstance(stored, dict) and stored.get("key") == key:
-            return stored
-    return None
-
-
-def _save(cache: Path | None, content: dict[str, Any]) -> None:
-    """Written whole or not at all (a reader never sees half a file)."""
-    if cache is None:
-        return
-    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(OSError):
-        with open(tmp, "wb") as handle:
-            pickle.dump(content, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)
 
 
 def _near_best(

@@ -1,0 +1,32 @@
+"""Derivatives of an index generation kept beside it (token lists, the bilingual table)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+
+def load(cache: Path | None, key: str) -> dict[str, Any] | None:
+    """A pickle kept beside the generation, if it is there and made for ``key``."""
+    if cache is None:
+        return None
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, ValueError):
+        with open(cache, "rb") as handle:
+            stored = pickle.load(handle)
+        if isinstance(stored, dict) and stored.get("key") == key:
+            return stored
+    return None
+
+
+def save(cache: Path | None, content: dict[str, Any]) -> None:
+    """Written whole or not at all (a reader never sees half a file)."""
+    if cache is None:
+        return
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        with open(tmp, "wb") as handle:
+            pickle.dump(content, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
