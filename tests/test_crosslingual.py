@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fakes.services import fake_services
 
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.crosslingual import Bilingual, english_words, reverse_dictionary
-from fakes.services import fake_services
 
 UNITS = {
     "penalty": ["施工", "单位", "未", "采取", "扬尘", "防治", "措施", "处", "罚款"],

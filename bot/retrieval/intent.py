@@ -28,7 +28,9 @@ _FORCE_CUES = re.compile(
     r"施行|生效|实施日期|开始实施|\b(?:take|took|taken|takes)\s+effect|"
     r"(?:come|came|comes)\s+into\s+(?:force|effect)|\bin\s+force\b|\beffective\b"
 )
-_WHEN_CUES = re.compile(r"什么时候|何时|哪天|哪一天|几号|日期|\bwhen\b|\bwhat\s+date\b|\bsince\b|从何")
+_WHEN_CUES = re.compile(
+    r"什么时候|何时|哪天|哪一天|几号|日期|\bwhen\b|\bwhat\s+date\b|\bsince\b|从何"
+)
 
 
 def asks_when_in_force(query: str) -> bool:

@@ -331,7 +331,7 @@ class Retriever:
         return sorted(((key, score * factor(key)) for key, score in fused), key=lambda i: -i[1])
 
     def _in_force_first(self, fused: Ranking, preferred: frozenset[str]) -> Ranking:
-        """"When does it take effect" is answered by the document's own clause on its force
+        """ "When does it take effect" is answered by the document's own clause on its force
         (本条例自…起施行), which shares few words with the question: that clause of the
         document asked about (named, else ranked first) leads."""
         if not fused:
