@@ -77,6 +77,14 @@ KINDS: dict[str, Kind] = {
         r"委员会|局|责任单位|负责解释|商务委",
         r"委员会|负责解释",
     ),
+    "penalty": Kind(
+        _words(
+            "处罚 罚款 罚多少 罚金 会被罚 受到什么 法律责任 吊销 没收 fine fined fines penalty "
+            "penalties punish punished punishment sanction"
+        ),
+        r"罚款|罚金|处以?.{0,12}罚|吊销|没收|责令停",
+        r"罚款|罚金|吊销|没收违法所得",
+    ),
     "document": Kind(
         _words(
             "文号 发文字号 文件号 编号 修订 新出 老版本 哪个文件 什么文件 reference_number document_number "
