@@ -49,6 +49,7 @@ from bot.store import Store
 
 if TYPE_CHECKING:
     from bot.llm.writer import AnswerWriter
+    from bot.ops.metrics import Metrics
     from bot.staff.desk import StaffDesk
 
 _log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ class Services:
     # the rule files' problems (``file:line: reason``) when they were refused and the last
     # good rules serve instead (bot.knowledge.rules_guard)
     rules_refused: tuple[str, ...] = ()
+    metrics: Metrics | None = None  # the ops metrics (bot.ops), when the ops port is on
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     # one refresh at a time; the pointer's last check (a shared pointer is polled, not read
     # on every turn); the generations, opened once

@@ -263,6 +263,7 @@ def build_generation(
             "problems": [[p.file, p.message] for p in problems],
             "units": len(kb.units),
             "vectors": len(units),
+            "seconds": round(time.monotonic() - start, 3),  # the ingest's duration (metrics)
         }
         _write_json(folder_path / MANIFEST, manifest)
         gens.publish(name)
