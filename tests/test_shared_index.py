@@ -8,18 +8,24 @@ leave the server once neither current nor previous.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from conftest import KNOWLEDGE, SHANGHAI, TODAY
+from fakes.wechat import FakeWeChatAPI, WeChatPush
 from test_chroma_server import chroma_server  # noqa: F401  (the module's Chroma server)
 from test_cli_chat import LineReader
+from test_wechat import APP_ID, SECRET, TOKEN, free_port
 
 from bot.config import Settings
 from bot.knowledge import portable
@@ -72,7 +78,65 @@ def cited(line: bytes) -> list[str]:
     return [c["doc"] for c in out["replies"][0]["citations"]]
 
 
-def test_an_ingest_on_one_machine_is_served_by_a_worker_on_another_within_10_s(
+def worker_env(machine: Settings, port: int, chat_env: dict[str, str]) -> dict[str, str]:
+    return {
+        **chat_env,
+        "POLICYBOT_DATA_DIR": str(machine.data_dir),
+        "POLICYBOT_CHROMA_HOST": "127.0.0.1",
+        "POLICYBOT_CHROMA_PORT": str(port),
+        "POLICYBOT_CHROMA_COLLECTION": machine.chroma_collection,
+        "POLICYBOT_KNOWLEDGE_DIR": str(machine.knowledge_dir),
+    }
+
+
+@contextlib.contextmanager
+def wechat_worker(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, WeChatPush]]:
+    """`policybot wechat` with its ops port: (ops base URL, a poster of messages)."""
+    ops_port, port = free_port(), free_port()
+    with FakeWeChatAPI(APP_ID, SECRET) as api:
+        env = {
+            **env,
+            "POLICYBOT_WECHAT_APP_ID": APP_ID,
+            "POLICYBOT_WECHAT_APP_SECRET": SECRET,
+            "POLICYBOT_WECHAT_TOKEN": TOKEN,
+            "POLICYBOT_WECHAT_API_URL": api.url,
+            "POLICYBOT_WECHAT_PORT": str(port),
+            "POLICYBOT_OPS_PORT": str(ops_port),
+        }
+        log = cwd / "wechat.log"
+        with open(log, "wb") as handle:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "wechat", "--today", TODAY.isoformat()],
+                env=env, cwd=cwd, stdout=handle, stderr=handle,
+            )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 240
+            while True:
+                assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+                assert time.monotonic() < deadline, "the WeChat worker did not start"
+                try:
+                    httpx.get(f"http://127.0.0.1:{ops_port}/healthz", timeout=1)
+                    httpx.get(f"http://127.0.0.1:{port}/wechat", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            yield (
+                f"http://127.0.0.1:{ops_port}",
+                WeChatPush(f"http://127.0.0.1:{port}/wechat", TOKEN, None, APP_ID),
+            )
+        finally:
+            process.terminate()
+            process.wait(30)
+        assert "Traceback" not in log.read_text(errors="replace")
+
+
+def serving(ops: str) -> str | None:
+    found = re.search(r'^policybot_index_info\{generation="([^"]+)"\} 1\.0$',
+                      httpx.get(f"{ops}/metrics").text, re.M)  # fmt: skip
+    return found.group(1) if found else None
+
+
+def test_an_ingest_on_one_machine_is_served_by_workers_on_others_within_10_s(
     chroma_server: int,  # noqa: F811
     tmp_path: Path,
     settings: Any,
@@ -82,47 +146,53 @@ def test_an_ingest_on_one_machine_is_served_by_a_worker_on_another_within_10_s(
     first = run_ingest(one)
     assert first.added and first.units_written == 0
     other = machine(tmp_path / "two", chroma_server, settings)
-    env = {
-        **chat_env,
-        "POLICYBOT_CHROMA_HOST": "127.0.0.1",
-        "POLICYBOT_CHROMA_PORT": str(chroma_server),
-        "POLICYBOT_CHROMA_COLLECTION": other.chroma_collection,
-        "POLICYBOT_KNOWLEDGE_DIR": str(other.knowledge_dir),
-    }
+    third = machine(tmp_path / "three", chroma_server, settings)
     args = [sys.executable, "-m", "bot.cli", "chat", "--jsonl", "--today", TODAY.isoformat()]
     args += ["--data-dir", str(other.data_dir)]
-    with subprocess.Popen(
-        args,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=tmp_path,
-    ) as worker:
+    with contextlib.ExitStack() as stack:
+        ops, wx = stack.enter_context(
+            wechat_worker(worker_env(third, chroma_server, chat_env), tmp_path / "three")
+        )
+        worker = stack.enter_context(
+            subprocess.Popen(
+                args,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=worker_env(other, chroma_server, chat_env),
+                cwd=tmp_path,
+            )
+        )
         assert worker.stdin is not None and worker.stdout is not None
         replies, errors = LineReader(worker.stdout), LineReader(worker.stderr)
         try:
             worker.stdin.write(ask_line(0))
             worker.stdin.flush()
             assert NINGBO not in cited(replies.next(240)), "no Ningbo document yet"
-            # The worker joined the generation in service; it built nothing of its own.
-            assert generations(other).current() == first.generation
+            # The workers joined the generation in service; they built nothing of their own.
+            assert generations(other).current() == first.generation == serving(ops)
             assert not (other.data_dir / "chroma").exists()
 
             shutil.copy(DATA / f"{NINGBO}.md", one.documents_dir / f"{NINGBO}.md")
             second = run_ingest(one)
             assert second.added == (NINGBO,)
             published = time.monotonic()
-            chat, seen = 1, []
-            while NINGBO not in seen:
-                assert time.monotonic() - published < 10, "not served within 10 s"
-                worker.stdin.write(ask_line(chat))
-                worker.stdin.flush()
-                seen = cited(replies.next(30))
-                chat += 1
+            chat, seen, took = 1, [], {}
+            while len(took) < 2:
+                assert time.monotonic() - published < 10, f"not served within 10 s: {took}"
+                if "jsonl" not in took:
+                    worker.stdin.write(ask_line(chat))
+                    worker.stdin.flush()
+                    seen = cited(replies.next(30))
+                    chat += 1
+                    if NINGBO in seen:
+                        took["jsonl"] = time.monotonic() - published
+                if "wechat" not in took and serving(ops) == second.generation:
+                    took["wechat"] = time.monotonic() - published
                 time.sleep(0.2)
-            took = time.monotonic() - published
-            print(f"served {took:.1f} s after publishing, {chat - 1} turns meanwhile")
+            print(f"served after publishing: {took} s; {chat - 1} jsonl turns meanwhile")
+            answer = wx.text("o" + "w" * 27, NINGBO_Q)
+            assert answer.status == 200 and "献血" in answer.text
             worker.stdin.close()
             assert replies.next(60) == b""
             assert worker.wait(timeout=60) == 0
