@@ -706,7 +706,7 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
         )
         from bot.ops.server import operations
 
-        with operations(services, watch=False):  # the channel refreshes the index itself
+        with operations(services):  # the ops port and the index watch (2 s, off the turns)
             channel.run()
     except FatalError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)

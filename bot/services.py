@@ -7,7 +7,9 @@ first (a long-running channel, ``background=True``, serves the last good generat
 and builds the new one in a thread). A long-running process calls ``Services.refresh_if_stale()`` (one small file read) to
 pick up a generation published by ``policybot ingest``: the new knowledge base, vectors and
 retriever are built aside and swapped in together, so a question is always answered from one
-complete generation.
+complete generation. With a Chroma server the pointer is shared by every machine
+(``bot.retrieval.shared_index``) and polled at most every ``POINTER_POLL_S``; a server whose
+turns do not poll by themselves runs ``Services.watch`` (``bot.ops.server.operations``).
 """
 
 from __future__ import annotations

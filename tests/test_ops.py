@@ -188,3 +188,41 @@ def test_readyz_names_a_stuck_outbox_and_a_database_that_does_not_answer(own_sto
         assert httpx.get(f"{base}/healthz").status_code == 200, "alive all the same"
     finally:
         server.stop()
+
+
+def test_the_console_serves_its_ops_port_beside_its_pages(
+    cli_env: dict[str, str], tmp_path: Path, services: Any
+) -> None:
+    ops_port, console_port = free_port(), free_port()
+    env = {
+        **cli_env,
+        "POLICYBOT_CONSOLE_PORT": str(console_port),
+        "POLICYBOT_OPS_PORT": str(ops_port),
+        "POLICYBOT_LOG_FORMAT": "json",
+    }
+    log = tmp_path / "console.log"
+    with open(log, "wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "console", "--today", TODAY.isoformat()],
+            env=env, cwd=tmp_path, stdout=handle, stderr=handle,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, "the console did not start"
+            try:
+                page = httpx.get(f"http://127.0.0.1:{console_port}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page.status_code == 200
+        ready = httpx.get(f"http://127.0.0.1:{ops_port}/readyz")
+        assert (ready.status_code, ready.text) == (200, "ready\n")
+        metrics = httpx.get(f"http://127.0.0.1:{ops_port}/metrics").text
+        generation = f'generation="{services.generation}"'
+        assert metric(metrics, "policybot_index_info", generation) == 1.0
+    finally:
+        process.terminate()
+        process.wait(15)
+    assert "Traceback" not in log.read_text(errors="replace")
