@@ -82,6 +82,10 @@ def _settings(data_dir: Path | None) -> Settings:
     # are lazy so staff commands start fast): a filter on our handlers outlasts that.
     for handler in logging.getLogger().handlers:
         handler.addFilter(_quiet_libraries)
+    if settings.log_format == "json":
+        from bot.ops.logs import use_json_logs
+
+        use_json_logs()
     private_dir(settings.data_dir)  # conversations and company figures: owner only
     return settings
 
@@ -700,7 +704,10 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
             lock=lock,
             front=_staff_front(settings, services),
         )
-        channel.run()
+        from bot.ops.server import operations
+
+        with operations(services):  # the ops port and the index watch (2 s, off the turns)
+            channel.run()
     except FatalError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(3) from None

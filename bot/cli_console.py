@@ -84,6 +84,7 @@ def console(
 ) -> None:
     """Serve the staff web console (tickets, curated answers, documents, figures)."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from bot.console.app import build_console, create_app
     from bot.errors import PolicyBotError
@@ -110,14 +111,23 @@ def console(
     typer.echo(
         f"staff console on http://{settings.console_listen}:{settings.console_port}/", err=True
     )
-    uvicorn.run(
-        app,
-        host=settings.console_listen,
-        port=settings.console_port,
-        log_level="warning",
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-    )
+    from bot.ops.server import operations
+
+    try:
+        with operations(services):  # the ops port (when set) and the index watch
+            uvicorn.run(
+                app,
+                host=settings.console_listen,
+                port=settings.console_port,
+                log_level="warning",
+                # JSON logs: uvicorn's loggers go through ours (its own config prints text)
+                log_config=None if settings.log_format == "json" else LOGGING_CONFIG,
+                proxy_headers=True,
+                forwarded_allow_ips="127.0.0.1",
+            )
+    except PolicyBotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer) -> None:

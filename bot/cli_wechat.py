@@ -62,7 +62,10 @@ def wechat(ctx: typer.Context, today: TodayOption = None, data_dir: DataDirOptio
             (lambda: fixed) if fixed else shanghai_today,
             front=_staff_front(settings, services),
         )
-        channel.run()
+        from bot.ops.server import operations
+
+        with operations(services):
+            channel.run()
     except PolicyBotError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from None

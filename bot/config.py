@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,6 +76,13 @@ class Settings(BaseSettings):
     wechat_path: str = "/wechat"
     wechat_customer_service: bool = False
     log_level: str = "WARNING"
+    # "json": one JSON object a line (time, level, logger, message; chats and personal
+    # numbers masked), for a log collector; "text" (default): lines for people.
+    log_format: Literal["text", "json"] = "text"
+    # The ops endpoints of a long-running command (/healthz, /readyz, /metrics): off unless a
+    # port is given; bind 0.0.0.0 only where the network in front is private (a container).
+    ops_port: int | None = None
+    ops_listen: str = "127.0.0.1"
     # The staff web console (`policybot console`): where it listens (behind an HTTPS reverse
     # proxy for anything but this machine), whether its cookie is marked Secure (set it when
     # the proxy serves HTTPS), how long a login lasts, the lockout after wrong passwords, and

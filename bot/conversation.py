@@ -16,6 +16,7 @@ Each turn runs on one snapshot of the services: an index generation swapped in b
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -64,6 +65,7 @@ class Conversation:
         if incoming.at is None:  # the dialogue is pure: the time arrives with the event
             incoming = replace(incoming, at=moment)
         services = self.services.snapshot(self.desk)
+        started = time.perf_counter()
         self._purge_once_a_day(today, moment)
         if self.desk is not None:
             self.desk.faq.refresh()  # the curated answers the stage matches, read here
@@ -80,7 +82,11 @@ class Conversation:
                 done = self._apply(tx, turn, incoming, moment)
                 if within is not None:
                     within(tx, done)
+            if services.metrics is not None:  # the ops port's turn count and latency
+                services.metrics.turn_done(time.perf_counter() - started)
             return done
+        if services.metrics is not None:
+            services.metrics.turn_done(time.perf_counter() - started, ok=False)
         raise StoreBusy(f"session {key} changed {_ATTEMPTS} times during one turn")
 
     def _apply(self, tx: StoreTx, turn: Turn, incoming: Incoming, now: datetime) -> Turn:

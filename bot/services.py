@@ -7,7 +7,9 @@ first (a long-running channel, ``background=True``, serves the last good generat
 and builds the new one in a thread). A long-running process calls ``Services.refresh_if_stale()`` (one small file read) to
 pick up a generation published by ``policybot ingest``: the new knowledge base, vectors and
 retriever are built aside and swapped in together, so a question is always answered from one
-complete generation.
+complete generation. With a Chroma server the pointer is shared by every machine
+(``bot.retrieval.shared_index``) and polled at most every ``POINTER_POLL_S``; a server whose
+turns do not poll by themselves runs ``Services.watch`` (``bot.ops.server.operations``).
 """
 
 from __future__ import annotations
@@ -49,9 +51,12 @@ from bot.store import Store
 
 if TYPE_CHECKING:
     from bot.llm.writer import AnswerWriter
+    from bot.ops.metrics import Metrics
     from bot.staff.desk import StaffDesk
 
 _log = logging.getLogger(__name__)
+# How often a worker asks the Chroma server whether a new generation was published.
+POINTER_POLL_S = 2.0
 
 
 def load_glossary(path: Path) -> dict[str, list[str]]:
@@ -70,7 +75,15 @@ def load_glossary(path: Path) -> dict[str, list[str]]:
 
 
 def generations(settings: Settings) -> Generations:
-    return Generations(settings.data_dir / "index")
+    """The index generations: the data directory's, shared through the Chroma server when
+    ``chroma_host`` is set (``bot.retrieval.shared_index``)."""
+    remote = None
+    if settings.chroma_host:
+        from bot.retrieval.shared_index import ChromaGenerations
+        from bot.retrieval.vectors import make_client
+
+        remote = ChromaGenerations(make_client(settings), settings.chroma_collection)
+    return Generations(settings.data_dir / "index", remote)
 
 
 def rules_keep_dir(settings: Settings) -> Path:
@@ -121,7 +134,15 @@ class Services:
     # the rule files' problems (``file:line: reason``) when they were refused and the last
     # good rules serve instead (bot.knowledge.rules_guard)
     rules_refused: tuple[str, ...] = ()
+    metrics: Metrics | None = None  # the ops metrics (bot.ops), when the ops port is on
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # one refresh at a time; the pointer's last check (a shared pointer is polled, not read
+    # on every turn); the generations, opened once
+    _refreshing: threading.Lock = field(
+        default_factory=threading.Lock, repr=False, compare=False
+    )
+    _checked: float = field(default=0.0, repr=False, compare=False)
+    _gens: Generations | None = field(default=None, repr=False, compare=False)
 
     def snapshot(self, desk: StaffDesk | None = None) -> Services:
         """The services of one turn: the knowledge base, vectors and answering of one index
@@ -130,20 +151,40 @@ class Services:
         with self._lock:
             return replace(self, desk=desk)
 
+    def generations(self) -> Generations:
+        if self._gens is None:
+            self._gens = generations(self.settings)
+        return self._gens
+
     def stale(self) -> bool:
         """True when ``policybot ingest`` has published a generation this process does not
-        serve yet (one small file read)."""
-        current = generations(self.settings).current()
+        serve yet: one small file read, or on a shared index one request to the Chroma
+        server at most every ``POINTER_POLL_S`` (False in between)."""
+        gens = self.generations()
+        if gens.remote is not None:
+            now = time.monotonic()
+            if now - self._checked < POINTER_POLL_S:
+                return False
+            self._checked = now
+        current = gens.current()
         return current is not None and current != self.generation
 
     def refresh_if_stale(self) -> bool:
         """Swap in the newest published generation; True when it did. Never serves a partial
-        index: the new one is loaded completely before the swap, and a failure keeps the old."""
-        if not self.stale():
-            return False
-        with self._lock:
-            gens = generations(self.settings)
-            name = gens.current()
+        index and never holds up a turn: the new generation is loaded completely beside the
+        one in service (which answers meanwhile), then swapped in under the turn lock in one
+        step; a failure keeps the old one."""
+        if not self._refreshing.acquire(blocking=False):
+            return False  # another thread is loading it already
+        try:
+            try:
+                if not self.stale():
+                    return False
+                gens = self.generations()
+                name = gens.current()
+            except Exception:
+                _log.exception("cannot read the index pointer; serving %s", self.generation)
+                return False
             if name is None or name == self.generation:
                 return False
             try:
@@ -154,10 +195,29 @@ class Services:
             except Exception:
                 _log.exception("cannot load index generation %s; keeping %s", name, self.generation)
                 return False
-            self.kb, self.vectors, self.qa, self.generation = kb, store, qa, name
-            self.rulebook, self.rules_refused = rules.rulebook, rules.problems
+            with self._lock:
+                self.kb, self.vectors, self.qa, self.generation = kb, store, qa, name
+                self.rulebook, self.rules_refused = rules.rulebook, rules.problems
+            gens.prune_mirrors({name})
             _log.info("now serving index generation %s", name)
             return True
+        finally:
+            self._refreshing.release()
+
+    def watch(self, every: float = POINTER_POLL_S) -> threading.Event:
+        """Refresh in a daemon thread every ``every`` seconds (a long-running server whose
+        turns do not poll by themselves); set the returned event to stop it."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(every):
+                try:
+                    self.refresh_if_stale()
+                except Exception:  # the watch must outlive any one failure
+                    _log.exception("refreshing the index failed; serving the current one")
+
+        threading.Thread(target=loop, name="index-watch", daemon=True).start()
+        return stop
 
 
 def embedder_of(services: Services) -> E5Embeddings:
@@ -305,4 +365,5 @@ def build_services(
         generation=name,
         vectors=store,
         writer=writer_from_settings(settings),
+        _gens=gens,
     )

@@ -34,9 +34,10 @@ from langchain_core.embeddings import Embeddings
 
 from bot.domain import Clause, DocumentMeta, Unit
 from bot.errors import KnowledgeError
+from bot.knowledge import portable
 from bot.knowledge.documents import Problem, SourceDocument, document_files, scan_documents
 from bot.knowledge.embed_cache import EmbeddingCache
-from bot.knowledge.generations import KB_FILE, MANIFEST, Generations
+from bot.knowledge.generations import KB_FILE, MANIFEST, PORTABLE_FILE, Generations
 from bot.knowledge.parse import PARSER_VERSION, split_clauses, units_of
 from bot.text import normalize
 
@@ -136,8 +137,15 @@ def embed_text(unit: Unit, article_docs: frozenset[str]) -> str | None:
 
 
 def load_generation(gens: Generations, name: str) -> tuple[KnowledgeBase, dict[str, Any]]:
-    """The knowledge base and manifest of a complete generation."""
-    with open(gens.path(name) / KB_FILE, "rb") as handle:
+    """The knowledge base and manifest of a complete generation; a shared one is mirrored
+    first, and its portable clause table decoded once into the local ``kb.pickle``."""
+    gens.ensure_local(name)
+    folder = gens.path(name)
+    if not (folder / KB_FILE).is_file() and (folder / PORTABLE_FILE).is_file():
+        documents, clauses, units = portable.decode((folder / PORTABLE_FILE).read_bytes())
+        by_key = {c.key: c for c in clauses}
+        _write_pickle(folder / KB_FILE, KnowledgeBase(documents, clauses, units, by_key))
+    with open(folder / KB_FILE, "rb") as handle:
         kb = pickle.load(handle)
     if not isinstance(kb, KnowledgeBase):
         raise KnowledgeError(f"index generation {name} is not a knowledge base")
@@ -239,10 +247,10 @@ def build_generation(
         store.add_vectors(units, [vectors[k] for k in keys], {"generation": name})
         if progress is not None:
             progress("store", len(units), len(units), 0.0)
-        with open(folder_path / KB_FILE, "wb") as handle:
-            pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_pickle(folder_path / KB_FILE, kb)
+        if gens.remote is not None:  # what other machines load (they never unpickle)
+            payload = portable.encode(kb.documents, kb.clauses, kb.units)
+            (folder_path / PORTABLE_FILE).write_bytes(payload)
         manifest = {
             "generation": name,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -255,6 +263,7 @@ def build_generation(
             "problems": [[p.file, p.message] for p in problems],
             "units": len(kb.units),
             "vectors": len(units),
+            "seconds": round(time.monotonic() - start, 3),  # the ingest's duration (metrics)
         }
         _write_json(folder_path / MANIFEST, manifest)
         gens.publish(name)
@@ -295,6 +304,15 @@ def _rewrite_manifest(
     manifest["signature"] = signature
     manifest["problems"] = [[p.file, p.message] for p in problems]
     _write_json(gens.path(name) / MANIFEST, manifest)
+
+
+def _write_pickle(path: Path, kb: KnowledgeBase) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

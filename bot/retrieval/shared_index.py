@@ -1,0 +1,143 @@
+"""The shared index on a Chroma server: the generations' files and the pointer to the current one.
+
+With ``POLICYBOT_CHROMA_HOST`` every worker, on any machine, reads the same Chroma server. A
+generation there is three things:
+
+    <collection>-<generation>         its vectors (``bot.retrieval.vectors``)
+    <collection>-files-<generation>   its manifest and portable clause table, in chunks
+    <collection>-pointer              one record: the current generation and the previous one
+
+``policybot ingest`` uploads the files, then moves the pointer (one upsert), so a worker that
+reads the pointer finds a complete generation. A worker polls the pointer (one small request
+every few seconds) and loads a new generation aside before it swaps it in. The files are kept
+in Chroma rather than in the database so the index needs one server, and a generation's
+vectors and clauses cannot drift apart. Chroma stores documents, not bytes: chunks are base64
+with a one-number placeholder vector (Chroma is never asked to embed anything).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import re
+import time
+from typing import Any
+
+from bot.errors import ServiceError
+
+CHUNK_BYTES = 256 * 1024
+BATCH = 8  # chunks per request: about 2.7 MB of base64
+_PLACEHOLDER = [1.0]
+_GENERATION = r"g\d{8}T\d{6}-\d{9}"
+
+
+class ChromaGenerations:
+    """The ``Remote`` of ``bot.knowledge.generations`` on a Chroma server."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._names = re.compile(rf"^{re.escape(prefix)}-(?:files-)?({_GENERATION})$")
+
+    def pointer(self) -> tuple[str | None, str | None]:
+        got = self._call(
+            lambda: self._collection(f"{self._prefix}-pointer").get(
+                ids=["current"], include=["metadatas"]
+            )
+        )
+        metas = got.get("metadatas") or []
+        if not metas or not metas[0]:
+            return None, None
+        meta = metas[0]
+        current, previous = meta.get("generation"), meta.get("previous")
+        return (
+            str(current) if current else None,
+            str(previous) if previous else None,
+        )
+
+    def point(self, name: str) -> None:
+        current, _ = self.pointer()
+        meta = {"generation": name, "previous": current or "", "at": time.time()}
+        self._call(
+            lambda: self._collection(f"{self._prefix}-pointer").upsert(
+                ids=["current"], embeddings=[_PLACEHOLDER], documents=[name], metadatas=[meta]
+            )
+        )
+
+    def upload(self, name: str, files: dict[str, bytes]) -> None:
+        ids: list[str] = []
+        documents: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for file_name, data in files.items():
+            parts = max(1, -(-len(data) // CHUNK_BYTES))
+            digest = hashlib.sha256(data).hexdigest()
+            for part in range(parts):
+                chunk = data[part * CHUNK_BYTES : (part + 1) * CHUNK_BYTES]
+                ids.append(f"{file_name}#{part:05d}")
+                documents.append(base64.b64encode(chunk).decode("ascii"))
+                metas.append({"file": file_name, "part": part, "parts": parts, "sha256": digest})
+        collection = self._call(lambda: self._collection(self._files(name)))
+        for start in range(0, len(ids), BATCH):
+            end = start + BATCH
+            self._call(
+                lambda s=start, e=end: collection.upsert(
+                    ids=ids[s:e],
+                    embeddings=[_PLACEHOLDER] * len(ids[s:e]),
+                    documents=documents[s:e],
+                    metadatas=metas[s:e],
+                )
+            )
+
+    def download(self, name: str) -> dict[str, bytes]:
+        collection = self._call(lambda: self._collection(self._files(name)))
+        total = int(self._call(collection.count))
+        chunks: dict[str, dict[int, bytes]] = {}
+        expected: dict[str, tuple[int, str]] = {}
+        for offset in range(0, total, BATCH):
+            got = self._call(
+                lambda o=offset: collection.get(
+                    include=["documents", "metadatas"], limit=BATCH, offset=o
+                )
+            )
+            for doc, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True):
+                file_name = str(meta["file"])
+                chunks.setdefault(file_name, {})[int(meta["part"])] = base64.b64decode(doc)
+                expected[file_name] = (int(meta["parts"]), str(meta["sha256"]))
+        files: dict[str, bytes] = {}
+        for file_name, (parts, digest) in expected.items():
+            data = b"".join(chunks[file_name].get(p, b"") for p in range(parts))
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise ServiceError(
+                    f"index generation {name}: {file_name} is incomplete on the server"
+                )
+            files[file_name] = data
+        if not files:
+            raise ServiceError(f"index generation {name} has no files on the Chroma server")
+        return files
+
+    def names(self) -> list[str]:
+        found = self._call(self._client.list_collections)
+        names = {m.group(1) for c in found if (m := self._names.match(getattr(c, "name", str(c))))}
+        return sorted(names)
+
+    def drop(self, name: str) -> None:
+        """Remove a generation's files and its vectors (the collection ``vectors`` names)."""
+        for collection in (self._files(name), f"{self._prefix}-{name}"):
+            with contextlib.suppress(Exception):  # already gone, or the server is away
+                self._client.delete_collection(collection)
+
+    def _files(self, name: str) -> str:
+        return f"{self._prefix}-files-{name}"
+
+    def _collection(self, name: str) -> Any:
+        return self._client.get_or_create_collection(name, embedding_function=None)
+
+    @staticmethod
+    def _call(action: Any) -> Any:
+        try:
+            return action()
+        except ServiceError:
+            raise
+        except Exception as exc:  # chromadb raises many kinds; the operator needs the cause
+            raise ServiceError(f"the shared index on the Chroma server: {exc}") from exc
