@@ -19,6 +19,7 @@ from bot.answering.plan import AnswerPlan, Sources
 from bot.answering.validity import doc_title, effective_lead, notice, validity_lead
 from bot.domain import Clause, DocumentMeta, Lang
 from bot.eligibility import Program, Rulebook
+from bot.knowledge.coverage import ask_whom
 from bot.messages import text as msg
 from bot.question import Query
 from bot.text import normalize
@@ -53,9 +54,11 @@ class Frame:
     def units(self) -> tuple[str, ...]:
         if self.program is not None:
             return self.program.responsible
-        if self.plan.clause is not None and self.plan.clause.responsible:
-            return self.plan.clause.responsible
-        return (self.meta.interpreter,) if self.meta.interpreter else self.meta.issuers[:1]
+        # the clause's own units, else the interpreter, else the first issuer that administers
+        # it (a people's congress adopts a regulation: it is nobody's contact)
+        clause = self.plan.clause
+        units = ask_whom(clause, self.meta)
+        return units if clause is not None and clause.responsible else units[:1]
 
     def unit_names(self, units: Sequence[str]) -> str:
         if self.lang == "zh":
@@ -313,9 +316,7 @@ def closing_notice(f: Frame) -> str | None:
     """The validity notice for the document quoted, unless the lead already said it."""
     if reading.asks_validity(f.query) or f.plan.asked == "expiry":
         return None
-    contact = f.meta.interpreter or (
-        f.units()[0] if f.units() else f.meta.issuers[0] if f.meta.issuers else ""
-    )
+    contact = f.meta.interpreter or (f.units()[0] if f.units() else "")
     return notice(f.meta, f.today, f.lang, f.unit_names((contact,)) if contact else "")
 
 
