@@ -13,6 +13,10 @@ Two knowledge bases are built, each on a fresh data dir, with the project's inge
 - ``provinces``: only the documents of ``tests/data/provinces/`` (set (b)); asked
   ``tests/eval/provinces.yaml`` (its out-of-scope questions have no gold and are not ranked).
 
+Each knowledge base is also asked a held-out set (``tests/eval/heldout-*.yaml``), written by
+someone who had not seen the code after the cross-lingual change was designed, and never
+tuned on.
+
 For every question with gold phrases, the rank of the first of the top three results holding
 one (normalised as ``bot.evaluation`` does) is taken from:
 
@@ -95,11 +99,20 @@ def setups(corpus: Path = CITY_CORPUS) -> tuple[Setup, ...]:
             corpus,
             (
                 ("city-questions.yaml", EVAL / "city-questions.yaml"),
+                ("heldout-city.yaml", EVAL / "heldout-city.yaml"),
                 ("questions.yaml", EVAL / "questions.yaml"),
                 ("dev.yaml", DEV_QUESTIONS),
             ),
         ),
-        Setup("provinces", False, PROVINCES, (("provinces.yaml", EVAL / "provinces.yaml"),)),
+        Setup(
+            "provinces",
+            False,
+            PROVINCES,
+            (
+                ("provinces.yaml", EVAL / "provinces.yaml"),
+                ("heldout-provinces.yaml", EVAL / "heldout-provinces.yaml"),
+            ),
+        ),
     )
 
 

@@ -112,3 +112,13 @@ def test_when_a_document_takes_effect_its_closing_article_leads(
     top = provinces.qa.retriever.search(question, 3).hits[0].clause
     assert top.doc_id == "zj-ecommerce"
     assert "起施行" in top.text
+
+
+def test_british_spellings_meet_the_dictionarys_american_ones() -> None:
+    assert english_words("labour licence neighbourhood your hours") == english_words(
+        "labor license neighborhood your hours"
+    )
+    assert any(
+        sense[0] == "劳动合同"
+        for sense in reverse_dictionary()[tuple(english_words("labour contract"))]
+    )

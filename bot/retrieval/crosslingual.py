@@ -86,9 +86,69 @@ def _plain(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# CC-CEDICT spells American English; a question may not ("labour", "licence", "centre").
+_BRITISH = {
+    "licence": "license",
+    "licences": "licenses",
+    "licenced": "licensed",
+    "offence": "offense",
+    "offences": "offenses",
+    "defence": "defense",
+    "centre": "center",
+    "centres": "centers",
+    "metre": "meter",
+    "metres": "meters",
+    "kilometre": "kilometer",
+    "kilometres": "kilometers",
+    "litre": "liter",
+    "litres": "liters",
+    "theatre": "theater",
+    "programme": "program",
+    "programmes": "programs",
+    "cheque": "check",
+    "cheques": "checks",
+    "catalogue": "catalog",
+    "enrol": "enroll",
+    "enrolment": "enrollment",
+    "fulfil": "fulfill",
+    "instalment": "installment",
+    "tyre": "tire",
+    "tyres": "tires",
+    "storey": "story",
+    "aluminium": "aluminum",
+}
+_NOT_BRITISH_OUR = frozenset(
+    [
+        "our",
+        "four",
+        "hour",
+        "your",
+        "tour",
+        "pour",
+        "flour",
+        "sour",
+        "detour",
+        "contour",
+        "devour",
+        "amour",
+        "scour",
+    ]
+)
+
+
+def american(word: str) -> str:
+    """The American spelling the dictionary uses (labour -> labor, licence -> license)."""
+    if word in _BRITISH:
+        return _BRITISH[word]
+    for ending in ("our", "ours", "oured", "ouring", "ourer", "ourers", "ourable", "ourhood"):
+        if word.endswith(ending) and word not in _NOT_BRITISH_OUR and len(word) > len(ending) + 2:
+            return word[: -len(ending)] + "or" + ending[3:]
+    return word
+
+
 def english_words(text: str) -> list[str]:
     """Lower-case stems of the Latin-script words of ``text``."""
-    return [stem(w) for w in _WORD.findall(_plain(text))]
+    return [stem(american(w)) for w in _WORD.findall(_plain(text))]
 
 
 def _phrases(definition: str) -> Iterator[tuple[str, ...]]:
