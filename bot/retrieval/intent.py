@@ -65,9 +65,13 @@ KINDS: dict[str, Kind] = {
         r"\d+\s*(?:个|家|名|位)",
     ),
     "duration": Kind(
-        _words("几年 多久 多长时间 多少年 how_long how_many_years duration"),
+        _words(
+            "几年 多久 多长时间 多少年 几天 多少天 几日 多少日 几个月 多少个月 几个工作日 多少个工作日 "
+            "how_long how_many_years how_many_days how_many_months how_many_working_days "
+            "how_soon within duration deadline"
+        ),
         r"\d+\s*年|[一二三四五]年|三年内|最长",
-        r"\d+\s*年|三年",
+        rf"(?:\d+|{_CN}+)\s*(?:年|个月|日|天|个工作日|工作日)(?:内|以内|之内|前)",
     ),
     "department": Kind(
         _words(
