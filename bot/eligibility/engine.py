@@ -53,29 +53,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
-from bot.eligibility.fmt import LocalText, format_date, format_yuan, normalize
-from bot.eligibility.schema import UNKNOWN, AmountRule, Condition, Fact, Program, Rulebook
+from bot.eligibility.fmt import LocalText, format_date, normalize
+from bot.eligibility.payout import AmountResult, amount_of, drop_once, tier_hints
+from bot.eligibility.schema import UNKNOWN, Condition, Fact, Program, Rulebook
+from bot.eligibility.trace import FactValue, condition_line, value_text
 from bot.text import whole_word
 
 Status = Literal["eligible", "not_eligible", "undetermined"]
-Qualifier = Literal["exact", "up_to", "at_least", "none"]
 _State = Literal["pass", "fail", "unknown", "pending"]
-
-FactValue = bool | int | str | date
-
-
-@dataclass(frozen=True)
-class AmountResult:
-    """What a program pays, as far as the clause and the facts tell."""
-
-    qualifier: Qualifier
-    yuan: int | None
-    per: Literal["once", "year", "month"] = "once"
-    max_years: int | None = None
-    applied: LocalText | None = None  # the tier or the cap that applied
-    note: LocalText | None = None  # e.g. "视其贡献确定"
-    # False where the clause does not say "一次性" (a one-off is then not claimed in words)
-    once_stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -334,7 +319,7 @@ def _program_result(
 ) -> ProgramResult:
     states = [_check(c, known, today) for c in program.conditions]
     reasons = [
-        _condition_line(rulebook, c, s, known, today)
+        condition_line(rulebook, c, s, known)
         for c, s in zip(program.conditions, states, strict=True)
     ]
     missing = list(
@@ -350,19 +335,19 @@ def _program_result(
     if "fail" in states:
         status: Status = "not_eligible"
         missing = []  # nothing more can change it
-        hints = _tier_hints(rulebook, program, known, states)
+        hints = tier_hints(rulebook, program, known, states)
         first = program.conditions[states.index("fail")]
         fact, shown = (
             rulebook.facts[first.fact],
-            _value_text(rulebook.facts[first.fact], known[first.fact]),
+            value_text(rulebook.facts[first.fact], known[first.fact]),
         )
         failed_on = LocalText(zh=f"{fact.label.zh}：{shown.zh}", en=f"{fact.label.en}: {shown.en}")
     else:
         status = "eligible" if all(s == "pass" for s in states) else "undetermined"
-        amount, amount_lines, hints = _amount(rulebook, program.amount, known)
+        amount, amount_lines, hints = amount_of(rulebook, program.amount, known)
         if amount is not None and amount.per == "once" and "一次性" not in program.source.quote:
             amount = replace(amount, once_stated=False)
-            amount_lines = [_drop_once(line) for line in amount_lines]
+            amount_lines = [drop_once(line) for line in amount_lines]
         reasons.extend(amount_lines)
         fact_id = program.amount.fact
         if (
@@ -407,219 +392,3 @@ def _validity_notice(valid_from: date, valid_until: date, today: date, status: S
         "applies.",
     )
 
-
-# ------------------------------------------------------------------------------ trace lines
-
-
-def _value_text(fact: Fact, value: FactValue) -> LocalText:
-    if value == UNKNOWN:
-        return LocalText(zh="不清楚", en="not known")
-    if isinstance(value, bool):
-        return LocalText(zh="是", en="yes") if value else LocalText(zh="否", en="no")
-    if fact.type == "money" and isinstance(value, int):
-        return LocalText(zh=format_yuan(value, "zh"), en=format_yuan(value, "en"))
-    if fact.type == "choice" and isinstance(value, str):
-        option = fact.option(value)
-        if option is not None:
-            return option.label
-    if isinstance(value, date):
-        return LocalText(zh=format_date(value), en=format_date(value))
-    return LocalText(zh=str(value), en=str(value))
-
-
-def _requirement(fact: Fact, cond: Condition) -> LocalText:
-    kind = cond.kind
-    if kind == "equals":
-        assert cond.equals is not None
-        return _value_text(fact, cond.equals)
-    if kind == "in":
-        labels = [_value_text(fact, v) for v in cond.in_ or ()]
-        return LocalText(
-            zh="、".join(t.zh for t in labels) + ("之一" if len(labels) > 1 else ""),
-            en=" or ".join(t.en for t in labels),
-        )
-    if kind in ("gte", "lte"):
-        bound = cond.gte if kind == "gte" else cond.lte
-        assert bound is not None
-        shown = _value_text(fact, bound)
-        if kind == "gte":
-            return LocalText(zh=f"不低于{shown.zh}", en=f"at least {shown.en}")
-        return LocalText(zh=f"不超过{shown.zh}", en=f"at most {shown.en}")
-    years = cond.within_years
-    return LocalText(zh=f"{years}年内", en=f"within the last {years} years")
-
-
-def _condition_line(
-    rulebook: Rulebook,
-    cond: Condition,
-    state: _State,
-    known: Mapping[str, FactValue],
-    today: date,
-) -> LocalText:
-    fact = rulebook.facts[cond.fact]
-    need = _requirement(fact, cond)
-    if state == "pending":
-        return LocalText(
-            zh=f"? {fact.label.zh}：尚未回答（要求：{need.zh}）",
-            en=f"? {fact.label.en}: not answered yet (required: {need.en})",
-        )
-    shown = _value_text(fact, known[cond.fact])
-    if state == "pass":
-        return LocalText(zh=f"✓ {fact.label.zh}：{shown.zh}", en=f"✓ {fact.label.en}: {shown.en}")
-    mark = "✗" if state == "fail" else "?"
-    return LocalText(
-        zh=f"{mark} {fact.label.zh}：{shown.zh}（要求：{need.zh}）",
-        en=f"{mark} {fact.label.en}: {shown.en} (required: {need.en})",
-    )
-
-
-# ------------------------------------------------------------------------------ amounts
-
-_PER_ZH = {"once": "一次性", "year": "每年", "month": "每月"}
-_PER_EN = {"once": "one-off", "year": "per year", "month": "per month"}
-
-
-def _money(yuan: int) -> LocalText:
-    return LocalText(zh=format_yuan(yuan, "zh"), en=format_yuan(yuan, "en"))
-
-
-def _amount(
-    rulebook: Rulebook, rule: AmountRule, known: Mapping[str, FactValue]
-) -> tuple[AmountResult | None, list[LocalText], list[LocalText]]:
-    """The amount of a program that is not ruled out, its trace lines and near-miss hints."""
-    value = known.get(rule.fact, UNKNOWN) if rule.fact is not None else UNKNOWN
-    fact = rulebook.facts[rule.fact] if rule.fact is not None else None
-    per, years, note = rule.per, rule.max_years, rule.note
-
-    if rule.kind == "fixed":
-        assert rule.yuan is not None
-        money = _money(rule.yuan)
-        line = LocalText(
-            zh=f"条款规定{_PER_ZH[per]}{money.zh}", en=f"the clause sets {money.en} {_PER_EN[per]}"
-        )
-        return AmountResult("exact", rule.yuan, per, years, None, note), [line], []
-
-    if rule.kind in ("up_to", "at_least"):
-        assert rule.yuan is not None
-        money = _money(rule.yuan)
-        if rule.kind == "up_to":
-            zh = f"{_PER_ZH[per]}最高{money.zh}"
-            en = f"up to {money.en} {_PER_EN[per]}"
-        else:
-            zh = f"{_PER_ZH[per]}{money.zh}以上"
-            en = f"at least {money.en} {_PER_EN[per]}"
-        if years:
-            zh += f"，最长{years}年"
-            en += f", for at most {years} years"
-        if note:
-            zh += f"（{note.zh}）"
-            en += f" ({note.en})"
-        return AmountResult(rule.kind, rule.yuan, per, years, None, note), [LocalText(zh, en)], []
-
-    if rule.kind == "none":  # the note is shown as the amount; no trace line to add
-        return AmountResult("none", None, per, years, None, note), [], []
-
-    assert fact is not None
-    if rule.kind == "by_choice":
-        if not isinstance(value, str) or value == UNKNOWN:
-            return None, [], []
-        yuan = (rule.choices or {}).get(value)
-        if yuan is None:
-            return None, [], []
-        shown = _value_text(fact, value)
-        money = _money(yuan)
-        line = LocalText(
-            zh=f"{fact.label.zh}：{shown.zh} → {money.zh}",
-            en=f"{fact.label.en}: {shown.en} → {money.en}",
-        )
-        higher = [
-            LocalText(
-                zh=f"{_value_text(fact, other).zh}为{_money(more).zh}",
-                en=f"{_value_text(fact, other).en}: {_money(more).en}",
-            )
-            for other, more in (rule.choices or {}).items()
-            if more > yuan
-        ]
-        return AmountResult("exact", yuan, per, years, shown, note), [line], higher
-
-    if rule.kind == "tiers":
-        if not isinstance(value, int) or isinstance(value, bool):
-            return None, [], []
-        reached = [t for t in rule.tiers if value >= t.min]
-        if not reached:
-            return None, [], _next_tier_hint(rule, value)
-        tier = reached[-1]
-        shown, money = _money(value), _money(tier.yuan)
-        line = LocalText(
-            zh=f"{fact.label.zh}{shown.zh}，{tier.label.zh} → {money.zh}",
-            en=f"{fact.label.en} {shown.en}, {tier.label.en} → {money.en}",
-        )
-        result = AmountResult("exact", tier.yuan, per, years, tier.label, note)
-        return result, [line], _next_tier_hint(rule, value)
-
-    # percent of a base, optionally capped
-    assert rule.rate_percent is not None
-    cap = rule.cap_yuan
-    span_zh = f"，可连续{years}年" if years else ""
-    span_en = f", for up to {years} consecutive years" if years else ""
-    if not isinstance(value, int) or isinstance(value, bool):
-        if cap is None:
-            return None, [], []
-        money = _money(cap)
-        line = LocalText(
-            zh=f"{fact.label.zh}未知：按{rule.rate_percent}%补贴，{_PER_ZH[per]}最高{money.zh}{span_zh}",
-            en=f"{fact.label.en} not known: {rule.rate_percent}%, at most {money.en} "
-            f"{_PER_EN[per]}{span_en}",
-        )
-        return AmountResult("up_to", cap, per, years, None, note), [line], []
-    raw = value * rule.rate_percent // 100
-    base, share = _money(value), _money(raw)
-    if cap is not None and raw > cap:
-        capped = _money(cap)
-        applied = LocalText(
-            zh=f"{_PER_ZH[per]}最高{capped.zh}", en=f"cap of {capped.en} {_PER_EN[per]}"
-        )
-        line = LocalText(
-            zh=f"{fact.label.zh}{base.zh} × {rule.rate_percent}% = {share.zh}，"
-            f"超过{_PER_ZH[per]}最高{capped.zh} → {capped.zh}{span_zh}",
-            en=f"{fact.label.en} {base.en} × {rule.rate_percent}% = {share.en}, above the cap of "
-            f"{capped.en} {_PER_EN[per]} → {capped.en}{span_en}",
-        )
-        return AmountResult("exact", cap, per, years, applied, note), [line], []
-    line = LocalText(
-        zh=f"{fact.label.zh}{base.zh} × {rule.rate_percent}% → {share.zh}{span_zh}",
-        en=f"{fact.label.en} {base.en} × {rule.rate_percent}% → {share.en}{span_en}",
-    )
-    return AmountResult("exact", raw, per, years, None, note), [line], []
-
-
-def _drop_once(line: LocalText) -> LocalText:
-    return LocalText(zh=line.zh.replace("一次性", ""), en=line.en.replace(" one-off", "").replace("one-off ", ""))
-
-
-def _next_tier_hint(rule: AmountRule, value: int) -> list[LocalText]:
-    higher = [t for t in rule.tiers if t.min > value]
-    if not higher:
-        return []
-    tier = higher[0]
-    money, gap = _money(tier.yuan), _money(tier.min - value)
-    return [
-        LocalText(
-            zh=f"{tier.label.zh}为{money.zh}（还差{gap.zh}）",
-            en=f"the {tier.label.en} pays {money.en} ({gap.en} to go)",
-        )
-    ]
-
-
-def _tier_hints(
-    rulebook: Rulebook, program: Program, known: Mapping[str, FactValue], states: list[_State]
-) -> list[LocalText]:
-    """Near miss: the only failed conditions are the tier threshold itself."""
-    rule = program.amount
-    if rule.kind != "tiers" or rule.fact is None:
-        return []
-    failed = {c.fact for c, s in zip(program.conditions, states, strict=True) if s == "fail"}
-    value = known.get(rule.fact)
-    if failed != {rule.fact} or not isinstance(value, int) or isinstance(value, bool):
-        return []
-    return _next_tier_hint(rule, value)
