@@ -50,7 +50,6 @@ from bot.eligibility.answers import (
     parse_yes_no,
 )
 from bot.eligibility.engine import (
-    AmountResult,
     Ask,
     Outcome,
     ProgramResult,
@@ -60,6 +59,7 @@ from bot.eligibility.engine import (
     focus_from_text,
 )
 from bot.eligibility.fmt import LocalText, format_money_label, format_yuan
+from bot.eligibility.payout import AmountResult
 from bot.eligibility.render import (
     citation,
     format_amount,

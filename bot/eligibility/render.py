@@ -25,8 +25,9 @@ Public API:
 from __future__ import annotations
 
 from bot.domain import Citation, Lang, Option, Reply
-from bot.eligibility.engine import AmountResult, Ask, Outcome, ProgramResult
+from bot.eligibility.engine import Ask, Outcome, ProgramResult
 from bot.eligibility.fmt import LocalText, format_date, format_money_label
+from bot.eligibility.payout import AmountResult
 from bot.eligibility.schema import UNKNOWN, Fact, Program, Rulebook
 from bot.messages import text as msg
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.eligibility.engine import AmountResult, Outcome
+from bot.eligibility.engine import Outcome
 from bot.eligibility.fmt import LocalText
+from bot.eligibility.payout import AmountResult
 from bot.eligibility.render import citation
 from bot.eligibility.schema import Rulebook
 
