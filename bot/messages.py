@@ -227,6 +227,25 @@ _CATALOGUE: Final[dict[str, tuple[str, str]]] = {
     "check.none_button": ("都没有", "None of these"),
     "check.resume": ("回到刚才的问题：", "Back to where we were:"),
     "check.noted": ("已记下：{facts}。", "Noted: {facts}."),
+    # validity in an eligibility result: one entry per status of the program's document
+    "check.valid.in_force": ("政策有效期至{until}。", "In force until {until}."),
+    "check.valid.not_yet": ("该政策自{since}起施行。", "The policy takes effect on {since}."),
+    "check.valid.expired": (
+        "该政策已于{until}到期，请向责任单位咨询是否有后续政策。",
+        "The policy expired on {until}; ask the responsible unit whether a successor policy applies.",
+    ),
+    "check.valid.expired_eligible": (
+        "按所述情况本可符合条件，但该政策已于{until}到期，请向责任单位咨询是否有后续政策。",
+        "Would have qualified; the policy expired on {until}; ask the responsible unit whether a successor policy applies.",
+    ),
+    "check.note.expired": (
+        "注：{title}有效期至{until}，截至{day}已失效。",
+        "Note: {title} was valid until {until} and has expired as of {day}.",
+    ),
+    "check.note.not_yet": (
+        "注：{title}自{since}起施行，截至{day}尚未生效。",
+        "Note: {title} takes effect on {since}; not in force as of {day}.",
+    ),
     "lang.switched": ("已切换为中文。", "Switched to English."),
     "button.stale": ("这个按钮已经过期了。", "That button is no longer active."),
     "button.unknown": ("这个按钮无法识别。", "I don't recognise that button."),

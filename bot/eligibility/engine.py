@@ -391,4 +391,3 @@ def _validity_notice(valid_from: date, valid_until: date, today: date, status: S
         en=f"The policy expired on {end} — ask the responsible unit whether a successor policy "
         "applies.",
     )
-

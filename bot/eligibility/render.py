@@ -196,9 +196,7 @@ def _not_eligible_lines(results: tuple[ProgramResult, ...], lang: Lang) -> list[
     return lines
 
 
-def render_outcome(
-    rulebook: Rulebook, outcome: Outcome, lang: Lang, unruled: bool = False
-) -> str:
+def render_outcome(rulebook: Rulebook, outcome: Outcome, lang: Lang, unruled: bool = False) -> str:
     """The whole result; ``unruled``: clauses without rules follow, so "nothing applies" is
     not said of them."""
     day = format_date(outcome.as_of)
@@ -247,19 +245,20 @@ def render_outcome(
         )
         for doc_id in expired:
             doc = rulebook.documents[doc_id]
+            title = f"《{doc.title}》" if lang == "zh" else doc.title_en
+            key = (
+                "check.note.not_yet"
+                if doc.status(outcome.as_of) == "not_yet"
+                else "check.note.expired"
+            )
             lines.append(
-                _t(
+                msg(
+                    key,
                     lang,
-                    f"注：《{doc.title}》有效期至{format_date(doc.valid_until)}，截至{day}已失效。",
-                    f"Note: {doc.title_en} was valid until {format_date(doc.valid_until)} "
-                    f"and has expired as of {day}.",
-                )
-                if outcome.as_of > doc.valid_until
-                else _t(
-                    lang,
-                    f"注：《{doc.title}》自{format_date(doc.valid_from)}起施行，截至{day}尚未生效。",
-                    f"Note: {doc.title_en} takes effect on {format_date(doc.valid_from)}; "
-                    f"not in force as of {day}.",
+                    title=title,
+                    until=format_date(doc.valid_until),
+                    since=format_date(doc.valid_from),
+                    day=day,
                 )
             )
         parts.append("\n".join(lines))
@@ -267,9 +266,7 @@ def render_outcome(
     return "\n\n".join(parts)
 
 
-def outcome_reply(
-    rulebook: Rulebook, outcome: Outcome, lang: Lang, unruled: bool = False
-) -> Reply:
+def outcome_reply(rulebook: Rulebook, outcome: Outcome, lang: Lang, unruled: bool = False) -> Reply:
     shown = outcome.eligible + outcome.undetermined
     return Reply(
         text=render_outcome(rulebook, outcome, lang, unruled),

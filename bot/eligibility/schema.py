@@ -76,7 +76,13 @@ class Document(_Model):
         return self
 
     def in_force(self, today: date) -> bool:
-        return self.valid_from <= today <= self.valid_until
+        return self.status(today) == "in_force"
+
+    def status(self, today: date) -> Literal["not_yet", "in_force", "expired"]:
+        """The rule of ``DocumentMeta.validity`` for a document with both dates."""
+        if today < self.valid_from:
+            return "not_yet"
+        return "in_force" if today <= self.valid_until else "expired"
 
 
 class FactOption(_Model):
