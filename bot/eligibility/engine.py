@@ -55,8 +55,9 @@ from typing import Literal
 
 from bot.eligibility.fmt import LocalText, format_date, normalize
 from bot.eligibility.payout import AmountResult, amount_of, drop_once, tier_hints
-from bot.eligibility.schema import UNKNOWN, Condition, Fact, Program, Rulebook
+from bot.eligibility.schema import UNKNOWN, Condition, Document, Fact, Program, Rulebook
 from bot.eligibility.trace import FactValue, condition_line, value_text
+from bot.messages import text as msg
 from bot.text import whole_word
 
 Status = Literal["eligible", "not_eligible", "undetermined"]
@@ -368,26 +369,22 @@ def _program_result(
         hints=tuple(hints),
         missing=tuple(missing),
         in_force=in_force,
-        notice=None
-        if in_force
-        else _validity_notice(document.valid_from, document.valid_until, today, status),
+        notice=_validity_notice(document, today, status),
         failed_on=failed_on,
     )
 
 
-def _validity_notice(valid_from: date, valid_until: date, today: date, status: Status) -> LocalText:
-    if today < valid_from:
-        start = format_date(valid_from)
-        return LocalText(zh=f"该政策自{start}起施行。", en=f"The policy takes effect on {start}.")
-    end = format_date(valid_until)
-    if status == "eligible":
-        return LocalText(
-            zh=f"按所述情况本可符合条件，但该政策已于{end}到期，请向责任单位咨询是否有后续政策。",
-            en=f"Would have qualified; the policy expired on {end} — ask the responsible unit "
-            "whether a successor policy applies.",
-        )
-    return LocalText(
-        zh=f"该政策已于{end}到期，请向责任单位咨询是否有后续政策。",
-        en=f"The policy expired on {end} — ask the responsible unit whether a successor policy "
-        "applies.",
-    )
+def _validity_notice(document: Document, today: date, status: Status) -> LocalText | None:
+    """Why a program of a document not in force on ``today`` is shown anyway."""
+    state = document.status(today)
+    if state == "in_force":
+        return None
+    if state == "not_yet":
+        return _both("check.valid.not_yet", since=format_date(document.valid_from))
+    key = "check.valid.expired_eligible" if status == "eligible" else "check.valid.expired"
+    return _both(key, until=format_date(document.valid_until))
+
+
+def _both(key: str, **values: object) -> LocalText:
+    """A catalogue entry in both languages."""
+    return LocalText(zh=msg(key, "zh", False, **values), en=msg(key, "en", False, **values))
