@@ -30,3 +30,24 @@ def save(cache: Path | None, content: dict[str, Any]) -> None:
         with open(tmp, "wb") as handle:
             pickle.dump(content, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cache)
+
+
+def _age(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed meanwhile (an old generation pruned)
+        return 0.0
+
+
+def earlier_tokens(cache: Path | None, key: str) -> dict[bytes, tuple[list[str], list[str]]]:
+    """The token lists kept by the newest other generation beside ``cache`` (made with the
+    same tokenizer: ``key``), by the digest of each unit's text."""
+    if cache is None:
+        return {}
+    others = [p for p in cache.parent.parent.glob(f"*/{cache.name}") if p != cache]
+    for path in sorted(others, key=_age, reverse=True)[:1]:
+        stored = load(path, key)
+        if stored is not None:
+            kept = zip(stored["words"], stored["pairs"], strict=True)
+            return dict(zip(stored["digests"], kept, strict=True))
+    return {}

@@ -18,7 +18,7 @@ from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.crosslingual import DICTIONARY_VERSION, Bilingual, Table, translations
 from bot.retrieval.fusion import reciprocal_rank_fusion
 from bot.retrieval.intent import IN_FORCE, KINDS, asks_when_in_force, question_kinds
-from bot.retrieval.kept import load, save
+from bot.retrieval.kept import earlier_tokens, load, save
 from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
 from bot.retrieval.vectors import VectorStore
 from bot.text import normalize
@@ -135,17 +135,12 @@ class Retriever:
             self._postings, self._may_hold, self._stored_translations(token_cache)
         )
 
-    def _cache_key(self, kind: str) -> str:
-        """What a cached derivative of the index depends on besides the generation itself."""
+    def _cache_key(self, kind: str, *more: str) -> str:
+        """What a cached derivative of the index depends on besides the units themselves."""
         return hashlib.sha256(
-            "\n".join(
-                [
-                    kind,
-                    self._tokenizer.signature,
-                    *sorted(self._region_words),
-                    str(len(self._kb.units)),
-                ]
-            ).encode("utf-8")
+            "\n".join([kind, self._tokenizer.signature, *sorted(self._region_words), *more]).encode(
+                "utf-8"
+            )
         ).hexdigest()
 
     def _unit_tokens(
@@ -153,16 +148,31 @@ class Retriever:
     ) -> tuple[list[list[str]], list[list[str]]]:
         """Word and bigram tokens of every unit; at a city's scale jieba takes most of the
         start-up, so they are kept beside the index generation (``cache``), keyed by the
-        tokenizer's dictionary and the region words they leave out."""
-        key = self._cache_key("tokens-2")
+        tokenizer's dictionary and the region words they leave out, with a digest of each
+        unit's text: a new generation tokenises only the units an earlier one did not have
+        (an ingest that changed one document, a worker switching to a published one)."""
+        key = self._cache_key("tokens-3")
+        digests = [
+            hashlib.blake2b(u.text.encode("utf-8"), digest_size=16).digest() for u in kb.units
+        ]
         stored = load(cache, key)
-        if stored is not None:
+        if stored is not None and stored["digests"] == digests:
             return stored["words"], stored["pairs"]
-        # Interned: a city's units hold millions of tokens but only some 100,000 distinct
-        # ones; shared strings keep the lists (and their pickle) small.
-        words = [[sys.intern(t) for t in self._words(u.text)] for u in kb.units]
-        pairs = [[sys.intern(t) for t in self._pairs(u.text)] for u in kb.units]
-        save(cache, {"key": key, "words": words, "pairs": pairs})
+        earlier = earlier_tokens(cache, key)
+        words: list[list[str]] = []
+        pairs: list[list[str]] = []
+        for unit, digest in zip(kb.units, digests, strict=True):
+            known = earlier.get(digest)
+            if known is None:
+                # Interned: a city's units hold millions of tokens but only some 100,000
+                # distinct ones; shared strings keep the lists (and their pickle) small.
+                known = (
+                    [sys.intern(t) for t in self._words(unit.text)],
+                    [sys.intern(t) for t in self._pairs(unit.text)],
+                )
+            words.append(known[0])
+            pairs.append(known[1])
+        save(cache, {"key": key, "digests": digests, "words": words, "pairs": pairs})
         return words, pairs
 
     def _stored_translations(self, token_cache: Path | None) -> Table | None:
@@ -172,7 +182,7 @@ class Retriever:
         if token_cache is None:
             return None
         cache = token_cache.with_name("bilingual.pickle")
-        key = self._cache_key(f"bilingual-2:{DICTIONARY_VERSION}")
+        key = self._cache_key("bilingual-3", DICTIONARY_VERSION, str(len(self._kb.units)))
         stored = load(cache, key)
         if stored is not None:
             table: Table = stored["table"]
