@@ -68,3 +68,23 @@ def test_a_new_generation_tokenises_only_what_changed(tmp_path: Path) -> None:
     assert [h.clause.key for h in second.search(question, 3).hits] == [
         h.clause.key for h in first.search(question, 3).hits
     ]
+
+
+def test_a_kept_bm25_index_is_loaded_for_its_key_and_rebuilt_for_another(tmp_path: Path) -> None:
+    from bot.retrieval.bm25 import Bm25Index
+
+    keys = ["a", "b", "c"]
+    corpus = [["罚款", "施工"], ["陪产假", "十天"], ["罚款", "罚款", "扬尘"]]
+    folder = tmp_path / "bm25-words"
+    built = Bm25Index(keys, corpus, folder, "k1")
+    assert (folder / "key").read_text(encoding="utf-8") == "k1"
+    loaded = Bm25Index(keys, corpus, folder, "k1")
+    assert loaded.search(["罚款"], 3) == built.search(["罚款"], 3)
+    assert loaded.vocabulary == built.vocabulary
+    # other units (another key): indexed again from the tokens given, and kept for that key
+    other = Bm25Index(["x"], [["扬尘"]], folder, "k2")
+    assert other.search(["扬尘"], 3)[0][0] == "x"
+    assert (folder / "key").read_text(encoding="utf-8") == "k2"
+    # a damaged folder is indexed again, never a crash
+    (folder / "words.json").write_text("{", encoding="utf-8")
+    assert Bm25Index(["x"], [["扬尘"]], folder, "k2").search(["扬尘"], 1)[0][0] == "x"

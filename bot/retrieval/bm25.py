@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import os
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -12,10 +17,20 @@ import numpy as np
 class Bm25Index:
     """A BM25 index of token lists, searched by token list."""
 
-    def __init__(self, keys: Sequence[str], corpus_tokens: Sequence[Sequence[str]]) -> None:
+    def __init__(
+        self,
+        keys: Sequence[str],
+        corpus_tokens: Sequence[Sequence[str]],
+        kept: Path | None = None,
+        key: str = "",
+    ) -> None:
+        """``kept``: a folder where the built index is kept for ``key`` (what the tokens were
+        made from): a later start with the same key loads it instead of indexing again."""
         if len(keys) != len(corpus_tokens):
             raise ValueError("one token list per key")
         self._keys = list(keys)
+        if kept is not None and self._load(kept, key):
+            return
         vocab: dict[str, int] = {}
         ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus_tokens]
         self._vocab = vocab
@@ -24,6 +39,31 @@ class Bm25Index:
             self._bm25.index(
                 bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False
             )
+            if kept is not None:
+                self._save(kept, key)
+
+    def _load(self, folder: Path, key: str) -> bool:
+        try:
+            if not key or (folder / "key").read_text(encoding="utf-8") != key:
+                return False
+            vocab = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+            model = bm25s.BM25.load(str(folder), load_vocab=False, show_progress=False)
+        except (OSError, ValueError, KeyError, EOFError):  # missing or damaged: index again
+            return False
+        self._vocab, self._bm25 = dict(vocab), model
+        return True
+
+    def _save(self, folder: Path, key: str) -> None:
+        """Written beside, then renamed into place: a reader finds all of it or none."""
+        tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp, ignore_errors=True)
+            self._bm25.save(str(tmp), show_progress=False)
+            (tmp / "words.json").write_text(json.dumps(self._vocab, ensure_ascii=False), "utf-8")
+            (tmp / "key").write_text(key, encoding="utf-8")
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(tmp, folder)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     @property
     def vocabulary(self) -> frozenset[str]:

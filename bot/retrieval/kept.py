@@ -39,15 +39,21 @@ def _age(path: Path) -> float:
         return 0.0
 
 
+def earlier(cache: Path | None, key: str) -> dict[str, Any] | None:
+    """What the newest other generation beside ``cache`` kept under the same ``key``."""
+    if cache is None:
+        return None
+    others = [p for p in cache.parent.parent.glob(f"*/{cache.name}") if p != cache]
+    for path in sorted(others, key=_age, reverse=True)[:1]:
+        return load(path, key)
+    return None
+
+
 def earlier_tokens(cache: Path | None, key: str) -> dict[bytes, tuple[list[str], list[str]]]:
     """The token lists kept by the newest other generation beside ``cache`` (made with the
     same tokenizer: ``key``), by the digest of each unit's text."""
-    if cache is None:
+    stored = earlier(cache, key)
+    if stored is None:
         return {}
-    others = [p for p in cache.parent.parent.glob(f"*/{cache.name}") if p != cache]
-    for path in sorted(others, key=_age, reverse=True)[:1]:
-        stored = load(path, key)
-        if stored is not None:
-            kept = zip(stored["words"], stored["pairs"], strict=True)
-            return dict(zip(stored["digests"], kept, strict=True))
-    return {}
+    kept = zip(stored["words"], stored["pairs"], strict=True)
+    return dict(zip(stored["digests"], kept, strict=True))

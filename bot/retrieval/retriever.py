@@ -18,7 +18,7 @@ from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.crosslingual import DICTIONARY_VERSION, Bilingual, Table, translations
 from bot.retrieval.fusion import reciprocal_rank_fusion
 from bot.retrieval.intent import IN_FORCE, KINDS, asks_when_in_force, question_kinds
-from bot.retrieval.kept import earlier_tokens, load, save
+from bot.retrieval.kept import earlier, earlier_tokens, load, save
 from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
 from bot.retrieval.vectors import VectorStore
 from bot.text import normalize
@@ -127,8 +127,10 @@ class Retriever:
         self._distinctive = frozenset(
             t for t, n in frequency.items() if len(t) >= 2 and n <= 0.15 * len(kb.units)
         )
-        self._bm25 = Bm25Index(ids, words)
-        self._bigrams = Bm25Index(ids, pairs)
+        kept = token_cache.parent if token_cache is not None else None
+        built = self._cache_key("bm25-1", self._units_digest)
+        self._bm25 = Bm25Index(ids, words, kept and kept / "bm25-words", built)
+        self._bigrams = Bm25Index(ids, pairs, kept and kept / "bm25-pairs", built)
         self._word_vocabulary = self._bm25.vocabulary
         self._pair_vocabulary = self._bigrams.vocabulary
         self._bilingual = Bilingual(
@@ -155,6 +157,7 @@ class Retriever:
         digests = [
             hashlib.blake2b(u.text.encode("utf-8"), digest_size=16).digest() for u in kb.units
         ]
+        self._units_digest = hashlib.sha256(b"".join(digests)).hexdigest()
         stored = load(cache, key)
         if stored is not None and stored["digests"] == digests:
             return stored["words"], stored["pairs"]
@@ -177,17 +180,20 @@ class Retriever:
 
     def _stored_translations(self, token_cache: Path | None) -> Table | None:
         """The bilingual dictionary cut to this index's words, kept beside the generation
-        (building it reads all of CC-CEDICT: seconds, paid once per generation); without a
-        place to keep it, it is built on the first English question."""
+        (reading CC-CEDICT takes seconds) and taken from an earlier generation with the same
+        vocabulary; without a place to keep it, it is built on the first English question."""
         if token_cache is None:
             return None
         cache = token_cache.with_name("bilingual.pickle")
-        key = self._cache_key("bilingual-3", DICTIONARY_VERSION, str(len(self._kb.units)))
-        stored = load(cache, key)
+        vocabulary = hashlib.sha256(
+            "\n".join([*sorted(self._word_vocabulary), "", *sorted(self._pair_vocabulary)]).encode()
+        ).hexdigest()
+        key = self._cache_key("bilingual-3", DICTIONARY_VERSION, vocabulary)
+        stored = load(cache, key) or earlier(cache, key)
         if stored is not None:
             table: Table = stored["table"]
-            return table
-        table = translations(self._may_hold)
+        else:
+            table = translations(self._may_hold)
         save(cache, {"key": key, "table": table})
         return table
 
