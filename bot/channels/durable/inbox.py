@@ -9,11 +9,11 @@ transaction, so ``unfinished`` lists exactly the messages whose turn never commi
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from typing import Any, Final, Literal
 
 from bot.store import Store
+from bot.store.base import Connection
 
 KEEP_S: Final = 7 * 24 * 3600.0  # done messages kept this long, so late repeats are known
 _PRUNE_EVERY: Final = 500
@@ -44,11 +44,11 @@ def store_message(
     return "pending" if row is None or row[0] is None else "done"
 
 
-def _prune(db: sqlite3.Connection, now: float) -> None:
+def _prune(db: Connection, now: float) -> None:
     # The newest row of each channel stays: Telegram's next offset is read from it.
     db.execute(
-        "DELETE FROM channel_inbox WHERE done_at IS NOT NULL AND done_at < ? AND rowid NOT IN "
-        "(SELECT MAX(rowid) FROM channel_inbox GROUP BY channel)",
+        "DELETE FROM channel_inbox WHERE done_at IS NOT NULL AND done_at < ? AND id NOT IN "
+        "(SELECT MAX(id) FROM channel_inbox GROUP BY channel)",
         (now - KEEP_S,),
     )
 
@@ -58,13 +58,13 @@ def unfinished(store: Store, channel: str) -> list[tuple[str, str, dict[str, Any
     with store.reading() as db:
         rows = db.execute(
             "SELECT key, chat, payload FROM channel_inbox WHERE channel = ? AND done_at IS NULL "
-            "ORDER BY received_at, rowid",
+            "ORDER BY received_at, id",
             (channel,),
         ).fetchall()
     return [(str(r[0]), str(r[1]), json.loads(r[2])) for r in rows]
 
 
-def mark_done(db: sqlite3.Connection, channel: str, key: str) -> None:
+def mark_done(db: Connection, channel: str, key: str) -> None:
     """Inside the transaction of the message's turn."""
     db.execute(
         "UPDATE channel_inbox SET done_at = ? WHERE channel = ? AND key = ?",

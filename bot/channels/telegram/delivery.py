@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import sqlite3
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
@@ -57,6 +56,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.domain import Reply
 from bot.errors import StoreUnavailable
 from bot.store import Store
+from bot.store.base import Connection
 
 from .render import (
     Outgoing,
@@ -236,9 +236,9 @@ class Pacer:
 
 
 class StoredCallbacks:
-    """Callback data for long option ids, kept in SQLite inside the caller's transaction."""
+    """Callback data for long option ids, kept in the store inside the caller's transaction."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     def encode(self, option_id: str) -> str:
@@ -271,7 +271,7 @@ def recipient(reply: Reply, chat_id: int) -> int | None:
 
 
 def queue_replies(
-    db: sqlite3.Connection, chat_id: int, replies: Iterable[Reply], update_id: int | None
+    db: Connection, chat_id: int, replies: Iterable[Reply], update_id: int | None
 ) -> int:
     """Render ``replies`` into the outbox (inside the caller's transaction); returns how many
     messages were queued."""
@@ -309,7 +309,7 @@ def queue_replies(
     return queued
 
 
-def forward_elsewhere(db: sqlite3.Connection, reply: Reply) -> bool:
+def forward_elsewhere(db: Connection, reply: Reply) -> bool:
     """A reply for a user of another channel (a staff answer typed in the Telegram staff
     group to a WeChat user, ``wx:<openid>``): into the shared outbox that channel reads."""
     from bot.channels.durable import enqueue
@@ -321,19 +321,19 @@ def forward_elsewhere(db: sqlite3.Connection, reply: Reply) -> bool:
     return True
 
 
-def _prune(db: sqlite3.Connection) -> None:
+def _prune(db: Connection) -> None:
     for table, column, cap in (
         ("tg_callbacks", "created_at", MAX_CALLBACKS),
         ("tg_slots", "updated_at", MAX_SLOTS),
     ):
-        db.execute(
-            f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} "
-            f"ORDER BY {column} DESC LIMIT -1 OFFSET ?)",
+        db.execute(  # older than the cap-th newest (nothing while there are fewer)
+            f"DELETE FROM {table} WHERE {column} < "
+            f"(SELECT {column} FROM {table} ORDER BY {column} DESC LIMIT 1 OFFSET ?)",
             (cap,),
         )
 
 
-def slot_of(db: sqlite3.Connection, chat_id: int, message_id: int) -> str | None:
+def slot_of(db: Connection, chat_id: int, message_id: int) -> str | None:
     """The slot of one of our messages in a chat, if it had one."""
     row = db.execute(
         "SELECT slot FROM tg_slots WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
@@ -620,7 +620,13 @@ class OutboxSender:
     def _migrate_chat(self, old: int, new: int) -> None:
         with self.store.transaction() as tx:
             tx.db.execute("UPDATE tg_outbox SET chat_id = ? WHERE chat_id = ?", (new, old))
-            tx.db.execute("UPDATE OR IGNORE tg_slots SET chat_id = ? WHERE chat_id = ?", (new, old))
+            # a slot the new chat has already wins over the old chat's
+            tx.db.execute(
+                "DELETE FROM tg_slots WHERE chat_id = ? AND slot IN "
+                "(SELECT slot FROM tg_slots WHERE chat_id = ?)",
+                (old, new),
+            )
+            tx.db.execute("UPDATE tg_slots SET chat_id = ? WHERE chat_id = ?", (new, old))
 
     async def _reschedule(self, row: Queued, attempts: int, error: str) -> None:
         delay = self.policy.backoff(attempts)
