@@ -722,7 +722,21 @@ def _staff_front(settings: Settings, services: Services) -> StaffFront:
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    from bot.errors import StoreUnavailable
+
+    try:
+        app()
+    except StoreUnavailable as exc:  # a database that is down, or refuses the password
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except ValidationError as exc:  # a setting that cannot be read: one line each
+        for problem in exc.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            line = f"error: POLICYBOT_{where.upper()}: {problem['msg']}"
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
 
 
 from bot.cli_staff import register  # noqa: E402 - staff commands: triage, faq, stats
@@ -735,6 +749,10 @@ register_console(app)
 from bot.cli_wechat import register as register_wechat  # noqa: E402 - `policybot wechat`
 
 register_wechat(app)
+
+from bot.cli_db import register as register_db  # noqa: E402 - `policybot db status|upgrade`
+
+register_db(app)
 
 
 if __name__ == "__main__":

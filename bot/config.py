@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
         url = value.get_secret_value().strip() if value else ""
         if url and not url.startswith(("postgresql://", "postgres://")):
-            raise ValueError("POLICYBOT_DATABASE_URL is empty (SQLite) or postgresql://...")
+            raise ValueError("empty (SQLite files) or a postgresql://user:password@host/db URL")
         return value
 
     @property
