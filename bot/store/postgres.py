@@ -44,7 +44,8 @@ CONNECT_TIMEOUT_S: Final = 5
 _MIGRATIONS_LOCK: Final = 0x706F6C6963790001  # pg_advisory_xact_lock key of migrations
 _SESSION_LOCKS: Final = 1  # namespace of the per-session advisory locks
 
-# SQLite's functions that store SQL uses, for PostgreSQL (no semicolon inside a statement).
+# SQLite's functions that store SQL uses, for PostgreSQL (no semicolon inside a statement);
+# SUM of a comparison counts the rows where it holds (statistics: ``SUM(feedback = 1)``).
 FUNCTIONS: tuple[Step, ...] = (
     """
 CREATE OR REPLACE FUNCTION julianday(moment TEXT) RETURNS DOUBLE PRECISION
@@ -52,7 +53,13 @@ CREATE OR REPLACE FUNCTION julianday(moment TEXT) RETURNS DOUBLE PRECISION
     AS $$ SELECT extract(epoch FROM moment::timestamptz) / 86400.0 + 2440587.5 $$;
 CREATE OR REPLACE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT
     LANGUAGE sql IMMUTABLE STRICT
-    AS $$ SELECT (doc::jsonb) #>> string_to_array(substr(path, 3), '.') $$
+    AS $$ SELECT (doc::jsonb) #>> string_to_array(substr(path, 3), '.') $$;
+CREATE OR REPLACE FUNCTION policybot_count_true(total BIGINT, holds BOOLEAN) RETURNS BIGINT
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT total + coalesce(holds::int, 0) $$;
+CREATE OR REPLACE AGGREGATE sum(BOOLEAN) (
+    SFUNC = policybot_count_true, STYPE = BIGINT, INITCOND = '0'
+)
 """,
 )
 
