@@ -681,9 +681,11 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
 
     protect_token(settings)
     try:
-        # First, before the index is loaded: a second instance says so at once.
+        # First, before the index is loaded: a second instance says so at once (SQLite files;
+        # workers on one database share the polling through a lease instead).
         lock = InstanceLock(settings.data_dir, settings.telegram_token.get_secret_value())
-        lock.acquire()
+        if settings.database_url is None:
+            lock.acquire()
     except FatalError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=False, highlight=False)
         raise typer.Exit(3) from None

@@ -91,6 +91,13 @@ def tables(db: Connection) -> set[str]:
     return {str(r[0]) for r in db.execute(sql).fetchall()}
 
 
+def for_update(db: Connection) -> str:
+    """`` FOR UPDATE`` on PostgreSQL, to end a SELECT whose rows the transaction will change:
+    a concurrent transaction's SELECT of them waits for the commit and then sees the change
+    (SQLite needs none: ``BEGIN IMMEDIATE`` lets one writer in at a time)."""
+    return "" if isinstance(db, sqlite3.Connection) else " FOR UPDATE"
+
+
 def is_url(where: Path | str) -> bool:
     """Whether ``where`` names a PostgreSQL database rather than a SQLite file."""
     return isinstance(where, str) and where.startswith(("postgresql://", "postgres://"))

@@ -15,7 +15,7 @@ The tables are versioned with ``Store.migrate("channels.durable", STEPS)``.
 
 from __future__ import annotations
 
-from .inbox import mark_done, store_message, unfinished
+from .inbox import AlreadyDone, mark_done, store_message, take_over, unfinished
 from .outbox import (
     Queued,
     claim_source,
@@ -30,6 +30,7 @@ from .schema import STEPS
 
 __all__ = [
     "STEPS",
+    "AlreadyDone",
     "Queued",
     "claim_source",
     "enqueue",
@@ -40,5 +41,6 @@ __all__ = [
     "prepare",
     "store_message",
     "take",
+    "take_over",
     "unfinished",
 ]

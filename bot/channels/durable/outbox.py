@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.domain import Reply
 from bot.store import Store
-from bot.store.base import Connection
+from bot.store.base import Connection, for_update
 
 from .schema import COMPONENT, STEPS
 
@@ -114,7 +114,7 @@ def claim_source(
         )
         rows = tx.db.execute(
             "SELECT id, payload FROM channel_outbox WHERE channel = ? AND source = ? AND "
-            f"claimed_at IS {'NOT ' if again else ''}NULL ORDER BY id",
+            f"claimed_at IS {'NOT ' if again else ''}NULL ORDER BY id{for_update(tx.db)}",
             (channel, source),
         ).fetchall()
         if rows:
@@ -129,7 +129,7 @@ def pending_for(db: Connection, channel: str, chat: str) -> list[Queued]:
     """Everything queued for one chat, oldest first (inside the caller's transaction)."""
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM channel_outbox WHERE channel = ? AND chat = ? "
-        "AND claimed_at IS NULL ORDER BY id",
+        f"AND claimed_at IS NULL ORDER BY id{for_update(db)}",
         (channel, chat),
     ).fetchall()
     return [_row(r) for r in rows]
@@ -152,6 +152,20 @@ def due(store: Store, channel: str, limit: int = 500) -> list[Queued]:
             (channel, time.time(), limit),
         ).fetchall()
     return [_row(r) for r in rows]
+
+
+def lease(store: Store, row_id: int, seconds: float) -> bool:
+    """Take a due row for sending (several workers send from one outbox): True for the one
+    caller that gets it. It is not due again for ``seconds``: if the sender dies before it
+    is deleted, another sends it then."""
+    now = time.time()
+    with store.transaction() as tx:
+        cursor = tx.db.execute(
+            "UPDATE channel_outbox SET next_at = ? WHERE id = ? AND claimed_at IS NULL "
+            "AND next_at <= ?",
+            (now + seconds, row_id, now),
+        )
+    return cursor.rowcount > 0
 
 
 def count(store: Store, channel: str) -> int:

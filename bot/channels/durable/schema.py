@@ -78,4 +78,7 @@ CREATE TABLE IF NOT EXISTS channel_undelivered (
 );
 """,
     _number_inbox,
+    # Step 3: when a worker took a message on: another takes over a message whose worker
+    # died (several workers on one PostgreSQL database, ``inbox.take_over``).
+    "ALTER TABLE channel_inbox ADD COLUMN taken_at REAL",
 )

@@ -13,9 +13,11 @@ out through the outbox.
   ``run`` raises ``FatalError`` naming the setting, never the token; other errors back off
   and go on. SIGTERM/SIGINT stop within seconds: no new turns, deliveries in flight get a
   short grace, unsent replies stay in the outbox for the next start.
-* One polling process per token: an exclusive ``flock`` on ``telegram-<hash of the token>.lock``
-  in the data directory; a second process exits with a clear message (a second machine with
-  the same token is seen by Telegram's 409, which is logged loudly).
+* One polling process per token: a lease in the database (``poll_lease``): of several workers
+  one polls, the others stand by and take over within seconds when it dies. With SQLite
+  files (one machine) also an exclusive ``flock`` on ``telegram-<hash of the token>.lock`` in
+  the data directory: a second process there exits with a clear message. A poller elsewhere
+  with the same token and another database is seen by Telegram's 409, logged loudly.
 * Secrets: the token is part of every request URL, so the ``httpx`` logger (which logs URLs)
   is kept at WARNING and a filter removes the token from anything else that is logged.
 * A running bot sees the index it should: ``Services.refresh_if_stale()`` is called every few
@@ -69,6 +71,7 @@ from .delivery import (
     send_unstored,
     slot_of,
 )
+from .poll_lease import PollLease
 from .render import CallbackCodec, render
 from .updates import (
     ALLOWED_UPDATES,
@@ -360,7 +363,7 @@ class TelegramChannel:
         if self._stop is None or self._stop.is_set():
             self._stop = asyncio.Event()
         self._stopping = False
-        if self.lock is None:
+        if self.lock is None and self.settings.database_url is None:
             self.lock = InstanceLock(self.settings.data_dir, self._token()).acquire()
         self._pools = {
             "slow": ThreadPoolExecutor(self._workers, thread_name_prefix="policybot-turn"),
@@ -384,7 +387,8 @@ class TelegramChannel:
                     await self._call("deleteWebhook", self.bot.delete_webhook)
                 except TelegramError as exc:  # polling then meets 409, which is logged
                     _log.error("deleteWebhook failed: %s", describe(exc))
-                self._poller = asyncio.create_task(self._poll())
+                lease = PollLease(self.store, self._token())
+                self._poller = asyncio.create_task(lease.run(self._stop, self._poll))
                 background.append(self._poller)
             try:
                 yield self

@@ -5,7 +5,8 @@ when Telegram has accepted them.
   transaction (with the session and the inbox update marked done), so a crash either keeps
   both or neither. ``Reply.to`` picks the recipient, else the chat the turn came from.
 * Sending: ``OutboxSender`` takes the oldest message of each chat (a chat's messages go out
-  in order, chats in parallel), paces it (overall, per chat, per group: ``aiolimiter``, the
+  in order, chats in parallel; of several workers sharing the outbox, the one whose lease on
+  the row succeeds sends it, and another sends it when that one died before it was done), paces it (overall, per chat, per group: ``aiolimiter``, the
   library behind PTB's ``AIORateLimiter``, which has no per-chat limit), and sends it.
   - 429: wait as Telegram says; costs no attempt.
   - 5xx, refused or dropped connections: back-off doubling to ``max_delay``, for as long as
@@ -114,6 +115,7 @@ CREATE TABLE IF NOT EXISTS tg_callbacks (
 )
 
 MAX_CALLBACKS = 100_000  # long option ids kept for buttons; the oldest go first
+LEASE_MARGIN_S = 30.0  # a row being sent is leased for the read timeout and this
 MAX_SLOTS = 100_000
 
 
@@ -506,6 +508,8 @@ class OutboxSender:
 
     async def _attempt(self, row: Queued) -> None:
         await self.pacer.wait(row.chat_id)
+        if not await asyncio.to_thread(self._lease, row):
+            return  # another worker sends it (several workers share one outbox)
         try:
             message = await self._send(row)
         except RetryAfter as exc:
@@ -594,6 +598,18 @@ class OutboxSender:
         )
 
     # -- table updates (worker threads) ----------------------------------------------------------
+
+    def _lease(self, row: Queued) -> bool:
+        """Take the row for this send: it is not due for another worker until the send had
+        time to finish (if this worker dies meanwhile, another sends it then)."""
+        now = time.time()
+        hold = (self.read_timeout or 30.0) + LEASE_MARGIN_S
+        with self.store.transaction() as tx:
+            cursor = tx.db.execute(
+                "UPDATE tg_outbox SET next_at = ? WHERE id = ? AND next_at <= ?",
+                (now + hold, row.id, now),
+            )
+        return cursor.rowcount > 0
 
     def _slot_message(self, chat_id: int, slot: str) -> int | None:
         with self.store.reading() as db:
