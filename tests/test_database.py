@@ -179,3 +179,81 @@ def _closed_port() -> int:
     from pg import free_port
 
     return free_port()
+
+
+# ------------------------------------------------------------------------------ leases
+
+
+def test_a_lease_has_one_holder_and_moves_when_not_renewed(db_location: Path | str) -> None:
+    import time
+
+    from bot.store import leases
+    from bot.store.base import Database
+
+    database = Database.open(db_location)
+    try:
+        leases.prepare(database)
+        assert leases.acquire(database, "poll", "a", ttl=0.5)
+        assert not leases.acquire(database, "poll", "b", ttl=0.5), "a holds it"
+        assert leases.acquire(database, "poll", "a", ttl=0.5), "a renews it"
+        assert leases.holder_of(database, "poll") == "a"
+        time.sleep(0.6)  # a stopped renewing (died)
+        assert leases.acquire(database, "poll", "b", ttl=30.0), "b takes it over"
+        assert not leases.acquire(database, "poll", "a", ttl=30.0)
+        leases.release(database, "poll", "a")  # not a's to release
+        assert leases.holder_of(database, "poll") == "b"
+        leases.release(database, "poll", "b")
+        assert leases.holder_of(database, "poll") is None
+        assert leases.acquire(database, "poll", "a", ttl=30.0), "free again at once"
+    finally:
+        database.close()
+
+
+def test_one_claim_of_a_reply_when_two_workers_race(db_location: Path | str) -> None:
+    """Two requests for one message (WeChat's retry at another worker) and the chat's next
+    turn all reach for the same queued reply: exactly one of them gets it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.channels import durable
+
+    store = Store(db_location)
+    try:
+        durable.prepare(store)
+        for n in range(30):
+            with store.transaction() as tx:
+                durable.enqueue(tx.db, "wechat", f"wx:{n}", {"text": f"a{n}"}, source=f"m{n}")
+
+        def claim(n: int) -> int:
+            return len(durable.claim_source(store, "wechat", f"m{n}"))
+
+        def take_along(n: int) -> int:
+            with store.transaction() as tx:
+                rows = durable.pending_for(tx.db, "wechat", f"wx:{n}")
+                durable.take(tx.db, [r.id for r in rows])
+            return len(rows)
+
+        with ThreadPoolExecutor(6) as pool:
+            got = [pool.submit(f, n) for n in range(30) for f in (claim, claim, take_along)]
+            counts = [g.result() for g in got]
+        per_message = [sum(counts[i * 3 : i * 3 + 3]) for i in range(30)]
+        assert per_message == [1] * 30, per_message
+    finally:
+        store.close()
+
+
+def test_a_message_is_done_once_whichever_worker_finishes_it(db_location: Path | str) -> None:
+    from bot.channels import durable
+
+    store = Store(db_location)
+    try:
+        durable.prepare(store)
+        assert durable.store_message(store, "wechat", "m1", "wx:a", {"text": "hi"}) == "new"
+        assert durable.take_over(store, "wechat", "m1", stale_after=60.0) == "busy"
+        assert durable.take_over(store, "wechat", "m1", stale_after=0.0) == "taken"
+        with store.transaction() as tx:
+            assert durable.mark_done(tx.db, "wechat", "m1")
+        with store.transaction() as tx:
+            assert not durable.mark_done(tx.db, "wechat", "m1"), "the second worker rolls back"
+        assert durable.take_over(store, "wechat", "m1", stale_after=0.0) == "done"
+    finally:
+        store.close()
