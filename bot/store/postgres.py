@@ -43,6 +43,9 @@ POOL_SIZE: Final = 8  # connections per process (PostgreSQL allows 100 by defaul
 CONNECT_TIMEOUT_S: Final = 5
 _MIGRATIONS_LOCK: Final = 0x706F6C6963790001  # pg_advisory_xact_lock key of migrations
 _SESSION_LOCKS: Final = 1  # namespace of the per-session advisory locks
+# A server that went away, a connection that broke: "the store is unavailable" (a bug in SQL,
+# a constraint violated, propagate as they are).
+_GONE = (psycopg.OperationalError, psycopg.InterfaceError)
 
 # SQLite's functions that store SQL uses, for PostgreSQL (no semicolon inside a statement);
 # SUM of a comparison counts the rows where it holds (statistics: ``SUM(feedback = 1)``).
@@ -237,7 +240,7 @@ class PostgresDatabase(Database):
             finally:
                 self._local.tx = None
             conn.execute("COMMIT")
-        except psycopg.OperationalError as exc:
+        except _GONE as exc:
             self._rollback(conn)
             raise self._unavailable(exc) from exc
         except BaseException:
@@ -264,7 +267,7 @@ class PostgresDatabase(Database):
         conn = self._take()
         try:
             yield PgConnection(conn, self)
-        except psycopg.OperationalError as exc:
+        except _GONE as exc:
             raise self._unavailable(exc) from exc
         finally:
             self.pool.putconn(conn)

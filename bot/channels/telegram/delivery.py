@@ -631,10 +631,18 @@ class OutboxSender:
 
     def _set_plain(self, row_id: int) -> None:
         with self.store.transaction() as tx:
-            tx.db.execute("UPDATE tg_outbox SET plain_only = 1 WHERE id = ?", (row_id,))
+            # due again at once (as plain text), not when this send's lease ends
+            tx.db.execute(
+                "UPDATE tg_outbox SET plain_only = 1, next_at = ? WHERE id = ?",
+                (time.time(), row_id),
+            )
 
     def _migrate_chat(self, old: int, new: int) -> None:
         with self.store.transaction() as tx:
+            tx.db.execute(  # due again at once, in the new chat, not when the lease ends
+                "UPDATE tg_outbox SET chat_id = ?, next_at = ? WHERE chat_id = ? AND next_at > ?",
+                (new, time.time(), old, time.time()),
+            )
             tx.db.execute("UPDATE tg_outbox SET chat_id = ? WHERE chat_id = ?", (new, old))
             # a slot the new chat has already wins over the old chat's
             tx.db.execute(
