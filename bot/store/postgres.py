@@ -182,7 +182,13 @@ class PostgresDatabase(Database):
             name="policybot",
             open=False,
         )
-        self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_S * 2)
+        try:
+            self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_S * 2)
+        except (PoolTimeout, psycopg.Error) as exc:
+            self.pool.close()
+            raise StoreUnavailable(
+                f"cannot open the database {self.name}: {_first_line(exc)}"
+            ) from None
         self.migrate("postgresql", FUNCTIONS)
         self.upgrade(tuple(steps))
 

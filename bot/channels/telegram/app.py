@@ -723,13 +723,16 @@ class TelegramChannel:
         today = self.today()
 
         def within(tx: StoreTx, turn: Any) -> None:
+            if not mark_done(tx.db, update_id):  # another worker answered it (a resume)
+                raise durable.AlreadyDone(str(update_id))
             queue_replies(tx.db, work.chat_id, turn.replies, update_id)
-            mark_done(tx.db, update_id)
 
         if stored:
             try:
                 self.turns.turn(incoming, today, within)
                 return None
+            except durable.AlreadyDone:
+                return None  # its replies are in the outbox already
             except StoreUnavailable as exc:
                 reason = str(exc)
         else:

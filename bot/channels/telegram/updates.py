@@ -127,9 +127,9 @@ def last_update_id(store: Store) -> int | None:
     return None if row is None or row[0] is None else int(row[0])
 
 
-def mark_done(db: Any, update_id: int) -> None:
-    """Inside the transaction of the update's turn."""
-    durable.mark_done(db, CHANNEL, str(update_id))
+def mark_done(db: Any, update_id: int) -> bool:
+    """Inside the transaction of the update's turn; False when another worker finished it."""
+    return durable.mark_done(db, CHANNEL, str(update_id))
 
 
 # --- flood limit --------------------------------------------------------------------------------

@@ -179,8 +179,8 @@ class WeChatChannel:
         self._stopping = False
         for _key, _chat, payload in await asyncio.to_thread(
             durable.unfinished, self.store, CHANNEL
-        ):
-            self._dispatch(Inbound.from_json(payload))
+        ):  # what a crash left, or what another worker runs now: taken over once stale
+            self._dispatch(Inbound.from_json(payload), adopt=True)
         await asyncio.to_thread(self._warm)
         server = message_server(self.settings.wechat_path, self.codec, self.handle)
         server.listen(self.settings.wechat_port, self.settings.wechat_listen)
