@@ -32,7 +32,7 @@ from bot.domain import Incoming
 from bot.staff.desk import StaffDesk
 from bot.staff.front import StaffFront
 from bot.staff.hours import SHANGHAI
-from bot.store import Store
+from bot.store import Store, leases
 from bot.store.base import tables as tables_of
 from bot.store.personal import HOLDINGS, NO_USER_TEXT, REWORD
 from bot.text.privacy import mask
@@ -69,6 +69,7 @@ def world(services: Any, tmp_path: Path, db_location: Path | str) -> Any:
     store.migrate("telegram.inbox", INBOX_STEPS)
     store.migrate("telegram.outbox", OUTBOX_STEPS)
     store.migrate("console", CONSOLE_STEPS)
+    leases.prepare(store.database)  # the polling lease (several workers)
     desk = StaffDesk.build(settings, dataclasses.replace(services, store=store))
     front = StaffFront(Conversation(dataclasses.replace(services, store=store), store), desk)
     yield settings, store, front

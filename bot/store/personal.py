@@ -163,6 +163,7 @@ NO_USER_TEXT: dict[str, str] = {
     "console_notes.author": "a staff name",
     "console_notes.at": "a time",
     "console_sent.*": "ids and times",
+    "leases.*": "job names, worker host names and process ids, times",
     "channel_inbox.channel": "a channel name",
     "channel_inbox.key": "a message id (kept so a repeat is recognised)",
     "channel_inbox.chat": "the chat's id",
