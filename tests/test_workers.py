@@ -123,12 +123,39 @@ def orphan_taken_over(wx: WeChatPush, database: str, workers: list[Worker]) -> N
     assert logs.count("left it unfinished; run here") == 1
 
 
+def turns_in_order_across_workers(wx: WeChatPush, database: str) -> None:
+    """A user's second message reaches a worker while the first is still being answered by
+    another one (which then dies): the second waits, the first is taken over and answered
+    first, then the second."""
+    first, first_id = wx.xml("o-order", "text", Content="嘉定区直播企业营收首次超过3亿元奖励多少？")
+    second, _ = wx.xml("o-order", "text", Content="上海直播经济三年行动计划什么时候到期？")
+    taken = time.time() - 1.0  # another worker took the first message a second ago
+    with psycopg.connect(database) as db:
+        db.execute(
+            "INSERT INTO channel_inbox (channel, key, chat, payload, received_at, taken_at) "
+            "VALUES ('wechat', %s, 'wx:o-order', '{}', %s, %s)",
+            (f"m{first_id}", taken, taken),
+        )
+    with ThreadPoolExecutor(2) as pool:
+        later = pool.submit(wx.post, second)
+        time.sleep(1.0)
+        assert not later.done(), "the second message did not wait for the first"
+        pool.submit(wx.post, first).result()  # WeChat's retry of the first, elsewhere
+        later.result()
+    with psycopg.connect(database) as db:
+        asked = db.execute(
+            "SELECT question FROM qa_log WHERE chat_id = 'wx:o-order' ORDER BY id"
+        ).fetchall()
+    assert [q[:4] for (q,) in asked] == ["嘉定区直", "上海直播"], asked
+
+
 def test_three_workers_200_chats_one_killed_nothing_lost_or_doubled(
     wechat_workers: tuple[list[Worker], Front, FakeWeChatAPI], database: str
 ) -> None:
     workers, front, api = wechat_workers
     wx = WeChatPush(front.url + "/wechat", TOKEN, None, APP_ID)
     orphan_taken_over(wx, database, workers)
+    turns_in_order_across_workers(wx, database)
     reference = [text for _, text in walk(wx, api, "o-reference")]
     marks = marks_of(reference)
     assert len(reference) == len(WALK) and len(set(marks)) == len(WALK), reference
@@ -172,7 +199,7 @@ def test_three_workers_200_chats_one_killed_nothing_lost_or_doubled(
         ).fetchone()
         stored = db.execute("SELECT COUNT(*) FROM channel_inbox").fetchone()
         undelivered = db.execute("SELECT COUNT(*) FROM channel_undelivered").fetchone()
-    assert unfinished == (0,) and stored == ((CHATS + 1) * len(WALK) + 1,) and undelivered == (0,)
+    assert unfinished == (0,) and stored == ((CHATS + 1) * len(WALK) + 3,) and undelivered == (0,)
     print(f"\n{CHATS * len(WALK)} messages through {WORKERS} workers in {elapsed:.1f} s; "
           f"{on_several} chats on several workers; {len(RETRIED)} messages sent again, "
           f"{taken_over} turns taken over")  # fmt: skip

@@ -15,7 +15,14 @@ The tables are versioned with ``Store.migrate("channels.durable", STEPS)``.
 
 from __future__ import annotations
 
-from .inbox import AlreadyDone, mark_done, store_message, take_over, unfinished
+from .inbox import (
+    AlreadyDone,
+    earlier_unfinished,
+    mark_done,
+    store_message,
+    take_over,
+    unfinished,
+)
 from .outbox import (
     Queued,
     claim_source,
@@ -33,6 +40,7 @@ __all__ = [
     "AlreadyDone",
     "Queued",
     "claim_source",
+    "earlier_unfinished",
     "enqueue",
     "enqueue_reply",
     "give_up",

@@ -79,6 +79,19 @@ def mark_done(db: Connection, channel: str, key: str) -> bool:
     return cursor.rowcount > 0
 
 
+def earlier_unfinished(store: Store, channel: str, chat: str, key: str) -> str | None:
+    """The key of the latest message of ``chat`` stored before message ``key`` whose turn
+    has not committed (another worker is on it), if any."""
+    with store.reading() as db:
+        row = db.execute(
+            "SELECT key FROM channel_inbox WHERE channel = ? AND chat = ? AND done_at IS NULL "
+            "AND id < (SELECT id FROM channel_inbox WHERE channel = ? AND key = ?) "
+            "ORDER BY id DESC LIMIT 1",
+            (channel, chat, channel, key),
+        ).fetchone()
+    return None if row is None else str(row[0])
+
+
 class AlreadyDone(Exception):
     """The message's turn was committed by another worker: roll this one back."""
 

@@ -20,7 +20,8 @@
 * Several workers behind a load balancer (one PostgreSQL database): a retry that reaches
   another worker while the message is unfinished waits for its answer there, and takes the
   turn over when the first worker has not finished it ``TAKE_OVER_S`` after taking it (it
-  died); a turn whose message another worker finished first is rolled back.
+  died); a turn whose message another worker finished first is rolled back; a message waits
+  for the user's earlier one that another worker is still answering (their order kept).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ HOLD_S: Final = 6.0  # a reply waits this long for its passive answer before the
 CLAIM_WAIT_S: Final = 1.0  # a lane waits this long for a waiting request to take its reply
 TAKE_OVER_S: Final = 4.0  # a message another worker took this long ago and never finished
 ADOPT_FOR_S: Final = 60.0  # how long a worker watches a message another worker runs
+EARLIER_WAIT_S: Final = TAKE_OVER_S + 2.0  # a turn waits this long for the user's earlier one
 FULL_TEXT: Final = words("full_text")
 Today = Callable[[], date]
 
@@ -365,9 +367,28 @@ class WeChatChannel:
             await asyncio.sleep(0.2)
         return None
 
+    async def _after_earlier(self, inbound: Inbound) -> None:
+        """Several workers: while the user's previous message is still being answered by
+        another worker, this one waits for it (a turn per user at a time, in order); not
+        longer than ``EARLIER_WAIT_S`` (a message WeChat stopped retrying stays unfinished)."""
+        chat = PREFIX + inbound.openid
+        give_up = time.monotonic() + EARLIER_WAIT_S
+        while not self._stopping and time.monotonic() < give_up:
+            try:
+                earlier = await asyncio.to_thread(
+                    durable.earlier_unfinished, self.store, CHANNEL, chat, inbound.key
+                )
+            except StoreUnavailable:
+                return  # the turn meets the same error and answers from memory
+            if earlier is None or earlier in self._results:  # none, or queued here first
+                return
+            await asyncio.sleep(0.05)
+        _log.warning("message %s: the user's earlier message is still unanswered", inbound.key)
+
     async def _run(self, inbound: Inbound) -> str | None:
         """The turn in a worker thread; an apology when it fails. None when the reply is in
         the outbox, else the text to answer with from memory."""
+        await self._after_earlier(inbound)
         if self._stopping:
             return None  # stays unfinished in the inbox: the next start answers it
         loop = asyncio.get_running_loop()
