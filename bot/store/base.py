@@ -85,8 +85,7 @@ def tables(db: Connection) -> set[str]:
         sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
     else:
         sql = (
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema()"
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
         )
     return {str(r[0]) for r in db.execute(sql).fetchall()}
 

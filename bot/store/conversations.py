@@ -89,9 +89,7 @@ def _save_session(db: Connection, session: Session) -> None:
     )
 
 
-def _log(
-    db: Connection, key: str, entry: LogEntry, chat_id: str | None, now: datetime
-) -> int:
+def _log(db: Connection, key: str, entry: LogEntry, chat_id: str | None, now: datetime) -> int:
     return questions.write(
         db,
         session_key=key,

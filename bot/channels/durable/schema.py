@@ -10,7 +10,6 @@ from bot.store.base import Step
 COMPONENT: Final = "channels.durable"
 
 
-
 def _number_inbox(db: Any) -> None:
     """Step 2: the inbox numbers its rows (``id``) on both backends, where SQLite's hidden
     ``rowid`` gave the order of messages received in the same instant."""
