@@ -141,14 +141,23 @@ def policybot(*args: str, url: str | None, data_dir: Path) -> subprocess.Complet
 
 
 def test_db_upgrade_and_status_on_both_backends(db_location: Path | str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
     url = db_location if isinstance(db_location, str) else None
-    done = policybot("db", "upgrade", url=url, data_dir=tmp_path)
-    assert done.returncode == 0 and "every component is up to date" in done.stdout, done.stderr
-    after = policybot("db", "status", url=url, data_dir=tmp_path)
-    lines = after.stdout.splitlines()[1:]
-    assert len(lines) == 9 and all(line.endswith("up to date") for line in lines), after.stdout
+    env = {"POLICYBOT_DATABASE_URL": url} if url else {}
+    runner = CliRunner()
+    before = runner.invoke(app, ["db", "status", "--data-dir", str(tmp_path)], env=env)
+    assert before.exit_code == 0, before.output
+    assert "channels.durable     0 / 3   3 step(s) to run" in before.output
+    done = runner.invoke(app, ["db", "upgrade", "--data-dir", str(tmp_path)], env=env)
+    assert done.exit_code == 0 and "every component is up to date" in done.output, done.output
+    after = runner.invoke(app, ["db", "status", "--data-dir", str(tmp_path)], env=env)
+    lines = after.output.splitlines()[1:]
+    assert len(lines) == 9 and all(line.endswith("up to date") for line in lines), after.output
     if url is not None:
-        assert "***" in after.stdout and urllib.parse.urlsplit(url).password not in after.stdout
+        assert "***" in after.output and urllib.parse.urlsplit(url).password not in after.output
 
 
 @pytest.mark.parametrize("problem", ["wrong password", "nobody listening", "not a URL"])

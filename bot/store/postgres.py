@@ -41,6 +41,9 @@ _log = logging.getLogger(__name__)
 
 POOL_SIZE: Final = 8  # connections per process (PostgreSQL allows 100 by default)
 CONNECT_TIMEOUT_S: Final = 5
+# How long a turn waits for a pooled connection (a database that is down: then "store
+# unavailable" and the answer from memory, well within WeChat's 5 s).
+POOL_WAIT_S: Final = 2.5
 _MIGRATIONS_LOCK: Final = 0x706F6C6963790001  # pg_advisory_xact_lock key of migrations
 _SESSION_LOCKS: Final = 1  # namespace of the per-session advisory locks
 # A server that went away, a connection that broke: "the store is unavailable" (a bug in SQL,
@@ -225,7 +228,7 @@ class PostgresDatabase(Database):
 
     def _take(self) -> psycopg.Connection[Any]:
         try:
-            return self.pool.getconn(timeout=CONNECT_TIMEOUT_S)
+            return self.pool.getconn(timeout=POOL_WAIT_S)
         except (PoolTimeout, psycopg.OperationalError) as exc:
             raise self._unavailable(exc) from exc
 
