@@ -266,3 +266,27 @@ def test_a_message_is_done_once_whichever_worker_finishes_it(db_location: Path |
         assert durable.take_over(store, "wechat", "m1", stale_after=0.0) == "done"
     finally:
         store.close()
+
+
+def test_telegram_updates_a_dead_worker_left_are_taken_over_once(db_location: Path | str) -> None:
+    from bot.channels import durable
+    from bot.channels.telegram.updates import (
+        INBOX_STEPS,
+        mark_done,
+        stale_updates,
+        store_updates,
+    )
+
+    store = Store(db_location)
+    try:
+        durable.prepare(store)
+        store.migrate("telegram.inbox", INBOX_STEPS)
+        assert [u for u, _ in store_updates(store, [{"update_id": 7}, {"update_id": 8}])] == [7, 8]
+        assert stale_updates(store, stale_after=60.0) == [], "their worker is on them"
+        assert stale_updates(store, stale_after=0.0) == [(7, {"update_id": 7}), (8, {"update_id": 8})]
+        assert stale_updates(store, stale_after=60.0) == [], "taken over once"
+        with store.transaction() as tx:
+            assert mark_done(tx.db, 7) and mark_done(tx.db, 8)
+        assert stale_updates(store, stale_after=0.0) == []
+    finally:
+        store.close()

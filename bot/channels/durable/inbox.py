@@ -129,9 +129,9 @@ def store_batch(
         for key, chat, payload in items:
             cursor = tx.db.execute(
                 "INSERT OR IGNORE INTO channel_inbox (channel, key, chat, payload, received_at, "
-                "done_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "done_at, taken_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (channel, key, chat, json.dumps(payload, ensure_ascii=False), now,
-                 now if done else None),
+                 now if done else None, now),
             )  # fmt: skip
             if cursor.rowcount:
                 new.append(key)

@@ -83,6 +83,7 @@ from .updates import (
     mark_done,
     parsable,
     sleep_or,
+    stale_updates,
     store_updates,
     translate,
     unfinished_updates,
@@ -96,6 +97,10 @@ Today = Callable[[], date]
 SLOW_DOWN = "请慢一点，稍等几秒再发。 / Please slow down a little and try again in a few seconds."
 TOKEN_SETTING: Final = "POLICYBOT_TELEGRAM_TOKEN"
 REFRESH_EVERY_S: Final = 5.0
+# Several workers: an update a worker took this long ago and never finished is taken over
+# (a turn takes well under a second; 30 s leaves a slow model call and a busy queue alone).
+TAKE_OVER_S: Final = 30.0
+TAKE_OVER_EVERY_S: Final = 5.0
 
 # The command menu comes from the message catalogue's command table, like the dialogue's.
 COMMANDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
@@ -378,6 +383,8 @@ class TelegramChannel:
             await self._register_commands()
             background.append(asyncio.create_task(self.sender.run()))
             background.append(asyncio.create_task(self._refresh_loop()))
+            if self.settings.database_url is not None:  # several workers may share the inbox
+                background.append(asyncio.create_task(self._take_over_loop()))
             await self._resume()
             if self.webhook:
                 server = await self._start_webhook()
@@ -482,6 +489,20 @@ class TelegramChannel:
             _log.warning("resuming %d unfinished updates from the inbox", len(pending))
         for update_id, payload in pending:
             self._dispatch(update_id, payload, replayed=True)
+
+    async def _take_over_loop(self) -> None:
+        """Answer the updates a worker that died left unfinished (webhook workers behind a
+        load balancer: Telegram does not send an update again once a worker took it)."""
+        while True:
+            await asyncio.sleep(TAKE_OVER_EVERY_S)
+            try:
+                stale = await asyncio.to_thread(stale_updates, self.store, TAKE_OVER_S)
+            except StoreUnavailable as exc:
+                _log.error("the inbox cannot be read: %s", exc)
+                continue
+            for update_id, payload in stale:
+                _log.warning("update %s: its worker left it unfinished; run here", update_id)
+                self._dispatch(update_id, payload, replayed=True)
 
     async def _refresh_loop(self) -> None:
         """Swap in a new index generation (``policybot ingest``) within a few seconds."""
