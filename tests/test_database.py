@@ -290,3 +290,21 @@ def test_telegram_updates_a_dead_worker_left_are_taken_over_once(db_location: Pa
         assert stale_updates(store, stale_after=0.0) == []
     finally:
         store.close()
+
+
+def test_a_message_waits_only_for_an_earlier_one_being_answered(db_location: Path | str) -> None:
+    from bot.channels import durable
+
+    store = Store(db_location)
+    try:
+        durable.prepare(store)
+        for key in ("m1", "m2", "m3"):
+            durable.store_message(store, "wechat", key, "wx:a", {"text": key})
+        assert durable.earlier_unfinished(store, "wechat", "wx:a", "m3", 60.0) == "m2"
+        assert durable.earlier_unfinished(store, "wechat", "wx:a", "m1", 60.0) is None
+        with store.transaction() as tx:
+            durable.mark_done(tx.db, "wechat", "m2")
+        assert durable.earlier_unfinished(store, "wechat", "wx:a", "m3", 60.0) == "m1"
+        assert durable.earlier_unfinished(store, "wechat", "wx:a", "m3", 0.0) is None, "stale"
+    finally:
+        store.close()

@@ -79,15 +79,19 @@ def mark_done(db: Connection, channel: str, key: str) -> bool:
     return cursor.rowcount > 0
 
 
-def earlier_unfinished(store: Store, channel: str, chat: str, key: str) -> str | None:
+def earlier_unfinished(
+    store: Store, channel: str, chat: str, key: str, fresh_within: float
+) -> str | None:
     """The key of the latest message of ``chat`` stored before message ``key`` whose turn
-    has not committed (another worker is on it), if any."""
+    has not committed and that a worker took less than ``fresh_within`` seconds ago (it is
+    being answered; one left behind, e.g. answered while the store was down, is not)."""
     with store.reading() as db:
         row = db.execute(
             "SELECT key FROM channel_inbox WHERE channel = ? AND chat = ? AND done_at IS NULL "
+            "AND taken_at >= ? "
             "AND id < (SELECT id FROM channel_inbox WHERE channel = ? AND key = ?) "
             "ORDER BY id DESC LIMIT 1",
-            (channel, chat, channel, key),
+            (channel, chat, time.time() - fresh_within, channel, key),
         ).fetchone()
     return None if row is None else str(row[0])
 

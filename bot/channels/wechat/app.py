@@ -64,7 +64,11 @@ HOLD_S: Final = 6.0  # a reply waits this long for its passive answer before the
 CLAIM_WAIT_S: Final = 1.0  # a lane waits this long for a waiting request to take its reply
 TAKE_OVER_S: Final = 4.0  # a message another worker took this long ago and never finished
 ADOPT_FOR_S: Final = 60.0  # how long a worker watches a message another worker runs
-EARLIER_WAIT_S: Final = TAKE_OVER_S + 2.0  # a turn waits this long for the user's earlier one
+# A turn waits for the user's earlier message while a worker took it less than EARLIER_FRESH_S
+# ago (longer than TAKE_OVER_S: past the moment another worker takes it over), and not
+# longer than EARLIER_WAIT_S in all.
+EARLIER_FRESH_S: Final = TAKE_OVER_S + 2.0
+EARLIER_WAIT_S: Final = TAKE_OVER_S + 4.0
 FULL_TEXT: Final = words("full_text")
 Today = Callable[[], date]
 
@@ -332,6 +336,8 @@ class WeChatChannel:
         chat = PREFIX + inbound.openid
         direct: str | None = None
         try:
+            # outside the lane: the earlier message may be queued in it behind this one
+            await self._after_earlier(inbound)
             async with lane.lock:
                 direct = await work
                 if not pending.done.done():
@@ -368,19 +374,25 @@ class WeChatChannel:
         return None
 
     async def _after_earlier(self, inbound: Inbound) -> None:
-        """Several workers: while the user's previous message is still being answered by
-        another worker, this one waits for it (a turn per user at a time, in order); not
-        longer than ``EARLIER_WAIT_S`` (a message WeChat stopped retrying stays unfinished)."""
+        """While the user's previous message is still being answered (by another worker, or
+        queued here), this one waits for it: one turn per user at a time, in order. Not
+        longer than ``EARLIER_WAIT_S``, and not for a message nobody has worked on for
+        ``EARLIER_FRESH_S`` (its worker died and WeChat stopped retrying it)."""
         chat = PREFIX + inbound.openid
         give_up = time.monotonic() + EARLIER_WAIT_S
         while not self._stopping and time.monotonic() < give_up:
             try:
                 earlier = await asyncio.to_thread(
-                    durable.earlier_unfinished, self.store, CHANNEL, chat, inbound.key
+                    durable.earlier_unfinished,
+                    self.store,
+                    CHANNEL,
+                    chat,
+                    inbound.key,
+                    EARLIER_FRESH_S,
                 )
             except StoreUnavailable:
                 return  # the turn meets the same error and answers from memory
-            if earlier is None or earlier in self._results:  # none, or queued here first
+            if earlier is None:
                 return
             await asyncio.sleep(0.05)
         _log.warning("message %s: the user's earlier message is still unanswered", inbound.key)
@@ -388,7 +400,6 @@ class WeChatChannel:
     async def _run(self, inbound: Inbound) -> str | None:
         """The turn in a worker thread; an apology when it fails. None when the reply is in
         the outbox, else the text to answer with from memory."""
-        await self._after_earlier(inbound)
         if self._stopping:
             return None  # stays unfinished in the inbox: the next start answers it
         loop = asyncio.get_running_loop()
