@@ -283,7 +283,10 @@ def test_telegram_updates_a_dead_worker_left_are_taken_over_once(db_location: Pa
         store.migrate("telegram.inbox", INBOX_STEPS)
         assert [u for u, _ in store_updates(store, [{"update_id": 7}, {"update_id": 8}])] == [7, 8]
         assert stale_updates(store, stale_after=60.0) == [], "their worker is on them"
-        assert stale_updates(store, stale_after=0.0) == [(7, {"update_id": 7}), (8, {"update_id": 8})]
+        assert stale_updates(store, stale_after=0.0) == [
+            (7, {"update_id": 7}),
+            (8, {"update_id": 8}),
+        ]
         assert stale_updates(store, stale_after=60.0) == [], "taken over once"
         with store.transaction() as tx:
             assert mark_done(tx.db, 7) and mark_done(tx.db, 8)

@@ -123,7 +123,6 @@ def write(
     return int(cursor.lastrowid or 0)
 
 
-
 _ROW = "id, session_key, asked_at, question, answer, answered_by, top_clause, feedback"
 
 
