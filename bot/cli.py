@@ -685,9 +685,11 @@ def telegram(today: TodayOption = None, data_dir: DataDirOption = None) -> None:
 
     protect_token(settings)
     try:
-        # First, before the index is loaded: a second instance says so at once.
+        # First, before the index is loaded: a second instance says so at once (SQLite files;
+        # workers on one database share the polling through a lease instead).
         lock = InstanceLock(settings.data_dir, settings.telegram_token.get_secret_value())
-        lock.acquire()
+        if settings.database_url is None:
+            lock.acquire()
     except FatalError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=False, highlight=False)
         raise typer.Exit(3) from None
@@ -729,7 +731,21 @@ def _staff_front(settings: Settings, services: Services) -> StaffFront:
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    from bot.errors import StoreUnavailable
+
+    try:
+        app()
+    except StoreUnavailable as exc:  # a database that is down, or refuses the password
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except ValidationError as exc:  # a setting that cannot be read: one line each
+        for problem in exc.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            line = f"error: POLICYBOT_{where.upper()}: {problem['msg']}"
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
 
 
 from bot.cli_staff import register  # noqa: E402 - staff commands: triage, faq, stats
@@ -742,6 +758,10 @@ register_console(app)
 from bot.cli_wechat import register as register_wechat  # noqa: E402 - `policybot wechat`
 
 register_wechat(app)
+
+from bot.cli_db import register as register_db  # noqa: E402 - `policybot db status|upgrade`
+
+register_db(app)
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ def menu(data_dir: DataDirOption = None) -> None:
     if not settings.wechat_app_id or secret is None or not secret.get_secret_value():
         err.print("[red]error:[/red] set POLICYBOT_WECHAT_APP_ID and POLICYBOT_WECHAT_APP_SECRET")
         raise typer.Exit(2)
-    store = Store(settings.db_path)
+    store = Store(settings.db_location)
     client = WeChatClient(
         settings.wechat_api_url,
         Credentials(settings.wechat_app_id, secret.get_secret_value()),

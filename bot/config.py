@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +24,10 @@ class Settings(BaseSettings):
 
     # Where the vector index, jieba's cache and the SQLite database live.
     data_dir: Path = Path("./data")
+    # Every store (conversations, inbox and outbox, staff desk, console accounts) in one
+    # PostgreSQL database, shared by several workers: postgresql://user:password@host/db.
+    # Empty: SQLite files in the data directory.
+    database_url: SecretStr | None = None
     # Where the policy documents and the eligibility rules are kept.
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     # Chroma: embedded on disk unless a server host is given.
@@ -103,6 +107,14 @@ class Settings(BaseSettings):
     llm_timeout: float = 3.0
     max_document_mb: float = 20.0
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        url = value.get_secret_value().strip() if value else ""
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("empty (SQLite files) or a postgresql://user:password@host/db URL")
+        return value
+
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
@@ -110,6 +122,18 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.data_dir / "policybot.sqlite3"
+
+    @property
+    def db_location(self) -> Path | str:
+        """Where the stores live: the PostgreSQL URL when one is set, else the SQLite file."""
+        url = self.database_url.get_secret_value().strip() if self.database_url else ""
+        return url or self.db_path
+
+    def store_location(self, file_name: str) -> Path | str:
+        """A store of its own file under SQLite (``console.sqlite3``), the one database
+        under PostgreSQL."""
+        url = self.db_location
+        return url if isinstance(url, str) else self.data_dir / file_name
 
     @property
     def staff_db_path(self) -> Path:

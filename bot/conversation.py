@@ -71,12 +71,15 @@ class Conversation:
             self.desk.faq.refresh()  # the curated answers the stage matches, read here
         # The dialogue runs outside the write lock (answering takes milliseconds of CPU that
         # other chats should not wait for); the commit checks that nobody saved the session
-        # in between, and runs the turn again on the newer session if somebody did.
+        # in between, and runs the turn again on the newer session if somebody did. Under
+        # the session's lock (PostgreSQL: another worker's turn of this session waits for our
+        # commit; SQLite lets one writer in anyway) the check sees the latest commit.
         for _ in range(_ATTEMPTS):
             raw = self.store.raw_session(key)
             session = self.store.session_from_raw(key, raw)
             turn = handle(session, incoming, services, today)
             with self.store.transaction() as tx:
+                tx.lock_session(key)
                 if tx.raw_session(key) != raw:
                     continue
                 done = self._apply(tx, turn, incoming, moment)

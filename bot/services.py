@@ -361,7 +361,7 @@ def build_services(
         rulebook=rules.rulebook,
         rules_refused=rules.problems,
         ingest_report=report,
-        store=Store(settings.db_path) if with_store else None,
+        store=Store(settings.db_location) if with_store else None,
         generation=name,
         vectors=store,
         writer=writer_from_settings(settings),

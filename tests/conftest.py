@@ -282,3 +282,49 @@ def chat_env(cli_env: dict[str, str]) -> dict[str, str]:
     env["PYTHONIOENCODING"] = "utf-8"
     env.pop("PYTHONWARNINGS", None)
     return env
+
+
+# ------------------------------------------------------------- PostgreSQL (``tests/pg.py``)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One real PostgreSQL server for the session (stopped at its end). Without the server
+    binaries: a failure in CI (``.ci/run`` installs them), a skip with the reason elsewhere."""
+    from pg import PgServer
+
+    try:
+        server = PgServer.start()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        reason = f"no PostgreSQL server for the tests: {exc} {detail.decode(errors='replace')}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each store test runs on both backends."""
+    return str(request.param)
+
+
+@pytest.fixture()
+def db_location(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Where this test's stores live: a SQLite file of its own, or a fresh PostgreSQL
+    database (dropped afterwards, with whatever the test left open on it)."""
+    if backend == "sqlite":
+        yield tmp_path / "policybot.sqlite3"
+        return
+    from bot.store.base import Database
+
+    server = request.getfixturevalue("pg_server")
+    url = server.fresh_database()
+    yield url
+    for key, database in list(Database._open.items()):
+        if key == url:
+            del Database._open[key]
+            database._close()
+    server.drop(url)

@@ -164,8 +164,9 @@ def test_similarity_needs_meaning_and_words() -> None:
 
 
 @pytest.fixture()
-def store(tmp_path):
-    s = StaffStore(tmp_path / "staff.sqlite3")
+def store(db_location):
+    """On both backends: a SQLite file, a PostgreSQL database."""
+    s = StaffStore(db_location)
     yield s
     s.close()
 
@@ -185,7 +186,8 @@ def _ticket(store: StaffStore, key: str = "u1", now: datetime | None = None, rea
     )
 
 
-def test_store_is_private_and_migrated(tmp_path, store) -> None:
+def test_store_is_private_and_migrated(tmp_path) -> None:
+    store = StaffStore(tmp_path / "staff.sqlite3")
     assert stat.S_IMODE((tmp_path / "staff.sqlite3").stat().st_mode) == 0o600
     assert store.schema_version == len(MIGRATIONS)
     store.close()

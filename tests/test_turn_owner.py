@@ -34,11 +34,14 @@ def base(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
 
 
 @pytest.fixture()
-def owner(base, tmp_path: Path):  # type: ignore[no-untyped-def]
+def owner(base, tmp_path: Path, db_location: Path | str):  # type: ignore[no-untyped-def]
+    """On both backends: a SQLite file, a PostgreSQL database."""
+    url = db_location if isinstance(db_location, str) else None
     settings = Settings(
-        _env_file=None, data_dir=tmp_path, staff_chat_id=int(STAFF_CHAT), staff_user_ids=[777]
-    )
-    store = Store(settings.db_path)
+        _env_file=None, data_dir=tmp_path, staff_chat_id=int(STAFF_CHAT), staff_user_ids=[777],
+        database_url=url,
+    )  # fmt: skip
+    store = Store(settings.db_location)
     services = dataclasses.replace(base, settings=settings, store=store)
     desk = StaffDesk.build(settings, services, embeddings=HashEmbeddings())
     yield Conversation(services, store, desk)
@@ -164,12 +167,12 @@ def test_a_curated_answer_is_given_counted_and_logged(owner: Conversation) -> No
     assert logged.answered_by == "faq" and logged.answer == turn.replies[0].text
 
 
-def test_the_question_log_keeps_its_retention_without_a_desk(base, tmp_path: Path) -> None:
+def test_the_question_log_keeps_its_retention_without_a_desk(base, db_location: Path | str) -> None:
     from datetime import timedelta
 
     from bot.domain import LogEntry
 
-    store = Store(tmp_path / "policybot.sqlite3")
+    store = Store(db_location)
     try:
         conversation = Conversation(dataclasses.replace(base, store=store), store)
         old = NOW - timedelta(days=base.settings.log_retention_days + 1)

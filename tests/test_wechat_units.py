@@ -20,8 +20,9 @@ CLAUSE = "对在嘉定注册的直播和短视频企业，年主营业务收入�
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Iterator[Store]:
-    db = Store(tmp_path / "db.sqlite3")
+def store(db_location: Path | str) -> Iterator[Store]:
+    """On both backends: a SQLite file, a PostgreSQL database."""
+    db = Store(db_location)
     durable.prepare(db)
     yield db
     db.close()

@@ -2,7 +2,8 @@
 
 Kept in their own SQLite file (``<data_dir>/console.sqlite3``) opened with the project's
 ``Store`` machinery (private file modes, recovery of a damaged file, versioned migrations of
-the ``console`` component), apart from conversations and the staff desk's data.
+the ``console`` component), apart from conversations and the staff desk's data; with
+``POLICYBOT_DATABASE_URL`` their tables are in that PostgreSQL database, beside the others.
 
 - Passwords are hashed with Argon2id (``argon2-cffi``); a hash made with older parameters is
   re-hashed at the next successful login.
@@ -124,7 +125,7 @@ class Accounts:
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         *,
         session_hours: float = 12.0,
         lockout_failures: int = 5,

@@ -60,7 +60,7 @@ def build_console(
 
 def open_accounts(settings: Settings) -> Accounts:
     return Accounts(
-        settings.data_dir / CONSOLE_DB,
+        settings.store_location(CONSOLE_DB),
         session_hours=settings.console_session_hours,
         lockout_failures=settings.console_lockout_failures,
         lockout_minutes=settings.console_lockout_minutes,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.staff.records import FAQ_COLS, FaqEntry, FaqStatus, NotFound, dumps, faq_of
+from bot.store.base import Connection
 from bot.store.questions import iso
 from bot.text.privacy import mask
 
@@ -20,7 +20,7 @@ def _now() -> datetime:
 class FaqRecords:
     """The FAQ methods; the class that mixes them in provides ``_tx`` and ``_read``."""
 
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+    def _tx(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:

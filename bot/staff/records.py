@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from bot.staff.handoff import Status
 from bot.staff.hours import SHANGHAI
-from bot.store.database import Database
+from bot.store.base import Database
 
 _log = logging.getLogger(__name__)
 
@@ -193,6 +193,8 @@ def adopt_staff_file(database: Database, legacy: Path) -> bool:
     """Take the tickets, curated answers and log of a staff file of an earlier version (its
     own ``staff.sqlite3``) into ``database``, once: the file is renamed afterwards, and
     nothing is taken when ``database`` already holds tickets or curated answers."""
+    if database.path is None:  # PostgreSQL: no SQLite file of an earlier version to take
+        return False
     if not legacy.exists() or legacy.resolve() == database.path.resolve():
         return False
     with database.reading() as db:

@@ -13,7 +13,6 @@ too. A staff file of an earlier version (``staff.sqlite3``) is taken over once
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -36,8 +35,8 @@ from bot.staff.records import (
     ticket_of,
 )
 from bot.store import personal, questions
+from bot.store.base import Connection, Database
 from bot.store.conversations import STEPS as CONVERSATION_STEPS
-from bot.store.database import Database
 from bot.store.questions import AnsweredBy, LogRow, iso
 from bot.text.privacy import mask
 
@@ -69,8 +68,9 @@ def utcnow() -> datetime:
 class StaffStore(FaqRecords):
     """Tickets, curated answers and the question log; safe to share between threads."""
 
-    def __init__(self, where: Path | Database) -> None:
-        """Over the database at ``where`` (a path, or an open ``Database`` to share)."""
+    def __init__(self, where: Path | str | Database) -> None:
+        """Over the database at ``where`` (a path, a PostgreSQL URL, or an open ``Database``
+        to share)."""
         if isinstance(where, Database):
             self.database = where
             self.database.open_again()
@@ -82,7 +82,7 @@ class StaffStore(FaqRecords):
     @classmethod
     def for_settings(cls, settings: Settings, database: Database | None = None) -> StaffStore:
         """The store of a deployment, taking over a staff file of an earlier version."""
-        store = cls(database or settings.db_path)
+        store = cls(database or settings.db_location)
         adopt_staff_file(store.database, settings.data_dir / LEGACY_FILE)
         return store
 
@@ -95,7 +95,7 @@ class StaffStore(FaqRecords):
         return int(row[0]) if row else 0
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[Connection]:
         with self.database.transaction() as db:
             yield db
 
@@ -104,7 +104,7 @@ class StaffStore(FaqRecords):
             return db.execute(sql, params).fetchall()
 
     @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
+    def reading(self) -> Iterator[Connection]:
         """The connection for read-only queries (statistics), under the lock."""
         with self.database.reading() as db:
             yield db

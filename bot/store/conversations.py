@@ -1,6 +1,7 @@
 """The conversation store: sessions by session key (a chat, or a chat and user in groups),
 the question log, and whatever a channel keeps beside them (its inbox and outbox, which must
-change in the same transaction as a session), in one SQLite file (``Settings.db_path``).
+change in the same transaction as a session), in one database: a SQLite file
+(``Settings.db_path``) or the PostgreSQL database of ``POLICYBOT_DATABASE_URL``.
 
 The file's machinery (modes, versions, recovery, errors) is ``bot.store.database``; the
 staff desk's tickets and curated answers live in the same file, as their own component, so
@@ -19,7 +20,8 @@ from typing import Any
 
 from bot.domain import LogEntry, Session
 from bot.store import questions
-from bot.store.database import Database, Step, _unavailable
+from bot.store.base import Connection, Database, Step
+from bot.store.database import _unavailable
 from bot.store.questions import LoggedQuestion
 from bot.text.privacy import mask
 
@@ -68,12 +70,12 @@ def session_from_raw(key: str, raw: str | None) -> Session:
         return Session(chat_id=key)
 
 
-def _raw_session(db: sqlite3.Connection, key: str) -> str | None:
+def _raw_session(db: Connection, key: str) -> str | None:
     row = db.execute("SELECT data FROM sessions WHERE chat_id = ?", (key,)).fetchone()
     return None if row is None else str(row[0])
 
 
-def _save_session(db: sqlite3.Connection, session: Session) -> None:
+def _save_session(db: Connection, session: Session) -> None:
     saved = session.to_json()
     # the topic keeps the last question's words for follow-ups: its phones, IDs and e-mail
     # addresses are no use there (facts stay as they are: an amount is no phone number)
@@ -87,9 +89,7 @@ def _save_session(db: sqlite3.Connection, session: Session) -> None:
     )
 
 
-def _log(
-    db: sqlite3.Connection, key: str, entry: LogEntry, chat_id: str | None, now: datetime
-) -> int:
+def _log(db: Connection, key: str, entry: LogEntry, chat_id: str | None, now: datetime) -> int:
     return questions.write(
         db,
         session_key=key,
@@ -114,8 +114,15 @@ class StoreTx:
     outbox, the staff desk's tickets): their owners add them with ``Store.migrate``.
     """
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Connection, database: Database | None = None) -> None:
         self.db = db
+        self.database = database
+
+    def lock_session(self, key: str) -> None:
+        """Hold session ``key`` until this transaction ends: another worker's turn of the
+        same session waits here (PostgreSQL; SQLite lets one writer in at a time anyway)."""
+        if self.database is not None:
+            self.database.lock_session(self.db, key)
 
     def load_session(self, key: str) -> Session:
         return session_from_raw(key, _raw_session(self.db, key))
@@ -141,13 +148,14 @@ class StoreTx:
 
 
 class Store:
-    """Sessions and the question log in one SQLite file (see the module docstring)."""
+    """Sessions and the question log in one database (see the module docstring)."""
 
     session_from_raw = staticmethod(session_from_raw)
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.database = Database.open(path, STEPS)
+    def __init__(self, where: Path | str) -> None:
+        """Over the SQLite file at ``where``, or the PostgreSQL database its URL names."""
+        self.database = Database.open(where, STEPS)
+        self.path = self.database.path
 
     def close(self) -> None:
         self.database.close()
@@ -156,10 +164,10 @@ class Store:
     def transaction(self) -> Iterator[StoreTx]:
         """One write transaction (BEGIN IMMEDIATE): everything in it lands, or nothing."""
         with self.database.transaction() as db:
-            yield StoreTx(db)
+            yield StoreTx(db, self.database)
 
     @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
+    def reading(self) -> Iterator[Connection]:
         """The connection for reads outside a transaction (under the store's lock)."""
         with self.database.reading() as db:
             yield db

@@ -1,4 +1,4 @@
-"""The store machinery: one implementation for every SQLite file the bot keeps.
+"""The SQLite backend of the store machinery (``bot.store.base``): every SQLite file.
 
 What it does for each file (conversations, channel inboxes and outboxes, the question log,
 the staff desk's tickets and curated answers):
@@ -6,7 +6,7 @@ the staff desk's tickets and curated answers):
 * Privacy: the directory is created 0700 and the database 0600 (chat ids, questions and
   company figures are personal data); SQLite gives its -wal and -shm files the same mode.
 * One connection per file per process: ``Database.open(path)`` returns the open one (counted,
-  closed with the last user), guarded by a re-entrant lock. SQLite serialises writes anyway;
+  closed with the last user, ``bot.store.base``), guarded by a re-entrant lock. SQLite serialises writes anyway;
   WAL mode lets another process (a staff tool, the console) read while the bot writes.
 * Transactions: ``transaction()`` is one ``BEGIN IMMEDIATE``; a transaction opened inside
   another on the same thread joins it, so the turn owner's transaction holds every write of
@@ -32,25 +32,20 @@ import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar
 
 from bot.errors import StoreUnavailable
+from bot.store.base import COMPONENTS_TABLE as _COMPONENTS
+from bot.store.base import Connection, Database, Step, run_step, statements
+
+__all__ = ["BUSY_TIMEOUT_S", "Database", "SqliteDatabase", "Step", "private_dir", "statements"]
 
 _log = logging.getLogger(__name__)
 
-Step = str | Callable[[sqlite3.Connection], None]
 # How long a write waits for another connection's lock before giving up.
 BUSY_TIMEOUT_S = 5.0
-
-_COMPONENTS = """
-CREATE TABLE IF NOT EXISTS schema_versions (
-    component TEXT PRIMARY KEY,
-    version INTEGER NOT NULL
-)
-"""
 
 
 def private_dir(path: Path) -> None:
@@ -192,74 +187,36 @@ def _open_or_recover(path: Path) -> None:
         )
 
 
-def statements(script: str) -> list[str]:
-    """Split a script of simple DDL statements (no semicolons inside) for ``execute``."""
-    return [part.strip() for part in script.split(";") if part.strip()]
-
-
-def _run(db: sqlite3.Connection, step: Step) -> None:
-    if callable(step):
-        step(db)
-        return
-    for statement in statements(step):
-        db.execute(statement)
+_run = run_step
 
 
 def _unavailable(exc: sqlite3.Error) -> StoreUnavailable:
     return StoreUnavailable(f"the database could not be written: {exc}")
 
 
-class Database:
+class SqliteDatabase(Database):
     """One SQLite file: its connection, lock, schema versions and transactions."""
 
-    _open: ClassVar[dict[Path, Database]] = {}
-    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+    backend = "sqlite"
 
     def __init__(self, path: Path, steps: Sequence[Step] = ()) -> None:
         """Open ``path`` on its own connection (``Database.open`` shares one per file)."""
+        super().__init__()
         private_dir(path.parent)
         self.path = path
+        self.name = str(path)
         self._lock = threading.RLock()
         self._depth = 0  # transactions open on the owning thread (joined ones count)
-        self._users = 1
         _open_or_recover(path)
         _private_file(path)
         self.db = _connect(path)
-        self._upgrade(tuple(steps))
+        self.upgrade(tuple(steps))
 
-    @classmethod
-    def open(cls, path: Path, steps: Sequence[Step] = ()) -> Database:
-        """The process's one ``Database`` for ``path`` (opened and upgraded on first use)."""
-        private_dir(path.parent)
-        key = path.parent.resolve() / path.name  # one key per file, whatever the spelling
-        with cls._registry_lock:
-            found = cls._open.get(key)
-            if found is not None:
-                found._users += 1
-                found._upgrade(tuple(steps))
-                return found
-            opened = cls(path, steps)
-            cls._open[key] = opened
-            return opened
-
-    def open_again(self) -> None:
-        """One more user of this open file (each calls ``close`` once)."""
-        with Database._registry_lock:
-            self._users += 1
-
-    def close(self) -> None:
-        """Give up this use of the file; the connection closes with the last one."""
-        with Database._registry_lock:
-            self._users -= 1
-            if self._users > 0:
-                return
-            for key, value in list(Database._open.items()):
-                if value is self:
-                    del Database._open[key]
+    def _close(self) -> None:
         with self._lock:
             self.db.close()
 
-    def _upgrade(self, steps: tuple[Step, ...]) -> None:
+    def upgrade(self, steps: tuple[Step, ...]) -> None:
         if not steps:
             return
         with self._lock:
@@ -352,3 +309,6 @@ class Database:
         """Create further tables (idempotent ``CREATE ... IF NOT EXISTS`` statements)."""
         with self._lock:
             self.db.executescript(script)
+
+    def lock_session(self, db: Connection, key: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already lets one writer at a time in."""

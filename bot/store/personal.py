@@ -19,10 +19,10 @@ among their questions goes, and an entry left with no question waits for staff t
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.store.base import Connection, tables
 from bot.store.questions import iso
 from bot.text import normalize
 from bot.text.privacy import mask
@@ -67,7 +67,7 @@ HOLDINGS: tuple[Holding, ...] = (
         # done messages keep their key (a repeat is still recognised), not their words; a
         # Telegram row names its chat inside the update, other channels in ``chat``
         f"UPDATE channel_inbox SET payload = {_FORGOTTEN_INBOX} WHERE done_at IS NOT NULL "
-        f"AND ((channel = 'telegram' AND {_CHAT} = :chat AND (:private OR {_USER} = :user)) "
+        f"AND ((channel = 'telegram' AND {_CHAT} = :chat AND (:private = 1 OR {_USER} = :user)) "
         "OR (channel <> 'telegram' AND chat = :chat))",
         f"UPDATE channel_inbox SET payload = {_FORGOTTEN_INBOX} "
         "WHERE done_at IS NOT NULL AND received_at < :epoch",
@@ -75,39 +75,39 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding(
         "channel_outbox",
         ("payload", "last_error"),
-        "DELETE FROM channel_outbox WHERE chat = :chat AND :private",
+        "DELETE FROM channel_outbox WHERE chat = :chat AND :private = 1",
         "DELETE FROM channel_outbox WHERE created_at < :epoch",
     ),
     Holding(
         "channel_undelivered",
         ("payload", "error"),
-        "DELETE FROM channel_undelivered WHERE chat = :chat AND :private",
+        "DELETE FROM channel_undelivered WHERE chat = :chat AND :private = 1",
         "DELETE FROM channel_undelivered WHERE created_at < :epoch",
     ),
     Holding(
         "tg_outbox",
         ("html", "plain", "keyboard", "last_error"),
         # a group's replies are the group's: only a whole chat's pending replies go
-        "DELETE FROM tg_outbox WHERE CAST(chat_id AS TEXT) = :chat AND :private",
+        "DELETE FROM tg_outbox WHERE CAST(chat_id AS TEXT) = :chat AND :private = 1",
         "DELETE FROM tg_outbox WHERE created_at < :epoch",
     ),
     Holding(
         "tg_undelivered",
         ("plain", "error"),
-        "DELETE FROM tg_undelivered WHERE CAST(chat_id AS TEXT) = :chat AND :private",
+        "DELETE FROM tg_undelivered WHERE CAST(chat_id AS TEXT) = :chat AND :private = 1",
         "DELETE FROM tg_undelivered WHERE created_at < :epoch",
     ),
     Holding(
         "tg_slots",
         (),
-        "DELETE FROM tg_slots WHERE CAST(chat_id AS TEXT) = :chat AND :private",
+        "DELETE FROM tg_slots WHERE CAST(chat_id AS TEXT) = :chat AND :private = 1",
         None,
         "message ids only; a slot is replaced by the next message",
     ),
     Holding(
         "jsonl_chats",
         ("chat_id",),
-        "DELETE FROM jsonl_chats WHERE chat_id = :chat AND :private",
+        "DELETE FROM jsonl_chats WHERE chat_id = :chat AND :private = 1",
         "DELETE FROM jsonl_chats WHERE first_at < :iso",
     ),
     Holding(
@@ -163,6 +163,7 @@ NO_USER_TEXT: dict[str, str] = {
     "console_notes.author": "a staff name",
     "console_notes.at": "a time",
     "console_sent.*": "ids and times",
+    "leases.*": "job names, worker host names and process ids, times",
     "channel_inbox.channel": "a channel name",
     "channel_inbox.key": "a message id (kept so a repeat is recognised)",
     "channel_inbox.chat": "the chat's id",
@@ -183,12 +184,11 @@ def split_key(session_key: str) -> tuple[str, str]:
     return session_key, ""
 
 
-def _tables(db: sqlite3.Connection) -> set[str]:
-    rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    return {str(r[0]) for r in rows}
+def _tables(db: Connection) -> set[str]:
+    return tables(db)
 
 
-def forget(db: sqlite3.Connection, session_key: str) -> int:
+def forget(db: Connection, session_key: str) -> int:
     """Remove every row kept about one conversation (inside the caller's transaction); the
     number of rows removed or reworded."""
     chat, user = split_key(session_key)
@@ -205,7 +205,7 @@ def forget(db: sqlite3.Connection, session_key: str) -> int:
     return count
 
 
-def expire(db: sqlite3.Connection, cutoff: datetime) -> int:
+def expire(db: Connection, cutoff: datetime) -> int:
     """Drop what every table holds from before ``cutoff``; the count of rows."""
     params = {"iso": iso(cutoff), "epoch": cutoff.timestamp()}
     present = _tables(db)
@@ -218,7 +218,7 @@ def expire(db: sqlite3.Connection, cutoff: datetime) -> int:
     return count
 
 
-def _reword_curated(db: sqlite3.Connection, session_key: str) -> int:
+def _reword_curated(db: Connection, session_key: str) -> int:
     """Curated answers made from the conversation's tickets lose the user's wording."""
     tickets = db.execute(
         "SELECT id, question FROM tickets WHERE session_key = ?", (session_key,)

@@ -9,12 +9,12 @@ conversation's entries. Functions of a connection: the caller owns the transacti
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.store.base import Connection, tables
 from bot.text.privacy import mask
 
 AnsweredBy = Literal["assistant", "faq", "staff", "none"]
@@ -81,7 +81,7 @@ def iso(moment: datetime) -> str:
 
 
 def write(
-    db: sqlite3.Connection,
+    db: Connection,
     *,
     session_key: str,
     chat_id: str,
@@ -123,11 +123,10 @@ def write(
     return int(cursor.lastrowid or 0)
 
 
-
 _ROW = "id, session_key, asked_at, question, answer, answered_by, top_clause, feedback"
 
 
-def set_feedback(db: sqlite3.Connection, token: str, value: int, session_key: str) -> LogRow | None:
+def set_feedback(db: Connection, token: str, value: int, session_key: str) -> LogRow | None:
     """Record 👍 (+1) or 👎 (-1) on the logged answer ``token`` of this session."""
     db.execute(
         "UPDATE qa_log SET feedback = ? WHERE token = ? AND session_key = ?",
@@ -139,7 +138,7 @@ def set_feedback(db: sqlite3.Connection, token: str, value: int, session_key: st
     return LogRow(*row) if row else None
 
 
-def recent(db: sqlite3.Connection, session_key: str, limit: int = 6) -> list[LogRow]:
+def recent(db: Connection, session_key: str, limit: int = 6) -> list[LogRow]:
     """The session's last ``limit`` logged exchanges, oldest first."""
     rows = db.execute(
         f"SELECT {_ROW} FROM qa_log WHERE session_key = ? ORDER BY id DESC LIMIT ?",
@@ -149,7 +148,7 @@ def recent(db: sqlite3.Connection, session_key: str, limit: int = 6) -> list[Log
 
 
 def link_ticket(
-    db: sqlite3.Connection,
+    db: Connection,
     session_key: str,
     chat_id: str,
     ticket_id: int,
@@ -180,7 +179,7 @@ def link_ticket(
     )
 
 
-def answered_by_staff(db: sqlite3.Connection, ticket_id: int, answer: str) -> None:
+def answered_by_staff(db: Connection, ticket_id: int, answer: str) -> None:
     """The question a ticket is about now counts as answered by staff."""
     db.execute(
         "UPDATE qa_log SET answered_by = 'staff', answer = ? WHERE ticket_id = ?",
@@ -189,7 +188,7 @@ def answered_by_staff(db: sqlite3.Connection, ticket_id: int, answer: str) -> No
 
 
 def questions(
-    db: sqlite3.Connection, unanswered_only: bool = False, limit: int = 100
+    db: Connection, unanswered_only: bool = False, limit: int = 100
 ) -> list[LoggedQuestion]:
     """The newest questions first; ``unanswered_only``: those nobody answered."""
     query = (
@@ -204,23 +203,20 @@ def questions(
     ]
 
 
-def purge(db: sqlite3.Connection, cutoff: datetime) -> int:
+def purge(db: Connection, cutoff: datetime) -> int:
     """Delete the entries asked before ``cutoff``; the count."""
     return int(db.execute("DELETE FROM qa_log WHERE asked_at < ?", (iso(cutoff),)).rowcount)
 
 
-def forget(db: sqlite3.Connection, session_key: str) -> int:
+def forget(db: Connection, session_key: str) -> int:
     """Delete a conversation's entries (``/forget``); the count."""
     return int(db.execute("DELETE FROM qa_log WHERE session_key = ?", (session_key,)).rowcount)
 
 
-def adopt_old_log(db: sqlite3.Connection) -> None:
+def adopt_old_log(db: Connection) -> None:
     """A migration step: the conversation store's earlier log (``questions``: unmasked, no
     answer, never purged) moves into this one, masked, and its table goes."""
-    found = db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'questions'"
-    ).fetchone()
-    if found is None:
+    if "questions" not in tables(db):
         return
     rows = db.execute(
         "SELECT chat_id, text, lang, in_scope, answered, top_clause, asked_at "

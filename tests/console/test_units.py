@@ -34,8 +34,8 @@ def test_charts_are_valid_svg_with_whole_number_axes_and_values() -> None:
     assert "</svg>" in long and ">3<" in long
 
 
-def test_accounts_hash_lock_and_expire(tmp_path: Path) -> None:
-    accounts = Accounts(tmp_path / "console.sqlite3", lockout_failures=3, lockout_minutes=10)
+def test_accounts_hash_lock_and_expire(db_location: Path | str) -> None:
+    accounts = Accounts(db_location, lockout_failures=3, lockout_minutes=10)
     with pytest.raises(AccountError):
         accounts.add("x", "staff", "long enough pw", NOW)
     with pytest.raises(AccountError):

@@ -15,7 +15,14 @@ The tables are versioned with ``Store.migrate("channels.durable", STEPS)``.
 
 from __future__ import annotations
 
-from .inbox import mark_done, store_message, unfinished
+from .inbox import (
+    AlreadyDone,
+    earlier_unfinished,
+    mark_done,
+    store_message,
+    take_over,
+    unfinished,
+)
 from .outbox import (
     Queued,
     claim_source,
@@ -30,8 +37,10 @@ from .schema import STEPS
 
 __all__ = [
     "STEPS",
+    "AlreadyDone",
     "Queued",
     "claim_source",
+    "earlier_unfinished",
     "enqueue",
     "enqueue_reply",
     "give_up",
@@ -40,5 +49,6 @@ __all__ = [
     "prepare",
     "store_message",
     "take",
+    "take_over",
     "unfinished",
 ]

@@ -4,16 +4,21 @@
 or sender + time for an event; Telegram's ``update_id``). ``store_message`` says whether the
 message is new; a repeat is never run again. ``mark_done`` runs inside the turn's own
 transaction, so ``unfinished`` lists exactly the messages whose turn never committed.
+
+Several workers: the worker that stored a message runs its turn (``taken_at``); a repeat that
+reaches another worker while the message is still unfinished long after it was taken (its
+worker died) is taken over there (``take_over``). Should both finish it, ``mark_done`` tells
+the second (False) and that turn's transaction is rolled back: one turn per message.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from typing import Any, Final, Literal
 
 from bot.store import Store
+from bot.store.base import Connection
 
 KEEP_S: Final = 7 * 24 * 3600.0  # done messages kept this long, so late repeats are known
 _PRUNE_EVERY: Final = 500
@@ -29,9 +34,9 @@ def store_message(
     now = time.time()
     with store.transaction() as tx:
         cursor = tx.db.execute(
-            "INSERT OR IGNORE INTO channel_inbox (channel, key, chat, payload, received_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (channel, key, chat, json.dumps(payload, ensure_ascii=False), now),
+            "INSERT OR IGNORE INTO channel_inbox (channel, key, chat, payload, received_at, "
+            "taken_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (channel, key, chat, json.dumps(payload, ensure_ascii=False), now, now),
         )
         if cursor.rowcount:
             rowid = int(cursor.lastrowid or 0)
@@ -44,11 +49,11 @@ def store_message(
     return "pending" if row is None or row[0] is None else "done"
 
 
-def _prune(db: sqlite3.Connection, now: float) -> None:
+def _prune(db: Connection, now: float) -> None:
     # The newest row of each channel stays: Telegram's next offset is read from it.
     db.execute(
-        "DELETE FROM channel_inbox WHERE done_at IS NOT NULL AND done_at < ? AND rowid NOT IN "
-        "(SELECT MAX(rowid) FROM channel_inbox GROUP BY channel)",
+        "DELETE FROM channel_inbox WHERE done_at IS NOT NULL AND done_at < ? AND id NOT IN "
+        "(SELECT MAX(id) FROM channel_inbox GROUP BY channel)",
         (now - KEEP_S,),
     )
 
@@ -58,18 +63,62 @@ def unfinished(store: Store, channel: str) -> list[tuple[str, str, dict[str, Any
     with store.reading() as db:
         rows = db.execute(
             "SELECT key, chat, payload FROM channel_inbox WHERE channel = ? AND done_at IS NULL "
-            "ORDER BY received_at, rowid",
+            "ORDER BY received_at, id",
             (channel,),
         ).fetchall()
     return [(str(r[0]), str(r[1]), json.loads(r[2])) for r in rows]
 
 
-def mark_done(db: sqlite3.Connection, channel: str, key: str) -> None:
-    """Inside the transaction of the message's turn."""
-    db.execute(
-        "UPDATE channel_inbox SET done_at = ? WHERE channel = ? AND key = ?",
+def mark_done(db: Connection, channel: str, key: str) -> bool:
+    """Inside the transaction of the message's turn; False when it was done already (by
+    another worker that took it over: the caller rolls its turn back)."""
+    cursor = db.execute(
+        "UPDATE channel_inbox SET done_at = ? WHERE channel = ? AND key = ? AND done_at IS NULL",
         (time.time(), channel, key),
     )
+    return cursor.rowcount > 0
+
+
+def earlier_unfinished(
+    store: Store, channel: str, chat: str, key: str, fresh_within: float
+) -> str | None:
+    """The key of the latest message of ``chat`` stored before message ``key`` whose turn
+    has not committed and that a worker took less than ``fresh_within`` seconds ago (it is
+    being answered; one left behind, e.g. answered while the store was down, is not)."""
+    with store.reading() as db:
+        row = db.execute(
+            "SELECT key FROM channel_inbox WHERE channel = ? AND chat = ? AND done_at IS NULL "
+            "AND taken_at >= ? "
+            "AND id < (SELECT id FROM channel_inbox WHERE channel = ? AND key = ?) "
+            "ORDER BY id DESC LIMIT 1",
+            (channel, chat, time.time() - fresh_within, channel, key),
+        ).fetchone()
+    return None if row is None else str(row[0])
+
+
+class AlreadyDone(Exception):
+    """The message's turn was committed by another worker: roll this one back."""
+
+
+def take_over(
+    store: Store, channel: str, key: str, stale_after: float
+) -> Literal["taken", "done", "busy"]:
+    """Take on a stored message whose turn has not committed ``stale_after`` seconds after a
+    worker took it (that worker died, or hangs): "taken" for the one caller that gets it,
+    "done" once its turn committed, "busy" while its worker may still be running it."""
+    now = time.time()
+    with store.transaction() as tx:
+        cursor = tx.db.execute(
+            "UPDATE channel_inbox SET taken_at = ? WHERE channel = ? AND key = ? "
+            "AND done_at IS NULL AND (taken_at IS NULL OR taken_at < ?)",
+            (now, channel, key, now - stale_after),
+        )
+        if cursor.rowcount > 0:
+            return "taken"
+        row = tx.db.execute(
+            "SELECT done_at FROM channel_inbox WHERE channel = ? AND key = ?", (channel, key)
+        ).fetchone()
+    return "busy" if row is not None and row[0] is None else "done"
 
 
 def store_batch(
@@ -84,9 +133,9 @@ def store_batch(
         for key, chat, payload in items:
             cursor = tx.db.execute(
                 "INSERT OR IGNORE INTO channel_inbox (channel, key, chat, payload, received_at, "
-                "done_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "done_at, taken_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (channel, key, chat, json.dumps(payload, ensure_ascii=False), now,
-                 now if done else None),
+                 now if done else None, now),
             )  # fmt: skip
             if cursor.rowcount:
                 new.append(key)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.domain import Reply
 from bot.store import Store
+from bot.store.base import Connection, for_update
 
 from .schema import COMPONENT, STEPS
 
@@ -69,7 +69,7 @@ def reply_payload(reply: Reply) -> dict[str, Any]:
 
 
 def enqueue(
-    db: sqlite3.Connection,
+    db: Connection,
     channel: str,
     chat: str,
     payload: dict[str, Any],
@@ -87,7 +87,7 @@ def enqueue(
     return int(cursor.lastrowid or 0)
 
 
-def enqueue_reply(db: sqlite3.Connection, channel: str, chat: str, reply: Reply) -> int:
+def enqueue_reply(db: Connection, channel: str, chat: str, reply: Reply) -> int:
     """Queue ``reply`` for ``chat`` of ``channel`` in the outbox that channel's sender reads;
     returns how many messages were queued."""
     if channel == "telegram":
@@ -114,7 +114,7 @@ def claim_source(
         )
         rows = tx.db.execute(
             "SELECT id, payload FROM channel_outbox WHERE channel = ? AND source = ? AND "
-            f"claimed_at IS {'NOT ' if again else ''}NULL ORDER BY id",
+            f"claimed_at IS {'NOT ' if again else ''}NULL ORDER BY id{for_update(tx.db)}",
             (channel, source),
         ).fetchall()
         if rows:
@@ -125,17 +125,17 @@ def claim_source(
     return [json.loads(r[1]) for r in rows]
 
 
-def pending_for(db: sqlite3.Connection, channel: str, chat: str) -> list[Queued]:
+def pending_for(db: Connection, channel: str, chat: str) -> list[Queued]:
     """Everything queued for one chat, oldest first (inside the caller's transaction)."""
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM channel_outbox WHERE channel = ? AND chat = ? "
-        "AND claimed_at IS NULL ORDER BY id",
+        f"AND claimed_at IS NULL ORDER BY id{for_update(db)}",
         (channel, chat),
     ).fetchall()
     return [_row(r) for r in rows]
 
 
-def take(db: sqlite3.Connection, ids: list[int]) -> None:
+def take(db: Connection, ids: list[int]) -> None:
     """Delete handed-over rows (inside the caller's transaction)."""
     if ids:
         db.execute(f"DELETE FROM channel_outbox WHERE id IN ({','.join('?' * len(ids))})", ids)
@@ -152,6 +152,20 @@ def due(store: Store, channel: str, limit: int = 500) -> list[Queued]:
             (channel, time.time(), limit),
         ).fetchall()
     return [_row(r) for r in rows]
+
+
+def lease(store: Store, row_id: int, seconds: float) -> bool:
+    """Take a due row for sending (several workers send from one outbox): True for the one
+    caller that gets it. It is not due again for ``seconds``: if the sender dies before it
+    is deleted, another sends it then."""
+    now = time.time()
+    with store.transaction() as tx:
+        cursor = tx.db.execute(
+            "UPDATE channel_outbox SET next_at = ? WHERE id = ? AND claimed_at IS NULL "
+            "AND next_at <= ?",
+            (now + seconds, row_id, now),
+        )
+    return cursor.rowcount > 0
 
 
 def count(store: Store, channel: str) -> int:
@@ -172,7 +186,7 @@ def reschedule(store: Store, row_id: int, delay: float, attempts: int, error: st
         )
 
 
-def hold_chat(db: sqlite3.Connection, channel: str, chat: str, delay: float) -> None:
+def hold_chat(db: Connection, channel: str, chat: str, delay: float) -> None:
     """Hold a chat's rows back from the sender (they go with the chat's next message)."""
     db.execute(
         "UPDATE channel_outbox SET next_at = ? WHERE channel = ? AND chat = ?",

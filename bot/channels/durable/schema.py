@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Final
+import sqlite3
+from typing import Any, Final
+
+from bot.store.base import Step
 
 COMPONENT: Final = "channels.durable"
 
-STEPS: tuple[str, ...] = (
+
+def _number_inbox(db: Any) -> None:
+    """Step 2: the inbox numbers its rows (``id``) on both backends, where SQLite's hidden
+    ``rowid`` gave the order of messages received in the same instant."""
+    tiebreak = "rowid" if isinstance(db, sqlite3.Connection) else "key"
+    db.execute(
+        """
+CREATE TABLE channel_inbox_numbered (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    key TEXT NOT NULL,
+    chat TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    done_at REAL,
+    UNIQUE (channel, key)
+)"""
+    )
+    db.execute(
+        "INSERT INTO channel_inbox_numbered (channel, key, chat, payload, received_at, done_at) "
+        "SELECT channel, key, chat, payload, received_at, done_at FROM channel_inbox "
+        f"ORDER BY received_at, {tiebreak}"
+    )
+    db.execute("DROP TABLE channel_inbox")
+    db.execute("ALTER TABLE channel_inbox_numbered RENAME TO channel_inbox")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS channel_inbox_pending "
+        "ON channel_inbox (channel, done_at, received_at)"
+    )
+
+
+STEPS: tuple[Step, ...] = (
     """
 CREATE TABLE IF NOT EXISTS channel_inbox (
     channel TEXT NOT NULL,
@@ -42,4 +76,8 @@ CREATE TABLE IF NOT EXISTS channel_undelivered (
     given_up_at REAL NOT NULL
 );
 """,
+    _number_inbox,
+    # Step 3: when a worker took a message on: another takes over a message whose worker
+    # died (several workers on one PostgreSQL database, ``inbox.take_over``).
+    "ALTER TABLE channel_inbox ADD COLUMN taken_at REAL",
 )

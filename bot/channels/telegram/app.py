@@ -13,9 +13,11 @@ out through the outbox.
   ``run`` raises ``FatalError`` naming the setting, never the token; other errors back off
   and go on. SIGTERM/SIGINT stop within seconds: no new turns, deliveries in flight get a
   short grace, unsent replies stay in the outbox for the next start.
-* One polling process per token: an exclusive ``flock`` on ``telegram-<hash of the token>.lock``
-  in the data directory; a second process exits with a clear message (a second machine with
-  the same token is seen by Telegram's 409, which is logged loudly).
+* One polling process per token: a lease in the database (``poll_lease``): of several workers
+  one polls, the others stand by and take over within seconds when it dies. With SQLite
+  files (one machine) also an exclusive ``flock`` on ``telegram-<hash of the token>.lock`` in
+  the data directory: a second process there exits with a clear message. A poller elsewhere
+  with the same token and another database is seen by Telegram's 409, logged loudly.
 * Secrets: the token is part of every request URL, so the ``httpx`` logger (which logs URLs)
   is kept at WARNING and a filter removes the token from anything else that is logged.
 * A running bot sees the index it should: ``Services.refresh_if_stale()`` is called every few
@@ -69,6 +71,7 @@ from .delivery import (
     send_unstored,
     slot_of,
 )
+from .poll_lease import PollLease
 from .render import CallbackCodec, render
 from .updates import (
     ALLOWED_UPDATES,
@@ -80,6 +83,7 @@ from .updates import (
     mark_done,
     parsable,
     sleep_or,
+    stale_updates,
     store_updates,
     translate,
     unfinished_updates,
@@ -93,6 +97,10 @@ Today = Callable[[], date]
 SLOW_DOWN = "请慢一点，稍等几秒再发。 / Please slow down a little and try again in a few seconds."
 TOKEN_SETTING: Final = "POLICYBOT_TELEGRAM_TOKEN"
 REFRESH_EVERY_S: Final = 5.0
+# Several workers: an update a worker took this long ago and never finished is taken over
+# (a turn takes well under a second; 30 s leaves a slow model call and a busy queue alone).
+TAKE_OVER_S: Final = 30.0
+TAKE_OVER_EVERY_S: Final = 5.0
 
 # The command menu comes from the message catalogue's command table, like the dialogue's.
 COMMANDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
@@ -360,7 +368,7 @@ class TelegramChannel:
         if self._stop is None or self._stop.is_set():
             self._stop = asyncio.Event()
         self._stopping = False
-        if self.lock is None:
+        if self.lock is None and self.settings.database_url is None:
             self.lock = InstanceLock(self.settings.data_dir, self._token()).acquire()
         self._pools = {
             "slow": ThreadPoolExecutor(self._workers, thread_name_prefix="policybot-turn"),
@@ -375,6 +383,8 @@ class TelegramChannel:
             await self._register_commands()
             background.append(asyncio.create_task(self.sender.run()))
             background.append(asyncio.create_task(self._refresh_loop()))
+            if self.settings.database_url is not None:  # several workers may share the inbox
+                background.append(asyncio.create_task(self._take_over_loop()))
             await self._resume()
             if self.webhook:
                 server = await self._start_webhook()
@@ -384,7 +394,8 @@ class TelegramChannel:
                     await self._call("deleteWebhook", self.bot.delete_webhook)
                 except TelegramError as exc:  # polling then meets 409, which is logged
                     _log.error("deleteWebhook failed: %s", describe(exc))
-                self._poller = asyncio.create_task(self._poll())
+                lease = PollLease(self.store, self._token())
+                self._poller = asyncio.create_task(lease.run(self._stop, self._poll))
                 background.append(self._poller)
             try:
                 yield self
@@ -478,6 +489,20 @@ class TelegramChannel:
             _log.warning("resuming %d unfinished updates from the inbox", len(pending))
         for update_id, payload in pending:
             self._dispatch(update_id, payload, replayed=True)
+
+    async def _take_over_loop(self) -> None:
+        """Answer the updates a worker that died left unfinished (webhook workers behind a
+        load balancer: Telegram does not send an update again once a worker took it)."""
+        while True:
+            await asyncio.sleep(TAKE_OVER_EVERY_S)
+            try:
+                stale = await asyncio.to_thread(stale_updates, self.store, TAKE_OVER_S)
+            except StoreUnavailable as exc:
+                _log.error("the inbox cannot be read: %s", exc)
+                continue
+            for update_id, payload in stale:
+                _log.warning("update %s: its worker left it unfinished; run here", update_id)
+                self._dispatch(update_id, payload, replayed=True)
 
     async def _refresh_loop(self) -> None:
         """Swap in a new index generation (``policybot ingest``) within a few seconds."""
@@ -719,13 +744,16 @@ class TelegramChannel:
         today = self.today()
 
         def within(tx: StoreTx, turn: Any) -> None:
+            if not mark_done(tx.db, update_id):  # another worker answered it (a resume)
+                raise durable.AlreadyDone(str(update_id))
             queue_replies(tx.db, work.chat_id, turn.replies, update_id)
-            mark_done(tx.db, update_id)
 
         if stored:
             try:
                 self.turns.turn(incoming, today, within)
                 return None
+            except durable.AlreadyDone:
+                return None  # its replies are in the outbox already
             except StoreUnavailable as exc:
                 reason = str(exc)
         else:

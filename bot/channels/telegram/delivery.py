@@ -5,7 +5,8 @@ when Telegram has accepted them.
   transaction (with the session and the inbox update marked done), so a crash either keeps
   both or neither. ``Reply.to`` picks the recipient, else the chat the turn came from.
 * Sending: ``OutboxSender`` takes the oldest message of each chat (a chat's messages go out
-  in order, chats in parallel), paces it (overall, per chat, per group: ``aiolimiter``, the
+  in order, chats in parallel; of several workers sharing the outbox, the one whose lease on
+  the row succeeds sends it, and another sends it when that one died before it was done), paces it (overall, per chat, per group: ``aiolimiter``, the
   library behind PTB's ``AIORateLimiter``, which has no per-chat limit), and sends it.
   - 429: wait as Telegram says; costs no attempt.
   - 5xx, refused or dropped connections: back-off doubling to ``max_delay``, for as long as
@@ -30,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import sqlite3
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
@@ -57,6 +57,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.domain import Reply
 from bot.errors import StoreUnavailable
 from bot.store import Store
+from bot.store.base import Connection
 
 from .render import (
     Outgoing,
@@ -114,6 +115,7 @@ CREATE TABLE IF NOT EXISTS tg_callbacks (
 )
 
 MAX_CALLBACKS = 100_000  # long option ids kept for buttons; the oldest go first
+LEASE_MARGIN_S = 30.0  # a row being sent is leased for the read timeout and this
 MAX_SLOTS = 100_000
 
 
@@ -236,9 +238,9 @@ class Pacer:
 
 
 class StoredCallbacks:
-    """Callback data for long option ids, kept in SQLite inside the caller's transaction."""
+    """Callback data for long option ids, kept in the store inside the caller's transaction."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Connection) -> None:
         self.db = db
 
     def encode(self, option_id: str) -> str:
@@ -271,7 +273,7 @@ def recipient(reply: Reply, chat_id: int) -> int | None:
 
 
 def queue_replies(
-    db: sqlite3.Connection, chat_id: int, replies: Iterable[Reply], update_id: int | None
+    db: Connection, chat_id: int, replies: Iterable[Reply], update_id: int | None
 ) -> int:
     """Render ``replies`` into the outbox (inside the caller's transaction); returns how many
     messages were queued."""
@@ -309,7 +311,7 @@ def queue_replies(
     return queued
 
 
-def forward_elsewhere(db: sqlite3.Connection, reply: Reply) -> bool:
+def forward_elsewhere(db: Connection, reply: Reply) -> bool:
     """A reply for a user of another channel (a staff answer typed in the Telegram staff
     group to a WeChat user, ``wx:<openid>``): into the shared outbox that channel reads."""
     from bot.channels.durable import enqueue
@@ -321,19 +323,19 @@ def forward_elsewhere(db: sqlite3.Connection, reply: Reply) -> bool:
     return True
 
 
-def _prune(db: sqlite3.Connection) -> None:
+def _prune(db: Connection) -> None:
     for table, column, cap in (
         ("tg_callbacks", "created_at", MAX_CALLBACKS),
         ("tg_slots", "updated_at", MAX_SLOTS),
     ):
-        db.execute(
-            f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} "
-            f"ORDER BY {column} DESC LIMIT -1 OFFSET ?)",
+        db.execute(  # older than the cap-th newest (nothing while there are fewer)
+            f"DELETE FROM {table} WHERE {column} < "
+            f"(SELECT {column} FROM {table} ORDER BY {column} DESC LIMIT 1 OFFSET ?)",
             (cap,),
         )
 
 
-def slot_of(db: sqlite3.Connection, chat_id: int, message_id: int) -> str | None:
+def slot_of(db: Connection, chat_id: int, message_id: int) -> str | None:
     """The slot of one of our messages in a chat, if it had one."""
     row = db.execute(
         "SELECT slot FROM tg_slots WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
@@ -506,6 +508,8 @@ class OutboxSender:
 
     async def _attempt(self, row: Queued) -> None:
         await self.pacer.wait(row.chat_id)
+        if not await asyncio.to_thread(self._lease, row):
+            return  # another worker sends it (several workers share one outbox)
         try:
             message = await self._send(row)
         except RetryAfter as exc:
@@ -595,6 +599,18 @@ class OutboxSender:
 
     # -- table updates (worker threads) ----------------------------------------------------------
 
+    def _lease(self, row: Queued) -> bool:
+        """Take the row for this send: it is not due for another worker until the send had
+        time to finish (if this worker dies meanwhile, another sends it then)."""
+        now = time.time()
+        hold = (self.read_timeout or 30.0) + LEASE_MARGIN_S
+        with self.store.transaction() as tx:
+            cursor = tx.db.execute(
+                "UPDATE tg_outbox SET next_at = ? WHERE id = ? AND next_at <= ?",
+                (now + hold, row.id, now),
+            )
+        return cursor.rowcount > 0
+
     def _slot_message(self, chat_id: int, slot: str) -> int | None:
         with self.store.reading() as db:
             row = db.execute(
@@ -615,12 +631,26 @@ class OutboxSender:
 
     def _set_plain(self, row_id: int) -> None:
         with self.store.transaction() as tx:
-            tx.db.execute("UPDATE tg_outbox SET plain_only = 1 WHERE id = ?", (row_id,))
+            # due again at once (as plain text), not when this send's lease ends
+            tx.db.execute(
+                "UPDATE tg_outbox SET plain_only = 1, next_at = ? WHERE id = ?",
+                (time.time(), row_id),
+            )
 
     def _migrate_chat(self, old: int, new: int) -> None:
         with self.store.transaction() as tx:
+            tx.db.execute(  # due again at once, in the new chat, not when the lease ends
+                "UPDATE tg_outbox SET chat_id = ?, next_at = ? WHERE chat_id = ? AND next_at > ?",
+                (new, time.time(), old, time.time()),
+            )
             tx.db.execute("UPDATE tg_outbox SET chat_id = ? WHERE chat_id = ?", (new, old))
-            tx.db.execute("UPDATE OR IGNORE tg_slots SET chat_id = ? WHERE chat_id = ?", (new, old))
+            # a slot the new chat has already wins over the old chat's
+            tx.db.execute(
+                "DELETE FROM tg_slots WHERE chat_id = ? AND slot IN "
+                "(SELECT slot FROM tg_slots WHERE chat_id = ?)",
+                (old, new),
+            )
+            tx.db.execute("UPDATE tg_slots SET chat_id = ? WHERE chat_id = ?", (new, old))
 
     async def _reschedule(self, row: Queued, attempts: int, error: str) -> None:
         delay = self.policy.backoff(attempts)

@@ -119,6 +119,17 @@ def unfinished_updates(store: Store) -> list[tuple[int, dict[str, Any]]]:
     return sorted(((int(key), payload) for key, _, payload in rows), key=lambda r: r[0])
 
 
+def stale_updates(store: Store, stale_after: float) -> list[tuple[int, dict[str, Any]]]:
+    """Several workers: the stored updates whose worker took them ``stale_after`` seconds ago
+    and never finished them (it died), now taken over by the caller, oldest first."""
+    taken = [
+        (int(key), payload)
+        for key, _, payload in durable.unfinished(store, CHANNEL)
+        if durable.take_over(store, CHANNEL, key, stale_after) == "taken"
+    ]
+    return sorted(taken, key=lambda r: r[0])
+
+
 def last_update_id(store: Store) -> int | None:
     with store.reading() as db:
         row = db.execute(
@@ -127,9 +138,9 @@ def last_update_id(store: Store) -> int | None:
     return None if row is None or row[0] is None else int(row[0])
 
 
-def mark_done(db: Any, update_id: int) -> None:
-    """Inside the transaction of the update's turn."""
-    durable.mark_done(db, CHANNEL, str(update_id))
+def mark_done(db: Any, update_id: int) -> bool:
+    """Inside the transaction of the update's turn; False when another worker finished it."""
+    return durable.mark_done(db, CHANNEL, str(update_id))
 
 
 # --- flood limit --------------------------------------------------------------------------------

@@ -17,6 +17,11 @@
   may not send waits for the user's next message and is never dropped.
 * The channel translates and decides nothing: each event becomes an ``Incoming`` for the
   turn (``turn_of``: the conversation, or the staff desk in front of it).
+* Several workers behind a load balancer (one PostgreSQL database): a retry that reaches
+  another worker while the message is unfinished waits for its answer there, and takes the
+  turn over when the first worker has not finished it ``TAKE_OVER_S`` after taking it (it
+  died); a turn whose message another worker finished first is rolled back; a message waits
+  for the user's earlier one that another worker is still answering (their order kept).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import functools
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any, Final, Protocol
@@ -57,6 +62,13 @@ _log = logging.getLogger(__name__)
 
 HOLD_S: Final = 6.0  # a reply waits this long for its passive answer before the sender may
 CLAIM_WAIT_S: Final = 1.0  # a lane waits this long for a waiting request to take its reply
+TAKE_OVER_S: Final = 4.0  # a message another worker took this long ago and never finished
+ADOPT_FOR_S: Final = 60.0  # how long a worker watches a message another worker runs
+# A turn waits for the user's earlier message while a worker took it less than EARLIER_FRESH_S
+# ago (longer than TAKE_OVER_S: past the moment another worker takes it over), and not
+# longer than EARLIER_WAIT_S in all.
+EARLIER_FRESH_S: Final = TAKE_OVER_S + 2.0
+EARLIER_WAIT_S: Final = TAKE_OVER_S + 4.0
 FULL_TEXT: Final = words("full_text")
 Today = Callable[[], date]
 
@@ -173,8 +185,8 @@ class WeChatChannel:
         self._stopping = False
         for _key, _chat, payload in await asyncio.to_thread(
             durable.unfinished, self.store, CHANNEL
-        ):
-            self._dispatch(Inbound.from_json(payload))
+        ):  # what a crash left, or what another worker runs now: taken over once stale
+            self._dispatch(Inbound.from_json(payload), adopt=True)
         await asyncio.to_thread(self._warm)
         server = message_server(self.settings.wechat_path, self.codec, self.handle)
         server.listen(self.settings.wechat_port, self.settings.wechat_listen)
@@ -295,6 +307,8 @@ class WeChatChannel:
                 )
                 if state == "new":
                     self._dispatch(inbound)
+                elif state == "pending" and inbound.key not in self._results:
+                    self._dispatch(inbound, adopt=True)  # another worker's, or a dead one's
         except StoreUnavailable as exc:
             _log.error("NOT stored (%s): a message from %s; WeChat will send it again", exc, chat)
             return False
@@ -303,23 +317,29 @@ class WeChatChannel:
                 del self._intake[chat]
         return True
 
-    def _dispatch(self, inbound: Inbound) -> None:
-        """Queue a message's turn on its user's lane (synchronously: the order is kept)."""
+    def _dispatch(self, inbound: Inbound, adopt: bool = False) -> None:
+        """Queue a message's turn on its user's lane (synchronously: the order is kept);
+        ``adopt``: a message another worker took, run here only if it died."""
         if inbound.key in self._results:
             return
         pending = self._results[inbound.key] = _Pending()
         lane = self.lanes.get(PREFIX + inbound.openid)
         lane.users += 1
-        task = asyncio.get_running_loop().create_task(self._in_lane(inbound, lane, pending))
+        work = self._adopt(inbound) if adopt else self._run(inbound)
+        task = asyncio.get_running_loop().create_task(self._in_lane(work, inbound, lane, pending))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _in_lane(self, inbound: Inbound, lane: Lane, pending: _Pending) -> None:
+    async def _in_lane(
+        self, work: Awaitable[str | None], inbound: Inbound, lane: Lane, pending: _Pending
+    ) -> None:
         chat = PREFIX + inbound.openid
         direct: str | None = None
         try:
+            # outside the lane: the earlier message may be queued in it behind this one
+            await self._after_earlier(inbound)
             async with lane.lock:
-                direct = await self._run(inbound)
+                direct = await work
                 if not pending.done.done():
                     pending.done.set_result(direct)
                 if pending.waiters:
@@ -332,6 +352,50 @@ class WeChatChannel:
                 pending.done.set_result(direct)
             self.lanes.release(chat, lane)
             self.sender.wake()
+
+    async def _adopt(self, inbound: Inbound) -> str | None:
+        """Wait while another worker runs the message's turn; run it here if that worker
+        left it unfinished (None: the reply is in the outbox either way)."""
+        give_up = time.monotonic() + ADOPT_FOR_S
+        while not self._stopping and time.monotonic() < give_up:
+            try:
+                outcome = await asyncio.to_thread(
+                    durable.take_over, self.store, CHANNEL, inbound.key, TAKE_OVER_S
+                )
+            except StoreUnavailable as exc:
+                _log.error("message %s cannot be checked: %s", inbound.key, exc)
+                return None
+            if outcome == "taken":
+                _log.warning("message %s: its worker left it unfinished; run here", inbound.key)
+                return await self._run(inbound)
+            if outcome == "done":
+                return None
+            await asyncio.sleep(0.2)
+        return None
+
+    async def _after_earlier(self, inbound: Inbound) -> None:
+        """While the user's previous message is still being answered (by another worker, or
+        queued here), this one waits for it: one turn per user at a time, in order. Not
+        longer than ``EARLIER_WAIT_S``, and not for a message nobody has worked on for
+        ``EARLIER_FRESH_S`` (its worker died and WeChat stopped retrying it)."""
+        chat = PREFIX + inbound.openid
+        give_up = time.monotonic() + EARLIER_WAIT_S
+        while not self._stopping and time.monotonic() < give_up:
+            try:
+                earlier = await asyncio.to_thread(
+                    durable.earlier_unfinished,
+                    self.store,
+                    CHANNEL,
+                    chat,
+                    inbound.key,
+                    EARLIER_FRESH_S,
+                )
+            except StoreUnavailable:
+                return  # the turn meets the same error and answers from memory
+            if earlier is None:
+                return
+            await asyncio.sleep(0.05)
+        _log.warning("message %s: the user's earlier message is still unanswered", inbound.key)
 
     async def _run(self, inbound: Inbound) -> str | None:
         """The turn in a worker thread; an apology when it fails. None when the reply is in
@@ -359,7 +423,8 @@ class WeChatChannel:
             state = users.load(db, chat)
         text = (inbound.text or "").strip()
         if inbound.kind == "text" and state.rest and normalize(text).strip(" 。.!！") in FULL_TEXT:
-            self._more(inbound, state)
+            with contextlib.suppress(durable.AlreadyDone):  # another worker sent the page
+                self._more(inbound, state)
             return None
         incoming = to_incoming(inbound, state)
         if incoming is None:  # unsubscribe: logged, nothing to say
@@ -375,6 +440,8 @@ class WeChatChannel:
         try:
             turn_of(self.turns, incoming, today, within)
             return None
+        except durable.AlreadyDone:
+            return None  # another worker answered it: its reply is in the outbox
         except StoreUnavailable as exc:
             turn = self.conversation.answer_unstored(incoming, today, str(exc))
         mine = [r for r in turn.replies if r.to in (None, chat)]
@@ -392,9 +459,10 @@ class WeChatChannel:
                 _route(db, reply)
         waiting = durable.pending_for(db, CHANNEL, chat)
         durable.take(db, [row.id for row in waiting])
+        if not durable.mark_done(db, CHANNEL, inbound.key):
+            raise durable.AlreadyDone(inbound.key)  # first: nothing of this turn is kept
         rendered = merge([held(row.payload, row.source) for row in waiting] + mine)
         self._store_rendered(db, inbound, rendered, bool(mine or waiting))
-        durable.mark_done(db, CHANNEL, inbound.key)
 
     def _store_rendered(
         self, db: Any, inbound: Inbound, rendered: Rendered, has_content: bool
@@ -430,6 +498,8 @@ class WeChatChannel:
         page, rest = pages(state.rest, "en" if (inbound.text or "").isascii() else "zh")
         now = time.time()
         with self.store.transaction() as tx:
+            if not durable.mark_done(tx.db, CHANNEL, inbound.key):
+                raise durable.AlreadyDone(inbound.key)
             durable.enqueue(
                 tx.db,
                 CHANNEL,
@@ -439,12 +509,13 @@ class WeChatChannel:
                 not_before=now + HOLD_S,
             )
             users.save(tx.db, dataclasses.replace(state, rest=rest, last_in=now, cs_sent=0))
-            durable.mark_done(tx.db, CHANNEL, inbound.key)
 
     def _apology(self, inbound: Inbound, text: str) -> str | None:
         try:
             with self.store.transaction() as tx:
                 self._queue(tx.db, inbound, [Reply(text)])
+            return None
+        except durable.AlreadyDone:
             return None
         except StoreUnavailable:
             return text

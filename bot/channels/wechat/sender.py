@@ -12,7 +12,7 @@ import logging
 from typing import Any, Final
 
 from bot.channels import durable
-from bot.channels.durable.outbox import due, hold_chat, reschedule
+from bot.channels.durable.outbox import due, hold_chat, lease, reschedule
 from bot.errors import StoreUnavailable
 from bot.store import Store
 
@@ -26,6 +26,7 @@ _log = logging.getLogger(__name__)
 CHANNEL: Final = "wechat"
 PREFIX: Final = "wx:"
 HOLD_S: Final = 600.0  # a user WeChat will not take messages for now: look again this late
+LEASE_S: Final = 30.0  # a row being sent is another worker's to send only after this
 
 
 class CustomerService:
@@ -69,13 +70,11 @@ class CustomerService:
 
     async def _send_one(self, row: durable.Queued) -> None:
         assert self.client is not None
+        # the row is this worker's for LEASE_S (several workers send from one outbox)
+        if not await asyncio.to_thread(lease, self.store, row.id, LEASE_S):
+            return
         with self.store.reading() as db:
             state = users.load(db, row.chat)
-            still = db.execute(
-                "SELECT 1 FROM channel_outbox WHERE id = ? AND claimed_at IS NULL", (row.id,)
-            ).fetchone()
-        if still is None:
-            return
         if not state.may_send():
             await asyncio.to_thread(self._hold, row.chat)
             return

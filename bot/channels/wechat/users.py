@@ -6,10 +6,11 @@ of the user's last message and only a few per user message."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Final
+
+from bot.store.base import Connection
 
 USER_STEPS: tuple[str, ...] = (
     """
@@ -42,7 +43,7 @@ class UserState:
         return moment - self.last_in < WINDOW_S and self.cs_sent < CS_PER_MESSAGE
 
 
-def load(db: sqlite3.Connection, chat: str) -> UserState:
+def load(db: Connection, chat: str) -> UserState:
     row = db.execute(
         "SELECT options, typed_only, rest, last_in, cs_sent FROM wechat_users WHERE chat = ?",
         (chat,),
@@ -54,7 +55,7 @@ def load(db: sqlite3.Connection, chat: str) -> UserState:
     )
 
 
-def save(db: sqlite3.Connection, state: UserState) -> None:
+def save(db: Connection, state: UserState) -> None:
     db.execute(
         "INSERT INTO wechat_users (chat, options, typed_only, rest, last_in, cs_sent) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(chat) DO UPDATE SET options = excluded.options, "
