@@ -169,7 +169,4 @@ def settings_named() -> set[str]:
 
 def test_every_setting_they_set_exists() -> None:
     known = {f"POLICYBOT_{name.upper()}" for name in Settings.model_fields}
-    # The database URL arrives with the PostgreSQL branch (issue 19, items 1-2); once both
-    # are merged it is a field like the others and this line can go.
-    known.add("POLICYBOT_DATABASE_URL")
     assert settings_named() <= known, settings_named() - known
