@@ -280,6 +280,10 @@ _CATALOGUE.update(
         "ans.says": ("据{title}{clause}：{sentence}", "The {title}, {clause}, says:"),
         "ans.yes_says": ("可以。据{title}{clause}：{sentence}", "Yes. The {title}, {clause}, says:"),
         "ans.no_says": ("不能。据{title}{clause}：{sentence}", "No. The {title}, {clause}, says:"),
+        "ans.must_says": (
+            "需要。据{title}{clause}：{sentence}",
+            "Yes, it is required. The {title}, {clause}, says:",
+        ),
         "ans.unsaid_says": (
             "文件没有写明这一点。相关的是{title}{clause}：{sentence}",
             "The documents do not say. The related clause, {title}, {clause}:",

@@ -189,9 +189,12 @@ def _evidence_lead(f: Frame) -> tuple[str, bool]:
     """The lead that quotes the evidence sentence itself; True when the sentence is in it."""
     plan, lang, clause = f.plan, f.lang, f.plan.clause
     assert clause is not None
-    key = {"yes": "ans.yes_says", "no": "ans.no_says", "unsaid": "ans.unsaid_says"}.get(
-        plan.verdict or "", "ans.says"
-    )
+    key = {
+        "yes": "ans.yes_says",
+        "no": "ans.no_says",
+        "must": "ans.must_says",
+        "unsaid": "ans.unsaid_says",
+    }.get(plan.verdict or "", "ans.says")
     if lang == "zh":
         return msg(
             key, lang, title=f.title, clause=_v(clause.clause), sentence=_v(plan.sentence)

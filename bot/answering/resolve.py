@@ -22,6 +22,7 @@ from bot.answering.evidence import best_sentence
 from bot.answering.places import other_place
 from bot.answering.plan import AnswerPlan, Sources, Topic
 from bot.answering.uncovered import focus_words, uncovered, unspoken
+from bot.answering.yesno import yesno_reading
 from bot.domain import Clause
 from bot.question import Query
 from bot.retrieval.retriever import Hit
@@ -165,7 +166,7 @@ def resolve(
         plan = _with_evidence(plan, query, hits, sources, followup, named, terms)
         if _about_doc(query) and named and plan.doc not in named:
             plan = replace(plan, doc=doc_id, clause=clause if clause.doc_id == doc_id else None)
-    if program is None and not followup:
+    if program is None and not followup and not plan.read:
         plan = replace(plan, uncovered=uncovered(query, sources, hits))
     return _verdict(plan, query, sources), query
 
@@ -188,6 +189,15 @@ def _with_evidence(
     own = [h for h in hits if plan.clause is not None and h.clause.key == plan.clause.key]
     preferred = [h for h in hits if h.clause.doc_id in named][:3]
     pool = own if followup and own else preferred or list(hits[:3]) or own
+    if reading.is_yesno(query) and plan.asked in ("yesno", "general") and not plan.programs:
+        found = yesno_reading(query, pool, sources, terms)
+        if found is not None:
+            said = found.sentence
+            verdict = found.verdict if found.verdict != "duty" else None
+            return replace(
+                plan, clause=said.clause, sentence=said.text, doc=said.clause.doc_id,
+                verdict=verdict, read=True,
+            )  # fmt: skip
     best = best_sentence(query.text, pool, plan.asked, terms, focus_words(query, sources))
     if best is None:
         return plan
@@ -215,6 +225,8 @@ def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
         return replace(plan, asked="combine", verdict="unsaid")
     if reading.asks_late(query):
         return replace(plan, asked="procedure", programs=())
+    if plan.read:
+        return plan  # read from the sentence with a modal word that speaks to the question
     if (
         yesno
         and not plan.programs

@@ -178,6 +178,11 @@ def _content_words(norm: str, sources: Sources) -> list[str]:
     ]
 
 
+def subject_words(query: Query, sources: Sources) -> list[str]:
+    """The question's subject words (nouns and verbs, no places, question or common words)."""
+    return _content_words(query.norm, sources) if query.lang == "zh" else []
+
+
 def focus_words(query: Query, sources: Sources) -> tuple[str, ...]:
     """The question's subject words and the places it names: what an evidence sentence
     should mention."""

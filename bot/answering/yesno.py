@@ -1,0 +1,113 @@
+"""A yes/no question answered from the sentence of the top clauses that speaks to it.
+
+"营业执照能借给别人用吗" is answered by the piece of a top clause that carries a modal word
+about the question's subject ("场内经营者不得出租、出借营业执照"): 不得/禁止 -> no;
+应当/必须 -> it is required (when the question asks whether it must be done); 可以/有权 -> yes.
+"未经公平竞争审查不得出台" answers "一定要做审查吗" with "required". A clause counts only when
+it names one of the question's subject words (the more, the better); a "yes" only when the sentence names all of them
+(a sentence about something else must not say yes). Generic patterns over any text. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bot.answering.evidence import Sentence, whole_sentences
+from bot.answering.plan import Sources
+from bot.answering.uncovered import subject_words, unspoken
+from bot.question import Query
+from bot.retrieval.retriever import Hit
+from bot.retrieval.tokens import char_bigrams
+from bot.text import normalize
+
+DEPTH: Final = 3  # the top clauses read for a verdict
+_NEGATIVE: Final = re.compile(r"不得|禁止|严禁|不准|不允许|不能|不予|不可|不应")
+_DUTY: Final = re.compile(r"应当|必须|应该|须(?!知)")
+_PERMIT: Final = re.compile(r"可以|有权|允许|准予|鼓励|支持")
+# A question whether something must be done ("一定要做审查吗", "do we have to check").
+_NEED: Final = re.compile(
+    r"一定要|必须|需要|需不需要|要不要|是否要|是否应当|应不应该|应该|得不得|要在|要去|要办"
+    r"|\bhave to\b|\bhas to\b|\bneed to\b|\bneeds to\b|\bmust\b|\brequired\b|\brequire\b"
+)
+# "未经…不得…", "没有…不得": a negative that makes its condition a requirement.
+_UNLESS: Final = re.compile(r"(?:未经|未|没有|非经)[^，。；]{0,30}(?:不得|禁止|不予)")
+_STOP_CHARS: Final = frozenset("的了吗呢吧啊是在有和与或及能可以要会把被给对于个这那我们你他")
+_MIN_SCORE: Final = 0.15
+_DEFINITE: Final = 0.2
+
+
+@dataclass(frozen=True)
+class YesNo:
+    """The sentence a verdict rests on and the verdict: yes, no or must."""
+
+    sentence: Sentence
+    verdict: str
+
+
+def asks_need(query: Query) -> bool:
+    return _NEED.search(query.norm) is not None
+
+
+def verdict_of(sentence: str, need: bool) -> str | None:
+    """yes / no / must / duty for a sentence with a modal word; None without one. A question
+    whether something may be done is answered by a prohibition first; one whether it must be
+    done by a duty ("未经审查不得出台" makes the review a requirement)."""
+    if need and (_UNLESS.search(sentence) or _DUTY.search(sentence)):
+        return "must"
+    if _NEGATIVE.search(sentence):
+        return "no"
+    if _PERMIT.search(sentence):
+        return "yes"
+    return "duty" if _DUTY.search(sentence) else None
+
+
+def _chars(text: str) -> set[str]:
+    return {c for c in normalize(text) if "\u4e00" <= c <= "\u9fff" and c not in _STOP_CHARS}
+
+
+def _share(asked: set[str], said: set[str]) -> float:
+    return len(asked & said) / len(asked) if asked else 0.0
+
+
+def coverage(words: Sequence[str], text: str) -> float:
+    """The share of the question's subject words the clause names (a word or a two-character
+    piece of it: 营业执照 ~ 执照, 借给 ~ 出借 share no pair and do not count)."""
+    if not words:
+        return 1.0
+    named = [w for w in words if w in text or any(w[i : i + 2] in text for i in range(len(w) - 1))]
+    return len(named) / len(words)
+
+
+def yesno_reading(
+    query: Query, hits: Sequence[Hit], sources: Sources, terms: Sequence[str] = ()
+) -> YesNo | None:
+    """The best piece with a modal word among the top clauses that speak to the question."""
+    pairs = set(char_bigrams(query.text)).union(*(char_bigrams(t) for t in terms))
+    chars = _chars(query.text + "".join(terms))
+    words = subject_words(query, sources)
+    need = asks_need(query)
+    best: tuple[float, YesNo] | None = None
+    for rank, hit in enumerate(hits[:DEPTH]):
+        covered = coverage(words, hit.clause.norm)
+        if covered == 0:
+            continue
+        for sentence in whole_sentences(hit.clause):
+            verdict = verdict_of(normalize(sentence), need)
+            if verdict is None:
+                continue
+            if verdict == "yes" and unspoken(query, sentence, sources, strict=True):
+                continue  # a "yes" about something else would be false
+            score = _share(pairs, set(char_bigrams(sentence))) + 0.5 * _share(
+                chars, _chars(sentence)
+            )
+            score += 0.3 * covered - 0.06 * rank
+            if verdict in ("yes", "no") and not need:
+                score += _DEFINITE  # a permission question is answered by yes or no
+            if best is None or score > best[0]:
+                best = (score, YesNo(Sentence(sentence.strip(), hit.clause, score), verdict))
+    if best is None or best[0] < _MIN_SCORE:
+        return None
+    return best[1]
