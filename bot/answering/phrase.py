@@ -25,7 +25,8 @@ from bot.question import Query
 from bot.text import normalize
 
 _DOC_ONLY = ("number", "issuers", "issue_date")
-_FIGURE_ASKS = ("amount", "count", "duration", "effective", "expiry", "penalty")
+# English answers gloss the money of the sentence only when money may be what was asked.
+_MONEY_ASKS = ("amount", "penalty", "general", "yesno", "conditions")
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def _evidence_lead(f: Frame) -> tuple[str, bool]:
             key, lang, title=f.title, clause=_v(clause.clause), sentence=_v(plan.sentence)
         ), True
     title = short_en(f.rules, f.meta)
-    stated = reading.figure(normalize(plan.sentence)) if plan.asked in _FIGURE_ASKS else ""
+    stated = reading.figure(normalize(plan.sentence), plan.asked)
     if stated and key == "ans.says":
         glosses = money_glosses(stated)
         shown = f"{stated} ({glosses[0].split(' = ')[1]})" if glosses else stated
@@ -250,7 +251,7 @@ def lines_of(f: Frame) -> tuple[list[str], str, list[str]]:
         lines.append(lead_line)
         quote = "" if inline else quote
         if lang == "en":
-            glosses = money_glosses(plan.sentence)
+            glosses = money_glosses(plan.sentence) if plan.asked in _MONEY_ASKS else []
             if glosses:
                 working.append(msg("ans.amounts_en", lang, glosses="; ".join(glosses)))
             if not f.meta.title_en:

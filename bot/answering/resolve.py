@@ -166,7 +166,7 @@ def resolve(
         plan = _with_evidence(plan, query, hits, sources, followup, named, terms)
         if _about_doc(query) and named and plan.doc not in named:
             plan = replace(plan, doc=doc_id, clause=clause if clause.doc_id == doc_id else None)
-    if program is None and not followup and not plan.read:
+    if program is None and not followup:
         plan = replace(plan, uncovered=uncovered(query, sources, hits))
     return _verdict(plan, query, sources), query
 

@@ -81,13 +81,24 @@ def coverage(words: Sequence[str], text: str) -> float:
     return len(named) / len(words)
 
 
+def _about_else(query: Query, sentence: str, sources: Sources, words: Sequence[str]) -> bool:
+    """The sentence does not speak to the question's subject: a Chinese question's words (its
+    verbs too: "强制…加入" is not "鼓励") are missing from it; for an English question, fewer
+    than a quarter of the glossary's words for it (at least one) occur in it."""
+    if query.lang == "zh":
+        return bool(unspoken(query, sentence, sources, strict=True))
+    said = normalize(sentence)
+    present = sum(1 for w in words if w in said)
+    return present == 0 or present < 0.25 * len(words)
+
+
 def yesno_reading(
     query: Query, hits: Sequence[Hit], sources: Sources, terms: Sequence[str] = ()
 ) -> YesNo | None:
     """The best piece with a modal word among the top clauses that speak to the question."""
     pairs = set(char_bigrams(query.text)).union(*(char_bigrams(t) for t in terms))
     chars = _chars(query.text + "".join(terms))
-    words = subject_words(query, sources)
+    words = subject_words(query, sources, terms)
     need = asks_need(query)
     best: tuple[float, YesNo] | None = None
     for rank, hit in enumerate(hits[:DEPTH]):
@@ -98,7 +109,7 @@ def yesno_reading(
             verdict = verdict_of(normalize(sentence), need)
             if verdict is None:
                 continue
-            if verdict == "yes" and unspoken(query, sentence, sources, strict=True):
+            if verdict == "yes" and _about_else(query, sentence, sources, words):
                 continue  # a "yes" about something else would be false
             score = _share(pairs, set(char_bigrams(sentence))) + 0.5 * _share(
                 chars, _chars(sentence)
