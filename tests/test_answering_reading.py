@@ -267,3 +267,17 @@ def test_a_clause_about_something_else_gives_no_verdict() -> None:
     hits = [article("sd-free-trade-zone.md", "第三十一条")]
     found = yesno_reading(analyse("自贸区可以强制企业搬迁吗"), hits, NO_RULES)
     assert found is None or found.verdict != "yes"
+
+
+@pytest.mark.parametrize(
+    ("question", "validity"),
+    [
+        ("劳动合同到期了没续签，员工继续在干，单位多久内要补签", False),  # a contract's term
+        ("In Shandong, if an employer keeps a worker on after the contract expired, what then?", False),
+        ("嘉定的直播政策到期了吗", True),
+        ("嘉定营收奖励现在还能申请吗", True),
+        ("Is the Shanghai plan still valid?", True),
+    ],
+)  # fmt: skip
+def test_validity_is_asked_of_the_document_not_of_a_contract(question: str, validity: bool) -> None:
+    assert reading.asks_validity(analyse(question)) is validity

@@ -21,6 +21,7 @@ from bot.text import normalize, sentences, strip_spaces, to_traditional
 
 MAX_CITATIONS = 3
 EVIDENCE_DEPTH = 5  # the evidence sentence is looked for in this many top clauses
+SHORT_CLAUSE = 60  # a clause this short (characters) is quoted whole
 FIGURE_MARGIN = 0.3  # how much closer to the question a sentence without the figure must be
 _ARTICLE = re.compile(r"第[零〇一二两三四五六七八九十百千\d]+条")
 _ARTICLE_LABEL = re.compile(r"^第[零〇一二两三四五六七八九十百千\d]+条\s*")
@@ -118,6 +119,13 @@ def _stating_end(pieces: Sequence[str], start: int, kind: str) -> int:
     return start
 
 
+def _char_share(question: str, sentence: str) -> float:
+    """The share of the question's Chinese characters the sentence uses (breaks ties between
+    sentences that share as many pairs: 租柜台 ~ 租赁他人柜台)."""
+    asked = {c for c in normalize(question) if "\u4e00" <= c <= "\u9fff"}
+    return len(asked & set(normalize(sentence))) / len(asked) if asked else 0.0
+
+
 def _overlap(question_pairs: set[str], sentence: str) -> float:
     pairs = set(char_bigrams(sentence))
     if not pairs or not question_pairs:
@@ -140,7 +148,7 @@ def best_sentence(
     candidates = _candidates(question, hits, kind, terms, focus)
     if not candidates:
         return None
-    best = max(candidates, key=lambda c: c.score)
+    best = _whole_if_short(max(candidates, key=lambda c: c.score))
     if kind in FIGURES and not states_figure(kind, normalize(best.text)):
         joined = _with_figure_after(best, kind)
         if joined is not None:
@@ -152,6 +160,14 @@ def best_sentence(
         ]
         if stating:
             return max(stating, key=lambda c: c.score)
+    return best
+
+
+def _whole_if_short(best: Sentence) -> Sentence:
+    """A short clause is quoted whole ("本条例自2021年3月1日起施行。《…》同时废止。")."""
+    whole = "".join(whole_sentences(best.clause)).strip()
+    if len(whole) <= SHORT_CLAUSE and best.text in whole:
+        return Sentence(whole, best.clause, best.score)
     return best
 
 
@@ -180,7 +196,7 @@ def _candidates(
         for sentence in whole_sentences(hit.clause):
             part = stating_part(sentence, kind, question_pairs)
             said = normalize(part)
-            score = _overlap(question_pairs, part) - 0.06 * rank
+            score = _overlap(question_pairs, part) - 0.06 * rank + 0.1 * _char_share(question, part)
             score += 0.15 * sum(1 for w in focus if w in said) + titled
             if kind != "general" and states(kind, said):
                 score += 0.25

@@ -140,8 +140,11 @@ def _topic_lines(f: Frame) -> list[str]:
         elif program is not None or (plan.clause is not None and plan.clause.responsible):
             lines.append(msg("ans.who", lang, who=f.who()))
     # the procedure is not in the documents: said when it is what the question asks
-    if plan.asked == "procedure" or (q.has("procedure") and plan.asked in ("general", "yesno")):
-        lines.append(msg("ans.procedure", lang, who=f.who()))
+    if plan.asked == "procedure" or (
+        q.has("procedure") and plan.asked in ("general", "yesno") and not plan.read
+    ):
+        key = "ans.procedure" if f.who() else "ans.procedure_nowho"
+        lines.append(msg(key, lang, who=f.who()))
     if program is not None and not doc_only:
         lines.extend(_program_facts(f, program))
     return lines
@@ -194,6 +197,7 @@ def _evidence_lead(f: Frame) -> tuple[str, bool]:
         "yes": "ans.yes_says",
         "no": "ans.no_says",
         "must": "ans.must_says",
+        "forbidden": "ans.forbidden_says",
         "unsaid": "ans.unsaid_says",
     }.get(plan.verdict or "", "ans.says")
     if lang == "zh":

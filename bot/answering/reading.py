@@ -61,7 +61,7 @@ _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("count", ("多少个", "几个", "多少家", "几家", "多少名", "多少位", "几名", "how many", "number of")),
     ("amount", (
         "多少钱", "多少", "金额", "几万", "上限", "最高", "最多", "奖多少", "补多少", "罚多少", "how much",
-        "amount", "maximum", "what award", "what subsidy", "rate", "percent", "target",
+        "amount", "maximum", "minimum", "what award", "what subsidy", "rate", "percent", "target",
     )),
     ("conditions", ("什么条件", "哪些条件", "条件", "要求", "需要满足", "谁能", "谁可以", "门槛", "who can", "eligible", "requirements")),
 )  # fmt: skip
@@ -93,6 +93,8 @@ def asked(query: Query) -> str:
                 return "duration"  # "集体合同的有效期是几年" asks about a contract, not the document
             if kind == "amount" and "penalty" not in kinds_of(norm) and _only_quantity(norm):
                 continue
+            if kind == "conditions" and is_yesno(query):
+                return "yesno"  # "能不能单独设附加条件": answered yes or no, then the reason
             return kind
     if "department" in query.asks:
         return "who"

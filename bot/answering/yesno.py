@@ -32,6 +32,11 @@ _NEED: Final = re.compile(
     r"一定要|必须|需要|需不需要|要不要|是否要|是否应当|应不应该|应该|得不得|要在|要去|要办"
     r"|\bhave to\b|\bhas to\b|\bneed to\b|\bneeds to\b|\bmust\b|\brequired\b|\brequire\b"
 )
+# A question whether something is lawful ("这在浙江合法吗", "报了假材料算违规吗"): a
+# prohibition answers it with "not allowed", whichever way the question is put.
+_LAWFUL: Final = re.compile(
+    r"合法|违法|违规|违反|犯法|\blegal|illegal|violat|against the (?:law|rules)"
+)
 # "未经…不得…", "没有…不得": a negative that makes its condition a requirement.
 _UNLESS: Final = re.compile(r"(?:未经|未|没有|非经)[^，。；]{0,30}(?:不得|禁止|不予)")
 _STOP_CHARS: Final = frozenset("的了吗呢吧啊是在有和与或及能可以要会把被给对于个这那我们你他")
@@ -41,7 +46,8 @@ _DEFINITE: Final = 0.2
 
 @dataclass(frozen=True)
 class YesNo:
-    """The sentence a verdict rests on and the verdict: yes, no or must."""
+    """The sentence a verdict rests on and the verdict: yes, no, must, duty (a duty that does
+    not answer a question whether something may be done) or forbidden (asked whether lawful)."""
 
     sentence: Sentence
     verdict: str
@@ -83,10 +89,11 @@ def coverage(words: Sequence[str], text: str) -> float:
 
 def _about_else(query: Query, sentence: str, sources: Sources, words: Sequence[str]) -> bool:
     """The sentence does not speak to the question's subject: a Chinese question's words (its
-    verbs too: "强制…加入" is not "鼓励") are missing from it; for an English question, fewer
+    verbs too: "强制…加入" is not "鼓励") are missing from it (but one in four); for an English question, fewer
     than a quarter of the glossary's words for it (at least one) occur in it."""
     if query.lang == "zh":
-        return bool(unspoken(query, sentence, sources, strict=True))
+        # one colloquial word of four may be missing ("拿到"); two are another subject
+        return len(unspoken(query, sentence, sources, strict=True)) > len(words) // 4
     said = normalize(sentence)
     present = sum(1 for w in words if w in said)
     return present == 0 or present < 0.25 * len(words)
@@ -121,4 +128,6 @@ def yesno_reading(
                 best = (score, YesNo(Sentence(sentence.strip(), hit.clause, score), verdict))
     if best is None or best[0] < _MIN_SCORE:
         return None
+    if best[1].verdict == "no" and _LAWFUL.search(query.norm):
+        return YesNo(best[1].sentence, "forbidden")
     return best[1]
