@@ -280,6 +280,10 @@ _CATALOGUE.update(
         "ans.says": ("据{title}{clause}：{sentence}", "The {title}, {clause}, says:"),
         "ans.yes_says": ("可以。据{title}{clause}：{sentence}", "Yes. The {title}, {clause}, says:"),
         "ans.no_says": ("不能。据{title}{clause}：{sentence}", "No. The {title}, {clause}, says:"),
+        "ans.supported_says": (
+            "支持。据{title}{clause}：{sentence}",
+            "Yes, it is supported. The {title}, {clause}, says:",
+        ),
         "ans.forbidden_says": (
             "文件不允许这样做。据{title}{clause}：{sentence}",
             "This is not allowed. The {title}, {clause}, says:",

@@ -243,7 +243,9 @@ def article(name: str, label: str) -> Hit:
          [("hn-business-environment.md", "第十七条"), ("hn-business-environment.md", "第二十六条")],
          "no", "不得违反合同约定拖欠"),
         ("自贸区鼓励投资者设立融资租赁企业吗",
-         [("sd-free-trade-zone.md", "第三十一条")], "yes", "鼓励并支持投资者"),
+         [("sd-free-trade-zone.md", "第三十一条")], "supported", "鼓励并支持投资者"),
+        ("这在浙江合法吗，网店用大数据给老客户卖得更贵",
+         [("zj-ecommerce.md", "第十四条")], "forbidden", "不合理差别待遇"),
         ("公司招了人需要给员工办就业登记吗",
          [("hn-employment.md", "第二十六条"), ("hn-employment.md", "第三十一条")],
          "must", "三十日内为劳动者办理就业登记"),
@@ -267,6 +269,10 @@ def test_a_clause_about_something_else_gives_no_verdict() -> None:
     hits = [article("sd-free-trade-zone.md", "第三十一条")]
     found = yesno_reading(analyse("自贸区可以强制企业搬迁吗"), hits, NO_RULES)
     assert found is None or found.verdict != "yes"
+    # 可以 answers whether one may, not whose something is
+    hits = [article("sd-free-trade-zone.md", "第三十一条")]
+    found = yesno_reading(analyse("融资租赁企业的跨境租赁业务归自贸区吗"), hits, NO_RULES)
+    assert found is None or found.verdict not in ("yes", "supported")
 
 
 @pytest.mark.parametrize(

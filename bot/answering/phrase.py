@@ -198,6 +198,7 @@ def _evidence_lead(f: Frame) -> tuple[str, bool]:
         "no": "ans.no_says",
         "must": "ans.must_says",
         "forbidden": "ans.forbidden_says",
+        "supported": "ans.supported_says",
         "unsaid": "ans.unsaid_says",
     }.get(plan.verdict or "", "ans.says")
     if lang == "zh":

@@ -39,6 +39,12 @@ _NEED: Final = re.compile(
 _LAWFUL: Final = re.compile(
     r"合法|违法|违规|违反|犯法|\blegal|illegal|violat|against the (?:law|rules)"
 )
+# A question whether something may be done or is supported: only such a question is answered
+# "yes" by 可以/鼓励 ("专利申请权归个人吗" asks whose it is; "当事人可以请求调解" is no answer).
+_MAY: Final = re.compile(
+    r"能|可以|可不可|允许|准许|准不准|支持|鼓励|有权|让不让|\bcan\b|\bmay\b|allowed"
+)
+_SUPPORT: Final = re.compile(r"支持|鼓励|扶持|encourag|support")
 # "未经…不得…", "没有…不得": a negative that makes its condition a requirement.
 _UNLESS: Final = re.compile(r"(?:未经|未|没有|非经)[^，。；]{0,30}(?:不得|禁止|不予)")
 _STOP_CHARS: Final = frozenset("的了吗呢吧啊是在有和与或及能可以要会把被给对于个这那我们你他")
@@ -49,7 +55,8 @@ _DEFINITE: Final = 0.2
 @dataclass(frozen=True)
 class YesNo:
     """The sentence a verdict rests on and the verdict: yes, no, must, duty (a duty that does
-    not answer a question whether something may be done) or forbidden (asked whether lawful)."""
+    not answer a question whether something may be done), forbidden (asked whether lawful) or
+    supported (asked whether supported, and the sentence supports or encourages it)."""
 
     sentence: Sentence
     verdict: str
@@ -114,6 +121,8 @@ def yesno_reading(
                 continue
             if verdict in ("yes", "duty") and query.lang != "zh":
                 continue  # the glossary's words are too few to tell what a "yes" is about
+            if verdict == "yes" and not _MAY.search(query.norm):
+                continue  # 可以 answers whether one may, not whose or what something is
             if verdict == "yes" and _about_else(query, sentence, sources, words):
                 continue  # a "yes" about something else would be false
             score = _share(pairs, set(char_bigrams(sentence))) + 0.5 * _share(
@@ -128,4 +137,7 @@ def yesno_reading(
         return None
     if best[1].verdict == "no" and _LAWFUL.search(query.norm):
         return YesNo(best[1].sentence, "forbidden")
+    said = normalize(best[1].sentence.text)
+    if best[1].verdict == "yes" and _SUPPORT.search(query.norm) and _SUPPORT.search(said):
+        return YesNo(best[1].sentence, "supported")  # "嘉定支持吗" -> "支持。"
     return best[1]
