@@ -56,7 +56,8 @@ _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     )),
     ("duration", (
         "几年", "多少年", "多久", "多长时间", "多少天", "几天", "几个月", "多少日", "间隔", "how long",
-        "how many years", "how many days", "how many months",
+        "how many years", "how many days", "how many months", "how many working days",
+        "within how many", "how many weeks",
     )),
     ("count", ("多少个", "几个", "多少家", "几家", "多少名", "多少位", "几名", "how many", "number of")),
     ("amount", (
