@@ -235,7 +235,7 @@ def article(name: str, label: str) -> Hit:
          "no", "不得出租、出借营业执照"),
         ("员工没通过安全生产培训能不能直接上岗",
          [("sd-work-safety.md", "第二十八条")], "no", "不得上岗作业"),
-        ("员工上岗前一定要经过安全生产培训吗",
+        ("从业人员上岗前必须经过安全生产培训吗",
          [("sd-work-safety.md", "第二十八条")], "must", "安全生产教育和培训"),
         ("政府搞企业评比达标能向企业收钱吗",
          [("sd-enterprise-rights.md", "第十七条")], "no", "不得以任何方式向企业收取费用"),
@@ -244,6 +244,8 @@ def article(name: str, label: str) -> Hit:
          "no", "不得违反合同约定拖欠"),
         ("自贸区鼓励投资者设立融资租赁企业吗",
          [("sd-free-trade-zone.md", "第三十一条")], "supported", "鼓励并支持投资者"),
+        ("没及时给员工办就业失业登记可以吗",
+         [("hn-employment.md", "第五十八条")], "no", "处以二百元以上五百元以下罚款"),
         ("这在浙江合法吗，网店用大数据给老客户卖得更贵",
          [("zj-ecommerce.md", "第十四条")], "forbidden", "不合理差别待遇"),
         ("公司招了人需要给员工办就业登记吗",
@@ -269,6 +271,10 @@ def test_a_clause_about_something_else_gives_no_verdict() -> None:
     hits = [article("sd-free-trade-zone.md", "第三十一条")]
     found = yesno_reading(analyse("自贸区可以强制企业搬迁吗"), hits, NO_RULES)
     assert found is None or found.verdict != "yes"
+    # asked whether a licence must be checked, a ban on lending licences is no answer
+    hits = [article("zj-commodity-markets.md", "第二十九条")]
+    found = yesno_reading(analyse("市场举办者需要审查场内经营者的营业执照吗"), hits, NO_RULES)
+    assert found is None or found.verdict not in ("no", "must")
     # 可以 answers whether one may, not whose something is
     hits = [article("sd-free-trade-zone.md", "第三十一条")]
     found = yesno_reading(analyse("融资租赁企业的跨境租赁业务归自贸区吗"), hits, NO_RULES)

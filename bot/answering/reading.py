@@ -198,7 +198,10 @@ def figure(sentence: str, kind: str = "amount") -> str:
 
 
 def states_figure(kind: str, sentence: str) -> bool:
-    """Does the sentence state a figure of the kind asked (not only a word such as 期限)?"""
+    """Does the sentence state a figure of the kind asked (not only a word such as 期限)? A
+    penalty's figure comes with a penalty word (a share of workers is no fine)."""
+    if kind == "penalty" and not STATES["penalty"].search(sentence):
+        return False
     return bool(figure(sentence, kind))
 
 

@@ -22,7 +22,7 @@ from bot.answering.evidence import best_sentence
 from bot.answering.places import other_place
 from bot.answering.plan import AnswerPlan, Sources, Topic
 from bot.answering.uncovered import focus_words, uncovered, unspoken
-from bot.answering.yesno import yesno_reading
+from bot.answering.yesno import permits, yesno_reading
 from bot.domain import Clause
 from bot.question import Query
 from bot.retrieval.retriever import Hit
@@ -235,6 +235,10 @@ def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
         and plan.asked in ("yesno", "general")
     ):
         verdict = reading.verdict_of(normalize(plan.sentence))
+        if query.lang != "zh" and not (verdict == "yes" and permits(plan.sentence)):
+            # read through the glossary, a duty ("应当") is no "yes" and a "不能" somewhere in
+            # the sentence no "no": the modal reading (yesno.py) found no sentence on the subject
+            verdict = "unsaid"
         if unspoken(query, plan.sentence, sources, strict=verdict == "yes"):
             return replace(plan, verdict="unsaid")  # a sentence about something else says nothing
         return replace(plan, verdict=verdict)

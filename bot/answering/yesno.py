@@ -19,7 +19,7 @@ from typing import Final
 
 from bot.answering.evidence import Sentence, whole_sentences
 from bot.answering.plan import Sources
-from bot.answering.uncovered import subject_words, unspoken
+from bot.answering.uncovered import subject_words
 from bot.question import Query
 from bot.retrieval.retriever import Hit
 from bot.retrieval.tokens import char_bigrams
@@ -44,12 +44,16 @@ _LAWFUL: Final = re.compile(
 _MAY: Final = re.compile(
     r"能|可以|可不可|允许|准许|准不准|支持|鼓励|有权|让不让|\bcan\b|\bmay\b|allowed"
 )
+_ASKING_WORDS: Final = frozenset(["一定", "需要", "必须", "应该", "是否", "可以", "能够"])
+# A sentence that punishes what it describes ("…的，处…罚款", "予以取缔").
+_PUNISHED: Final = re.compile(r"罚款|罚金|没收|吊销|取缔|追究.{0,6}责任|予以处罚|给予.{0,4}处分")
 _SUPPORT: Final = re.compile(r"支持|鼓励|扶持|encourag|support")
 # "未经…不得…", "没有…不得": a negative that makes its condition a requirement.
 _UNLESS: Final = re.compile(r"(?:未经|未|没有|非经)[^，。；]{0,30}(?:不得|禁止|不予)")
 _STOP_CHARS: Final = frozenset("的了吗呢吧啊是在有和与或及能可以要会把被给对于个这那我们你他")
 _MIN_SCORE: Final = 0.15
 _DEFINITE: Final = 0.2
+_INDIRECT: Final = 0.3
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,13 @@ class YesNo:
     verdict: str
 
 
+def permits(sentence: str) -> bool:
+    """The sentence says something may be done or is supported (可以, 有权, 鼓励...)."""
+    return _PERMIT.search(normalize(sentence)) is not None and not _NEGATIVE.search(
+        normalize(sentence)
+    )
+
+
 def asks_need(query: Query) -> bool:
     return _NEED.search(query.norm) is not None
 
@@ -69,11 +80,12 @@ def asks_need(query: Query) -> bool:
 def verdict_of(sentence: str, need: bool) -> str | None:
     """yes / no / must / duty for a sentence with a modal word; None without one. A question
     whether something may be done is answered by a prohibition first; one whether it must be
-    done by a duty ("未经审查不得出台" makes the review a requirement)."""
-    if need and (_UNLESS.search(sentence) or _DUTY.search(sentence)):
+    done by a duty ("未经审查不得出台" makes the review a requirement). What a sentence punishes
+    is not allowed, and its opposite required."""
+    if need and (_UNLESS.search(sentence) or _DUTY.search(sentence) or _PUNISHED.search(sentence)):
         return "must"
-    if _NEGATIVE.search(sentence):
-        return "no"
+    if _NEGATIVE.search(sentence) or _PUNISHED.search(sentence):
+        return "no"  # "…非法组织他人出卖血液的，…可以并处罚款": what is punished is not allowed
     if _PERMIT.search(sentence):
         return "yes"
     return "duty" if _DUTY.search(sentence) else None
@@ -96,10 +108,21 @@ def coverage(words: Sequence[str], text: str) -> float:
     return len(named) / len(words)
 
 
-def _about_else(query: Query, sentence: str, sources: Sources, words: Sequence[str]) -> bool:
-    """The sentence does not speak to the question's subject: the question's words (its verbs
-    too: "强制…加入" is not "鼓励") are missing from it, all but one in four ("拿到")."""
-    return len(unspoken(query, sentence, sources, strict=True)) > len(words) // 4
+def _about_else(query: Query, sentence: str, words: Sequence[str]) -> bool:
+    """The sentence does not speak to the question's subject: more than one in four of the
+    question's words (its verbs too: "强制…加入" is not "鼓励") are missing from it, one may
+    always be ("员工" for "劳动者"). An English question's words are the glossary's: half of
+    them must occur."""
+    said = normalize(sentence)
+    if query.lang != "zh":
+        return not words or sum(1 for w in words if w in said) * 2 < len(words)
+    missing = [w for w in words if w not in said and not _partly(w, said)]
+    return len(missing) > max(1, len(words) // 4)
+
+
+def _partly(word: str, said: str) -> bool:
+    """A two-character piece of a longer word is in the sentence (人才引进 ~ 人才)."""
+    return len(word) >= 4 and any(word[i : i + 2] in said for i in range(len(word) - 1))
 
 
 def yesno_reading(
@@ -108,7 +131,7 @@ def yesno_reading(
     """The best piece with a modal word among the top clauses that speak to the question."""
     pairs = set(char_bigrams(query.text)).union(*(char_bigrams(t) for t in terms))
     chars = _chars(query.text + "".join(terms))
-    words = subject_words(query, sources, terms)
+    words = [w for w in subject_words(query, sources, terms) if w not in _ASKING_WORDS]
     need = asks_need(query)
     best: tuple[float, YesNo] | None = None
     for rank, hit in enumerate(hits[:DEPTH]):
@@ -116,21 +139,29 @@ def yesno_reading(
         if covered == 0:
             continue
         for sentence in whole_sentences(hit.clause):
-            verdict = verdict_of(normalize(sentence), need)
+            said = normalize(sentence)
+            verdict = verdict_of(said, need)
             if verdict is None:
                 continue
             if verdict in ("yes", "duty") and query.lang != "zh":
                 continue  # the glossary's words are too few to tell what a "yes" is about
             if verdict == "yes" and not _MAY.search(query.norm):
                 continue  # 可以 answers whether one may, not whose or what something is
-            if verdict == "yes" and _about_else(query, sentence, sources, words):
-                continue  # a "yes" about something else would be false
+            # a "yes" or "required" about something else would be false, and so would any
+            # verdict on whether something must be done or read through the glossary (English);
+            # a prohibition may rest on a clause that names the subject in another sentence
+            # ("…加入行业协会商会的权利。任何单位不得强制…入会")
+            strict = verdict in ("yes", "must") or need or query.lang != "zh"
+            if strict and _about_else(query, sentence, words):
+                continue
             score = _share(pairs, set(char_bigrams(sentence))) + 0.5 * _share(
                 chars, _chars(sentence)
             )
             score += 0.3 * covered - 0.06 * rank
             if verdict in ("yes", "no") and not need:
                 score += _DEFINITE  # a permission question is answered by yes or no
+            if _PUNISHED.search(said) and not _NEGATIVE.search(said) and not _DUTY.search(said):
+                score -= _INDIRECT  # a penalty says it only indirectly: 不得/禁止 say it outright
             if best is None or score > best[0]:
                 best = (score, YesNo(Sentence(sentence.strip(), hit.clause, score), verdict))
     if best is None or best[0] < _MIN_SCORE:
