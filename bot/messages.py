@@ -299,6 +299,18 @@ _CATALOGUE.update(
         "ans.says": ("据{title}{clause}：{sentence}", "The {title}, {clause}, says:"),
         "ans.yes_says": ("可以。据{title}{clause}：{sentence}", "Yes. The {title}, {clause}, says:"),
         "ans.no_says": ("不能。据{title}{clause}：{sentence}", "No. The {title}, {clause}, says:"),
+        "ans.supported_says": (
+            "支持。据{title}{clause}：{sentence}",
+            "Yes, it is supported. The {title}, {clause}, says:",
+        ),
+        "ans.forbidden_says": (
+            "文件不允许这样做。据{title}{clause}：{sentence}",
+            "This is not allowed. The {title}, {clause}, says:",
+        ),
+        "ans.must_says": (
+            "需要。据{title}{clause}：{sentence}",
+            "Yes, it is required. The {title}, {clause}, says:",
+        ),
         "ans.unsaid_says": (
             "文件没有写明这一点。相关的是{title}{clause}：{sentence}",
             "The documents do not say. The related clause, {title}, {clause}:",
@@ -331,6 +343,10 @@ _CATALOGUE.update(
         "ans.procedure": (
             "文件没有写明申报流程、材料、截止时间或联系方式，请咨询{who}。",
             "The documents do not state the application procedure, materials, deadline or contact details; ask {who}.",
+        ),
+        "ans.procedure_nowho": (
+            "文件没有写明申报流程、材料、截止时间或联系方式，请咨询文件的主管部门。",
+            "The documents do not state the application procedure, materials, deadline or contact details; ask the department in charge of the document.",
         ),
         "ans.said_instead": ("文件写明的是：{lead}", "What the documents do say: {lead}"),
         "ans.number": ("{title}的文号是{number}。", "The {title} has the document number {number}."),

@@ -5,16 +5,21 @@ sentence per status. Real text from the seeds and from the city's regulations.""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from bot.answering import reading
 from bot.answering.evidence import money_glosses, stating_part, whole_sentences, yuan
+from bot.answering.gate import _NO_RULES
 from bot.answering.places import other_place
+from bot.answering.plan import Sources
 from bot.answering.uncovered import _mis_split
 from bot.answering.validity import notice, validity_lead
+from bot.answering.yesno import yesno_reading
 from bot.domain import Clause, DocumentMeta
 from bot.question import analyse
+from bot.retrieval.retriever import Hit
 from bot.retrieval.tokens import char_bigrams
 from bot.text import normalize
 
@@ -97,8 +102,30 @@ def test_yes_no_verdict_from_the_sentence(sentence: str, verdict: str) -> None:
 
 def test_figures_are_read_as_the_text_states_them() -> None:
     assert reading.figure(normalize("直播電商零售額力爭達到6000億元")) == "6000亿元"
-    assert reading.figure("应当自变更之日起十五日内办理") == "十五日内"
+    assert reading.figure("应当自变更之日起十五日内办理", "duration") == "十五日内"
     assert reading.figure("鼓励企业开展直播") == ""
+
+
+# Real clause texts of tests/data/provinces/: the figure of the kind asked, a range whole.
+@pytest.mark.parametrize(
+    ("sentence", "kind", "figure"),
+    [
+        ("由应急管理部门责令限期改正，处二万元以上五万元以下的罚款", "penalty", "二万元以上五万元以下"),
+        ("处以二百元以上五百元以下罚款", "penalty", "二百元以上五百元以下"),
+        ("提取不低于百分之七十的比例用于奖励", "amount", "百分之七十"),
+        ("年补偿费不得低于该员工离职前一年从该企业获得的年报酬总额的二分之一", "amount", "二分之一"),
+        ("本条例自2013年10月1日起施行", "duration", ""),  # a date is no duration
+        ("应当自劳动合同期满之日起一个月内与劳动者续订劳动合同", "duration", "一个月内"),
+        ("工资专项集体合同有效期限为一至三年", "duration", "一至三年"),
+        ("劳动保障监察员进行调查、检查时不得少于二人", "count", "二人"),
+        ("形成10个全国领先的头部直播平台，直播电商零售额力争达到6000亿元", "count", "10个"),
+        ("本条例自2022年3月1日起施行", "effective", "自2022年3月1日起施行"),
+        ("处违法所得一倍以上三倍以下的罚款", "penalty", "一倍以上三倍以下"),
+    ],
+)  # fmt: skip
+def test_the_figure_of_the_kind_asked(sentence: str, kind: str, figure: str) -> None:
+    assert reading.figure(sentence, kind) == figure
+    assert reading.states_figure(kind, sentence) is bool(figure)
 
 
 @pytest.mark.parametrize(
@@ -186,3 +213,83 @@ def test_yuan_is_exact(amount: str, unit: str, expected: str) -> None:
 def test_money_glosses() -> None:
     assert money_glosses("力争达到6000亿元") == ["6000亿元 = 600,000,000,000 yuan"]
     assert money_glosses("培训100名网红达人") == []
+
+
+# --------------------------------------------------------------- yes/no from any clause
+PROVINCES = Path(__file__).parent / "data" / "provinces"
+NO_RULES = Sources(documents={}, clauses=(), rulebook=_NO_RULES)
+
+
+def article(name: str, label: str) -> Hit:
+    """An article of a real regulation of tests/data/provinces/, as a retrieved clause."""
+    lines = (PROVINCES / name).read_text(encoding="utf-8").splitlines()
+    text = next(line for line in lines if line.startswith(label + " "))
+    return Hit(clause(text, label), 1.0, 1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "hits", "verdict", "words"),
+    [
+        ("我们在市场里租了个摊位，营业执照能借给别人用吗",
+         [("zj-commodity-markets.md", "第二十九条"), ("zj-commodity-markets.md", "第二十条")],
+         "no", "不得出租、出借营业执照"),
+        ("员工没通过安全生产培训能不能直接上岗",
+         [("sd-work-safety.md", "第二十八条")], "no", "不得上岗作业"),
+        ("从业人员上岗前必须经过安全生产培训吗",
+         [("sd-work-safety.md", "第二十八条")], "must", "安全生产教育和培训"),
+        ("政府搞企业评比达标能向企业收钱吗",
+         [("sd-enterprise-rights.md", "第十七条")], "no", "不得以任何方式向企业收取费用"),
+        ("河南的政府機關可以拖欠企業的工程款嗎？",
+         [("hn-business-environment.md", "第十七条"), ("hn-business-environment.md", "第二十六条")],
+         "no", "不得违反合同约定拖欠"),
+        ("自贸区鼓励投资者设立融资租赁企业吗",
+         [("sd-free-trade-zone.md", "第三十一条")], "supported", "鼓励并支持投资者"),
+        ("没及时给员工办就业失业登记可以吗",
+         [("hn-employment.md", "第五十八条")], "no", "处以二百元以上五百元以下罚款"),
+        ("这在浙江合法吗，网店用大数据给老客户卖得更贵",
+         [("zj-ecommerce.md", "第十四条")], "forbidden", "不合理差别待遇"),
+        ("公司招了人需要给员工办就业登记吗",
+         [("hn-employment.md", "第二十六条"), ("hn-employment.md", "第三十一条")],
+         "must", "三十日内为劳动者办理就业登记"),
+    ],
+)  # fmt: skip
+def test_a_yes_no_question_is_read_from_the_clause_that_speaks_to_it(
+    question: str, hits: list[tuple[str, str]], verdict: str, words: str
+) -> None:
+    found = yesno_reading(analyse(question), [article(*h) for h in hits], NO_RULES)
+    assert found is not None
+    assert found.verdict == verdict
+    assert words in found.sentence.text
+
+
+def test_a_clause_about_something_else_gives_no_verdict() -> None:
+    # the market article on testing equipment says nothing about lending a licence
+    hits = [article("zj-commodity-markets.md", "第二十条")]
+    found = yesno_reading(analyse("营业执照能借给别人用吗"), hits, NO_RULES)
+    assert found is None or found.verdict not in ("yes", "no")
+    # nor does an article that encourages leasing firms say "yes" to forcing firms to move
+    hits = [article("sd-free-trade-zone.md", "第三十一条")]
+    found = yesno_reading(analyse("自贸区可以强制企业搬迁吗"), hits, NO_RULES)
+    assert found is None or found.verdict != "yes"
+    # asked whether a licence must be checked, a ban on lending licences is no answer
+    hits = [article("zj-commodity-markets.md", "第二十九条")]
+    found = yesno_reading(analyse("市场举办者需要审查场内经营者的营业执照吗"), hits, NO_RULES)
+    assert found is None or found.verdict not in ("no", "must")
+    # 可以 answers whether one may, not whose something is
+    hits = [article("sd-free-trade-zone.md", "第三十一条")]
+    found = yesno_reading(analyse("融资租赁企业的跨境租赁业务归自贸区吗"), hits, NO_RULES)
+    assert found is None or found.verdict not in ("yes", "supported")
+
+
+@pytest.mark.parametrize(
+    ("question", "validity"),
+    [
+        ("劳动合同到期了没续签，员工继续在干，单位多久内要补签", False),  # a contract's term
+        ("In Shandong, if an employer keeps a worker on after the contract expired, what then?", False),
+        ("嘉定的直播政策到期了吗", True),
+        ("嘉定营收奖励现在还能申请吗", True),
+        ("Is the Shanghai plan still valid?", True),
+    ],
+)  # fmt: skip
+def test_validity_is_asked_of_the_document_not_of_a_contract(question: str, validity: bool) -> None:
+    assert reading.asks_validity(analyse(question)) is validity

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answering.reading import states
+from bot.answering.reading import FIGURES, states, states_figure
 from bot.domain import Citation, Clause
 from bot.retrieval.retriever import Hit
 from bot.retrieval.tokens import char_bigrams
@@ -21,6 +21,10 @@ from bot.text import normalize, sentences, strip_spaces, to_traditional
 
 MAX_CITATIONS = 3
 EVIDENCE_DEPTH = 5  # the evidence sentence is looked for in this many top clauses
+SHORT_CLAUSE = 60  # a clause this short (characters) is quoted whole
+FIGURE_MARGIN = 0.3  # how much closer to the question a sentence without the figure must be
+_ARTICLE = re.compile(r"第[零〇一二两三四五六七八九十百千\d]+条")
+_ARTICLE_LABEL = re.compile(r"^第[零〇一二两三四五六七八九十百千\d]+条\s*")
 _MONEY = re.compile(r"((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(万元|亿元|万|亿|元)")
 _PROCEDURE = (
     "怎么申请", "如何申请", "怎么申报", "如何申报", "申报流程", "申请流程", "流程", "材料", "截止",
@@ -83,6 +87,9 @@ def whole_sentences(clause: Clause) -> list[str]:
         if current:
             out.append(current)
     title = normalize(clause.section.rsplit(" > ", 1)[-1])
+    if _ARTICLE.match(title) and out:
+        # an article's "title" is its own first sentence ("第三十一条 用人单位应当…")
+        return [_ARTICLE_LABEL.sub("", out[0]), *out[1:]]
     content = [s for s in out if normalize(s).rstrip("。") != title]
     return content or out
 
@@ -99,13 +106,24 @@ def stating_part(sentence: str, kind: str, question_pairs: set[str]) -> str:
         return sentence
     scores = [_overlap(question_pairs, p) for p in pieces]
     start = max(range(len(pieces)), key=lambda i: scores[i])
-    figure = "amount" if kind == "penalty" else kind
-    if not any(states(figure, normalize(p)) for p in pieces[start:]):
-        figure = kind
-    end = start
-    while end < len(pieces) - 1 and not states(figure, normalize(pieces[end])):
-        end += 1
+    end = _stating_end(pieces, start, kind)
     return "".join(pieces[start : end + 1])
+
+
+def _stating_end(pieces: Sequence[str], start: int, kind: str) -> int:
+    """The first piece from ``start`` on that states the figure asked, else the kind's word."""
+    for test in (states_figure, states):
+        for end in range(start, len(pieces)):
+            if test(kind, normalize(pieces[end])):
+                return end
+    return start
+
+
+def _char_share(question: str, sentence: str) -> float:
+    """The share of the question's Chinese characters the sentence uses (breaks ties between
+    sentences that share as many pairs: 租柜台 ~ 租赁他人柜台)."""
+    asked = {c for c in normalize(question) if "\u4e00" <= c <= "\u9fff"}
+    return len(asked & set(normalize(sentence))) / len(asked) if asked else 0.0
 
 
 def _overlap(question_pairs: set[str], sentence: str) -> float:
@@ -124,22 +142,66 @@ def best_sentence(
 ) -> Sentence | None:
     """The sentence of the top hits that best answers the question and states ``kind``;
     ``terms`` are the documents' words for the question's words (the glossary), ``focus`` the
-    question's subject words and places (each one a sentence names counts)."""
+    question's subject words and places (each one a sentence names counts). A question that
+    asks for a figure (days, an amount, a count) is answered by a sentence that states one
+    when such a sentence is nearly as close to the question as the closest one."""
+    candidates = _candidates(question, hits, kind, terms, focus)
+    if not candidates:
+        return None
+    best = _whole_if_short(max(candidates, key=lambda c: c.score))
+    if kind in FIGURES and not states_figure(kind, normalize(best.text)):
+        joined = _with_figure_after(best, kind)
+        if joined is not None:
+            return joined
+        stating = [
+            c
+            for c in candidates
+            if states_figure(kind, normalize(c.text)) and c.score >= best.score - FIGURE_MARGIN
+        ]
+        if stating:
+            return max(stating, key=lambda c: c.score)
+    return best
+
+
+def _whole_if_short(best: Sentence) -> Sentence:
+    """A short clause is quoted whole ("本条例自2021年3月1日起施行。《…》同时废止。")."""
+    whole = "".join(whole_sentences(best.clause)).strip()
+    if len(whole) <= SHORT_CLAUSE and best.text in whole:
+        return Sentence(whole, best.clause, best.score)
+    return best
+
+
+def _with_figure_after(best: Sentence, kind: str) -> Sentence | None:
+    """The best sentence and the next ones of its clause up to the one that states the figure
+    asked ("…可以要求付款方予以确认。付款方应当自被要求确认之日起三十日内予以确认。")."""
+    sents = whole_sentences(best.clause)
+    at = next((i for i, s in enumerate(sents) if best.text in s), None)
+    if at is None:
+        return None
+    for end in range(at + 1, min(at + 3, len(sents))):
+        if states_figure(kind, normalize(sents[end])):
+            text = best.text + "".join(sents[at + 1 : end + 1])
+            return Sentence(text.strip(), best.clause, best.score)
+    return None
+
+
+def _candidates(
+    question: str, hits: Sequence[Hit], kind: str, terms: Sequence[str], focus: Sequence[str]
+) -> list[Sentence]:
     question_pairs = set(char_bigrams(question)).union(*(char_bigrams(t) for t in terms))
-    best: Sentence | None = None
+    out: list[Sentence] = []
     for rank, hit in enumerate(hits[:EVIDENCE_DEPTH]):
         # the clause's own title names its subject ("（九）建立金融保障体系")
         titled = 0.1 * sum(1 for w in focus if w in normalize(hit.clause.section))
         for sentence in whole_sentences(hit.clause):
             part = stating_part(sentence, kind, question_pairs)
             said = normalize(part)
-            score = _overlap(question_pairs, part) - 0.06 * rank
+            score = _overlap(question_pairs, part) - 0.06 * rank + 0.1 * _char_share(question, part)
             score += 0.15 * sum(1 for w in focus if w in said) + titled
-            if kind != "general" and states(kind, normalize(part)):
+            if kind != "general" and states(kind, said):
                 score += 0.25
-            if best is None or score > best.score:
-                best = Sentence(part.strip(), hit.clause, score)
-    return best
+            out.append(Sentence(part.strip(), hit.clause, score))
+    return out
 
 
 def citation_of(clause: Clause) -> Citation:

@@ -25,7 +25,8 @@ from bot.question import Query
 from bot.text import normalize
 
 _DOC_ONLY = ("number", "issuers", "issue_date")
-_FIGURE_ASKS = ("amount", "count", "duration", "effective", "expiry", "penalty")
+# English answers gloss the money of the sentence only when money may be what was asked.
+_MONEY_ASKS = ("amount", "penalty", "general", "yesno", "conditions")
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,11 @@ def _topic_lines(f: Frame) -> list[str]:
         elif program is not None or (plan.clause is not None and plan.clause.responsible):
             lines.append(msg("ans.who", lang, who=f.who()))
     # the procedure is not in the documents: said when it is what the question asks
-    if plan.asked == "procedure" or (q.has("procedure") and plan.asked in ("general", "yesno")):
-        lines.append(msg("ans.procedure", lang, who=f.who()))
+    if plan.asked == "procedure" or (
+        q.has("procedure") and plan.asked in ("general", "yesno") and not plan.read
+    ):
+        key = "ans.procedure" if f.who() else "ans.procedure_nowho"
+        lines.append(msg(key, lang, who=f.who()))
     if program is not None and not doc_only:
         lines.extend(_program_facts(f, program))
     return lines
@@ -189,15 +193,20 @@ def _evidence_lead(f: Frame) -> tuple[str, bool]:
     """The lead that quotes the evidence sentence itself; True when the sentence is in it."""
     plan, lang, clause = f.plan, f.lang, f.plan.clause
     assert clause is not None
-    key = {"yes": "ans.yes_says", "no": "ans.no_says", "unsaid": "ans.unsaid_says"}.get(
-        plan.verdict or "", "ans.says"
-    )
+    key = {
+        "yes": "ans.yes_says",
+        "no": "ans.no_says",
+        "must": "ans.must_says",
+        "forbidden": "ans.forbidden_says",
+        "supported": "ans.supported_says",
+        "unsaid": "ans.unsaid_says",
+    }.get(plan.verdict or "", "ans.says")
     if lang == "zh":
         return msg(
             key, lang, title=f.title, clause=_v(clause.clause), sentence=_v(plan.sentence)
         ), True
     title = short_en(f.rules, f.meta)
-    stated = reading.figure(normalize(plan.sentence)) if plan.asked in _FIGURE_ASKS else ""
+    stated = reading.figure(normalize(plan.sentence), plan.asked)
     if stated and key == "ans.says":
         glosses = money_glosses(stated)
         shown = f"{stated} ({glosses[0].split(' = ')[1]})" if glosses else stated
@@ -247,7 +256,7 @@ def lines_of(f: Frame) -> tuple[list[str], str, list[str]]:
         lines.append(lead_line)
         quote = "" if inline else quote
         if lang == "en":
-            glosses = money_glosses(plan.sentence)
+            glosses = money_glosses(plan.sentence) if plan.asked in _MONEY_ASKS else []
             if glosses:
                 working.append(msg("ans.amounts_en", lang, glosses="; ".join(glosses)))
             if not f.meta.title_en:

@@ -82,6 +82,7 @@ class AnswerPlan:
     place: str = ""
     followup: bool = False
     mismatch: bool = False  # the program is for individuals, the question about companies
+    read: bool = False  # the verdict was read from a sentence with a modal word (yesno.py)
 
 
 @dataclass(frozen=True)

@@ -56,12 +56,13 @@ _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     )),
     ("duration", (
         "几年", "多少年", "多久", "多长时间", "多少天", "几天", "几个月", "多少日", "间隔", "how long",
-        "how many years", "how many days", "how many months",
+        "how many years", "how many days", "how many months", "how many working days",
+        "within how many", "how many weeks",
     )),
     ("count", ("多少个", "几个", "多少家", "几家", "多少名", "多少位", "几名", "how many", "number of")),
     ("amount", (
         "多少钱", "多少", "金额", "几万", "上限", "最高", "最多", "奖多少", "补多少", "罚多少", "how much",
-        "amount", "maximum", "what award", "what subsidy", "rate", "percent", "target",
+        "amount", "maximum", "minimum", "what award", "what subsidy", "rate", "percent", "target",
     )),
     ("conditions", ("什么条件", "哪些条件", "条件", "要求", "需要满足", "谁能", "谁可以", "门槛", "who can", "eligible", "requirements")),
 )  # fmt: skip
@@ -77,6 +78,9 @@ _LATE: Final = re.compile(r"补报|补交|过了申报期|逾期申请|错过|la
 _DOCUMENT: Final = re.compile(r"政策|文件|条例|意见|计划|办法|规定|细则|方案|policy|plan|regulation|opinion")
 _APPLYING: Final = re.compile(r"申报|申请|报名|apply|application")
 _CHOICE: Final = re.compile(r"还是|\bor\b")
+_STILL: Final = re.compile(r"还能|还可以|还有效|还管用|还在执行|还适用|\bstill\b")
+# Words that say something other than the document has a term (a contract, a licence, a card).
+_OTHER_TERM: Final = re.compile(r"到期|过期|失效|有效期|expired|expire|\bvalid")
 
 
 def asked(query: Query) -> str:
@@ -90,6 +94,8 @@ def asked(query: Query) -> str:
                 return "duration"  # "集体合同的有效期是几年" asks about a contract, not the document
             if kind == "amount" and "penalty" not in kinds_of(norm) and _only_quantity(norm):
                 continue
+            if kind == "conditions" and is_yesno(query):
+                return "yesno"  # "能不能单独设附加条件": answered yes or no, then the reason
             return kind
     if "department" in query.asks:
         return "who"
@@ -119,8 +125,11 @@ def asks_validity(query: Query) -> bool:
     """Is the document still in force? "合同的有效期" asks about a contract instead."""
     if not query.has("validity"):
         return False
-    other = "有效期" in query.norm and not _DOCUMENT.search(query.norm) and not query.short
-    return not other or any(c in query.norm for c in ("还能", "还有效", "过期", "失效", "still"))
+    norm = query.norm
+    if _DOCUMENT.search(norm) or query.short or _STILL.search(norm):
+        return True
+    # "劳动合同到期了…多久内要补签", "after the contract expired": another thing's term
+    return not _OTHER_TERM.search(norm)
 
 
 def is_yesno(query: Query) -> bool:
@@ -152,19 +161,48 @@ def once_word(sentence: str) -> str:
     return found.group(0) if found else ""
 
 
-_FIGURE: Final = re.compile(
-    rf"{_NUM}\s*(?:万元|亿元|元|%|％|倍|个|家|名|位|项|(?:个)?(?:工作日|日|天|个月|月|年)(?:内|以内)?)"
+_MONEY: Final = rf"{_NUM}\s*(?:万元|亿元|元)"
+_SHARE: Final = r"百分之[零〇一二两三四五六七八九十百点.\d]+|[\d.]+\s*[%％]|[一二三四五六七八九十]+分之[一二三四五六七八九十]+|[\d一二两三四五六七八九十]+倍"
+# The figure of each kind a sentence states: a range says both ends ("2万元以上5万元以下").
+FIGURES: Final[dict[str, re.Pattern[str]]] = {
+    "amount": re.compile(
+        rf"(?:{_MONEY}|{_SHARE})(?:(?:以上|至|到|-|～|~)\s*(?:{_MONEY}|{_SHARE})(?:以下)?)?"
+    ),
+    "count": re.compile(rf"{_NUM}\s*(?:个|家|名|位|项|所|座|条|人|次|批)(?!月|工作日)"),
+    "duration": re.compile(
+        rf"{_NUM}(?:至{_NUM})?\s*(?:个)?(?:工作日|日|天|周|个月|月|年)(?:内|以内|之内|后|以上|以下|以后)?"
+    ),
+    "effective": re.compile(r"(?:自|于)[^，。；]{0,20}?(?:起施行|起实施|起生效)"),
+}
+FIGURES["penalty"] = FIGURES["amount"]
+_DATE: Final = re.compile(
+    r"[\d〇零一二三四五六七八九]{4}\s*年(?:\s*[\d〇一二三四五六七八九十]{1,3}\s*月)?(?:\s*[\d〇一二三四五六七八九十]{1,3}\s*日)?"
 )
+_DIGIT: Final = re.compile(r"[\d一二两三四五六七八九十百千]")
 
 
-def figure(sentence: str) -> str:
-    """The first figure a sentence states ("6000亿元", "十五日内"), or ""."""
-    found = _FIGURE.search(sentence)
-    return (
-        found.group(0)
-        if found and re.search(r"[\d一二三四五六七八九十百千]", found.group(0))
-        else ""
-    )
+def _undated(sentence: str) -> str:
+    """The sentence without its calendar dates: "2013年10月1日" is no duration of "1日"."""
+    return _DATE.sub("·", sentence)
+
+
+def figure(sentence: str, kind: str = "amount") -> str:
+    """The figure of ``kind`` a sentence states ("2万元以上5万元以下", "十五日内", "70%"),
+    or "" (a lead never names a figure of another kind)."""
+    pattern = FIGURES.get(kind)
+    if pattern is None:
+        return ""
+    text = sentence if kind == "effective" else _undated(sentence)
+    found = pattern.search(text)
+    return found.group(0).strip() if found and _DIGIT.search(found.group(0)) else ""
+
+
+def states_figure(kind: str, sentence: str) -> bool:
+    """Does the sentence state a figure of the kind asked (not only a word such as 期限)? A
+    penalty's figure comes with a penalty word (a share of workers is no fine)."""
+    if kind == "penalty" and not STATES["penalty"].search(sentence):
+        return False
+    return bool(figure(sentence, kind))
 
 
 def states(kind: str, sentence: str) -> bool:

@@ -22,6 +22,7 @@ from bot.answering.evidence import best_sentence
 from bot.answering.places import other_place
 from bot.answering.plan import AnswerPlan, Sources, Topic
 from bot.answering.uncovered import focus_words, uncovered, unspoken
+from bot.answering.yesno import permits, yesno_reading
 from bot.domain import Clause
 from bot.question import Query
 from bot.retrieval.retriever import Hit
@@ -188,6 +189,15 @@ def _with_evidence(
     own = [h for h in hits if plan.clause is not None and h.clause.key == plan.clause.key]
     preferred = [h for h in hits if h.clause.doc_id in named][:3]
     pool = own if followup and own else preferred or list(hits[:3]) or own
+    if reading.is_yesno(query) and plan.asked in ("yesno", "general") and not plan.programs:
+        found = yesno_reading(query, pool, sources, terms)
+        if found is not None:
+            said = found.sentence
+            verdict = found.verdict if found.verdict != "duty" else None
+            return replace(
+                plan, clause=said.clause, sentence=said.text, doc=said.clause.doc_id,
+                verdict=verdict, read=True,
+            )  # fmt: skip
     best = best_sentence(query.text, pool, plan.asked, terms, focus_words(query, sources))
     if best is None:
         return plan
@@ -215,6 +225,8 @@ def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
         return replace(plan, asked="combine", verdict="unsaid")
     if reading.asks_late(query):
         return replace(plan, asked="procedure", programs=())
+    if plan.read:
+        return plan  # read from the sentence with a modal word that speaks to the question
     if (
         yesno
         and not plan.programs
@@ -223,6 +235,10 @@ def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
         and plan.asked in ("yesno", "general")
     ):
         verdict = reading.verdict_of(normalize(plan.sentence))
+        if query.lang != "zh" and not (verdict == "yes" and permits(plan.sentence)):
+            # read through the glossary, a duty ("应当") is no "yes" and a "不能" somewhere in
+            # the sentence no "no": the modal reading (yesno.py) found no sentence on the subject
+            verdict = "unsaid"
         if unspoken(query, plan.sentence, sources, strict=verdict == "yes"):
             return replace(plan, verdict="unsaid")  # a sentence about something else says nothing
         return replace(plan, verdict=verdict)

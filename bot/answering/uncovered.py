@@ -178,6 +178,18 @@ def _content_words(norm: str, sources: Sources) -> list[str]:
     ]
 
 
+def subject_words(query: Query, sources: Sources, terms: Sequence[str] = ()) -> list[str]:
+    """The question's subject words (nouns and verbs, no places, question or common words);
+    for an English question, the documents' words the glossary found for it (``terms``)."""
+    if query.lang == "zh":
+        return _content_words(query.norm, sources)
+    return [
+        t
+        for t in dict.fromkeys(terms)
+        if t not in _WEAK and t not in LIGHT_WORDS and not _is_place(t, sources)
+    ]
+
+
 def focus_words(query: Query, sources: Sources) -> tuple[str, ...]:
     """The question's subject words and the places it names: what an evidence sentence
     should mention."""

@@ -1,0 +1,174 @@
+"""A yes/no question answered from the sentence of the top clauses that speaks to it.
+
+"营业执照能借给别人用吗" is answered by the sentence of a top clause that carries a modal word
+about the question's subject ("场内经营者不得出租、出借营业执照"): 不得/禁止 -> no;
+应当/必须 -> it is required (when the question asks whether it must be done); 可以/有权 -> yes.
+"未经公平竞争审查不得出台" answers "一定要做审查吗" with "required". A clause counts only when
+it names one of the question's subject words (the more, the better); a "yes" only when the
+sentence names nearly all of them (a sentence about something else must not say yes). An
+English question, read through the glossary's words, is answered here only by a prohibition
+or a requirement. Generic patterns over any text. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bot.answering.evidence import Sentence, whole_sentences
+from bot.answering.plan import Sources
+from bot.answering.uncovered import subject_words
+from bot.question import Query
+from bot.retrieval.retriever import Hit
+from bot.retrieval.tokens import char_bigrams
+from bot.text import normalize
+
+DEPTH: Final = 3  # the top clauses read for a verdict
+_NEGATIVE: Final = re.compile(r"不得|禁止|严禁|不准|不允许|不能|不予|不可|不应")
+_DUTY: Final = re.compile(r"应当|必须|应该|须(?!知)")
+_PERMIT: Final = re.compile(r"可以|有权|允许|准予|鼓励|支持")
+# A question whether something must be done ("一定要做审查吗", "do we have to check").
+_NEED: Final = re.compile(
+    r"一定要|必须|需要|需不需要|要不要|是否要|是否应当|应不应该|应该|得不得|要在|要去|要办"
+    r"|\bhave to\b|\bhas to\b|\bneed to\b|\bneeds to\b|\bmust\b|\brequired\b|\brequire\b"
+)
+# A question whether something is lawful ("这在浙江合法吗", "报了假材料算违规吗"): a
+# prohibition answers it with "not allowed", whichever way the question is put.
+_LAWFUL: Final = re.compile(
+    r"合法|违法|违规|违反|犯法|\blegal|illegal|violat|against the (?:law|rules)"
+)
+# A question whether something may be done or is supported: only such a question is answered
+# "yes" by 可以/鼓励 ("专利申请权归个人吗" asks whose it is; "当事人可以请求调解" is no answer).
+_MAY: Final = re.compile(
+    r"能|可以|可不可|允许|准许|准不准|支持|鼓励|有权|让不让|\bcan\b|\bmay\b|allowed"
+)
+_ASKING_WORDS: Final = frozenset(["一定", "需要", "必须", "应该", "是否", "可以", "能够"])
+# A sentence that punishes what it describes ("…的，处…罚款", "予以取缔").
+_PUNISHED: Final = re.compile(r"罚款|罚金|没收|吊销|取缔|追究.{0,6}责任|予以处罚|给予.{0,4}处分")
+_SUPPORT: Final = re.compile(r"支持|鼓励|扶持|encourag|support")
+# "未经…不得…", "没有…不得": a negative that makes its condition a requirement.
+_UNLESS: Final = re.compile(r"(?:未经|未|没有|非经)[^，。；]{0,30}(?:不得|禁止|不予)")
+_STOP_CHARS: Final = frozenset("的了吗呢吧啊是在有和与或及能可以要会把被给对于个这那我们你他")
+_MIN_SCORE: Final = 0.15
+_DEFINITE: Final = 0.2
+_INDIRECT: Final = 0.3
+
+
+@dataclass(frozen=True)
+class YesNo:
+    """The sentence a verdict rests on and the verdict: yes, no, must, duty (a duty that does
+    not answer a question whether something may be done), forbidden (asked whether lawful) or
+    supported (asked whether supported, and the sentence supports or encourages it)."""
+
+    sentence: Sentence
+    verdict: str
+
+
+def permits(sentence: str) -> bool:
+    """The sentence says something may be done or is supported (可以, 有权, 鼓励...)."""
+    return _PERMIT.search(normalize(sentence)) is not None and not _NEGATIVE.search(
+        normalize(sentence)
+    )
+
+
+def asks_need(query: Query) -> bool:
+    return _NEED.search(query.norm) is not None
+
+
+def verdict_of(sentence: str, need: bool) -> str | None:
+    """yes / no / must / duty for a sentence with a modal word; None without one. A question
+    whether something may be done is answered by a prohibition first; one whether it must be
+    done by a duty ("未经审查不得出台" makes the review a requirement). What a sentence punishes
+    is not allowed, and its opposite required."""
+    if need and (_UNLESS.search(sentence) or _DUTY.search(sentence) or _PUNISHED.search(sentence)):
+        return "must"
+    if _NEGATIVE.search(sentence) or _PUNISHED.search(sentence):
+        return "no"  # "…非法组织他人出卖血液的，…可以并处罚款": what is punished is not allowed
+    if _PERMIT.search(sentence):
+        return "yes"
+    return "duty" if _DUTY.search(sentence) else None
+
+
+def _chars(text: str) -> set[str]:
+    return {c for c in normalize(text) if "\u4e00" <= c <= "\u9fff" and c not in _STOP_CHARS}
+
+
+def _share(asked: set[str], said: set[str]) -> float:
+    return len(asked & said) / len(asked) if asked else 0.0
+
+
+def coverage(words: Sequence[str], text: str) -> float:
+    """The share of the question's subject words the clause names (a word or a two-character
+    piece of it: 营业执照 ~ 执照, 借给 ~ 出借 share no pair and do not count)."""
+    if not words:
+        return 1.0
+    named = [w for w in words if w in text or any(w[i : i + 2] in text for i in range(len(w) - 1))]
+    return len(named) / len(words)
+
+
+def _about_else(query: Query, sentence: str, words: Sequence[str]) -> bool:
+    """The sentence does not speak to the question's subject: more than one in four of the
+    question's words (its verbs too: "强制…加入" is not "鼓励") are missing from it, one may
+    always be ("员工" for "劳动者"). An English question's words are the glossary's: half of
+    them must occur."""
+    said = normalize(sentence)
+    if query.lang != "zh":
+        return not words or sum(1 for w in words if w in said) * 2 < len(words)
+    missing = [w for w in words if w not in said and not _partly(w, said)]
+    return len(missing) > max(1, len(words) // 4)
+
+
+def _partly(word: str, said: str) -> bool:
+    """A two-character piece of a longer word is in the sentence (人才引进 ~ 人才)."""
+    return len(word) >= 4 and any(word[i : i + 2] in said for i in range(len(word) - 1))
+
+
+def yesno_reading(
+    query: Query, hits: Sequence[Hit], sources: Sources, terms: Sequence[str] = ()
+) -> YesNo | None:
+    """The best piece with a modal word among the top clauses that speak to the question."""
+    pairs = set(char_bigrams(query.text)).union(*(char_bigrams(t) for t in terms))
+    chars = _chars(query.text + "".join(terms))
+    words = [w for w in subject_words(query, sources, terms) if w not in _ASKING_WORDS]
+    need = asks_need(query)
+    best: tuple[float, YesNo] | None = None
+    for rank, hit in enumerate(hits[:DEPTH]):
+        covered = coverage(words, hit.clause.norm)
+        if covered == 0:
+            continue
+        for sentence in whole_sentences(hit.clause):
+            said = normalize(sentence)
+            verdict = verdict_of(said, need)
+            if verdict is None:
+                continue
+            if verdict in ("yes", "duty") and query.lang != "zh":
+                continue  # the glossary's words are too few to tell what a "yes" is about
+            if verdict == "yes" and not _MAY.search(query.norm):
+                continue  # 可以 answers whether one may, not whose or what something is
+            # a "yes" or "required" about something else would be false, and so would any
+            # verdict on whether something must be done or read through the glossary (English);
+            # a prohibition may rest on a clause that names the subject in another sentence
+            # ("…加入行业协会商会的权利。任何单位不得强制…入会")
+            strict = verdict in ("yes", "must") or need or query.lang != "zh"
+            if strict and _about_else(query, sentence, words):
+                continue
+            score = _share(pairs, set(char_bigrams(sentence))) + 0.5 * _share(
+                chars, _chars(sentence)
+            )
+            score += 0.3 * covered - 0.06 * rank
+            if verdict in ("yes", "no") and not need:
+                score += _DEFINITE  # a permission question is answered by yes or no
+            if _PUNISHED.search(said) and not _NEGATIVE.search(said) and not _DUTY.search(said):
+                score -= _INDIRECT  # a penalty says it only indirectly: 不得/禁止 say it outright
+            if best is None or score > best[0]:
+                best = (score, YesNo(Sentence(sentence.strip(), hit.clause, score), verdict))
+    if best is None or best[0] < _MIN_SCORE:
+        return None
+    if best[1].verdict == "no" and _LAWFUL.search(query.norm):
+        return YesNo(best[1].sentence, "forbidden")
+    said = normalize(best[1].sentence.text)
+    if best[1].verdict == "yes" and _SUPPORT.search(query.norm) and _SUPPORT.search(said):
+        return YesNo(best[1].sentence, "supported")  # "嘉定支持吗" -> "支持。"
+    return best[1]

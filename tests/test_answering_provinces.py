@@ -1,0 +1,85 @@
+"""The answer a user gets on documents no one here wrote (real regulations of other provinces,
+tests/data/provinces/): a yes/no question is answered yes, no or "required" from the clause
+that speaks to it, a figure question leads with the sentence that states the figure, an
+English answer leads with the value asked, and no figure appears that no cited clause states.
+
+Real documents, real BM25, jieba and the answer path; the fake embedder (``tests/fakes``)
+stands in for e5, so retrieval here is lexical and fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes.services import fake_services
+
+from bot.dialogue import answer_once
+from bot.evaluation import unsourced_figures
+
+TODAY = date(2026, 6, 1)
+PROVINCES = Path(__file__).parent / "data" / "provinces"
+LOADED = (
+    "zj-commodity-markets.md", "hn-employment.md", "sd-labour-contracts.md",
+    "sd-enterprise-rights.md", "sd-work-safety.md", "nb-trade-secrets.md",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def provinces(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    folder = tmp_path_factory.mktemp("provinces")
+    for name in LOADED:
+        shutil.copy(PROVINCES / name, folder / name)
+    return fake_services(tmp_path_factory.mktemp("data"), documents=folder)
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "says", "never"),
+    [
+        # yes/no: the prohibition among the top clauses answers, quoted whole
+        ("我们在市场里租了个摊位，营业执照能借给别人用吗", "不能。", "不得出租、出借营业执照", "没有写明"),
+        ("员工没通过安全生产培训能不能直接上岗", "不能。", "不得上岗作业", "没有写明"),
+        ("用人单位可以替员工保管劳动合同文本吗", "不能。", "不得替劳动者保管", "没有写明"),
+        ("从业人员上岗前必须经过安全生产培训吗", "需要。", "安全生产教育和培训", "可以。"),
+        ("用人单位可以要求劳动者提供担保吗", "不能。", "不得要求劳动者提供担保", "没有写明"),
+        # a duration: the sentence that states it leads, never a date of entry into force
+        ("用人单位招了人，多少天内要为劳动者办理就业登记", "", "三十日内", "施行"),
+        ("劳动合同期满员工继续干活，单位要在多久内续订劳动合同", "", "一个月内", "施行"),
+        ("用工單位簽了勞務派遣協議，要在幾天內報勞動部門備案？", "", "三十日内", "施行"),
+        ("宁波企业跟员工签竞业限制，最长能限制几年", "", "二年", "没有写明"),
+        # a fine: quoted through its figure
+        ("没及时给员工办就业失业登记，拒不改正罚多少", "", "二百元以上五百元以下", "没有写明"),
+        # English: the value asked leads (a range with both ends), then the sentence
+        ("In Henan, what is the fine for an employer that does not register its workers' "
+         "employment and refuses to correct it?", "", "二百元以上五百元以下", "states 三"),
+    ],
+)  # fmt: skip
+def test_the_lead_states_what_was_asked(
+    provinces: Any, question: str, lead: str, says: str, never: str
+) -> None:
+    answer = answer_once(provinces, question, TODAY)
+    first = answer.text.splitlines()[0]
+    head = " ".join(answer.text.splitlines()[:2])
+    assert first.startswith(lead), answer.text
+    assert says in head, answer.text
+    assert never not in first, answer.text
+    assert unsourced_figures(answer, question) == (), answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("In Henan, what is the fine for an employer that does not register its workers' "
+         "employment and refuses to correct it?", "二百元以上五百元以下"),
+        ("In Shandong, how many days does the other side have to respond in writing to a "
+         "request for collective bargaining?", "十日内"),
+    ],
+)  # fmt: skip
+def test_an_english_answer_leads_with_the_value_asked(
+    provinces: Any, question: str, figure: str
+) -> None:
+    first = answer_once(provinces, question, TODAY).text.splitlines()[0]
+    assert first.startswith("The ") and first.endswith(f"states {figure}:"), first
