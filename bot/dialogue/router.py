@@ -25,18 +25,29 @@ from bot.eligibility import focus_from_text
 from bot.errors import BadInput
 from bot.knowledge import coverage
 from bot.messages import COMMAND_NAMES, text, words
+from bot.retrieval.intent import question_kinds
 from bot.text import detect_lang, is_traditional, normalize
 
 Handler = Callable[[Ctx, str], Turn]
 TextHandler = Callable[[Ctx, str], Turn | None]
 
+# Asking for the eligibility walk-through: these words do it on their own...
 _ELIGIBILITY_CUES = (
-    "资格", "能拿什么", "能拿哪些", "可以拿什么", "能申请什么", "能申请哪些", "可以申请哪些", "可以申请什么",
-    "可以享受", "能享受", "符合哪些", "符合什么", "符合条件", "能领什么", "政策计算器", "测一测", "帮我查",
-    "帮我看看", "我们公司能", "我公司能", "我们能拿", "我们可以拿", "我司能", "我们企业能", "检查我的",
-    "eligib", "qualify", "what can we get", "what can i get", "what could we get",
-    "check my", "can we get", "can my company", "can our company", "what can we apply",
+    "能拿什么", "能拿哪些", "可以拿什么", "能申请什么", "能申请哪些", "可以申请哪些", "可以申请什么",
+    "符合哪些", "能领什么", "政策计算器", "测一测", "帮我查", "帮我看看", "我们公司能", "我公司能",
+    "我们能拿", "我们可以拿", "我司能", "我们企业能", "检查我的",
+    "what can we get", "what can i get", "what could we get", "check my", "what can we apply",
 )  # fmt: skip
+# ...these only when the asker speaks of themselves ("被取消资格的出租车司机…", "企业招用就业困难
+# 人员，能享受哪些社保补贴" ask what a document says, not what the asker can get)
+_OWN_CUES = (
+    "资格", "可以享受", "能享受", "符合什么", "符合条件", "eligib", "qualify", "can we get",
+    "can my company", "can our company",
+)  # fmt: skip
+_FIRST_PERSON = re.compile(r"我|本公司|本企业|\b(?:we|our|us|i|my)\b")
+# A question asking for one fact (how many years, which department, what fine) is answered
+# from the documents even when it says "can we get".
+_ONE_FACT = frozenset({"count", "duration", "date", "department", "penalty", "document"})
 # A message phrased as a question while a walk-through question is pending.
 _QUESTION_CUES = re.compile(
     r"[?？]|吗|么|什么|多少|怎么|如何|哪|几|是否|有没有|能不能|可不可以|"
@@ -268,10 +279,19 @@ class Router:
         if greeting is not None:
             message = greeting
             key = normalize(message)
-        if any(cue in key for cue in _ELIGIBILITY_CUES):
+        if _asks_for_check(key):
             return walkthrough.start(ctx, talk.opening_focus(ctx.services, message), message)
         turn, _ = talk.policy(ctx, message)
         return turn
+
+
+def _asks_for_check(key: str) -> bool:
+    """Does the (normalised) message ask what the asker's firm can get?"""
+    if any(kind in _ONE_FACT for kind in question_kinds(key)):
+        return False
+    if any(cue in key for cue in _ELIGIBILITY_CUES):
+        return True
+    return any(cue in key for cue in _OWN_CUES) and _FIRST_PERSON.search(key) is not None
 
 
 def _strip_greeting(key: str) -> str | None:
