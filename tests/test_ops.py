@@ -12,8 +12,6 @@ import dataclasses
 import json
 import logging
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ import httpx
 import pytest
 from conftest import TODAY
 from fakes.wechat import FakeWeChatAPI, WeChatPush
+from processes import policybot, wechat_env
 from test_wechat import APP_ID, SECRET, TOKEN, free_port
 
 from bot.channels import durable
@@ -50,43 +49,25 @@ def wechat(
     ops_port, wechat_port = free_port(), free_port()
     with FakeWeChatAPI(APP_ID, SECRET) as api:
         env = {
-            **cli_env,
-            "POLICYBOT_WECHAT_APP_ID": APP_ID,
-            "POLICYBOT_WECHAT_APP_SECRET": SECRET,
-            "POLICYBOT_WECHAT_TOKEN": TOKEN,
-            "POLICYBOT_WECHAT_API_URL": api.url,
-            "POLICYBOT_WECHAT_PORT": str(wechat_port),
-            "POLICYBOT_OPS_PORT": str(ops_port),
+            **wechat_env(cli_env, api, wechat_port, ops_port),
             "POLICYBOT_LOG_FORMAT": "json",
             "POLICYBOT_LOG_LEVEL": "INFO",
         }
-        log = cwd / "wechat.log"
-        with open(log, "wb") as handle:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "wechat", "--today", TODAY.isoformat()],
-                env=env, cwd=cwd, stdout=handle, stderr=handle,
-            )  # fmt: skip
         base = f"http://127.0.0.1:{ops_port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-                assert time.monotonic() < deadline, "the ops port did not open"
-                try:  # ready, and the message server listens (it starts just after)
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        httpx.get(f"http://127.0.0.1:{wechat_port}/wechat", timeout=1)
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
+
+        def ready() -> bool:  # ready, and the message server listens (it starts just after)
+            if httpx.get(f"{base}/readyz", timeout=1).status_code != 200:
+                return False
+            httpx.get(f"http://127.0.0.1:{wechat_port}/wechat", timeout=1)
+            return True
+
+        args = ["wechat", "--today", TODAY.isoformat()]
+        with policybot(args, env, cwd, ready, timeout=90) as log:
             yield (
                 base,
                 WeChatPush(f"http://127.0.0.1:{wechat_port}/wechat", TOKEN, None, APP_ID),
                 log,
             )
-        finally:
-            process.terminate()
-            process.wait(15)
 
 
 def test_health_readiness_and_a_turn_in_the_metrics(
@@ -200,29 +181,12 @@ def test_the_console_serves_its_ops_port_beside_its_pages(
         "POLICYBOT_OPS_PORT": str(ops_port),
         "POLICYBOT_LOG_FORMAT": "json",
     }
-    log = tmp_path / "console.log"
-    with open(log, "wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "console", "--today", TODAY.isoformat()],
-            env=env, cwd=tmp_path, stdout=handle, stderr=handle,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "the console did not start"
-            try:
-                page = httpx.get(f"http://127.0.0.1:{console_port}/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        assert page.status_code == 200
+    login = f"http://127.0.0.1:{console_port}/login"
+    args = ["console", "--today", TODAY.isoformat()]
+    with policybot(args, env, tmp_path, lambda: httpx.get(login, timeout=1).is_success, 90) as log:
         ready = httpx.get(f"http://127.0.0.1:{ops_port}/readyz")
         assert (ready.status_code, ready.text) == (200, "ready\n")
         metrics = httpx.get(f"http://127.0.0.1:{ops_port}/metrics").text
         generation = f'generation="{services.generation}"'
         assert metric(metrics, "policybot_index_info", generation) == 1.0
-    finally:
-        process.terminate()
-        process.wait(15)
     assert "Traceback" not in log.read_text(errors="replace")

@@ -23,6 +23,7 @@ import httpx
 import pytest
 from conftest import KNOWLEDGE, SHANGHAI, TODAY
 from fakes.wechat import FakeWeChatAPI, WeChatPush
+from processes import policybot, wechat_env
 from test_chroma_server import chroma_server  # noqa: F401  (the module's Chroma server)
 from test_cli_chat import LineReader
 from test_wechat import APP_ID, SECRET, TOKEN, free_port
@@ -94,39 +95,19 @@ def wechat_worker(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, WeChatP
     """`policybot wechat` with its ops port: (ops base URL, a poster of messages)."""
     ops_port, port = free_port(), free_port()
     with FakeWeChatAPI(APP_ID, SECRET) as api:
-        env = {
-            **env,
-            "POLICYBOT_WECHAT_APP_ID": APP_ID,
-            "POLICYBOT_WECHAT_APP_SECRET": SECRET,
-            "POLICYBOT_WECHAT_TOKEN": TOKEN,
-            "POLICYBOT_WECHAT_API_URL": api.url,
-            "POLICYBOT_WECHAT_PORT": str(port),
-            "POLICYBOT_OPS_PORT": str(ops_port),
-        }
-        log = cwd / "wechat.log"
-        with open(log, "wb") as handle:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "wechat", "--today", TODAY.isoformat()],
-                env=env, cwd=cwd, stdout=handle, stderr=handle,
-            )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 240
-            while True:
-                assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-                assert time.monotonic() < deadline, "the WeChat worker did not start"
-                try:
-                    httpx.get(f"http://127.0.0.1:{ops_port}/healthz", timeout=1)
-                    httpx.get(f"http://127.0.0.1:{port}/wechat", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+        worker_env = wechat_env(env, api, port, ops_port)
+
+        def ready() -> bool:
+            httpx.get(f"http://127.0.0.1:{ops_port}/healthz", timeout=1)
+            httpx.get(f"http://127.0.0.1:{port}/wechat", timeout=1)
+            return True
+
+        args = ["wechat", "--today", TODAY.isoformat()]
+        with policybot(args, worker_env, cwd, ready, timeout=240) as log:
             yield (
                 f"http://127.0.0.1:{ops_port}",
                 WeChatPush(f"http://127.0.0.1:{port}/wechat", TOKEN, None, APP_ID),
             )
-        finally:
-            process.terminate()
-            process.wait(30)
         assert "Traceback" not in log.read_text(errors="replace")
 
 
