@@ -123,3 +123,30 @@ def test_the_answer_a_user_gets_leads_with_what_was_asked(
     assert lead in first, answer.text
     assert never not in first, answer.text
     assert unsourced_figures(answer, question) == (), answer.text
+
+
+def test_a_firm_that_corrects_its_place_gets_the_answer_for_that_place(
+    services: Any, sources: Any
+) -> None:
+    first = analyse("我们是嘉定的MCN，营收首超3亿能拿多少奖励")
+    gated = services.qa.gate(first.text)
+    resolved = resolve(first, gated.retrieval.hits, sources, Topic(), frozenset())
+    assert resolved is not None
+    plan, _ = resolved
+    assert plan.programs and plan.verdict is None
+    topic = Topic(
+        doc=plan.doc,
+        clause=plan.clause.key if plan.clause else None,
+        programs=plan.programs,
+        amount=plan.value,
+        question=first.text,
+    )
+    correction = analyse("其实我们注册在松江")
+    again = resolve(correction, gated.retrieval.hits, sources, topic, frozenset())
+    assert again is not None
+    follow, _ = again
+    assert follow.followup and follow.programs == plan.programs
+    assert (follow.verdict, follow.place) == ("no", "松江")
+    # a follow-up that names no place of registration is not a correction
+    other = resolve(analyse("那5亿呢"), gated.retrieval.hits, sources, topic, frozenset())
+    assert other is not None and other[0].verdict is None

@@ -52,6 +52,12 @@ def _inside(place: str, meta: DocumentMeta, known: frozenset[str] = frozenset())
     )
 
 
+def states_registration(norm: str) -> bool:
+    """Does the (normalised) message say where the asker's firm is registered ("其实我们注册在
+    松江", "we are registered in Songjiang")?"""
+    return _REGISTERED.search(norm) is not None
+
+
 def other_place(norm: str, meta: DocumentMeta, known: frozenset[str] = frozenset()) -> str:
     """A place the question names (the asker's: where the firm is registered, else any place
     other than the document's own) that the document does not govern, else ""."""

@@ -19,7 +19,7 @@ from dataclasses import replace
 from bot.answering import programs as prog
 from bot.answering import reading
 from bot.answering.evidence import best_sentence
-from bot.answering.places import other_place
+from bot.answering.places import other_place, states_registration
 from bot.answering.plan import AnswerPlan, Sources, Topic
 from bot.answering.uncovered import focus_words, uncovered, unspoken
 from bot.answering.yesno import permits, yesno_reading
@@ -208,10 +208,12 @@ def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
     """A yes/no question's verdict, with the words of the clause it rests on."""
     if reading.asks_choice(query) and plan.value is None and plan.programs and query.has("max"):
         return replace(plan, asked="choice", verdict="unsaid")
-    if plan.followup and not reading.is_yesno(query):
+    # "其实我们注册在松江" after an answer: the answer again, for a firm registered there
+    corrects_place = plan.followup and states_registration(query.norm)
+    if plan.followup and not reading.is_yesno(query) and not corrects_place:
         return plan
     meta = sources.documents[plan.doc]
-    yesno = reading.is_yesno(query)
+    yesno = reading.is_yesno(query) or corrects_place
     if (yesno and plan.sentence) or (yesno and plan.programs):
         place = other_place(query.norm, meta, sources.places)
         if place:
