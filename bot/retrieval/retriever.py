@@ -161,11 +161,11 @@ class Retriever:
         stored = load(cache, key)
         if stored is not None and stored["digests"] == digests:
             return stored["words"], stored["pairs"]
-        earlier = earlier_tokens(cache, key)
+        before = earlier_tokens(cache, key)
         words: list[list[str]] = []
         pairs: list[list[str]] = []
         for unit, digest in zip(kb.units, digests, strict=True):
-            known = earlier.get(digest)
+            known = before.get(digest)
             if known is None:
                 # Interned: a city's units hold millions of tokens but only some 100,000
                 # distinct ones; shared strings keep the lists (and their pickle) small.
@@ -189,11 +189,12 @@ class Retriever:
             "\n".join([*sorted(self._word_vocabulary), "", *sorted(self._pair_vocabulary)]).encode()
         ).hexdigest()
         key = self._cache_key("bilingual-3", DICTIONARY_VERSION, vocabulary)
-        stored = load(cache, key) or earlier(cache, key)
+        stored = load(cache, key)
         if stored is not None:
-            table: Table = stored["table"]
-        else:
-            table = translations(self._may_hold)
+            own: Table = stored["table"]
+            return own
+        stored = earlier(cache, key)
+        table: Table = stored["table"] if stored is not None else translations(self._may_hold)
         save(cache, {"key": key, "table": table})
         return table
 
