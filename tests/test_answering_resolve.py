@@ -13,6 +13,7 @@ import pytest
 from conftest import JIADING, SHANGHAI
 
 from bot.answering import Topic
+from bot.answering.plan import AnswerPlan
 from bot.answering.resolve import resolve
 from bot.dialogue import answer_once
 from bot.dialogue.talk import _tools
@@ -45,7 +46,9 @@ CASES = [
     Case("嘉定直播政策从什么时候开始施行", "effective", JIADING, sentence="2024年3月1日"),
     Case("嘉定要培训多少名网红达人", "count", JIADING, programs=False, sentence="100名"),
     Case("嘉定十四五要打造几个直播园区", "count", JIADING, programs=False, sentence="5个"),
-    Case("带货主播能落户上海吗", "yesno", SHANGHAI, verdict="unsaid"),  # no 落户 clause: no false yes
+    Case(
+        "带货主播能落户上海吗", "yesno", SHANGHAI, verdict="unsaid"
+    ),  # no 落户 clause: no false yes
     Case("嘉定买新能源汽车有补贴吗", "yesno", JIADING, programs=False, uncovered=("新能源",)),
     Case("上市奖励申报截止到哪天", "procedure", JIADING),
     Case("上海直播行动计划的有效期", "expiry", SHANGHAI),
@@ -81,8 +84,11 @@ def test_resolve(services: Any, sources: Any, case: Case) -> None:
         assert plan.uncovered == (), plan
 
 
-def test_a_follow_up_leans_on_the_topic(services: Any, sources: Any) -> None:
-    first = analyse("在嘉定办一场直播节花了120万，能补贴多少？")
+def _then(
+    services: Any, sources: Any, question: str, follow_up: str
+) -> tuple[AnswerPlan, AnswerPlan]:
+    """The plan of ``question``, and of ``follow_up`` asked right after it (its topic)."""
+    first = analyse(question)
     gated = services.qa.gate(first.text)
     resolved = resolve(first, gated.retrieval.hits, sources, Topic(), frozenset())
     assert resolved is not None
@@ -94,10 +100,15 @@ def test_a_follow_up_leans_on_the_topic(services: Any, sources: Any) -> None:
         amount=plan.value,
         question=first.text,
     )
-    then = analyse("50万上限是每年还是三年合计")
-    again = resolve(then, gated.retrieval.hits, sources, topic, frozenset())
+    again = resolve(analyse(follow_up), gated.retrieval.hits, sources, topic, frozenset())
     assert again is not None
-    follow, _ = again
+    return plan, again[0]
+
+
+def test_a_follow_up_leans_on_the_topic(services: Any, sources: Any) -> None:
+    plan, follow = _then(
+        services, sources, "在嘉定办一场直播节花了120万，能补贴多少？", "50万上限是每年还是三年合计"
+    )
     assert follow.followup and follow.programs == plan.programs
     assert follow.value is None  # the cap is not money the user spent
     assert follow.asked == "choice" and follow.verdict == "unsaid"
@@ -128,25 +139,11 @@ def test_the_answer_a_user_gets_leads_with_what_was_asked(
 def test_a_firm_that_corrects_its_place_gets_the_answer_for_that_place(
     services: Any, sources: Any
 ) -> None:
-    first = analyse("我们是嘉定的MCN，营收首超3亿能拿多少奖励")
-    gated = services.qa.gate(first.text)
-    resolved = resolve(first, gated.retrieval.hits, sources, Topic(), frozenset())
-    assert resolved is not None
-    plan, _ = resolved
+    first = "我们是嘉定的MCN，营收首超3亿能拿多少奖励"
+    plan, follow = _then(services, sources, first, "其实我们注册在松江")
     assert plan.programs and plan.verdict is None
-    topic = Topic(
-        doc=plan.doc,
-        clause=plan.clause.key if plan.clause else None,
-        programs=plan.programs,
-        amount=plan.value,
-        question=first.text,
-    )
-    correction = analyse("其实我们注册在松江")
-    again = resolve(correction, gated.retrieval.hits, sources, topic, frozenset())
-    assert again is not None
-    follow, _ = again
     assert follow.followup and follow.programs == plan.programs
     assert (follow.verdict, follow.place) == ("no", "松江")
     # a follow-up that names no place of registration is not a correction
-    other = resolve(analyse("那5亿呢"), gated.retrieval.hits, sources, topic, frozenset())
-    assert other is not None and other[0].verdict is None
+    _, other = _then(services, sources, first, "那5亿呢")
+    assert other.followup and other.verdict is None
