@@ -79,6 +79,25 @@ def run_step(db: Any, step: Step) -> None:
         db.execute(statement)
 
 
+def migrate_component(db: Any, component: str, steps: Sequence[Step]) -> int:
+    """Within the caller's transaction: run the steps of ``component`` after the version kept
+    in ``schema_versions`` and record the new one; returns the version found (either backend)."""
+    db.execute(COMPONENTS_TABLE)
+    row = db.execute(
+        "SELECT version FROM schema_versions WHERE component = ?", (component,)
+    ).fetchone()
+    version = int(row[0]) if row else 0
+    for step in steps[version:]:
+        run_step(db, step)
+    if version < len(steps):
+        db.execute(
+            "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
+            "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+            (component, len(steps)),
+        )
+    return version
+
+
 def tables(db: Connection) -> set[str]:
     """The names of the tables that exist in ``db``'s database (either backend)."""
     if isinstance(db, sqlite3.Connection):

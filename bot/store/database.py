@@ -37,8 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.errors import StoreUnavailable
-from bot.store.base import COMPONENTS_TABLE as _COMPONENTS
-from bot.store.base import Connection, Database, Step, run_step, statements
+from bot.store.base import Connection, Database, Step, migrate_component, run_step, statements
 
 __all__ = ["BUSY_TIMEOUT_S", "Database", "SqliteDatabase", "Step", "private_dir", "statements"]
 
@@ -291,19 +290,7 @@ class SqliteDatabase(Database):
         """Bring ``component``'s own tables to ``len(steps)``: step n runs once, when the file
         has version n of them (kept in ``schema_versions``)."""
         with self.transaction() as db:
-            db.execute(_COMPONENTS)
-            row = db.execute(
-                "SELECT version FROM schema_versions WHERE component = ?", (component,)
-            ).fetchone()
-            version = int(row[0]) if row else 0
-            for step in steps[version:]:
-                _run(db, step)
-            if version < len(steps):
-                db.execute(
-                    "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
-                    "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-                    (component, len(steps)),
-                )
+            migrate_component(db, component, steps)
 
     def add_schema(self, script: str) -> None:
         """Create further tables (idempotent ``CREATE ... IF NOT EXISTS`` statements)."""

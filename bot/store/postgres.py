@@ -34,7 +34,7 @@ from psycopg.pq import Format
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.errors import StoreUnavailable
-from bot.store.base import COMPONENTS_TABLE, Connection, Database, Params, Step, run_step
+from bot.store.base import Connection, Database, Params, Step, migrate_component
 from bot.store.dialect import to_postgres
 
 _log = logging.getLogger(__name__)
@@ -285,11 +285,7 @@ class PostgresDatabase(Database):
         """Bring ``component``'s tables to ``len(steps)``; one worker at a time."""
         with self.transaction() as db:
             db.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATIONS_LOCK,))
-            db.execute(COMPONENTS_TABLE)
-            row = db.execute(
-                "SELECT version FROM schema_versions WHERE component = ?", (component,)
-            ).fetchone()
-            version = int(row[0]) if row else 0
+            version = migrate_component(db, component, steps)
             if version > len(steps):
                 _log.warning(
                     "%s of %s is from a newer version (schema %s, this one knows %s)",
@@ -297,14 +293,6 @@ class PostgresDatabase(Database):
                     self.name,
                     version,
                     len(steps),
-                )
-            for step in steps[version:]:
-                run_step(db, step)
-            if version < len(steps):
-                db.execute(
-                    "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
-                    "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-                    (component, len(steps)),
                 )
         with self._serial_lock:
             self._serial.clear()  # a step may have created or changed a table
