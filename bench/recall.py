@@ -68,6 +68,7 @@ from bot.retrieval.embeddings import E5Embeddings  # noqa: E402
 from bot.retrieval.retriever import Retriever  # noqa: E402
 from bot.retrieval.scope import ScopeRules, coverage_rules  # noqa: E402
 from bot.retrieval.tokens import Tokenizer  # noqa: E402
+from bot.retrieval.tuning import Tuning  # noqa: E402
 from bot.services import Services, build_services, load_glossary, run_ingest  # noqa: E402
 
 CITY_CORPUS = ROOT.parent / "shared" / "corpus" / "shanghai-regulations"
@@ -350,7 +351,7 @@ def keywords_only(setup: Setup, group_docs: int = 0) -> dict[str, Any]:
             Path(cache),
             extra_words=[t for v in glossary.values() for t in v] + list(scope.place_words()),
         )
-        retriever = Retriever(kb, NoVectors(), tokenizer, glossary, group_docs=group_docs)  # type: ignore[arg-type]
+        retriever = Retriever(kb, NoVectors(), tokenizer, glossary, Tuning(group_docs=group_docs))  # type: ignore[arg-type]
         naive = NaiveBm25(chunks_of({s.meta.id: s.body for s in sources}), tokenizer)
         methods = {
             "retriever": lambda q: [h.clause.text for h in retriever.search(q, 3).hits],

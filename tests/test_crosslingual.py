@@ -68,6 +68,17 @@ def test_longest_phrase_first_and_words_split_by_the_tokenizer() -> None:
     assert "网吧" in b.terms("How far from a school must an Internet café be?")
 
 
+def test_of_a_phrases_translations_the_documents_most_used_is_weighed_first() -> None:
+    # "move" is 迁居 (to move house) as well as 搬迁 and 移动; where the documents use 迁居
+    # once and 搬迁 in three articles, a question without other clues gets 搬迁
+    units = {"a": ["搬迁", "补偿"], "b": ["搬迁", "安置"], "c": ["搬迁"], "d": ["迁居"]}
+    words = Bm25Index(list(units), list(units.values()))
+    b = Bilingual(words.postings, lambda w: w in words.vocabulary)
+    (group,) = b.phrases("move")
+    assert group[0] == "搬迁" and "迁居" in group
+    assert b.terms("move")[0] == "搬迁"
+
+
 def test_questions_without_english_get_nothing() -> None:
     b = bilingual()
     assert b.terms("施工扬尘罚款多少") == []

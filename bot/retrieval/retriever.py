@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,20 +10,18 @@ from pathlib import Path
 import numpy as np
 
 from bot.domain import Clause
-from bot.knowledge.coverage import place_forms
 from bot.knowledge.index import KnowledgeBase
-from bot.retrieval.bm25 import Bm25Index
-from bot.retrieval.crosslingual import DICTIONARY_VERSION, Bilingual, Table, translations
 from bot.retrieval.fusion import reciprocal_rank_fusion
 from bot.retrieval.intent import IN_FORCE, KINDS, asks_when_in_force, question_kinds
-from bot.retrieval.kept import earlier, earlier_tokens, load, save
-from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
+from bot.retrieval.keywords import KeywordIndex
+from bot.retrieval.named import NamedDocuments
+from bot.retrieval.tokens import Tokenizer, expansions
+from bot.retrieval.tuning import Tuning
 from bot.retrieval.vectors import VectorStore
-from bot.text import normalize
+from bot.text import has_cjk, normalize
 
 CANDIDATES = 20  # how deep each ranking goes before fusion
 GROUP_UNITS = 4000  # named documents up to this many units are ranked by their own statistics
-_PLACE_PART = re.compile(r"[\u4e00-\u9fff]+?(?:特别行政区|自治区|新区|省|市|区|县)")
 
 
 @dataclass(frozen=True)
@@ -66,50 +62,15 @@ class Retriever:
         store: VectorStore,
         tokenizer: Tokenizer,
         glossary: Mapping[str, Sequence[str]],
-        dense_weight: float = 0.5,
-        bm25_weight: float = 1.0,
-        bigram_weight: float = 1.0,
-        bm25_floor: float = 0.3,
-        bm25_min: float = 1.0,
-        dense_margin: float = 0.06,
-        expand_dense: bool = True,
-        other_doc: float = 0.6,
-        kind_boost: float = 0.25,
+        tuning: Tuning | None = None,
         token_cache: Path | None = None,
-        group_docs: int = 0,
     ) -> None:
         self._kb = kb
         self._store = store
         self._tokenizer = tokenizer
         self._glossary = glossary
-        self._weights = (dense_weight, bm25_weight, bigram_weight)
-        self._bm25_floor = bm25_floor
-        self._bm25_min = bm25_min
-        self._dense_margin = dense_margin
-        self._expand_dense = expand_dense
-        self._other_doc = other_doc
-        self._kind_boost = kind_boost
-        self._group_docs = group_docs
-        # Place names of the documents' regions (上海, 嘉定, Shanghai...) are in nearly every
-        # question and say nothing about the clause; they steer document preference instead
-        # (``preferred_documents``), and are left out of keyword matching.
-        places = [meta.region for meta in kb.documents.values()] + [
-            alias
-            for meta in kb.documents.values()
-            for alias in meta.aliases
-            if normalize(alias) in normalize(meta.region) or (alias.isalpha() and alias.isascii())
-        ]
-        self._region_words = frozenset(
-            t for place in places for t in tokenizer.tokens(place) + char_bigrams(place)
-        )
-        # The most specific part of each document's region (嘉定 for 上海市嘉定区, 上海 for
-        # 上海市): a question naming it prefers the document, without any alias being set.
-        self._own_place = {
-            meta.id: tuple(normalize(f) for f in place_forms(_PLACE_PART.findall(meta.region)[-1]))
-            for meta in kb.documents.values()
-            if _PLACE_PART.findall(meta.region)
-        }
-        ids = [u.id for u in kb.units]
+        self.tuning = tuning or Tuning()
+        self._named = NamedDocuments(kb, tokenizer)
         by_doc: dict[str, list[int]] = {}
         for position, unit in enumerate(kb.units):
             by_doc.setdefault(unit.clause.doc_id, []).append(position)
@@ -118,112 +79,12 @@ class Retriever:
         for clause in kb.clauses:
             if IN_FORCE.search(clause.norm):
                 self._force_clauses.setdefault(clause.doc_id, []).append(clause.key)
-        words, pairs = self._unit_tokens(kb, token_cache)
-        frequency: dict[str, int] = {}
-        for unit_words in words:
-            for token in set(unit_words):
-                frequency[token] = frequency.get(token, 0) + 1
-        # Words of two or more characters found in few units: the documents' own vocabulary.
-        self._distinctive = frozenset(
-            t for t, n in frequency.items() if len(t) >= 2 and n <= 0.15 * len(kb.units)
-        )
-        kept = token_cache.parent if token_cache is not None else None
-        built = self._cache_key("bm25-1", self._units_digest)
-        self._bm25 = Bm25Index(ids, words, kept and kept / "bm25-words", built)
-        self._bigrams = Bm25Index(ids, pairs, kept and kept / "bm25-pairs", built)
-        self._word_vocabulary = self._bm25.vocabulary
-        self._pair_vocabulary = self._bigrams.vocabulary
-        self._bilingual = Bilingual(
-            self._postings, self._may_hold, self._stored_translations(token_cache)
-        )
-
-    def _cache_key(self, kind: str, *more: str) -> str:
-        """What a cached derivative of the index depends on besides the units themselves."""
-        return hashlib.sha256(
-            "\n".join([kind, self._tokenizer.signature, *sorted(self._region_words), *more]).encode(
-                "utf-8"
-            )
-        ).hexdigest()
-
-    def _unit_tokens(
-        self, kb: KnowledgeBase, cache: Path | None
-    ) -> tuple[list[list[str]], list[list[str]]]:
-        """Word and bigram tokens of every unit; at a city's scale jieba takes most of the
-        start-up, so they are kept beside the index generation (``cache``), keyed by the
-        tokenizer's dictionary and the region words they leave out, with a digest of each
-        unit's text: a new generation tokenises only the units an earlier one did not have
-        (an ingest that changed one document, a worker switching to a published one)."""
-        key = self._cache_key("tokens-3")
-        digests = [
-            hashlib.blake2b(u.text.encode("utf-8"), digest_size=16).digest() for u in kb.units
-        ]
-        self._units_digest = hashlib.sha256(b"".join(digests)).hexdigest()
-        stored = load(cache, key)
-        if stored is not None and stored["digests"] == digests:
-            return stored["words"], stored["pairs"]
-        before = earlier_tokens(cache, key)
-        words: list[list[str]] = []
-        pairs: list[list[str]] = []
-        for unit, digest in zip(kb.units, digests, strict=True):
-            known = before.get(digest)
-            if known is None:
-                # Interned: a city's units hold millions of tokens but only some 100,000
-                # distinct ones; shared strings keep the lists (and their pickle) small.
-                known = (
-                    [sys.intern(t) for t in self._words(unit.text)],
-                    [sys.intern(t) for t in self._pairs(unit.text)],
-                )
-            words.append(known[0])
-            pairs.append(known[1])
-        save(cache, {"key": key, "digests": digests, "words": words, "pairs": pairs})
-        return words, pairs
-
-    def _stored_translations(self, token_cache: Path | None) -> Table | None:
-        """The bilingual dictionary cut to this index's words, kept beside the generation
-        (reading CC-CEDICT takes seconds) and taken from an earlier generation with the same
-        vocabulary; without a place to keep it, it is built on the first English question."""
-        if token_cache is None:
-            return None
-        cache = token_cache.with_name("bilingual.pickle")
-        vocabulary = hashlib.sha256(
-            "\n".join([*sorted(self._word_vocabulary), "", *sorted(self._pair_vocabulary)]).encode()
-        ).hexdigest()
-        key = self._cache_key("bilingual-3", DICTIONARY_VERSION, vocabulary)
-        stored = load(cache, key)
-        if stored is not None:
-            own: Table = stored["table"]
-            return own
-        stored = earlier(cache, key)
-        table: Table = stored["table"] if stored is not None else translations(self._may_hold)
-        save(cache, {"key": key, "table": table})
-        return table
-
-    def _may_hold(self, word: str) -> bool:
-        """Whether ``word`` is a keyword of the documents, or all of its character pairs are."""
-        if word in self._word_vocabulary:
-            return True
-        pairs = char_bigrams(word)
-        return bool(pairs) and all(p in self._pair_vocabulary for p in pairs)
-
-    def _postings(self, word: str) -> np.ndarray:
-        """Units holding ``word``: as a keyword token, else by all of its character pairs
-        (a word jieba splits in the documents, 法定代表人 as 法定/代表人)."""
-        found = self._bm25.postings(word)
-        if found.size or len(word) < 2:
-            return found
-        pairs = char_bigrams(word)
-        found = self._bigrams.postings(pairs[0]) if pairs else found
-        for pair in pairs[1:]:
-            if not found.size:
-                break
-            found = np.intersect1d(found, self._bigrams.postings(pair), assume_unique=True)
-        return found
-
-    def _words(self, text: str) -> list[str]:
-        return [t for t in self._tokenizer.tokens(text) if t not in self._region_words]
-
-    def _pairs(self, text: str) -> list[str]:
-        return [t for t in char_bigrams(text) if t not in self._region_words]
+        self._keywords = KeywordIndex(kb, tokenizer, self._named.region_words, token_cache)
+        self._bm25 = self._keywords.words_index
+        self._bigrams = self._keywords.pairs_index
+        self._bilingual = self._keywords.bilingual
+        self._words = self._keywords.words
+        self._pairs = self._keywords.pairs
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -238,7 +99,7 @@ class Retriever:
 
     def distinctive_terms(self, question: str) -> list[str]:
         """Words of the question that are distinctive words of the documents."""
-        return [t for t in self._words(normalize(question)) if t in self._distinctive]
+        return [t for t in self._words(normalize(question)) if t in self._keywords.distinctive]
 
     def words(self, question: str) -> list[str]:
         return self._tokenizer.words(question)
@@ -249,26 +110,24 @@ class Retriever:
             pairs.extend(self._pairs(term))
         return pairs
 
+    def _term_weights(
+        self, query: str, own: Sequence[str], tokens: Sequence[str]
+    ) -> dict[str, float]:
+        """Tokens the glossary or the dictionary added to a Chinese question count less than
+        the question's own words (an English question has no words of its own to prefer)."""
+        weight = self.tuning.expansion_weight
+        if weight == 1.0 or not has_cjk(query):
+            return {}
+        mine = set(own)
+        return {t: weight for t in tokens if t not in mine}
+
     def _keyword_keep(self, score: float, best: float) -> bool:
         """A keyword match votes when it is near the best one and not a stray common word."""
-        return score >= self._bm25_floor * best and score >= self._bm25_min
+        return score >= self.tuning.bm25_floor * best and score >= self.tuning.bm25_min
 
     def preferred_documents(self, query: str) -> frozenset[str]:
-        """Documents the (normalised) question names; the most specific region wins.
-
-        "嘉定" names the Jiading opinions; "上海" alone names the city plan, but "上海嘉定"
-        is still about Jiading: of the named documents, those with the longest region stay.
-        """
-        named = [
-            meta
-            for meta in self._kb.documents.values()
-            if any(normalize(alias) in query for alias in meta.aliases)
-            or any(form in query for form in self._own_place.get(meta.id, ()))
-        ]
-        if not named:
-            return frozenset()
-        longest = max(len(m.region) for m in named)
-        return frozenset(m.id for m in named if len(m.region) == longest)
+        """Documents the (normalised) question names (``NamedDocuments.preferred``)."""
+        return self._named.preferred(query)
 
     def _rankings(
         self,
@@ -276,21 +135,23 @@ class Retriever:
         tokens: Sequence[str],
         pair_tokens: Sequence[str],
         documents: frozenset[str] | None,
+        weights: tuple[dict[str, float], dict[str, float]] = ({}, {}),
     ) -> tuple[Ranking, Ranking, Ranking]:
         """Dense, word and bigram rankings of clauses (of ``documents`` only, when given)."""
         doc_ids = None
+        word_w, pair_w = weights
         if documents is None:
-            keyword = self._bm25.search(tokens, CANDIDATES * 3)
-            pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3)
+            keyword = self._bm25.search(tokens, CANDIDATES * 3, None, word_w)
+            pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3, None, pair_w)
         else:
             doc_ids = sorted(documents)
             within = np.concatenate([self._positions[d] for d in doc_ids if d in self._positions])
             if within.size <= GROUP_UNITS:
-                keyword = self._bm25.search_group(tokens, CANDIDATES * 3, within)
-                pairs = self._bigrams.search_group(pair_tokens, CANDIDATES * 3, within)
+                keyword = self._bm25.search_group(tokens, CANDIDATES * 3, within, word_w)
+                pairs = self._bigrams.search_group(pair_tokens, CANDIDATES * 3, within, pair_w)
             else:
-                keyword = self._bm25.search(tokens, CANDIDATES * 3, within)
-                pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3, within)
+                keyword = self._bm25.search(tokens, CANDIDATES * 3, within, word_w)
+                pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3, within, pair_w)
         dense = _best_per_clause(self._store.search(dense_query, CANDIDATES * 3, doc_ids), self._kb)
         keyword = _best_per_clause(keyword, self._kb)
         pairs = _best_per_clause(pairs, self._kb)
@@ -298,7 +159,7 @@ class Retriever:
         # let many weak votes outweigh one strong one: only near-best candidates may vote.
         keyword = _near_best(keyword, self._keyword_keep)
         pairs = _near_best(pairs, self._keyword_keep)
-        dense = _near_best(dense, lambda s, best: s >= best - self._dense_margin)
+        dense = _near_best(dense, lambda s, best: s >= best - self.tuning.dense_margin)
         return dense, keyword, pairs
 
     def _fused(
@@ -309,23 +170,36 @@ class Retriever:
         document; with the dense and keyword scores of the candidates."""
         tokens = self._keyword_tokens(query, terms)
         pair_tokens = self._bigram_tokens(query, terms)
-        dense_query = f"{query} {' '.join(terms)}" if self._expand_dense and terms else query
-        dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None)
+        term_w = (
+            self._term_weights(query, self._words(query), tokens),
+            self._term_weights(query, self._pairs(query), pair_tokens),
+        )
+        tuning = self.tuning
+        dense_query = f"{query} {' '.join(terms)}" if tuning.expand_dense and terms else query
+        dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None, term_w)
         rankings = [dense, keyword, pairs]
-        weights = list(self._weights)
+        weights = list(tuning.weights)
         lists = [[key for key, _ in ranking] for ranking in rankings]
-        if self._group_docs and len(self._kb.documents) > self._group_docs:
+        if tuning.named_weight and preferred and len(preferred) < len(self._kb.documents):
+            # The documents the question names (by place or alias), ranked again among
+            # themselves with their own word statistics: extra votes, so that a named
+            # document's clause is a candidate even when the whole index ranks it too low
+            # (直播 is rare among 235 documents but says nothing within the live-streaming plan).
+            within = self._rankings(dense_query, tokens, pair_tokens, preferred, term_w)
+            lists += [[key for key, _ in ranking] for ranking in within]
+            weights += [w * tuning.named_weight for w in tuning.weights]
+        if tuning.group_docs and len(self._kb.documents) > tuning.group_docs:
             # Optional: the best documents ranked again with their own word statistics, as
             # extra votes beside the global ranking (never instead of it).
             group = set(preferred)
             for key, _ in reciprocal_rank_fusion(lists, weights=weights):
-                if len(group) >= self._group_docs:
+                if len(group) >= tuning.group_docs:
                     break
                 group.add(self._kb.by_key[key].doc_id)
             if group:
-                within = self._rankings(dense_query, tokens, pair_tokens, frozenset(group))
+                within = self._rankings(dense_query, tokens, pair_tokens, frozenset(group), term_w)
                 lists += [[key for key, _ in ranking] for ranking in within[1:]]
-                weights += list(self._weights[1:])
+                weights += list(tuning.weights[1:])
         return reciprocal_rank_fusion(lists, weights=weights), dict(dense), dict(keyword)
 
     def _nudged(self, fused: Ranking, question: str, preferred: frozenset[str]) -> Ranking:
@@ -338,9 +212,9 @@ class Retriever:
             out = 1.0
             if patterns and any(re.search(p, clause.norm) for p in patterns):
                 # Among equally relevant clauses, the one that states an amount, a date…
-                out *= 1.0 + self._kind_boost
+                out *= 1.0 + self.tuning.kind_boost
             if preferred and clause.doc_id not in preferred:
-                out *= self._other_doc
+                out *= self.tuning.other_doc
             return out
 
         if not patterns and not preferred:

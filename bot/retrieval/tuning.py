@@ -1,0 +1,38 @@
+"""The retriever's weights and thresholds, in one place (measured on the project's own and
+held-out question sets: ``bench/recall.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How the rankings are made and fused.
+
+    ``dense``, ``bm25`` and ``bigram`` weigh the three rankings in the fusion; a keyword match
+    votes only at ``bm25_floor`` of the best one and at least ``bm25_min``, a dense one within
+    ``dense_margin`` of the best; ``expand_dense`` adds the glossary's and the dictionary's words
+    to the question embedded; clauses of documents other than those the question names are
+    scaled by ``other_doc``, clauses stating the kind of thing asked raised by ``kind_boost``;
+    words added to a Chinese question count ``expansion_weight`` of its own words; the named
+    documents ranked among themselves vote with ``named_weight`` of the global rankings' weight;
+    ``group_docs`` (0 = off) ranks the best documents again with their own statistics.
+    """
+
+    dense: float = 0.5
+    bm25: float = 1.0
+    bigram: float = 1.0
+    bm25_floor: float = 0.3
+    bm25_min: float = 1.0
+    dense_margin: float = 0.06
+    expand_dense: bool = True
+    other_doc: float = 0.6
+    kind_boost: float = 0.25
+    expansion_weight: float = 0.7
+    named_weight: float = 0.5
+    group_docs: int = 0
+
+    @property
+    def weights(self) -> tuple[float, float, float]:
+        return (self.dense, self.bm25, self.bigram)
