@@ -6,10 +6,17 @@ import re
 
 from bot.knowledge.coverage import place_forms
 from bot.knowledge.index import KnowledgeBase
+from bot.retrieval.scope import latin
 from bot.retrieval.tokens import Tokenizer, char_bigrams
-from bot.text import normalize
+from bot.text import normalize, whole_word
 
 _PLACE_PART = re.compile(r"[\u4e00-\u9fff]+?(?:特别行政区|自治区|新区|省|市|区|县)")
+_SHORT = re.compile(r"[\u4e00-\u9fff]{2,3}")  # a place as named without its suffix
+
+
+def _names(form: str, query: str) -> bool:
+    """Whether the (normalised) question names the place: Chinese anywhere, Latin as a word."""
+    return whole_word(form).search(query) is not None if form.isascii() else form in query
 
 
 class NamedDocuments:
@@ -32,12 +39,15 @@ class NamedDocuments:
             t for place in places for t in tokenizer.tokens(place) + char_bigrams(place)
         )
         # The most specific part of each document's region (嘉定 for 上海市嘉定区, 上海 for
-        # 上海市): a question naming it prefers the document, without any alias being set.
-        self._own_place = {
-            meta.id: tuple(normalize(f) for f in place_forms(_PLACE_PART.findall(meta.region)[-1]))
-            for meta in kb.documents.values()
-            if _PLACE_PART.findall(meta.region)
-        }
+        # 上海市), and its pinyin for English questions (jiading, shanghai): a question naming
+        # it prefers the document, without any alias being set.
+        self._own_place: dict[str, tuple[str, ...]] = {}
+        for meta in kb.documents.values():
+            parts = _PLACE_PART.findall(meta.region)
+            if parts:
+                forms = [normalize(f) for f in place_forms(parts[-1])]
+                latin_forms = [latin(f) for f in forms if _SHORT.fullmatch(f)]
+                self._own_place[meta.id] = tuple(dict.fromkeys(forms + latin_forms))
 
     def preferred(self, query: str) -> frozenset[str]:
         """Documents the (normalised) question names; the most specific region wins.
@@ -49,7 +59,7 @@ class NamedDocuments:
             meta
             for meta in self._kb.documents.values()
             if any(normalize(alias) in query for alias in meta.aliases)
-            or any(form in query for form in self._own_place.get(meta.id, ()))
+            or any(_names(form, query) for form in self._own_place.get(meta.id, ()))
         ]
         if not named:
             return frozenset()

@@ -61,7 +61,7 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     documents: Mapping[str, DocumentMeta] = getattr(kb, "documents", {})
     covered = {normalize(p) for p in places(documents)}
     covered |= {normalize(p) for m in documents.values() for p in _governed_forms(m.region)}
-    covered |= {_latin(p) for p in covered if _SHORT_PLACE.fullmatch(p)}
+    covered |= {latin(p) for p in covered if _SHORT_PLACE.fullmatch(p)}
     titles = [normalize(m.title) for m in documents.values()]
     covered |= {p for p in rules.outside_places if not p.isascii() and any(p in t for t in titles)}
     outside = frozenset(
@@ -77,7 +77,7 @@ _SHORT_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}")  # 宁波, 山东: a place as
 _ZONE_ENDINGS = ("工业园区", "园区", "新区", "开发区", "高新区", "自贸区", "试验区", "保税区")
 
 
-def _latin(place: str) -> str:
+def latin(place: str) -> str:
     """宁波 -> ningbo: how an English question names a covered Chinese place."""
     return "".join(lazy_pinyin(place))
 
