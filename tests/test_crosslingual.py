@@ -79,6 +79,19 @@ def test_of_a_phrases_translations_the_documents_most_used_is_weighed_first() ->
     assert b.terms("move")[0] == "搬迁"
 
 
+def test_a_chinese_questions_everyday_word_gets_the_documents_usual_one() -> None:
+    # 删掉 and 删除 both translate "to delete"; the documents say 删除 in two units, 删掉 in one
+    units = {"a": ["删除", "评价"], "b": ["删除", "信息"], "c": ["删掉"], "d": ["招聘"]}
+    words = Bm25Index(list(units), list(units.values()))
+    b = Bilingual(words.postings, lambda w: w in words.vocabulary)
+    assert "删除" in b.synonym_table["删掉"]
+    assert b.alternatives(["删掉", "评价"]) == ["删除"]
+    # a word the documents use more than its synonyms keeps its own: nothing is added
+    assert b.alternatives(["删除"]) == []
+    # 招人 (to recruit) meets 招聘 though the documents never say 招人
+    assert b.alternatives(["招人"]) == ["招聘"]
+
+
 def test_questions_without_english_get_nothing() -> None:
     b = bilingual()
     assert b.terms("施工扬尘罚款多少") == []
@@ -107,6 +120,14 @@ def test_an_english_question_reaches_an_unseen_regulation_by_its_own_words(provi
     assert any(h.clause.doc_id == "sd-labour-contracts" for h in hits)
     retrieval = provinces.qa.retriever.search("What is the fine for breaking the price rules?", 3)
     assert "罚款" in retrieval.terms
+
+
+def test_a_colloquial_chinese_question_reaches_the_article_in_its_own_words(
+    provinces: Any,
+) -> None:
+    retrieval = provinces.qa.retriever.search("电商平台可以删掉买家给的差评吗", 3)
+    assert "删除" in retrieval.terms
+    assert any("不得删除消费者" in h.clause.text for h in retrieval.hits)
 
 
 @pytest.mark.parametrize(

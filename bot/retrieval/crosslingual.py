@@ -37,7 +37,7 @@ import numpy as np
 import snowballstemmer
 
 # Changes when the reading of the dictionary changes (tables kept beside an index are rebuilt).
-DICTIONARY_VERSION = "cedict-2023-11-07/3"
+DICTIONARY_VERSION = "cedict-2023-11-07/4"
 MAX_PHRASE = 4  # words in the longest English phrase looked up
 PER_PHRASE = 2  # translations kept for one phrase
 CANDIDATES = 6  # translations weighed for one phrase
@@ -205,25 +205,51 @@ def reverse_dictionary() -> dict[tuple[str, ...], tuple[Sense, ...]]:
 
 
 Postings = Callable[[str], "np.ndarray"]
+Synonyms = dict[str, tuple[str, ...]]
+SYNONYM_SENSES = 30  # an English phrase shared by more words is too vague to make synonyms
+PER_WORD = 2  # the documents' words kept for one word of a Chinese question
+
+
+def _cached(known: Callable[[str], bool]) -> Callable[[str], bool]:
+    verdict: dict[str, bool] = {}
+
+    def check(word: str) -> bool:
+        if word not in verdict:
+            verdict[word] = known(word)
+        return verdict[word]
+
+    return check
 
 
 def translations(known: Callable[[str], bool]) -> Table:
     """The reverse dictionary cut to the words ``known`` to the documents."""
-    verdict: dict[str, bool] = {}
+    holds = _cached(known)
     table: Table = {}
     for phrase, senses in reverse_dictionary().items():
-        usable = []
-        for sense in senses:
-            word = sense[0]
-            if word not in verdict:
-                verdict[word] = known(word)
-            if verdict[word]:
-                usable.append(sense)
+        usable = [sense for sense in senses if holds(sense[0])]
         usable.sort(key=lambda s: (s[1], s[2], -len(s[0])))
         words = list(dict.fromkeys(s[0] for s in usable))
         if words:
             table[phrase] = tuple(words[: 2 * CANDIDATES])
     return table
+
+
+def synonyms(known: Callable[[str], bool]) -> Synonyms:
+    """Chinese word -> the documents' words that translate one of its first two senses and
+    share a character with it (删掉 -> 删除, 买家 -> 买方, 招人 -> 招聘): the dictionary's
+    English as a pivot, so that a question's everyday word meets the documents' own."""
+    holds = _cached(known)
+    found: dict[str, set[str]] = {}
+    for senses in reverse_dictionary().values():
+        if len(senses) > SYNONYM_SENSES:
+            continue
+        main = list(dict.fromkeys(word for word, order, _ in senses if order <= 1))
+        held = [word for word in main if holds(word)]
+        for word in main if held else ():
+            for other in held:
+                if other != word and not set(other).isdisjoint(word):
+                    found.setdefault(word, set()).add(other)
+    return {word: tuple(sorted(others)) for word, others in found.items()}
 
 
 class Bilingual:
@@ -235,11 +261,16 @@ class Bilingual:
     """
 
     def __init__(
-        self, postings: Postings, known: Callable[[str], bool], table: Table | None = None
+        self,
+        postings: Postings,
+        known: Callable[[str], bool],
+        table: Table | None = None,
+        synonyms: Synonyms | None = None,
     ) -> None:
         self._postings = postings
         self._known = known
         self._table = table
+        self._synonyms = synonyms
         self._units: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
@@ -260,6 +291,29 @@ class Bilingual:
             if self._table is None:
                 self._table = translations(self._known)
             return self._table
+
+    @property
+    def synonym_table(self) -> Synonyms:
+        """Chinese word -> the documents' words for it (built on first use, or given)."""
+        with self._lock:
+            if self._synonyms is None:
+                self._synonyms = synonyms(self._known)
+            return self._synonyms
+
+    def alternatives(self, words: list[str]) -> list[str]:
+        """The documents' more usual words for the words of a Chinese question: of each
+        word's synonyms, those found in more units than the word itself, most used first."""
+        table = self.synonym_table
+        out: list[str] = []
+        for word in words:
+            others = table.get(word, ()) if len(word) >= 2 else ()
+            if not others:
+                continue
+            own = self._units_of(word).size
+            used = [(self._units_of(o).size, o) for o in others]
+            better = sorted((item for item in used if item[0] > own), key=lambda i: -i[0])
+            out.extend(o for _, o in better[:PER_WORD] if o not in out)
+        return out
 
     def phrases(self, question: str) -> list[tuple[str, ...]]:
         """The translations of each English phrase of ``question``, longest phrase first."""

@@ -11,7 +11,14 @@ import numpy as np
 
 from bot.knowledge.index import KnowledgeBase
 from bot.retrieval.bm25 import Bm25Index
-from bot.retrieval.crosslingual import DICTIONARY_VERSION, Bilingual, Table, translations
+from bot.retrieval.crosslingual import (
+    DICTIONARY_VERSION,
+    Bilingual,
+    Synonyms,
+    Table,
+    synonyms,
+    translations,
+)
 from bot.retrieval.kept import earlier, earlier_tokens, load, save
 from bot.retrieval.tokens import Tokenizer, char_bigrams
 
@@ -48,8 +55,9 @@ class KeywordIndex:
         self.pairs_index = Bm25Index(ids, pairs, kept and kept / "bm25-pairs", built)
         self._word_vocabulary = self.words_index.vocabulary
         self._pair_vocabulary = self.pairs_index.vocabulary
+        stored = self._stored_translations(token_cache)
         self.bilingual = Bilingual(
-            self.postings, self.may_hold, self._stored_translations(token_cache)
+            self.postings, self.may_hold, *(stored if stored is not None else (None, None))
         )
 
     def words(self, text: str) -> list[str]:
@@ -101,25 +109,29 @@ class KeywordIndex:
         save(cache, {"key": key, "digests": digests, "words": words, "pairs": pairs})
         return words, pairs
 
-    def _stored_translations(self, token_cache: Path | None) -> Table | None:
-        """The bilingual dictionary cut to this index's words, kept beside the generation
-        (reading CC-CEDICT takes seconds) and taken from an earlier generation with the same
-        vocabulary; without a place to keep it, it is built on the first English question."""
+    def _stored_translations(self, token_cache: Path | None) -> tuple[Table, Synonyms] | None:
+        """The bilingual dictionary cut to this index's words, and the documents' synonyms for
+        Chinese words, kept beside the generation (reading CC-CEDICT takes seconds) and taken
+        from an earlier generation with the same vocabulary; without a place to keep them,
+        they are built on first use."""
         if token_cache is None:
             return None
         cache = token_cache.with_name("bilingual.pickle")
         vocabulary = hashlib.sha256(
             "\n".join([*sorted(self._word_vocabulary), "", *sorted(self._pair_vocabulary)]).encode()
         ).hexdigest()
-        key = self._cache_key("bilingual-3", DICTIONARY_VERSION, vocabulary)
-        stored = load(cache, key)
-        if stored is not None:
-            own: Table = stored["table"]
-            return own
+        key = self._cache_key("bilingual-4", DICTIONARY_VERSION, vocabulary)
+        own = load(cache, key)
+        if own is not None:
+            return own["table"], own["synonyms"]
         stored = earlier(cache, key)
-        table: Table = stored["table"] if stored is not None else translations(self.may_hold)
-        save(cache, {"key": key, "table": table})
-        return table
+        kept: tuple[Table, Synonyms] = (
+            (stored["table"], stored["synonyms"])
+            if stored is not None
+            else (translations(self.may_hold), synonyms(self.may_hold))
+        )
+        save(cache, {"key": key, "table": kept[0], "synonyms": kept[1]})
+        return kept
 
     def may_hold(self, word: str) -> bool:
         """Whether ``word`` is a keyword of the documents, or all of its character pairs are."""

@@ -238,6 +238,8 @@ class Retriever:
         query = normalize(question)
         terms = expansions(query, self._glossary)
         terms += [t for t in self._bilingual.terms(query) if t not in terms]
+        if has_cjk(query):  # the documents' usual words for the question's own (删掉 -> 删除)
+            terms += [t for t in self._bilingual.alternatives(self._words(query)) if t not in terms]
         preferred = self.preferred_documents(query)
         fused, dense_score, bm25_score = self._fused(query, terms, preferred)
         fused = self._nudged(fused, question, preferred)
