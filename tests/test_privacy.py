@@ -23,7 +23,7 @@ import pytest
 
 from bot.channels import durable
 from bot.channels.jsonl import remember_chat
-from bot.channels.telegram.delivery import OUTBOX_STEPS
+from bot.channels.telegram.outbox import OUTBOX_STEPS
 from bot.channels.telegram.updates import INBOX_STEPS
 from bot.config import Settings
 from bot.console.accounts import STEPS as CONSOLE_STEPS

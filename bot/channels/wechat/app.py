@@ -36,7 +36,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from bot.channels import durable
 from bot.channels.durable.outbox import reply_payload
@@ -77,13 +77,7 @@ def _yes() -> bool:
     return True
 
 
-class Turns(Protocol):
-    """Whatever runs one turn: ``Conversation`` or the staff desk's ``StaffFront``."""
-
-    def turn(self, incoming: Incoming, today: date, within: Within | None = None) -> Turn: ...
-
-
-def turn_of(turns: Turns, incoming: Incoming, today: date, within: Within) -> Turn:
+def turn_of(turns: Conversation, incoming: Incoming, today: date, within: Within) -> Turn:
     """The one call into the core, exactly as Telegram makes it."""
     return turns.turn(incoming, today, within)
 
@@ -114,7 +108,7 @@ class WeChatChannel:
         services: Services,
         today: Today = shanghai_today,
         *,
-        front: Turns | None = None,
+        front: Conversation | None = None,
         reply_wait: float = 4.0,
         workers: int = 3,
     ) -> None:
@@ -132,7 +126,7 @@ class WeChatChannel:
         durable.prepare(self.store)
         self.store.migrate("wechat.users", users.USER_STEPS)
         self.conversation = Conversation(services, services.store)
-        self.turns: Turns = front or self.conversation
+        self.turns = front or self.conversation
         self.today = today
         self.codec = Codec(token, aes or None, settings.wechat_app_id)
         secret = settings.wechat_app_secret.get_secret_value() if settings.wechat_app_secret else ""
