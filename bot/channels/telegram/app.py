@@ -45,6 +45,7 @@ from telegram import Bot, BotCommand
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.channels import durable
+from bot.channels.lanes import Lanes
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.domain import shanghai_today
@@ -63,7 +64,6 @@ from .instance import (
     token_rejected,
 )
 from .intake import Intake
-from .lanes import Lane
 from .outbox import OUTBOX_STEPS
 from .poll_lease import PollLease
 from .polling import poll
@@ -104,15 +104,7 @@ class TelegramChannel(Intake):
     ) -> None:
         if services.store is None:
             raise ValueError("the Telegram channel needs the session store (with_store=True)")
-        if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
-            raise ValueError(f"{TOKEN_SETTING} is not set")
-        token = settings.telegram_token.get_secret_value()
-        quiet_token_loggers(token)
-        if settings.telegram_webhook_secret is not None:
-            quiet_token_loggers(settings.telegram_webhook_secret.get_secret_value())
-        # Opt in to PTB 23's behaviour now: RetryAfter.retry_after as a timedelta. Without it
-        # PTB warns on every 429 (and in the tests warnings are errors).
-        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        token = _checked_token(settings)
         self.settings = settings
         self.services = services
         self.store: Store = services.store
@@ -132,7 +124,7 @@ class TelegramChannel(Intake):
         self.grace = grace
         self.fatal: FatalError | None = None
         self._own_lock = lock is None
-        self._lanes: dict[int, Lane] = {}
+        self._lanes: Lanes[int] = Lanes()
         self._tasks: set[asyncio.Task[None]] = set()
         self._unstored: set[int] = set()  # update ids answered but not stored
         self._stop: asyncio.Event | None = None
@@ -147,17 +139,13 @@ class TelegramChannel(Intake):
         self._workers = workers or 8
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self.bot: Bot = build_bot(settings, token, self.timeouts)
+        pacer = Pacer(
+            settings.telegram_rate_overall,
+            settings.telegram_rate_chat,
+            settings.telegram_rate_group,
+        )
         self.sender = OutboxSender(
-            self.bot,
-            self.store,
-            self.retry,
-            Pacer(
-                settings.telegram_rate_overall,
-                settings.telegram_rate_chat,
-                settings.telegram_rate_group,
-            ),
-            self._on_fatal,
-            read_timeout=self.timeouts.read,
+            self.bot, self.store, self.retry, pacer, self._on_fatal, read_timeout=self.timeouts.read
         )
 
     # -- state -----------------------------------------------------------------------------------
@@ -165,7 +153,7 @@ class TelegramChannel(Intake):
     @property
     def pending_turns(self) -> int:
         """Turns queued or running, over all chats (zero when the bot is idle)."""
-        return sum(lane.users for lane in self._lanes.values())
+        return self._lanes.pending()
 
     @property
     def webhook(self) -> bool:
@@ -234,29 +222,7 @@ class TelegramChannel(Intake):
             if self.settings.database_url is not None:  # several workers may share the inbox
                 background.append(asyncio.create_task(self._take_over_loop()))
             await self._resume()
-            if self.webhook:
-                server = await start_webhook(
-                    self.settings, self.bot, self._accept_webhook, self._call
-                )
-            else:
-                server = None
-                try:
-                    await self._call("deleteWebhook", self.bot.delete_webhook)
-                except TelegramError as exc:  # polling then meets 409, which is logged
-                    _log.error("deleteWebhook failed: %s", describe(exc))
-                lease = PollLease(self.store, self._token())
-                poller = functools.partial(
-                    poll,
-                    self.bot,
-                    self.store,
-                    self._stop,
-                    self.timeouts.poll,
-                    self.retry,
-                    self._accept,
-                    self._on_fatal,
-                )
-                self._poller = asyncio.create_task(lease.run(self._stop, poller))
-                background.append(self._poller)
+            server = await self._start_fetching(background)
             try:
                 yield self
             finally:
@@ -273,6 +239,30 @@ class TelegramChannel(Intake):
             if self._own_lock and self.lock is not None:
                 self.lock.release()
                 self.lock = None
+
+    async def _start_fetching(self, background: list[asyncio.Task[None]]) -> Any:
+        """The webhook server (returned), or polling under the lease (a background task)."""
+        if self.webhook:
+            return await start_webhook(self.settings, self.bot, self._accept_webhook, self._call)
+        try:
+            await self._call("deleteWebhook", self.bot.delete_webhook)
+        except TelegramError as exc:  # polling then meets 409, which is logged
+            _log.error("deleteWebhook failed: %s", describe(exc))
+        assert self._stop is not None
+        lease = PollLease(self.store, self._token())
+        poller = functools.partial(
+            poll,
+            self.bot,
+            self.store,
+            self._stop,
+            self.timeouts.poll,
+            self.retry,
+            self._accept,
+            self._on_fatal,
+        )
+        self._poller = asyncio.create_task(lease.run(self._stop, poller))
+        background.append(self._poller)
+        return None
 
     async def _shutdown(self, background: list[asyncio.Task[None]], server: Any) -> None:
         """Stop fetching; let queued turns and due replies finish within the grace time."""
@@ -353,3 +343,18 @@ class TelegramChannel(Intake):
                 continue
             if result:
                 _log.info("index refresh: %s", result)
+
+
+def _checked_token(settings: Settings) -> str:
+    """The bot token (a ``ValueError`` when it is not set); it and the webhook secret are kept
+    out of PTB's URL logs from here on."""
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
+        raise ValueError(f"{TOKEN_SETTING} is not set")
+    token = settings.telegram_token.get_secret_value()
+    quiet_token_loggers(token)
+    if settings.telegram_webhook_secret is not None:
+        quiet_token_loggers(settings.telegram_webhook_secret.get_secret_value())
+    # Opt in to PTB 23's behaviour now: RetryAfter.retry_after as a timedelta. Without it
+    # PTB warns on every 429 (and in the tests warnings are errors).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    return token

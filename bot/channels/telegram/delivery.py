@@ -16,11 +16,7 @@ succeeds sends it, and another sends it when that one died before it was done), 
   says it may have arrived. So no failure multiplies a reply, and none loses it unsent.
 - 400 "can't parse entities": sent again as plain text; other 400 and 403: given up.
 - 401/404 (the token): ``on_fatal``; the message stays for the next start.
-- A reply with ``slot`` edits the message last sent with the same (chat, slot) in place
-  (``editMessageText`` with its keyboard); when there is none, or it can no longer be edited,
-  a new message is sent.
-
-``send_unstored`` sends without the outbox, when the store cannot be written.
+- A reply with a ``slot`` edits its message in place (``editMessageText``), else is sent anew.
 """
 
 from __future__ import annotations
@@ -48,11 +44,10 @@ from bot.errors import StoreUnavailable
 from bot.store import Store
 
 from .outbox import OUTBOX_COLUMNS, Queued
-from .render import Outgoing, markup
+from .render import markup
 from .retry import (
     Pacer,
     RetryPolicy,
-    call_with_retries,
     describe,
     maybe_delivered,
     retry_after_seconds,
@@ -389,20 +384,3 @@ class OutboxSender:
                 "VALUES (?, ?, ?, ?, ?)",
                 (row.chat_id, row.message.plain, error[:500], row.created_at, time.time()),
             )
-
-
-async def send_unstored(
-    bot: Bot, chat_id: int, messages: list[Outgoing], policy: RetryPolicy
-) -> None:
-    """Send without the outbox, when the store cannot be written: retried in memory only."""
-    for message in messages:
-        try:
-            await call_with_retries(
-                f"sendMessage to chat {chat_id} (not stored)",
-                lambda m=message: bot.send_message(  # type: ignore[misc]
-                    chat_id, m.html, parse_mode=ParseMode.HTML, reply_markup=markup(m.keyboard)
-                ),
-                policy,
-            )
-        except TelegramError as exc:
-            _log.error("reply to chat %s NOT delivered (not stored: %s)", chat_id, describe(exc))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
@@ -78,25 +79,16 @@ class InstanceLock:
 # --- timeouts -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
 class Timeouts:
     """Seconds for the Bot API requests; ``poll`` is the long-poll wait of getUpdates."""
 
-    def __init__(
-        self,
-        read: float = 30.0,
-        poll: float = 30.0,
-        connect: float = 5.0,
-        write: float = 10.0,
-        pool: float = 10.0,
-        connections: int = 128,
-    ) -> None:
-        self.read = read
-        self.poll = poll
-        self.connect = connect
-        self.write = write
-        self.pool = pool
-        self.connections = connections
-
+    read: float = 30.0
+    poll: float = 30.0
+    connect: float = 5.0
+    write: float = 10.0
+    pool: float = 10.0
+    connections: int = 128
 
 
 def build_bot(settings: Settings, token: str, t: Timeouts) -> Bot:

@@ -21,7 +21,7 @@ from telegram import Update
 from bot.config import Settings
 from bot.errors import StoreUnavailable
 
-from .lanes import Lane, Lanes
+from .lanes import LaneWork
 from .updates import FloodGate, stale_updates, store_updates, translate, unfinished_updates
 
 _log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ TAKE_OVER_S: Final = 30.0
 TAKE_OVER_EVERY_S: Final = 5.0
 
 
-class Intake(Lanes):
+class Intake(LaneWork):
     """Stores updates and queues their turns."""
 
     settings: Settings
@@ -95,8 +95,6 @@ class Intake(Lanes):
                 self._spawn(self._finish(update_id, None, []))
             return
         lane = self._lanes.get(work.chat_id)
-        if lane is None:
-            lane = self._lanes[work.chat_id] = Lane()
         lane.users += 1
         slow_down = verdict == "warn"
         if slow_down:

@@ -9,7 +9,7 @@ and the replies that are not a turn's (slow down, an apology).
   update marked done (``within``). When the store cannot be written (disk full, locked) the
   turn is answered anyway, sent straight from memory, and the log says what was not stored.
 
-``Lanes`` is the part of ``TelegramChannel`` that runs turns; the channel gives it the
+``LaneWork`` is the part of ``TelegramChannel`` that runs turns; the channel gives it the
 attributes declared below.
 """
 
@@ -26,18 +26,19 @@ from datetime import date
 from typing import Any
 
 from telegram import Bot
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import InvalidToken, TelegramError
 
 from bot.channels import durable
+from bot.channels.lanes import Lane, Lanes
 from bot.conversation import Conversation
 from bot.domain import Incoming, Reply
 from bot.errors import PolicyBotError, StoreUnavailable
 from bot.store import Store, StoreTx
 
-from .delivery import OutboxSender, send_unstored
+from .delivery import OutboxSender
 from .outbox import StoredCallbacks, queue_replies, recipient, slot_of
-from .render import CallbackCodec, render
+from .render import CallbackCodec, Outgoing, markup, render
 from .retry import RetryPolicy, call_with_retries, describe
 from .updates import Work, mark_done
 
@@ -46,17 +47,7 @@ _log = logging.getLogger(__name__)
 SLOW_DOWN = "请慢一点，稍等几秒再发。 / Please slow down a little and try again in a few seconds."
 
 
-class Lane:
-    """One chat's queue: the lock orders its turns; ``users`` counts queued or running ones."""
-
-    __slots__ = ("lock", "users")
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.users = 0
-
-
-class Lanes:
+class LaneWork:
     """Runs each update's turn on its chat's lane."""
 
     bot: Bot
@@ -66,7 +57,7 @@ class Lanes:
     conversation: Conversation
     turns: Conversation
     today: Callable[[], date]
-    _lanes: dict[int, Lane]
+    _lanes: Lanes[int]
     _tasks: set[asyncio.Task[None]]
     _pools: dict[str, ThreadPoolExecutor]
     _stopping: bool
@@ -137,9 +128,7 @@ class Lanes:
                     else:
                         await self._send_unstored(work.chat_id, [Reply(text)])
         finally:
-            lane.users -= 1
-            if lane.users == 0 and self._lanes.get(work.chat_id) is lane:
-                del self._lanes[work.chat_id]
+            self._lanes.release(work.chat_id, lane)
 
     async def _turn(self, update_id: int, work: Work, stored: bool) -> None:
         typing_task = asyncio.create_task(self._typing(work.chat_id)) if work.typing else None
@@ -228,6 +217,23 @@ class Lanes:
             self._on_fatal(exc)
         except TelegramError as exc:
             _log.info("answerCallbackQuery failed: %s", describe(exc))
+
+
+async def send_unstored(
+    bot: Bot, chat_id: int, messages: list[Outgoing], policy: RetryPolicy
+) -> None:
+    """Send without the outbox, when the store cannot be written: retried in memory only."""
+    for message in messages:
+        try:
+            await call_with_retries(
+                f"sendMessage to chat {chat_id} (not stored)",
+                lambda m=message: bot.send_message(  # type: ignore[misc]
+                    chat_id, m.html, parse_mode=ParseMode.HTML, reply_markup=markup(m.keyboard)
+                ),
+                policy,
+            )
+        except TelegramError as exc:
+            _log.error("reply to chat %s NOT delivered (not stored: %s)", chat_id, describe(exc))
 
 
 def _replace(incoming: Incoming, **changes: Any) -> Incoming:

@@ -74,4 +74,3 @@ class PollLease:
         finally:
             with contextlib.suppress(StoreUnavailable):
                 await asyncio.to_thread(leases.release, self.database, self.name, self.holder)
-

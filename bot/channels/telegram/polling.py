@@ -52,9 +52,7 @@ async def poll(
             return
         except Conflict as exc:
             failures += 1
-            _log.error(
-                "another process is polling with this bot token (409: %s); retrying", exc
-            )
+            _log.error("another process is polling with this bot token (409: %s); retrying", exc)
             await sleep_or(stop, min(60.0, 2.0 * failures))
             continue
         except NetworkError as exc:

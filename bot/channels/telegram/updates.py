@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from telegram import Message, MessageEntity, Update
+from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.request import HTTPXRequest
 
@@ -198,25 +198,7 @@ class Work:
 def translate(update: Update, bot_id: int, username: str) -> Work | None:
     """The work an update asks for, or None to ignore it."""
     if update.callback_query is not None:
-        query = update.callback_query
-        message = query.message
-        if message is None or query.data is None:
-            return None  # a button of an inline message, or a game: not ours
-        return Work(
-            chat_id=message.chat.id,
-            user_key=query.from_user.id,
-            incoming=Incoming(
-                chat_id=str(message.chat.id),
-                choice=query.data,
-                user_id=str(query.from_user.id),
-                kind="choice",
-                meta={"channel": "telegram", "chat_type": str(message.chat.type)},
-                group=message.chat.type != ChatType.PRIVATE,
-            ),
-            button=True,
-            query_id=query.id,
-            callback_data=query.data,
-        )
+        return _button(update.callback_query)
     message = update.message
     if message is None:
         return None  # edited messages, channel posts
@@ -258,6 +240,28 @@ def translate(update: Update, bot_id: int, username: str) -> Work | None:
         )
         return Work(chat.id, user_key, incoming, sent_at=sent_at)
     return None
+
+
+def _button(query: CallbackQuery) -> Work | None:
+    """A button pressed under one of our messages: its option, acknowledged after the turn."""
+    message = query.message
+    if message is None or query.data is None:
+        return None  # a button of an inline message, or a game: not ours
+    return Work(
+        chat_id=message.chat.id,
+        user_key=query.from_user.id,
+        incoming=Incoming(
+            chat_id=str(message.chat.id),
+            choice=query.data,
+            user_id=str(query.from_user.id),
+            kind="choice",
+            meta={"channel": "telegram", "chat_type": str(message.chat.type)},
+            group=message.chat.type != ChatType.PRIVATE,
+        ),
+        button=True,
+        query_id=query.id,
+        callback_data=query.data,
+    )
 
 
 def addressed(message: Message, bot_id: int, username: str) -> str | None:
