@@ -79,6 +79,20 @@ class ProgramResult:
     notice: LocalText | None = None
     failed_on: LocalText | None = None  # "在嘉定注册：否": the first condition that failed
 
+    @property
+    def in_total(self) -> bool:
+        """Whether the result's amount counts in a total: eligible, in force, and a fixed
+        one-off sum (a cap, a yearly sum or a lower bound is not added up)."""
+        amount = self.amount
+        return (
+            self.status == "eligible"
+            and self.in_force
+            and amount is not None
+            and amount.qualifier == "exact"
+            and amount.yuan is not None
+            and amount.per == "once"
+        )
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -169,8 +169,7 @@ def render_result(rulebook: Rulebook, result: ProgramResult, lang: Lang) -> str:
     if result.notice is not None:
         lines.append("⚠️ " + result.notice.get(lang))
     else:
-        until = format_date(document.valid_until)
-        lines.append(_t(lang, f"政策有效期至{until}。", f"In force until {until}."))
+        lines.append(msg("check.valid.in_force", lang, until=format_date(document.valid_until)))
     return "\n".join(lines)
 
 
@@ -204,15 +203,7 @@ def render_outcome(rulebook: Rulebook, outcome: Outcome, lang: Lang, unruled: bo
     # programs in force first, then those of expired documents
     shown = tuple(sorted(outcome.eligible + outcome.undetermined, key=lambda r: not r.in_force))
     parts.extend(render_result(rulebook, r, lang) for r in shown)
-    total = [
-        r
-        for r in outcome.eligible
-        if r.in_force
-        and r.amount is not None
-        and r.amount.qualifier == "exact"
-        and r.amount.yuan is not None
-        and r.amount.per == "once"
-    ]
+    total = [r for r in outcome.eligible if r.in_total]
     if len(total) > 1:
         amount = format_money_label(
             sum(r.amount.yuan for r in total if r.amount and r.amount.yuan), lang
@@ -235,35 +226,36 @@ def render_outcome(rulebook: Rulebook, outcome: Outcome, lang: Lang, unruled: bo
             )
         )
     if outcome.not_eligible:
-        title = _t(lang, "不符合的项目：", "Not eligible:")
-        lines = [title, *_not_eligible_lines(outcome.not_eligible, lang)]
-        # A result that relies on an expired document says so, even when it rules out.
-        expired = dict.fromkeys(
-            rulebook.programs[r.program_id].source.doc
-            for r in outcome.not_eligible
-            if not r.in_force
-        )
-        for doc_id in expired:
-            doc = rulebook.documents[doc_id]
-            title = f"《{doc.title}》" if lang == "zh" else doc.title_en
-            key = (
-                "check.note.not_yet"
-                if doc.status(outcome.as_of) == "not_yet"
-                else "check.note.expired"
-            )
-            lines.append(
-                msg(
-                    key,
-                    lang,
-                    title=title,
-                    until=format_date(doc.valid_until),
-                    since=format_date(doc.valid_from),
-                    day=day,
-                )
-            )
-        parts.append("\n".join(lines))
+        parts.append("\n".join(_not_eligible_part(rulebook, outcome, lang)))
     parts.append(outcome.disclaimer.get(lang))
     return "\n\n".join(parts)
+
+
+def _not_eligible_part(rulebook: Rulebook, outcome: Outcome, lang: Lang) -> list[str]:
+    """The programs ruled out, grouped by reason, and a note on each document they rely on
+    that is not in force (a result from an expired document says so, even when it rules
+    out)."""
+    lines = [_t(lang, "不符合的项目：", "Not eligible:")]
+    lines.extend(_not_eligible_lines(outcome.not_eligible, lang))
+    day = format_date(outcome.as_of)
+    expired = dict.fromkeys(
+        rulebook.programs[r.program_id].source.doc for r in outcome.not_eligible if not r.in_force
+    )
+    for doc_id in expired:
+        doc = rulebook.documents[doc_id]
+        title = f"《{doc.title}》" if lang == "zh" else doc.title_en
+        key = "check.note.not_yet" if doc.status(outcome.as_of) == "not_yet" else "check.note.expired"
+        lines.append(
+            msg(
+                key,
+                lang,
+                title=title,
+                until=format_date(doc.valid_until),
+                since=format_date(doc.valid_from),
+                day=day,
+            )
+        )
+    return lines
 
 
 def outcome_reply(rulebook: Rulebook, outcome: Outcome, lang: Lang, unruled: bool = False) -> Reply:
