@@ -122,6 +122,12 @@ _WORDS: Final[dict[str, tuple[str, ...]]] = {
     "yes": ("是", "是的", "好", "好的", "可以", "行", "要", "需要", "yes", "ok", "okay", "sure", "y", "嗯", "对"),
     "full_text": ("原文", "看原文", "全文", "完整条款", "full text", "show the full text"),
     "related": ("相关条款", "相关", "related", "related clauses"),
+    # a checklist ("which of these apply?") answered with none or all of it
+    "none_of_these": (
+        "都没有", "都不是", "没有", "无", "否", "不是", "都不", "一个都没有", "none", "no",
+        "neither", "nothing", "none of these", "沒有", "都沒有", "無",
+    ),
+    "all_of_these": ("都有", "全部", "都是", "全都有", "all", "all of them", "全部都有"),
 }  # fmt: skip
 
 
