@@ -21,6 +21,7 @@ from bot.cli.common import (
     parse_today,
 )
 from bot.errors import BadInput, PolicyBotError
+from bot.messages import both
 from bot.text import detect_lang
 
 if TYPE_CHECKING:
@@ -38,17 +39,12 @@ def _ask_lines(services: Services, as_of: date) -> None:
 
     for raw in bounded_lines(sys.stdin.buffer, MAX_LINE_BYTES):
         if len(raw) > MAX_LINE_BYTES:  # cut by the reader: never held whole
-            message = f"这一行太长了（超过 {MAX_LINE_BYTES} 字节）。 / This line is too long."
-            emit(_error_json(message, "zh"))
+            emit(_error_json(both("notice.line_too_long", limit=MAX_LINE_BYTES), "zh"))
             continue
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
-            emit(
-                _error_json(
-                    "这一行不是有效的 UTF-8 文本。 / This line is not valid UTF-8 text.", "zh"
-                )
-            )
+            emit(_error_json(both("notice.not_utf8"), "zh"))
             continue
         line = line.rstrip("\r\n")
         try:

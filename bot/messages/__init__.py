@@ -1,6 +1,8 @@
 """Every user-facing sentence, in zh-Hans and en, and the command table: the one place to
 look a sentence up. The sentences live by area (``dialogue``: the conversation and the
-check; ``answers``: the answer path); ``text`` looks them up in one table.
+check; ``answers``: the answer path; ``results``: an eligibility result; ``notices``: said
+in both languages at once);
+``text`` and ``both`` look them up in one table.
 
 Traditional Chinese (zh-Hant) is made from the Simplified text with OpenCC (``s2twp``) unless
 an entry gives its own ``hant`` text; quotations of the documents never pass through here.
@@ -17,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.messages import answers, dialogue
+from bot.messages import answers, dialogue, notices, results
 from bot.text import normalize, to_traditional
 
 Locale = Literal["zh-Hans", "zh-Hant", "en"]
@@ -61,7 +63,6 @@ def _commands_line() -> str:
     return " ".join(f"/{c.name}" for c in COMMAND_TABLE if c.in_menu)
 
 
-
 def _merged(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """The areas' entries in one table; a key defined in two areas is an error, not a silent
     overwrite."""
@@ -74,7 +75,9 @@ def _merged(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     return merged
 
 
-_CATALOGUE: Final[dict[str, tuple[str, str]]] = _merged(dialogue.ENTRIES, answers.ENTRIES)
+_CATALOGUE: Final[dict[str, tuple[str, str]]] = _merged(
+    dialogue.ENTRIES, answers.ENTRIES, results.ENTRIES, notices.ENTRIES
+)
 
 
 def text(key: str, lang: str = "zh", traditional: bool = False, **values: object) -> str:
@@ -84,6 +87,12 @@ def text(key: str, lang: str = "zh", traditional: bool = False, **values: object
     chosen = en if lang == "en" else zh
     out = chosen.format(**values) if values else chosen
     return to_traditional(out) if traditional and lang != "en" else out
+
+
+def both(key: str, **values: object) -> str:
+    """The catalogue entry ``key`` in Chinese and English at once (``zh / en``), for a reader
+    whose language is not known."""
+    return f"{text(key, 'zh', False, **values)} / {text(key, 'en', False, **values)}"
 
 
 # Control words typed instead of commands, matched on the whole normalised message.

@@ -34,6 +34,7 @@ from bot.channels.lanes import Lane, Lanes
 from bot.conversation import Conversation
 from bot.domain import Incoming, Reply
 from bot.errors import PolicyBotError, StoreUnavailable
+from bot.messages import both
 from bot.store import Store, StoreTx
 
 from .delivery import OutboxSender
@@ -44,7 +45,7 @@ from .updates import Work, mark_done
 
 _log = logging.getLogger(__name__)
 
-SLOW_DOWN = "请慢一点，稍等几秒再发。 / Please slow down a little and try again in a few seconds."
+SLOW_DOWN = both("notice.slow_down")
 
 
 class LaneWork:
