@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -148,6 +149,19 @@ def emit(obj: Any) -> None:
     """One JSON line on stdout, flushed (a script reads it at once)."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def print_listing(
+    rows: Sequence[Any], as_json: bool, empty: str, line: Callable[[Any], str]
+) -> None:
+    """``--json``: one JSON array of the rows; else a line each, or ``empty`` for none."""
+    if as_json:
+        emit([row.to_json() for row in rows])
+        return
+    if not rows:
+        typer.echo(empty)
+    for row in rows:
+        typer.echo(line(row))
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -15,7 +15,14 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import AsJson, StoreDirOption, emit, fail, plain_settings, staff_store
+from bot.cli.common import (
+    AsJson,
+    StoreDirOption,
+    fail,
+    plain_settings,
+    print_listing,
+    staff_store,
+)
 from bot.domain import Clause
 from bot.staff.csvio import CsvError, export_bytes, parse_csv
 from bot.staff.store import FAQ_STATUSES, FaqEntry, NotFound, StaffStore
@@ -94,13 +101,7 @@ def faq_list(
     if status != "all" and status not in FAQ_STATUSES:
         raise typer.BadParameter("suggested, approved, retired or all", param_hint="--status")
     entries = staff_store(data_dir).faqs(None if status == "all" else status)  # type: ignore[arg-type]
-    if as_json:
-        emit([e.to_json() for e in entries])
-        return
-    if not entries:
-        typer.echo("no curated answers")
-    for e in entries:
-        typer.echo(_faq_line(e))
+    print_listing(entries, as_json, "no curated answers", _faq_line)
 
 
 @faq_app.command("edit")

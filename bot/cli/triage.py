@@ -12,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import AsJson, StoreDirOption, emit, fail, plain_settings, staff_store
+from bot.cli.common import (
+    AsJson,
+    StoreDirOption,
+    emit,
+    fail,
+    plain_settings,
+    print_listing,
+    staff_store,
+)
 from bot.staff.handoff import STATUSES, InvalidTransition
 from bot.staff.store import NotFound, Ticket, utcnow
 
@@ -38,13 +46,7 @@ def triage_list(
         raise typer.BadParameter("waiting, answered, resolved or all", param_hint="--status")
     store = staff_store(data_dir)
     tickets = store.tickets(None if status == "all" else status, limit)  # type: ignore[arg-type]
-    if as_json:
-        emit([t.to_json() for t in tickets])
-        return
-    if not tickets:
-        typer.echo("no tickets")
-    for t in tickets:
-        typer.echo(_ticket_line(t))
+    print_listing(tickets, as_json, "no tickets", _ticket_line)
 
 
 @triage_app.command("show")

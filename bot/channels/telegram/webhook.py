@@ -21,6 +21,7 @@ import tornado.httpserver
 import tornado.web
 from telegram import Bot
 
+from bot.channels.http import one_route_server
 from bot.channels.jsonl import too_deep
 from bot.config import Settings
 
@@ -76,11 +77,8 @@ def webhook_server(
     path: str, secret: str, accept: Accept, max_body: int = MAX_WEBHOOK_BODY
 ) -> tornado.httpserver.HTTPServer:
     """The HTTP server for Telegram's webhook calls (plain HTTP behind a TLS proxy)."""
-    app = tornado.web.Application(
-        [(f"/{path.strip('/')}", _HookHandler, {"secret": secret, "accept": accept})],
-        log_function=lambda handler: None,
-    )
-    return tornado.httpserver.HTTPServer(app, max_body_size=max_body, body_timeout=30)
+    arguments = {"secret": secret, "accept": accept}
+    return one_route_server(path, _HookHandler, arguments, max_body, body_timeout=30)
 
 
 async def start_webhook(
