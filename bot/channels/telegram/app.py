@@ -113,8 +113,8 @@ class TelegramChannel(Intake):
         self.store.migrate("telegram.inbox", INBOX_STEPS)
         self.store.migrate("telegram.outbox", OUTBOX_STEPS)
         self.conversation = Conversation(services, services.store)
-        # What runs a turn: the conversation, or the staff desk's front that routes staff
-        # traffic and hand-offs before it (same call, same transaction).
+        # What runs a turn: the conversation, or (``front``) the same with the staff desk as a
+        # stage that routes staff traffic and hand-offs (same call, same transaction).
         self.turns = front or self.conversation
         self.today = today
         self.timeouts = timeouts or Timeouts(read=settings.telegram_read_timeout)
