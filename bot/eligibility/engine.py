@@ -81,17 +81,9 @@ class ProgramResult:
 
     @property
     def in_total(self) -> bool:
-        """Whether the result's amount counts in a total: eligible, in force, and a fixed
-        one-off sum (a cap, a yearly sum or a lower bound is not added up)."""
-        amount = self.amount
-        return (
-            self.status == "eligible"
-            and self.in_force
-            and amount is not None
-            and amount.qualifier == "exact"
-            and amount.yuan is not None
-            and amount.per == "once"
-        )
+        """Whether its amount counts in a total: eligible, in force, a fixed one-off sum."""
+        fixed = self.amount is not None and self.amount.fixed_one_off
+        return self.status == "eligible" and self.in_force and fixed
 
 
 @dataclass(frozen=True)
