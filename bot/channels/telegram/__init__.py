@@ -34,9 +34,7 @@ from .render import (
     utf16_len,
 )
 from .retry import Pacer, RetryPolicy, retry_after_seconds
-from .updates import ALLOWED_UPDATES, FloodGate, parsable
-
-_parsable = parsable  # the name the render tests use
+from .updates import ALLOWED_UPDATES, FloodGate
 
 __all__ = [
     "ALLOWED_UPDATES",
