@@ -23,14 +23,13 @@ import pytest
 
 from bot.channels import durable
 from bot.channels.jsonl import remember_chat
-from bot.channels.telegram.delivery import OUTBOX_STEPS
+from bot.channels.telegram.outbox import OUTBOX_STEPS
 from bot.channels.telegram.updates import INBOX_STEPS
 from bot.config import Settings
 from bot.console.accounts import STEPS as CONSOLE_STEPS
 from bot.conversation import Conversation
 from bot.domain import Incoming
 from bot.staff.desk import StaffDesk
-from bot.staff.front import StaffFront
 from bot.staff.hours import SHANGHAI
 from bot.store import Store, leases
 from bot.store.base import tables as tables_of
@@ -71,7 +70,7 @@ def world(services: Any, tmp_path: Path, db_location: Path | str) -> Any:
     store.migrate("console", CONSOLE_STEPS)
     leases.prepare(store.database)  # the polling lease (several workers)
     desk = StaffDesk.build(settings, dataclasses.replace(services, store=store))
-    front = StaffFront(Conversation(dataclasses.replace(services, store=store), store), desk)
+    front = Conversation(dataclasses.replace(services, store=store), store, desk)
     yield settings, store, front
     desk.store.close()
     store.close()
@@ -111,7 +110,7 @@ def telegram_rows(store: Store, chat: str, text: str, update_id: int, at: float)
         tx.db.execute("INSERT INTO tg_slots VALUES (?, 'menu', 5, ?)", (int(chat), at))
 
 
-def a_user_with_a_ticket_and_a_curated_answer(store: Store, front: StaffFront) -> int:
+def a_user_with_a_ticket_and_a_curated_answer(store: Store, front: Conversation) -> int:
     """User 42 asks with personal data, hands off, staff answer and save it as a curated
     answer; user 43 asks too (their data must stay). The curated answer's id."""
     front.turn(said("42", ASKED), TODAY, now=NOW)

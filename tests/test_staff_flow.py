@@ -1,5 +1,5 @@
 """Staff triage end to end through the real dialogue, retrieval, e5 embedder and SQLite:
-``StaffFront`` in front of ``Conversation``, as a channel would call it.
+``Conversation`` with the staff desk as a stage, as a channel would call it.
 
 The scenario of issue 11: a user asks what the documents do not answer and asks for a
 person; the ticket goes to the staff group; a member of staff replies to it; the reply
@@ -22,7 +22,6 @@ from bot.config import Settings
 from bot.conversation import Conversation
 from bot.domain import Incoming
 from bot.staff.desk import StaffDesk
-from bot.staff.front import StaffFront
 from bot.staff.hours import SHANGHAI
 from bot.store import Store
 from tests.conftest import TODAY
@@ -45,7 +44,7 @@ def front(services, tmp_path):
     )
     store = Store(tmp_path / "policybot.sqlite3")
     desk = StaffDesk.build(settings, services)
-    yield StaffFront(Conversation(dataclasses.replace(services, store=store), store), desk)
+    yield Conversation(dataclasses.replace(services, store=store), store, desk)
     desk.store.close()
     store.close()
 
@@ -261,8 +260,8 @@ def test_forget_deletes_the_users_data(front) -> None:
     turn = front.turn(user("42", "/forget"), TODAY, now=NOW)
     assert "已删除" in turn.replies[0].text
     assert front.desk.store.recent("42") == [] and front.desk.store.open_ticket_for("42") is None
-    assert front.conversation.store.raw_session("42") is None
-    assert front.conversation.store.questions() == []
+    assert front.store.raw_session("42") is None
+    assert front.store.questions() == []
 
 
 def test_faq_cli_add_approve_export(front, run_cli, tmp_path) -> None:

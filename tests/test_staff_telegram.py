@@ -1,8 +1,8 @@
 """Issue 11 end to end through the fake Telegram Bot API, with the real PTB channel.
 
-The channel runs its turns through ``StaffFront.turn`` (as ``policybot telegram`` wires it),
-and a message that replies to a ticket card carries ``meta["reply_to_slot"]`` from the
-channel's slot map.
+The channel runs its turns through ``Conversation.turn`` with the staff desk (as ``policybot
+telegram`` wires it), and a message that replies to a ticket card carries
+``meta["reply_to_slot"]`` from the channel's slot map.
 
 A user asks what the documents do not answer and asks for a person; the ticket appears in
 the staff group; a member of staff replies to it; the reply reaches the user; the staff
@@ -26,7 +26,6 @@ from bot.channels.telegram import RetryPolicy, TelegramChannel, Timeouts
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.staff.desk import StaffDesk
-from bot.staff.front import StaffFront
 from bot.staff.hours import SHANGHAI
 from bot.store import Store
 from tests.conftest import TODAY
@@ -37,7 +36,7 @@ STAFF_ID = 7001
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 
 
-class PinnedFront(StaffFront):
+class PinnedFront(Conversation):
     """The real front with the clock pinned, so office-hours promises are stable."""
 
     def turn(self, incoming, today, within=None, now=None):
@@ -69,7 +68,7 @@ def test_staff_triage_through_the_bot_api(services: Any, tmp_path) -> None:
             retry=RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2),
             timeouts=Timeouts(read=2.0, poll=1.0),
             clock=time.monotonic,
-            front=PinnedFront(Conversation(svc, store), desk),
+            front=PinnedFront(svc, store, desk),
         )
 
         async def in_group(text: str, reply_to: int | None = None) -> list[dict[str, Any]]:

@@ -15,7 +15,6 @@ from bot.channels.telegram import (
     FloodGate,
     RetryPolicy,
     TokenFilter,
-    _parsable,
     citation_line,
     keyboard,
     render,
@@ -23,6 +22,7 @@ from bot.channels.telegram import (
     split_text,
     utf16_len,
 )
+from bot.channels.telegram.updates import parsable as _parsable
 from bot.domain import Citation, Option, Reply
 
 CITATION = Citation(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.channels import durable
-from bot.channels.telegram.delivery import queue_replies
+from bot.channels.telegram.outbox import queue_replies
 from bot.channels.wechat.render import MAX_BYTES, merge, pages, picked, size
 from bot.domain import Option, Reply
 from bot.store import Store

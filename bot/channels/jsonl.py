@@ -28,10 +28,10 @@ import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from bot.conversation import Conversation, Within
-from bot.domain import Incoming, Reply, Turn
+from bot.conversation import Conversation
+from bot.domain import Incoming, Reply
 from bot.errors import PolicyBotError, StoreUnavailable
 from bot.services import Services
 from bot.store import Store
@@ -49,12 +49,6 @@ _BRACKET = re.compile(r"[\[\]{}]")
 CHATS_STEPS: tuple[str, ...] = (
     "CREATE TABLE jsonl_chats (chat_id TEXT PRIMARY KEY, first_at TEXT NOT NULL)",
 )
-
-
-class Turns(Protocol):
-    """Whatever runs one turn: ``Conversation`` or the staff desk's ``StaffFront``."""
-
-    def turn(self, incoming: Incoming, today: date, within: Within | None = None) -> Turn: ...
 
 
 def remember_chat(store: Store, chat_id: str) -> None:
@@ -160,7 +154,7 @@ def _error(chat: Any, message: str) -> dict[str, Any]:
 
 
 def process_line(
-    raw: bytes, services: Services, today: date, front: Turns | None = None
+    raw: bytes, services: Services, today: date, front: Conversation | None = None
 ) -> dict[str, Any]:
     """One input line to one output object; no input, however bad, makes it raise."""
     if len(raw) > MAX_LINE_BYTES:
@@ -219,7 +213,7 @@ def run(
     out: TextIO,
     services: Services,
     today: date,
-    front: Turns | None = None,
+    front: Conversation | None = None,
     outbox: Outbox | None = None,
 ) -> None:
     if outbox is not None:

@@ -17,12 +17,12 @@ from bot.dialogue.walkthrough import CHECKLIST
 from bot.domain import Incoming, Option, Reply
 from bot.eligibility import UNKNOWN
 from bot.errors import PolicyBotError, StoreUnavailable
-from bot.messages import text, words
+from bot.messages import both, text, words
 from bot.services import Services
 from bot.text import detect_lang, normalize
 
 CHAT_ID = "terminal"
-_UNREADABLE = "这一行不是有效的 UTF-8 文本。 / This line is not valid UTF-8 text."
+_UNREADABLE = both("notice.not_utf8")
 _log = logging.getLogger(__name__)
 QUIT_WORDS = words("quit") | {"/quit", "/exit", "/q"}
 _SCRIPTS = (("zh", False), ("zh", True), ("en", False))

@@ -1,6 +1,6 @@
 """The staff console: a web application (Starlette, Jinja2 templates, static files from this
 package; nothing from the internet) for the staff desk: tickets, curated answers, documents,
-figures, accounts and the audit log. ``policybot console`` serves it (``bot/cli_console.py``).
+figures, accounts and the audit log. ``policybot console`` serves it (``bot/cli/console.py``).
 
 - ``accounts``: staff accounts (Argon2), login sessions, lockout, notes, audit log.
 - ``web``: shared state, the session/CSRF/role checks around every page, rendering.

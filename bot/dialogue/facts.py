@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.eligibility import UNKNOWN, Rulebook, format_yuan, parse_answer, parse_district
 from bot.errors import BadInput
@@ -116,27 +116,90 @@ _FIRST = (
 )
 
 
+_LISTED = (
+    "刚上市",
+    "已上市",
+    "上市了",
+    "新上市",
+    "已经上市",
+    "挂牌了",
+    "已挂牌",
+    "刚挂牌",
+    "新挂牌",
+    "we listed",
+    "newly listed",
+    "just listed",
+    "went public",
+)
+_EVENT = (
+    "办活动",
+    "举办",
+    "办了",
+    "办一场",
+    "直播节",
+    "论坛",
+    "节展",
+    "展会",
+    "峰会",
+    "host an event",
+    "hosted",
+    "forum",
+    "festival",
+)
+
+
 def facts_from_text(
     rulebook: Rulebook, text: str, known: Mapping[str, Any], pending: str | None = None
 ) -> dict[str, Any]:
     """The facts ``text`` states, by fact id (only facts of ``rulebook``)."""
     norm = normalize(text)
     found: dict[str, Any] = {}
-    facts = rulebook.facts
-    correcting = _has(norm, _CORRECTION) >= 0
-    # who is asking is read once, unless the message corrects it ("不对，我们其实是一家公司")
+    said = _Said(norm, text, known, pending, _has(norm, _CORRECTION) >= 0)
+    _entity_fact(rulebook, said, found)
+    _place_facts(rulebook, norm, text, found)
+    _money_facts(rulebook, said, found)
+    _company_facts(rulebook, norm, pending, found)
+    _park_facts(rulebook, norm, known, found, pending)
+    _person_facts(rulebook, norm, known, found)
+    # keep only facts that are new or changed (a correction replaces)
+    return {
+        k: v
+        for k, v in found.items()
+        if known.get(k) != v and k in rulebook.facts and not (k == pending and not said.correcting)
+    }
+
+
+class _Said(NamedTuple):
+    """A message being read: its normalised and raw text, the facts known before it, the
+    question pending, and whether it corrects an earlier answer ("不对，其实…")."""
+
+    norm: str
+    text: str
+    known: Mapping[str, Any]
+    pending: str | None
+    correcting: bool
+
+
+def _entity_fact(rulebook: Rulebook, said: _Said, found: dict[str, Any]) -> None:
+    """Who is asking, read once, unless the message corrects it ("不对，我们其实是一家公司")."""
+    norm, text, known, pending, correcting = said
     open_entity = "entity_type" not in known or correcting
-    if "entity_type" in facts and open_entity and pending != "entity_type":
+    if "entity_type" in rulebook.facts and open_entity and pending != "entity_type":
         entity = next((value for value, cues in _ENTITY if _has(norm, cues) >= 0), None)
         if entity is not None:
             found["entity_type"] = entity
         elif "entity_type" not in known:  # "我们园区…": the option's own words
             found.update(_entity_by_option(rulebook, text))
-    _place_facts(rulebook, norm, text, found)
+
+
+def _money_facts(rulebook: Rulebook, said: _Said, found: dict[str, Any]) -> None:
+    """An amount: the revenue or an event's cost, by the words around it, by the question
+    pending, or (a correction) by the money fact given last; "首次" with a revenue."""
+    norm, text, known, pending, correcting = said
     amounts = find_amounts(text)
     if amounts:
         figure = max(a.yuan for a in amounts)
-        money_facts = [f for f in ("annual_revenue", "event_cost") if f in facts]
+        money_facts = [f for f in ("annual_revenue", "event_cost") if f in rulebook.facts]
         target: str | None = None
         if _has(norm, _COST) >= 0:
             target = "event_cost"
@@ -150,51 +213,30 @@ def facts_from_text(
             found[target] = figure
     if _has(norm, _FIRST) >= 0 and ("annual_revenue" in found or _has(norm, _REVENUE) >= 0):
         found["revenue_first_time"] = True
+
+
+def _company_facts(
+    rulebook: Rulebook, norm: str, pending: str | None, found: dict[str, Any]
+) -> None:
+    """A demonstration enterprise, a new listing, an event hosted: said or denied."""
+    facts = rulebook.facts
     if _has(norm, ("示范企业", "demonstration enterprise")) >= 0 and "demo_enterprise" in facts:
         found["demo_enterprise"] = not _negated(
             norm, _has(norm, ("示范企业", "demonstration enterprise"))
         )
-    pos = _has(
-        norm,
-        (
-            "刚上市",
-            "已上市",
-            "上市了",
-            "新上市",
-            "已经上市",
-            "挂牌了",
-            "已挂牌",
-            "刚挂牌",
-            "新挂牌",
-            "we listed",
-            "newly listed",
-            "just listed",
-            "went public",
-        ),
-    )
+    pos = _has(norm, _LISTED)
     if pos >= 0 and "newly_listed" in facts and pending != "newly_listed":
         found["newly_listed"] = not _negated(norm, pos)
-    pos = _has(
-        norm,
-        (
-            "办活动",
-            "举办",
-            "办了",
-            "办一场",
-            "直播节",
-            "论坛",
-            "节展",
-            "展会",
-            "峰会",
-            "host an event",
-            "hosted",
-            "forum",
-            "festival",
-        ),
-    )
+    pos = _has(norm, _EVENT)
     if pos >= 0 and "hosts_event" in facts and pending != "hosts_event":
         found["hosts_event"] = not _negated(norm, pos)
-    _park_facts(rulebook, norm, known, found, pending)
+
+
+def _person_facts(
+    rulebook: Rulebook, norm: str, known: Mapping[str, Any], found: dict[str, Any]
+) -> None:
+    """A park that runs a live-streaming base; high-level talent; a foreign streamer."""
+    facts = rulebook.facts
     entity = found.get("entity_type") or known.get("entity_type")
     if entity == "park" and "sh_fund_carrier" in facts and _has(norm, ("直播基地", "基地", "base")) >= 0:
         found["sh_fund_carrier"] = "base"  # "直播基地的运营方" runs a live-streaming base
@@ -204,12 +246,6 @@ def facts_from_text(
     pos = _has(norm, ("外籍主播", "外国主播", "外籍", "foreign streamer", "foreign talent"))
     if pos >= 0 and "hires_foreign_streamer" in facts:
         found["hires_foreign_streamer"] = not _negated(norm, pos)
-    # keep only facts that are new or changed (a correction replaces)
-    return {
-        k: v
-        for k, v in found.items()
-        if known.get(k) != v and k in facts and not (k == pending and not correcting)
-    }
 
 
 def _entity_by_option(rulebook: Rulebook, text: str) -> dict[str, Any]:

@@ -100,26 +100,30 @@ def policy(
         composed, worded = word_answer(
             services.writer, composed, query, hits, sources, lang, traditional, (topic.question,)
         )
-    in_scope = composed is not None
-    log: tuple[LogEntry, ...] = ()
-    if in_scope or log_out_of_scope:
-        log = (
-            LogEntry(
-                text=text,
-                lang=query.lang,
-                in_scope=in_scope,
-                answered=in_scope and bool(composed and composed.citations),
-                top_clause=composed.citations[0].doc + "/" + composed.citations[0].clause
-                if composed and composed.citations
-                else None,
-                worded=worded,
-            ),
-        )
+    logged = composed is not None or log_out_of_scope
+    log = (_log_entry(text, query, composed, worded),) if logged else ()
     if composed is None:
         refusal = out_of_scope(lang, traditional, dict(services.kb.documents)).text
         return step(replace(session, offer=()), [Reply(refusal, options=menu(ctx))], log), False
     reply, session = _reply(ctx, composed, query, lang, traditional)
     return step(session, [reply], log), True
+
+
+
+def _log_entry(text: str, query: Query, composed: Composed | None, worded: str) -> LogEntry:
+    """The question log's entry for a question: in scope (answered or not), its top clause,
+    whether a language model worded the answer."""
+    in_scope = composed is not None
+    return LogEntry(
+        text=text,
+        lang=query.lang,
+        in_scope=in_scope,
+        answered=in_scope and bool(composed and composed.citations),
+        top_clause=composed.citations[0].doc + "/" + composed.citations[0].clause
+        if composed and composed.citations
+        else None,
+        worded=worded,
+    )
 
 
 def _gate(

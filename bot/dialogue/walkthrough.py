@@ -41,6 +41,7 @@ from bot.eligibility.unruled import unruled_clauses, unruled_reply
 from bot.errors import BadInput
 from bot.knowledge.rules_check import find_clause
 from bot.messages import text as msg
+from bot.messages import words
 from bot.text import normalize
 
 MAX_RETRIES_BEFORE_HINT = 2
@@ -57,25 +58,9 @@ _PREFER = {
     "individual": ("个人", "人员", "人才"),
 }
 CHECKLIST = "checklist"  # ``Session.pending`` while a "which of these apply?" question is open
-_NONE_WORDS = {
-    "都没有",
-    "都不是",
-    "没有",
-    "无",
-    "否",
-    "不是",
-    "都不",
-    "一个都没有",
-    "none",
-    "no",
-    "neither",
-    "nothing",
-    "none of these",
-    "沒有",
-    "都沒有",
-    "無",
-}
-_ALL_WORDS = {"都有", "全部", "都是", "全都有", "all", "all of them", "全部都有"}
+# Typed answers to a checklist that pick none or all of it (the catalogue's control words).
+_NONE_WORDS = words("none_of_these")
+_ALL_WORDS = words("all_of_these")
 
 
 def checklist_reply(rulebook: Rulebook, session: Session) -> Reply:
@@ -190,6 +175,15 @@ def next_step(ctx: Ctx, session: Session, lead: str = "") -> Turn:
             [*replies, question(found.fact, session)],
         )
     assert isinstance(found, Outcome)
+    return step(idle(session), [*replies, *_result(ctx, session, found)])
+
+
+def _result(ctx: Ctx, session: Session, found: Outcome) -> list[Reply]:
+    """The result of a finished walk-through: the outcome, the loaded clauses no rules cover
+    yet for the firm's place, and a closing line that offers another check."""
+    rulebook: Rulebook = ctx.services.rulebook
+    today = ctx.today
+    lang, trad = session.lang, session.traditional and session.lang == "zh"
     place = _place(session.facts)
     unruled = unruled_clauses(
         ctx.services.kb.documents,
@@ -219,7 +213,7 @@ def next_step(ctx: Ctx, session: Session, lead: str = "") -> Turn:
             Option("menu:help", msg("menu.help", lang, trad)),
         ),
     )
-    return step(idle(session), [*replies, result, *not_evaluated, closing])
+    return [result, *not_evaluated, closing]
 
 
 def _place(facts: Mapping[str, Any]) -> str | None:

@@ -59,6 +59,7 @@ from bot.eligibility.engine import (
     focus_from_text,
 )
 from bot.eligibility.fmt import LocalText, format_money_label, format_yuan
+from bot.eligibility.loader import load_rulebook, parse_rulebook
 from bot.eligibility.payout import AmountResult
 from bot.eligibility.render import (
     citation,
@@ -79,8 +80,6 @@ from bot.eligibility.schema import (
     FactOption,
     Program,
     Rulebook,
-    load_rulebook,
-    parse_rulebook,
 )
 
 __all__ = [

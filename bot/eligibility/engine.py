@@ -79,6 +79,12 @@ class ProgramResult:
     notice: LocalText | None = None
     failed_on: LocalText | None = None  # "在嘉定注册：否": the first condition that failed
 
+    @property
+    def in_total(self) -> bool:
+        """Whether its amount counts in a total: eligible, in force, a fixed one-off sum."""
+        fixed = self.amount is not None and self.amount.fixed_one_off
+        return self.status == "eligible" and self.in_force and fixed
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -28,6 +28,12 @@ class AmountResult:
     # False where the clause does not say "一次性" (a one-off is then not claimed in words)
     once_stated: bool = True
 
+    @property
+    def fixed_one_off(self) -> bool:
+        """A fixed sum paid once: what may be added up (a cap, a yearly sum or a lower bound
+        may not)."""
+        return self.qualifier == "exact" and self.yuan is not None and self.per == "once"
+
 
 _PER_ZH = {"once": "一次性", "year": "每年", "month": "每月"}
 _PER_EN = {"once": "one-off", "year": "per year", "month": "per month"}

@@ -13,5 +13,4 @@ for the exact points where the dialogue and the channels call in.
 - ``stage``: the staff stage of the dialogue's router (pure; returns effects).
 - ``effects``: the effects and how the turn owner applies them in the turn's transaction.
 - ``cards``, ``commands``, ``handler``: what the effects run (``Incoming`` in, ``Reply`` out).
-- ``front``: ``StaffFront``, the entry point of earlier versions (``Conversation.with_desk``).
 """

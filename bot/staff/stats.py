@@ -103,6 +103,12 @@ class Stats:
                 else f"curated answer hits {self.faq_hits}; 👍 {self.thumbs_up} 👎 {self.thumbs_down}"
             ),
         ]
+        return "\n".join(lines + self._optional_lines(zh))
+
+    def _optional_lines(self, zh: bool) -> list[str]:
+        """The language model's share, the most asked clauses, the questions per day: each
+        only when there is something to say."""
+        lines: list[str] = []
         if self.worded:
             fallbacks = {
                 k.removeprefix("fallback:"): v for k, v in self.worded.items() if k != "model"
@@ -125,7 +131,7 @@ class Stats:
                 ("每日问题：" if zh else "Questions per day: ")
                 + " ".join(f"{d[5:]}:{n}" for d, n in self.per_day[-14:])
             )
-        return "\n".join(lines)
+        return lines
 
 
 def compute(store: StaffStore, since: date | None = None, top: int = 10) -> Stats:
@@ -138,50 +144,10 @@ def compute(store: StaffStore, since: date | None = None, top: int = 10) -> Stat
         else ""
     )
     with store.reading() as db:
-        per_day = db.execute(
-            "SELECT day, COUNT(*) FROM qa_log WHERE day >= ? GROUP BY day ORDER BY day", (day,)
-        ).fetchall()
-        total, in_scope, up, down = db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(in_scope), 0), "
-            "COALESCE(SUM(feedback = 1), 0), COALESCE(SUM(feedback = -1), 0) "
-            "FROM qa_log WHERE day >= ?",
-            (day,),
-        ).fetchone()
-        by = dict(
-            db.execute(
-                "SELECT answered_by, COUNT(*) FROM qa_log WHERE day >= ? GROUP BY answered_by",
-                (day,),
-            ).fetchall()
+        per_day, total, in_scope, up, down, by, clauses, faq_hits, worded = _log_figures(
+            db, day, top
         )
-        clauses = db.execute(
-            "SELECT top_clause, COUNT(*) AS n FROM qa_log WHERE day >= ? AND top_clause IS NOT NULL "
-            "GROUP BY top_clause ORDER BY n DESC, top_clause LIMIT ?",
-            (day, top),
-        ).fetchall()
-        reasons = dict(
-            db.execute(
-                "SELECT reason, COUNT(*) FROM tickets WHERE created_at >= ? GROUP BY reason "
-                "ORDER BY reason",
-                (stamp,),
-            ).fetchall()
-        )
-        waiting = db.execute("SELECT COUNT(*) FROM tickets WHERE status = 'waiting'").fetchone()[0]
-        delays = [
-            float(r[0])
-            for r in db.execute(
-                "SELECT (julianday(first_reply_at) - julianday(created_at)) * 1440.0 FROM tickets "
-                "WHERE first_reply_at IS NOT NULL AND created_at >= ? ORDER BY 1",
-                (stamp,),
-            ).fetchall()
-        ]
-        faq_hits = db.execute(
-            "SELECT COUNT(*) FROM qa_log WHERE day >= ? AND answered_by = 'faq'", (day,)
-        ).fetchone()[0]
-        worded = db.execute(
-            "SELECT worded, COUNT(*) FROM qa_log WHERE day >= ? AND worded IS NOT NULL "
-            "GROUP BY worded ORDER BY worded",
-            (day,),
-        ).fetchall()
+        reasons, waiting, delays = _ticket_figures(db, stamp)
         top_faqs = db.execute(
             "SELECT id, variants, hits FROM faq WHERE hits > 0 ORDER BY hits DESC, id LIMIT ?",
             (top,),
@@ -209,3 +175,59 @@ def compute(store: StaffStore, since: date | None = None, top: int = 10) -> Stat
         thumbs_down=int(down),
         worded={str(k): int(v) for k, v in worded},
     )
+
+
+def _log_figures(db: Any, day: str, top: int) -> tuple[Any, ...]:
+    """From the question log since ``day``: questions per day, total, in scope, 👍, 👎, who
+    answered, the ``top`` clauses, curated-answer hits, the language model's wordings."""
+    per_day = db.execute(
+        "SELECT day, COUNT(*) FROM qa_log WHERE day >= ? GROUP BY day ORDER BY day", (day,)
+    ).fetchall()
+    total, in_scope, up, down = db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(in_scope), 0), "
+        "COALESCE(SUM(feedback = 1), 0), COALESCE(SUM(feedback = -1), 0) "
+        "FROM qa_log WHERE day >= ?",
+        (day,),
+    ).fetchone()
+    by = dict(
+        db.execute(
+            "SELECT answered_by, COUNT(*) FROM qa_log WHERE day >= ? GROUP BY answered_by",
+            (day,),
+        ).fetchall()
+    )
+    clauses = db.execute(
+        "SELECT top_clause, COUNT(*) AS n FROM qa_log WHERE day >= ? AND top_clause IS NOT NULL "
+        "GROUP BY top_clause ORDER BY n DESC, top_clause LIMIT ?",
+        (day, top),
+    ).fetchall()
+    faq_hits = db.execute(
+        "SELECT COUNT(*) FROM qa_log WHERE day >= ? AND answered_by = 'faq'", (day,)
+    ).fetchone()[0]
+    worded = db.execute(
+        "SELECT worded, COUNT(*) FROM qa_log WHERE day >= ? AND worded IS NOT NULL "
+        "GROUP BY worded ORDER BY worded",
+        (day,),
+    ).fetchall()
+    return per_day, total, in_scope, up, down, by, clauses, faq_hits, worded
+
+
+def _ticket_figures(db: Any, stamp: str) -> tuple[dict[Any, Any], int, list[float]]:
+    """From the tickets opened since ``stamp``: handoffs by reason, how many wait now, and the
+    minutes to each first staff reply (sorted)."""
+    reasons = dict(
+        db.execute(
+            "SELECT reason, COUNT(*) FROM tickets WHERE created_at >= ? GROUP BY reason "
+            "ORDER BY reason",
+            (stamp,),
+        ).fetchall()
+    )
+    waiting = db.execute("SELECT COUNT(*) FROM tickets WHERE status = 'waiting'").fetchone()[0]
+    delays = [
+        float(r[0])
+        for r in db.execute(
+            "SELECT (julianday(first_reply_at) - julianday(created_at)) * 1440.0 FROM tickets "
+            "WHERE first_reply_at IS NOT NULL AND created_at >= ? ORDER BY 1",
+            (stamp,),
+        ).fetchall()
+    ]
+    return reasons, int(waiting), delays

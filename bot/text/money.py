@@ -76,44 +76,7 @@ def find_amounts(text: str) -> list[Amount]:
         if unit in ("元", "块", "yuan", "rmb") and value < 100 and not m.group("num").isdigit():
             continue
         yuan = round(value * _UNIT_SCALE[unit])
-        pre, tail = (m.group("pre") or ""), (m.group("tail") or "")
-        ge = m.group("ge") or ""
-        bound: Literal["exact", "at_least", "about"] = "exact"
-        if (
-            "多" in ge
-            or m.group("more")
-            or tail in ("以上", "多", "出头", "有余", "plus")
-            or pre
-            in (
-                "超过",
-                "超",
-                "过",
-                "首超",
-                "逾",
-                "over",
-                "more than",
-                "above",
-            )
-        ):
-            bound = "at_least"
-        elif (
-            tail in ("左右", "上下")
-            or pre
-            in (
-                "大概",
-                "大约",
-                "约",
-                "差不多",
-                "将近",
-                "接近",
-                "近",
-                "about",
-                "around",
-                "approximately",
-            )
-            or "来" in ge
-        ):
-            bound = "about"
+        bound = _bound(m)
         if found and last_end == m.start() and unit not in ("亿", "元") and found[-1].yuan > yuan:
             prev = found.pop()  # "两亿五千万": one amount in two parts
             yuan, bound = prev.yuan + yuan, prev.bound if bound == "exact" else bound
@@ -122,6 +85,25 @@ def find_amounts(text: str) -> list[Amount]:
     if not found and _BARE_YI.search(norm):
         found.append(Amount(100_000_000, "at_least", _BARE_YI.search(norm).group(0)))  # type: ignore[union-attr]
     return found
+
+
+
+_AT_LEAST_PRE = ("超过", "超", "过", "首超", "逾", "over", "more than", "above")
+_AT_LEAST_TAIL = ("以上", "多", "出头", "有余", "plus")
+_ABOUT_PRE = ("大概", "大约", "约", "差不多", "将近", "接近", "近", "about", "around", "approximately")
+_ABOUT_TAIL = ("左右", "上下")
+
+
+def _bound(m: re.Match[str]) -> Literal["exact", "at_least", "about"]:
+    """How exact an amount the words around it make it: "三个多亿", "1亿以上", "超过1亿" are
+    lower bounds; "大概3个亿", "3亿左右", "3来个亿" approximations."""
+    pre, tail = (m.group("pre") or ""), (m.group("tail") or "")
+    ge = m.group("ge") or ""
+    if "多" in ge or m.group("more") or tail in _AT_LEAST_TAIL or pre in _AT_LEAST_PRE:
+        return "at_least"
+    if tail in _ABOUT_TAIL or pre in _ABOUT_PRE or "来" in ge:
+        return "about"
+    return "exact"
 
 
 # ------------------------------------------------------------------- figures a text quotes

@@ -20,7 +20,6 @@ from bot.config import Settings
 from bot.console.app import build_console, create_app
 from bot.console.web import Console
 from bot.conversation import Conversation
-from bot.staff.front import StaffFront
 from bot.store import Store
 
 ADMIN, STAFF = "lin.admin", "wang.staff"
@@ -83,7 +82,7 @@ def client_for(console: Console) -> Iterator[Callable[[str | None], TestClient]]
 
 def user_says(console: Console, chat: str, text: str) -> dict[str, Any]:
     """One line through the real JSON-lines channel with the staff desk in front."""
-    front = StaffFront(Conversation(console.services, console.services.store), console.desk)
+    front = Conversation(console.services, console.services.store, console.desk)
     line = f'{{"chat": "{chat}", "text": "{text}"}}'.encode()
     return process_line(line, console.services, TODAY, front)
 

@@ -227,9 +227,8 @@ def test_a_reply_to_a_telegram_user_goes_into_the_telegram_outbox(
 
     from bot.conversation import Conversation
     from bot.domain import Incoming
-    from bot.staff.front import StaffFront
 
-    front = StaffFront(Conversation(console.services, console.services.store), console.desk)
+    front = Conversation(console.services, console.services.store, console.desk)
     for text in (UNANSWERED, "转人工"):
         front.turn(Incoming(chat_id="424242", user_id="424242", text=text), TODAY)
     ticket = console.desk.store.tickets("waiting")[0]

@@ -35,7 +35,7 @@ CLAIM_KEEP_S = 60.0
 def prepare(store: Store) -> None:
     """Create or upgrade the shared tables, and Telegram's outbox that ``enqueue_reply``
     writes for the staff group (idempotent; every channel calls it at start)."""
-    from bot.channels.telegram.delivery import OUTBOX_STEPS
+    from bot.channels.telegram.outbox import OUTBOX_STEPS
 
     store.migrate(COMPONENT, STEPS)
     store.migrate("telegram.outbox", OUTBOX_STEPS)
@@ -92,7 +92,7 @@ def enqueue_reply(db: Connection, channel: str, chat: str, reply: Reply) -> int:
     returns how many messages were queued."""
     if channel == "telegram":
         # Telegram's sender reads its own table of rendered messages (HTML, keyboards).
-        from bot.channels.telegram.delivery import queue_replies
+        from bot.channels.telegram.outbox import queue_replies
 
         return queue_replies(db, int(chat), [replace(reply, to=None)], None)
     enqueue(db, channel, chat, reply_payload(reply))

@@ -6,21 +6,20 @@ lives in ``bot.conversation`` and its state, with the inbox and the outbox, in t
 
 * ``render``: a core reply as Telegram messages (HTML, keyboards, splitting); pure.
 * ``updates``: the durable inbox, polling and the webhook server, update -> ``Incoming``.
-* ``delivery``: the durable outbox and its sender (retries, pacing, slots, button data).
-* ``app``: ``TelegramChannel``, which wires them to ``Conversation.turn``.
+* ``outbox``: the durable outbox table (replies queued in the turn, slots, button data).
+* ``delivery``: the outbox's sender; ``retry``: retries, back-off, pacing.
+* ``polling``, ``webhook``: the two ways updates arrive; ``intake`` stores them and queues
+  them on their chat's lane; ``lanes`` runs their turns through ``Conversation.turn``.
+* ``instance``: the lock per token, the fatal error, the client; ``redact``: secrets in logs.
+* ``app``: ``TelegramChannel``, which wires them together and runs them.
 """
 
-from .app import (
-    COMMANDS,
-    SLOW_DOWN,
-    FatalError,
-    InstanceLock,
-    TelegramChannel,
-    Timeouts,
-    TokenFilter,
-    protect_token,
-)
-from .delivery import OutboxSender, Pacer, RetryPolicy, queue_replies, retry_after_seconds
+from .app import COMMANDS, TelegramChannel
+from .delivery import OutboxSender
+from .instance import FatalError, InstanceLock, Timeouts
+from .lanes import SLOW_DOWN
+from .outbox import queue_replies
+from .redact import TokenFilter, protect_token
 from .render import (
     MAX_CALLBACK_BYTES,
     MAX_MESSAGE_LENGTH,
@@ -34,9 +33,8 @@ from .render import (
     split_text,
     utf16_len,
 )
-from .updates import ALLOWED_UPDATES, FloodGate, parsable
-
-_parsable = parsable  # the name the render tests use
+from .retry import Pacer, RetryPolicy, retry_after_seconds
+from .updates import ALLOWED_UPDATES, FloodGate
 
 __all__ = [
     "ALLOWED_UPDATES",

@@ -1,45 +1,32 @@
-"""The durable outbox and its sender: replies are written before they are sent and deleted
+"""The outbox's sender: replies are sent from the durable outbox (``outbox``) and deleted
 when Telegram has accepted them.
 
-* Writing: ``queue_replies`` renders a turn's replies into the outbox inside the turn's own
-  transaction (with the session and the inbox update marked done), so a crash either keeps
-  both or neither. ``Reply.to`` picks the recipient, else the chat the turn came from.
-* Sending: ``OutboxSender`` takes the oldest message of each chat (a chat's messages go out
-  in order, chats in parallel; of several workers sharing the outbox, the one whose lease on
-  the row succeeds sends it, and another sends it when that one died before it was done), paces it (overall, per chat, per group: ``aiolimiter``, the
-  library behind PTB's ``AIORateLimiter``, which has no per-chat limit), and sends it.
-  - 429: wait as Telegram says; costs no attempt.
-  - 5xx, refused or dropped connections: back-off doubling to ``max_delay``, for as long as
-    ``retry_for`` (hours by default; across restarts: the state is in the table); then the
-    message is given up, kept in ``tg_undelivered`` and logged as "NOT delivered".
-  - A read timeout, a connection dropped after the request was written, or a 200 whose body
-    cannot be read means "maybe delivered" (the Bot API has no idempotency key): the message
-    is sent again once; after a second such failure it is given up with a log line that
-    says it may have arrived. So no failure multiplies a reply, and none loses it unsent.
-  - 400 "can't parse entities": sent again as plain text; other 400 and 403: given up.
-  - 401/404 (the token): ``on_fatal``; the message stays for the next start.
-* Slots: a reply with ``slot`` edits the message last sent with the same (chat, slot) in place
-  (``editMessageText`` with its keyboard); when there is none, or it can no longer be edited,
-  a new message is sent. ``tg_slots`` keeps slot -> message id; ``slot_of`` answers the
-  reverse (a user's reply to a slotted message).
-* Button data: option ids too long for 64 bytes are kept in ``tg_callbacks`` (bounded, oldest
-  dropped), so buttons keep working after a restart.
+``OutboxSender`` takes the oldest message of each chat (a chat's messages go out in order,
+chats in parallel; of several workers sharing the outbox, the one whose lease on the row
+succeeds sends it, and another sends it when that one died before it was done), paces it
+(``retry.Pacer``), and sends it.
+
+- 429: wait as Telegram says; costs no attempt.
+- 5xx, refused or dropped connections: back-off doubling to ``max_delay``, for as long as
+  ``retry_for`` (hours by default; across restarts: the state is in the table); then the
+  message is given up, kept in ``tg_undelivered`` and logged as "NOT delivered".
+- A read timeout, a connection dropped after the request was written, or a 200 whose body
+  cannot be read means "maybe delivered" (the Bot API has no idempotency key): the message
+  is sent again once; after a second such failure it is given up with a log line that
+  says it may have arrived. So no failure multiplies a reply, and none loses it unsent.
+- 400 "can't parse entities": sent again as plain text; other 400 and 403: given up.
+- 401/404 (the token): ``on_fatal``; the message stays for the next start.
+- A reply with a ``slot`` edits its message in place (``editMessageText``), else is sent anew.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
-import warnings
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-import httpx
-from aiolimiter import AsyncLimiter
 from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -52,333 +39,24 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning
 
-from bot.domain import Reply
 from bot.errors import StoreUnavailable
 from bot.store import Store
-from bot.store.base import Connection
 
-from .render import (
-    Outgoing,
-    callback_key,
-    fits,
-    keyboard_from_json,
-    keyboard_json,
-    markup,
-    render,
+from .outbox import OUTBOX_COLUMNS, Queued
+from .render import markup
+from .retry import (
+    Pacer,
+    RetryPolicy,
+    describe,
+    maybe_delivered,
+    retry_after_seconds,
+    sleep_or,
 )
 
 _log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-OUTBOX_STEPS: tuple[str, ...] = (
-    """
-CREATE TABLE IF NOT EXISTS tg_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    chat_id INTEGER NOT NULL,
-    slot TEXT,
-    html TEXT NOT NULL,
-    plain TEXT NOT NULL,
-    keyboard TEXT NOT NULL,
-    update_id INTEGER,
-    created_at REAL NOT NULL,
-    next_at REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    timeouts INTEGER NOT NULL DEFAULT 0,
-    plain_only INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
-);
-CREATE INDEX IF NOT EXISTS tg_outbox_chat ON tg_outbox (chat_id, id);
-CREATE TABLE IF NOT EXISTS tg_undelivered (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    chat_id INTEGER NOT NULL,
-    plain TEXT NOT NULL,
-    error TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    given_up_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tg_slots (
-    chat_id INTEGER NOT NULL,
-    slot TEXT NOT NULL,
-    message_id INTEGER NOT NULL,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (chat_id, slot)
-);
-CREATE INDEX IF NOT EXISTS tg_slots_message ON tg_slots (chat_id, message_id);
-CREATE TABLE IF NOT EXISTS tg_callbacks (
-    key TEXT PRIMARY KEY,
-    option_id TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-""",
-)
-
-MAX_CALLBACKS = 100_000  # long option ids kept for buttons; the oldest go first
 LEASE_MARGIN_S = 30.0  # a row being sent is leased for the read timeout and this
-MAX_SLOTS = 100_000
-
-
-# --- retry timing -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try. A queued reply backs off from ``base_delay`` doubling to ``max_delay``
-    (with jitter) until ``retry_for`` seconds after it was written. Calls outside the outbox
-    (the menu, a button's spinner) try ``attempts`` times. A 429 waits as told, up to
-    ``max_flood_wait`` per wait."""
-
-    attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 60.0
-    max_flood_wait: float = 3600.0
-    retry_for: float = 6 * 3600.0
-
-    def backoff(self, attempt: int) -> float:
-        delay: float = min(self.max_delay, self.base_delay * 2.0 ** max(attempt - 1, 0))
-        return delay * random.uniform(0.75, 1.0)  # spread the retries of many chats
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    """The delay of a 429, whether PTB gives it as int or timedelta (no deprecation warning)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: int | timedelta = error.retry_after
-    seconds: float = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    return seconds
-
-
-def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
-
-
-def maybe_delivered(error: TelegramError) -> bool:
-    """Whether Telegram may have carried the request out: a read timeout, a connection closed
-    after the request was written without an answer, an answer that cannot be read (a 200
-    with a broken body). A connect or pool timeout, a refused or reset connection: not sent."""
-    cause = error.__cause__
-    if isinstance(error, TimedOut):
-        return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
-    if isinstance(error, NetworkError):
-        # closed after the request without an answer; a reset (ReadError: an unreachable
-        # host, a dead route) or a refused connection is taken as not delivered
-        return isinstance(cause, httpx.RemoteProtocolError)
-    return type(error) is TelegramError and isinstance(cause, ValueError)  # unreadable JSON
-
-
-async def call_with_retries(
-    label: str, request: Callable[[], Awaitable[T]], policy: RetryPolicy, attempts: int = 0
-) -> T:
-    """Run ``request`` until it succeeds; raise its last error when the attempts are spent or
-    the error is not worth retrying (400, 403, 401...). For calls outside the outbox."""
-    tries = attempts or policy.attempts
-    failures = 0
-    while True:
-        try:
-            return await request()
-        except RetryAfter as exc:
-            delay = retry_after_seconds(exc)
-            failures += 1
-            if delay > policy.max_flood_wait or failures >= tries:
-                raise
-            error: TelegramError = exc
-        except BadRequest:
-            raise  # a NetworkError subclass, but retrying cannot fix the request
-        except NetworkError as exc:  # 5xx, dropped connections, TimedOut
-            failures += 1
-            if failures >= tries:
-                raise
-            delay, error = policy.backoff(failures), exc
-        _log.warning("%s failed (%s); retrying in %.1fs", label, describe(error), delay)
-        await asyncio.sleep(delay)
-
-
-# --- pacing -------------------------------------------------------------------------------------
-
-
-class Pacer:
-    """Telegram's limits: about 30 messages a second in all, one a second in a chat (short
-    bursts are fine), 20 a minute in a group. ``0`` switches a limit off."""
-
-    def __init__(self, overall: float, chat: float, group_per_minute: float) -> None:
-        self._overall = AsyncLimiter(overall, 1.0) if overall > 0 else None
-        self._chat = chat
-        self._group = group_per_minute
-        self._limiters: dict[int, AsyncLimiter] = {}
-
-    def _limiter(self, chat_id: int) -> AsyncLimiter | None:
-        group = chat_id < 0
-        if (group and self._group <= 0) or (not group and self._chat <= 0):
-            return None
-        limiter = self._limiters.get(chat_id)
-        if limiter is None:
-            if len(self._limiters) > 4096:  # forget chats whose bucket is full again
-                for key, known in list(self._limiters.items()):
-                    if known.has_capacity(known.max_rate):
-                        del self._limiters[key]
-            burst = 3.0
-            limiter = (
-                AsyncLimiter(self._group, 60.0)
-                if group
-                else AsyncLimiter(burst, burst / self._chat)
-            )
-            self._limiters[chat_id] = limiter
-        return limiter
-
-    async def wait(self, chat_id: int) -> None:
-        limiter = self._limiter(chat_id)
-        if limiter is not None:
-            await limiter.acquire()
-        if self._overall is not None:
-            await self._overall.acquire()
-
-
-# --- the outbox table ---------------------------------------------------------------------------
-
-
-class StoredCallbacks:
-    """Callback data for long option ids, kept in the store inside the caller's transaction."""
-
-    def __init__(self, db: Connection) -> None:
-        self.db = db
-
-    def encode(self, option_id: str) -> str:
-        if fits(option_id):
-            return option_id
-        key = callback_key(option_id)
-        self.db.execute(
-            "INSERT INTO tg_callbacks (key, option_id, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET created_at = excluded.created_at",
-            (key, option_id, time.time()),
-        )
-        return key
-
-    def decode(self, data: str) -> str:
-        row = self.db.execute(
-            "SELECT option_id FROM tg_callbacks WHERE key = ?", (data,)
-        ).fetchone()
-        return str(row[0]) if row else data
-
-
-def recipient(reply: Reply, chat_id: int) -> int | None:
-    """Where a reply goes: ``Reply.to`` as a Telegram chat id, else the turn's chat; None for a
-    recipient that is not a Telegram chat."""
-    if reply.to is None:
-        return chat_id
-    try:
-        return int(reply.to)
-    except ValueError:
-        return None
-
-
-def queue_replies(
-    db: Connection, chat_id: int, replies: Iterable[Reply], update_id: int | None
-) -> int:
-    """Render ``replies`` into the outbox (inside the caller's transaction); returns how many
-    messages were queued."""
-    codec = StoredCallbacks(db)
-    now = time.time()
-    queued = 0
-    for reply in replies:
-        target = recipient(reply, chat_id)
-        if target is None:
-            if forward_elsewhere(db, reply):
-                queued += 1
-            else:
-                _log.error("reply to an unknown recipient %r dropped", reply.to)
-            continue
-        messages = render(reply, codec)
-        for i, message in enumerate(messages):
-            slot = reply.slot if i == len(messages) - 1 else None
-            db.execute(
-                "INSERT INTO tg_outbox (chat_id, slot, html, plain, keyboard, update_id, "
-                "created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    target,
-                    slot,
-                    message.html,
-                    message.plain,
-                    keyboard_json(message.keyboard),
-                    update_id,
-                    now,
-                    now,
-                ),
-            )
-            queued += 1
-    if queued and random.random() < 0.01:
-        _prune(db)
-    return queued
-
-
-def forward_elsewhere(db: Connection, reply: Reply) -> bool:
-    """A reply for a user of another channel (a staff answer typed in the Telegram staff
-    group to a WeChat user, ``wx:<openid>``): into the shared outbox that channel reads."""
-    from bot.channels.durable import enqueue
-    from bot.channels.durable.outbox import reply_payload
-
-    if reply.to is None or not reply.to.startswith("wx:"):
-        return False
-    enqueue(db, "wechat", reply.to, reply_payload(reply))
-    return True
-
-
-def _prune(db: Connection) -> None:
-    for table, column, cap in (
-        ("tg_callbacks", "created_at", MAX_CALLBACKS),
-        ("tg_slots", "updated_at", MAX_SLOTS),
-    ):
-        db.execute(  # older than the cap-th newest (nothing while there are fewer)
-            f"DELETE FROM {table} WHERE {column} < "
-            f"(SELECT {column} FROM {table} ORDER BY {column} DESC LIMIT 1 OFFSET ?)",
-            (cap,),
-        )
-
-
-def slot_of(db: Connection, chat_id: int, message_id: int) -> str | None:
-    """The slot of one of our messages in a chat, if it had one."""
-    row = db.execute(
-        "SELECT slot FROM tg_slots WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
-    ).fetchone()
-    return str(row[0]) if row else None
-
-
-@dataclass(frozen=True)
-class Queued:
-    """One row of the outbox."""
-
-    id: int
-    chat_id: int
-    slot: str | None
-    message: Outgoing
-    created_at: float
-    next_at: float
-    attempts: int
-    timeouts: int
-    plain_only: bool
-
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Queued:
-        rid, chat, slot, html, plain, keys, created, next_at, attempts, timeouts, plain_only = row
-        return cls(
-            int(rid),
-            int(chat),
-            slot,
-            Outgoing(html, plain, keyboard_from_json(keys)),
-            float(created),
-            float(next_at),
-            int(attempts),
-            int(timeouts),
-            bool(plain_only),
-        )
-
-
-_COLUMNS = (
-    "id, chat_id, slot, html, plain, keyboard, created_at, next_at, attempts, timeouts, plain_only"
-)
-
-
-# --- the sender ---------------------------------------------------------------------------------
 
 
 class OutboxSender:
@@ -434,12 +112,12 @@ class OutboxSender:
                     _log.error("the outbox cannot be read: %s", exc)
                 else:
                     soonest = self._dispatch(heads)
-            await _sleep_or(self._wake, min(max(soonest - time.time(), 0.005), 1.0))
+            await sleep_or(self._wake, min(max(soonest - time.time(), 0.005), 1.0))
 
     def _heads(self) -> list[Queued]:
         with self.store.reading() as db:
             rows = db.execute(
-                f"SELECT {_COLUMNS} FROM tg_outbox WHERE id IN "
+                f"SELECT {OUTBOX_COLUMNS} FROM tg_outbox WHERE id IN "
                 "(SELECT MIN(id) FROM tg_outbox GROUP BY chat_id) ORDER BY next_at LIMIT 1000"
             ).fetchall()
         return [Queued.from_row(r) for r in rows]
@@ -706,36 +384,3 @@ class OutboxSender:
                 "VALUES (?, ?, ?, ?, ?)",
                 (row.chat_id, row.message.plain, error[:500], row.created_at, time.time()),
             )
-
-
-async def send_unstored(
-    bot: Bot, chat_id: int, messages: list[Outgoing], policy: RetryPolicy
-) -> None:
-    """Send without the outbox, when the store cannot be written: retried in memory only."""
-    for message in messages:
-        try:
-            await call_with_retries(
-                f"sendMessage to chat {chat_id} (not stored)",
-                lambda m=message: bot.send_message(  # type: ignore[misc]
-                    chat_id, m.html, parse_mode=ParseMode.HTML, reply_markup=markup(m.keyboard)
-                ),
-                policy,
-            )
-        except TelegramError as exc:
-            _log.error("reply to chat %s NOT delivered (not stored: %s)", chat_id, describe(exc))
-
-
-def spawn(tasks: set[asyncio.Task[None]], coroutine: Coroutine[Any, Any, None]) -> None:
-    """Run in the background, tracked in ``tasks`` until done."""
-    task = asyncio.get_running_loop().create_task(coroutine)
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-
-
-async def _sleep_or(event: asyncio.Event, seconds: float) -> None:
-    """Sleep, but wake when ``event`` is set (``wait_for`` could swallow a cancellation)."""
-    waiter = asyncio.ensure_future(event.wait())
-    try:
-        await asyncio.wait({waiter}, timeout=seconds)
-    finally:
-        waiter.cancel()

@@ -23,6 +23,8 @@ from typing import Any, Final
 from bot.errors import StoreUnavailable
 from bot.store import Store, leases
 
+from .retry import sleep_or
+
 _log = logging.getLogger(__name__)
 
 TTL_S: Final = 6.0
@@ -54,7 +56,7 @@ class PollLease:
         try:
             while not stop.is_set():
                 if not await self._try():
-                    await _sleep_or(stop, STANDBY_CHECK_S)
+                    await sleep_or(stop, STANDBY_CHECK_S)
                     continue
                 _log.warning("polling: this worker (%s) holds the lease", self.holder)
                 poller = asyncio.create_task(poll())
@@ -72,8 +74,3 @@ class PollLease:
         finally:
             with contextlib.suppress(StoreUnavailable):
                 await asyncio.to_thread(leases.release, self.database, self.name, self.holder)
-
-
-async def _sleep_or(event: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), seconds)

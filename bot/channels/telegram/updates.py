@@ -1,4 +1,5 @@
-"""Updates in: the durable inbox, polling, the webhook server, and translation to ``Incoming``.
+"""Updates in: the durable inbox, the flood gate, and translation to ``Incoming``; they
+arrive by long polling (``polling``) or the webhook (``webhook``).
 
 * The inbox (the shared ``channel_inbox`` of ``bot.channels.durable``, channel "telegram",
   key = update_id): every update is stored with its ``update_id`` before Telegram is
@@ -8,14 +9,6 @@
   saves its turn's session and queues its replies (``Conversation.turn(..., within=...)``),
   so after a crash an update is processed again only if its turn never committed; at start
   the unfinished ones are processed first.
-* Why our own getUpdates loop rather than PTB's ``Updater``: the Updater puts a batch in an
-  in-memory queue and confirms it with the next getUpdates, before any handler has run, so a
-  crash loses the batch. The loop here is small: ``Bot.get_updates``, store, then the next
-  offset; errors back off, 401/404 is fatal, 409 (another poller) is logged loudly.
-* The webhook server is a small tornado app of our own for the same reason (PTB's answers 200
-  once the update is in memory). It refuses a body over ``MAX_WEBHOOK_BODY`` from its
-  Content-Length, before reading it (tornado's ``max_body_size``), checks the secret header
-  in constant time, and stores before answering 200.
 * Translation: text -> ``Incoming(text)``; a button -> ``Incoming(choice)`` (callback data
   decoded from the store); stickers, photos, voice, files... in a private chat ->
   ``Incoming(kind="unsupported")``; edited messages and channel posts are ignored. In groups
@@ -24,32 +17,26 @@
 
 from __future__ import annotations
 
-import asyncio
-import hmac
 import json
 import logging
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-import tornado.httpserver
-import tornado.web
-from telegram import Message, MessageEntity, Update
+from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.request import HTTPXRequest
 
 from bot.channels import durable
-from bot.channels.jsonl import too_deep
 from bot.domain import Incoming
 from bot.store import Store
 
 _log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES: Final = ("message", "edited_message", "channel_post", "callback_query")
-MAX_WEBHOOK_BODY: Final = 1 << 20  # Telegram's updates are a few KB; a text is at most 4096
 INBOX_KEEP_S: Final = 7 * 24 * 3600.0  # done updates kept this long (repeats dropped meanwhile)
 
 # Telegram's own inbox table of earlier versions; its rows move to the shared inbox
@@ -211,25 +198,7 @@ class Work:
 def translate(update: Update, bot_id: int, username: str) -> Work | None:
     """The work an update asks for, or None to ignore it."""
     if update.callback_query is not None:
-        query = update.callback_query
-        message = query.message
-        if message is None or query.data is None:
-            return None  # a button of an inline message, or a game: not ours
-        return Work(
-            chat_id=message.chat.id,
-            user_key=query.from_user.id,
-            incoming=Incoming(
-                chat_id=str(message.chat.id),
-                choice=query.data,
-                user_id=str(query.from_user.id),
-                kind="choice",
-                meta={"channel": "telegram", "chat_type": str(message.chat.type)},
-                group=message.chat.type != ChatType.PRIVATE,
-            ),
-            button=True,
-            query_id=query.id,
-            callback_data=query.data,
-        )
+        return _button(update.callback_query)
     message = update.message
     if message is None:
         return None  # edited messages, channel posts
@@ -271,6 +240,28 @@ def translate(update: Update, bot_id: int, username: str) -> Work | None:
         )
         return Work(chat.id, user_key, incoming, sent_at=sent_at)
     return None
+
+
+def _button(query: CallbackQuery) -> Work | None:
+    """A button pressed under one of our messages: its option, acknowledged after the turn."""
+    message = query.message
+    if message is None or query.data is None:
+        return None  # a button of an inline message, or a game: not ours
+    return Work(
+        chat_id=message.chat.id,
+        user_key=query.from_user.id,
+        incoming=Incoming(
+            chat_id=str(message.chat.id),
+            choice=query.data,
+            user_id=str(query.from_user.id),
+            kind="choice",
+            meta={"channel": "telegram", "chat_type": str(message.chat.type)},
+            group=message.chat.type != ChatType.PRIVATE,
+        ),
+        button=True,
+        query_id=query.id,
+        callback_data=query.data,
+    )
 
 
 def addressed(message: Message, bot_id: int, username: str) -> str | None:
@@ -329,68 +320,3 @@ def parsable(item: object) -> dict[str, Any] | None:
         _log.warning("update %s is malformed and is skipped", update_id, exc_info=True)
         return {"update_id": update_id}
     return item
-
-
-# --- the webhook server -------------------------------------------------------------------------
-
-Accept = Callable[[dict[str, Any]], Awaitable[bool]]
-
-
-class _HookHandler(tornado.web.RequestHandler):
-    """POST an update: 403 without the right secret, 400 for what is not an update, 200 once
-    it is stored, 503 when it could not be stored (Telegram sends it again)."""
-
-    def initialize(self, secret: str, accept: Accept) -> None:
-        self._secret = secret
-        self._accept = accept
-
-    def check_xsrf_cookie(self) -> None:
-        """Telegram sends no cookie; the secret header authenticates."""
-
-    async def post(self) -> None:
-        given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not hmac.compare_digest(given.encode(), self._secret.encode()):
-            self.set_status(403)
-            return
-        try:
-            text = self.request.body.decode("utf-8")
-            if _too_deep(text):
-                raise ValueError("nested too deeply")
-            payload = json.loads(text)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            self.set_status(400)
-            return
-        item = parsable(payload)
-        if item is None:
-            self.set_status(400)
-            return
-        stored = await self._accept(item)
-        self.set_status(200 if stored else 503)
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        _log.error("webhook request failed: %s", value)
-
-
-def _too_deep(text: str) -> bool:
-    return too_deep(text, 64)
-
-
-def webhook_server(
-    path: str, secret: str, accept: Accept, max_body: int = MAX_WEBHOOK_BODY
-) -> tornado.httpserver.HTTPServer:
-    """The HTTP server for Telegram's webhook calls (plain HTTP behind a TLS proxy)."""
-    app = tornado.web.Application(
-        [(f"/{path.strip('/')}", _HookHandler, {"secret": secret, "accept": accept})],
-        log_function=lambda handler: None,
-    )
-    return tornado.httpserver.HTTPServer(app, max_body_size=max_body, body_timeout=30)
-
-
-async def sleep_or(event: asyncio.Event, seconds: float) -> None:
-    """Sleep, but wake when ``event`` is set. (Not ``wait_for``: on Python 3.11 it can swallow
-    a cancellation that arrives as the event is set, and a loop around it never ends.)"""
-    waiter = asyncio.ensure_future(event.wait())
-    try:
-        await asyncio.wait({waiter}, timeout=seconds)
-    finally:
-        waiter.cancel()

@@ -9,7 +9,8 @@ table), ``app`` (the channel: durable inbox and outbox, turns, the sender).
 
 from __future__ import annotations
 
-from .app import ConfigError, WeChatChannel, turn_of
+from .app import ConfigError, WeChatChannel
 from .sender import CHANNEL
+from .turns import turn_of
 
 __all__ = ["CHANNEL", "ConfigError", "WeChatChannel", "turn_of"]

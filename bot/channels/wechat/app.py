@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import functools
 import logging
 import signal
@@ -36,31 +35,27 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from bot.channels import durable
-from bot.channels.durable.outbox import reply_payload
+from bot.channels.lanes import Lane, Lanes
 from bot.config import Settings
-from bot.conversation import Conversation, Within
-from bot.domain import Incoming, Reply, Session, Turn, shanghai_today
+from bot.conversation import Conversation
+from bot.domain import Incoming, Session, shanghai_today
 from bot.errors import PolicyBotError, StoreUnavailable
-from bot.messages import words
 from bot.services import Services
-from bot.store import Store, StoreTx
-from bot.text import normalize
+from bot.store import Store
 
 from . import users
 from .client import Credentials, WeChatClient
-from .lanes import Lane, Lanes
 from .protocol import NO_REPLY, Codec, Inbound, text_reply
-from .render import Rendered, held, merge, pages
 from .sender import CHANNEL, PREFIX, CustomerService
 from .server import message_server
-from .translate import answered, quick, to_incoming
+from .translate import answered, quick
+from .turns import TurnWork
 
 _log = logging.getLogger(__name__)
 
-HOLD_S: Final = 6.0  # a reply waits this long for its passive answer before the sender may
 CLAIM_WAIT_S: Final = 1.0  # a lane waits this long for a waiting request to take its reply
 TAKE_OVER_S: Final = 4.0  # a message another worker took this long ago and never finished
 ADOPT_FOR_S: Final = 60.0  # how long a worker watches a message another worker runs
@@ -69,23 +64,11 @@ ADOPT_FOR_S: Final = 60.0  # how long a worker watches a message another worker 
 # longer than EARLIER_WAIT_S in all.
 EARLIER_FRESH_S: Final = TAKE_OVER_S + 2.0
 EARLIER_WAIT_S: Final = TAKE_OVER_S + 4.0
-FULL_TEXT: Final = words("full_text")
 Today = Callable[[], date]
 
 
 def _yes() -> bool:
     return True
-
-
-class Turns(Protocol):
-    """Whatever runs one turn: ``Conversation`` or the staff desk's ``StaffFront``."""
-
-    def turn(self, incoming: Incoming, today: date, within: Within | None = None) -> Turn: ...
-
-
-def turn_of(turns: Turns, incoming: Incoming, today: date, within: Within) -> Turn:
-    """The one call into the core, exactly as Telegram makes it."""
-    return turns.turn(incoming, today, within)
 
 
 class ConfigError(PolicyBotError):
@@ -114,7 +97,7 @@ class WeChatChannel:
         services: Services,
         today: Today = shanghai_today,
         *,
-        front: Turns | None = None,
+        front: Conversation | None = None,
         reply_wait: float = 4.0,
         workers: int = 3,
     ) -> None:
@@ -132,8 +115,9 @@ class WeChatChannel:
         durable.prepare(self.store)
         self.store.migrate("wechat.users", users.USER_STEPS)
         self.conversation = Conversation(services, services.store)
-        self.turns: Turns = front or self.conversation
+        self.turns = front or self.conversation
         self.today = today
+        self.work = TurnWork(self.store, self.turns, self.conversation, today)
         self.codec = Codec(token, aes or None, settings.wechat_app_id)
         secret = settings.wechat_app_secret.get_secret_value() if settings.wechat_app_secret else ""
         self.client = (
@@ -146,7 +130,7 @@ class WeChatChannel:
         self.reply_wait = reply_wait
         self._workers = workers
         self._pools: dict[str, ThreadPoolExecutor] = {}
-        self.lanes = Lanes()
+        self.lanes: Lanes[str] = Lanes()
         self.sender = CustomerService(
             self.store, self.client, self.lanes, settings.wechat_customer_service
         )
@@ -405,129 +389,10 @@ class WeChatChannel:
         loop = asyncio.get_running_loop()
         try:
             pool = self._pools["quick" if quick(inbound) else "slow"]
-            return await loop.run_in_executor(pool, functools.partial(self._turn_sync, inbound))
+            return await loop.run_in_executor(pool, functools.partial(self.work.turn, inbound))
         except Exception as exc:  # one failing turn: an apology, the others go on
             _log.error("message %s failed: %s", inbound.key, exc, exc_info=exc)
             text = (
                 exc.user_message if isinstance(exc, PolicyBotError) else PolicyBotError.user_message
             )
-            return await asyncio.to_thread(self._apology, inbound, text)
-
-    # -- the turn (worker thread) ----------------------------------------------------------------
-
-    def _turn_sync(self, inbound: Inbound) -> str | None:
-        """One message: a local action or a turn; None when the reply is in the outbox, else
-        the text to answer with from memory (the store could not be written)."""
-        chat = PREFIX + inbound.openid
-        with self.store.reading() as db:
-            state = users.load(db, chat)
-        text = (inbound.text or "").strip()
-        if inbound.kind == "text" and state.rest and normalize(text).strip(" 。.!！") in FULL_TEXT:
-            with contextlib.suppress(durable.AlreadyDone):  # another worker sent the page
-                self._more(inbound, state)
-            return None
-        incoming = to_incoming(inbound, state)
-        if incoming is None:  # unsubscribe: logged, nothing to say
-            _log.info("%s unfollowed the account", chat)
-            with self.store.transaction() as tx:
-                durable.mark_done(tx.db, CHANNEL, inbound.key)
-            return None
-        today = self.today()
-
-        def within(tx: StoreTx, turn: Turn) -> None:
-            self._queue(tx.db, inbound, turn.replies)
-
-        try:
-            turn_of(self.turns, incoming, today, within)
-            return None
-        except durable.AlreadyDone:
-            return None  # another worker answered it: its reply is in the outbox
-        except StoreUnavailable as exc:
-            turn = self.conversation.answer_unstored(incoming, today, str(exc))
-        mine = [r for r in turn.replies if r.to in (None, chat)]
-        return merge([reply_payload(r) for r in mine]).text
-
-    def _queue(self, db: Any, inbound: Inbound, replies: tuple[Reply, ...] | list[Reply]) -> None:
-        """Inside the turn's transaction: route replies for others, merge this user's (with
-        what waited for them) into one message, remember the choices, mark the message done."""
-        chat = PREFIX + inbound.openid
-        mine: list[dict[str, Any]] = []
-        for reply in replies:
-            if reply.to in (None, chat):
-                mine.append(reply_payload(reply))
-            else:
-                _route(db, reply)
-        waiting = durable.pending_for(db, CHANNEL, chat)
-        durable.take(db, [row.id for row in waiting])
-        if not durable.mark_done(db, CHANNEL, inbound.key):
-            raise durable.AlreadyDone(inbound.key)  # first: nothing of this turn is kept
-        rendered = merge([held(row.payload, row.source) for row in waiting] + mine)
-        self._store_rendered(db, inbound, rendered, bool(mine or waiting))
-
-    def _store_rendered(
-        self, db: Any, inbound: Inbound, rendered: Rendered, has_content: bool
-    ) -> None:
-        """The merged reply into the outbox (held for its passive answer), and what the user
-        may type next: the choices offered, the rest behind "原文"; the 48 h window opens."""
-        chat = PREFIX + inbound.openid
-        now = time.time()
-        if has_content and rendered.text:
-            durable.enqueue(
-                db,
-                CHANNEL,
-                chat,
-                {"text": rendered.text, "raw": True},
-                source=inbound.key,
-                not_before=now + HOLD_S,
-            )
-        state = users.load(db, chat)
-        users.save(
-            db,
-            dataclasses.replace(
-                state,
-                options=rendered.options,
-                typed_only=rendered.typed_only,
-                rest=rendered.rest,
-                last_in=now,
-                cs_sent=0,
-            ),
-        )
-
-    def _more(self, inbound: Inbound, state: users.UserState) -> None:
-        """The next page of a long answer ("原文"), without a turn."""
-        page, rest = pages(state.rest, "en" if (inbound.text or "").isascii() else "zh")
-        now = time.time()
-        with self.store.transaction() as tx:
-            if not durable.mark_done(tx.db, CHANNEL, inbound.key):
-                raise durable.AlreadyDone(inbound.key)
-            durable.enqueue(
-                tx.db,
-                CHANNEL,
-                state.chat,
-                {"text": page, "raw": True},
-                source=inbound.key,
-                not_before=now + HOLD_S,
-            )
-            users.save(tx.db, dataclasses.replace(state, rest=rest, last_in=now, cs_sent=0))
-
-    def _apology(self, inbound: Inbound, text: str) -> str | None:
-        try:
-            with self.store.transaction() as tx:
-                self._queue(tx.db, inbound, [Reply(text)])
-            return None
-        except durable.AlreadyDone:
-            return None
-        except StoreUnavailable:
-            return text
-
-
-def _route(db: Any, reply: Reply) -> None:
-    """A reply for someone else: a WeChat user, or a Telegram chat (the staff group)."""
-    to = reply.to or ""
-    if to.startswith(PREFIX):
-        durable.enqueue(db, CHANNEL, to, reply_payload(reply))
-        return
-    try:
-        durable.enqueue_reply(db, "telegram", to, reply)
-    except ValueError:
-        _log.error("reply to an unknown recipient %r dropped", to)
+            return await asyncio.to_thread(self.work.apology, inbound, text)

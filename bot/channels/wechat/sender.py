@@ -13,12 +13,12 @@ from typing import Any, Final
 
 from bot.channels import durable
 from bot.channels.durable.outbox import due, hold_chat, lease, reschedule
+from bot.channels.lanes import Lanes
 from bot.errors import StoreUnavailable
 from bot.store import Store
 
 from . import users
 from .client import NOT_NOW, WeChatClient, WeChatError
-from .lanes import Lanes
 from .render import Rendered, held, merge
 
 _log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class CustomerService:
     """Sends the shared outbox's WeChat rows that are due, one per user at a time."""
 
     def __init__(
-        self, store: Store, client: WeChatClient | None, lanes: Lanes, enabled: bool
+        self, store: Store, client: WeChatClient | None, lanes: Lanes[str], enabled: bool
     ) -> None:
         self.store = store
         self.client = client

@@ -17,6 +17,8 @@ from typing import Any, Final
 import tornado.httpserver
 import tornado.web
 
+from bot.channels.http import one_route_server
+
 from .protocol import NO_REPLY, Codec, Inbound, Malformed, Refused, Request
 
 _log = logging.getLogger(__name__)
@@ -94,8 +96,5 @@ def message_server(
     path: str, codec: Codec, handle: Handle, max_body: int = MAX_BODY
 ) -> tornado.httpserver.HTTPServer:
     """The HTTP server for WeChat's calls (plain HTTP behind an HTTPS reverse proxy)."""
-    app = tornado.web.Application(
-        [(f"/{path.strip('/')}", _Handler, {"codec": codec, "handle": handle})],
-        log_function=lambda handler: None,
-    )
-    return tornado.httpserver.HTTPServer(app, max_body_size=max_body, body_timeout=10)
+    arguments = {"codec": codec, "handle": handle}
+    return one_route_server(path, _Handler, arguments, max_body, body_timeout=10)

@@ -10,25 +10,22 @@ each component stands. Under SQLite the console's accounts are a file of their o
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
+from bot.cli.common import StoreDirOption, plain_settings
 from bot.config import Settings
 from bot.errors import StoreUnavailable
 from bot.store.base import Database, Step
 
 db_app = typer.Typer(no_args_is_help=True, help="The database: schema versions, migrations.")
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the databases live.")]
-
 
 def _components() -> list[tuple[str, str, tuple[Step, ...]]]:
     """(file under SQLite, component, steps) of every store, in the order they migrate."""
     from bot.channels.durable.schema import STEPS as DURABLE
     from bot.channels.jsonl import CHATS_STEPS
-    from bot.channels.telegram.delivery import OUTBOX_STEPS
+    from bot.channels.telegram.outbox import OUTBOX_STEPS
     from bot.channels.telegram.updates import INBOX_STEPS
     from bot.channels.wechat.client import TOKEN_STEPS
     from bot.channels.wechat.users import USER_STEPS
@@ -47,11 +44,6 @@ def _components() -> list[tuple[str, str, tuple[Step, ...]]]:
         (main, "staff", STAFF),
         (CONSOLE_DB, "console", CONSOLE),
     ]
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    settings = Settings()
-    return settings.model_copy(update={"data_dir": data_dir}) if data_dir else settings
 
 
 def _each(settings: Settings, act: Callable[[Database, str, tuple[Step, ...]], None]) -> None:
@@ -79,9 +71,9 @@ def _state(have: int, known: int) -> str:
 
 
 @db_app.command("status")
-def status(data_dir: DataDir = None) -> None:
+def status(data_dir: StoreDirOption = None) -> None:
     """Each component's schema version: what the database has and what this version knows."""
-    settings = _settings(data_dir)
+    settings = plain_settings(data_dir)
     typer.echo(f"database: {_describe(settings)}")
 
     def show(database: Database, component: str, steps: tuple[Step, ...]) -> None:
@@ -94,9 +86,9 @@ def status(data_dir: DataDir = None) -> None:
 
 
 @db_app.command("upgrade")
-def upgrade(data_dir: DataDir = None) -> None:
+def upgrade(data_dir: StoreDirOption = None) -> None:
     """Run every migration this version has that the database has not run yet."""
-    settings = _settings(data_dir)
+    settings = plain_settings(data_dir)
 
     def run(database: Database, component: str, steps: tuple[Step, ...]) -> None:
         if component != "store":  # the database's own steps ran when it was opened
@@ -119,7 +111,3 @@ def _guarded(work: Callable[[], None]) -> None:
     except StoreUnavailable as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(db_app, name="db")

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
+from bot.cli.common import (
+    DataDirOption,
+    TodayOption,
+    err,
+    load_settings,
+    parse_today,
+    staff_conversation,
+)
 from bot.config import Settings
 
 wechat_app = typer.Typer(
@@ -17,17 +23,11 @@ wechat_app = typer.Typer(
     invoke_without_command=True,
     pretty_exceptions_show_locals=False,
 )
-TodayOption = Annotated[
-    str | None, typer.Option("--today", help="As-of date YYYY-MM-DD (default: the real date).")
-]
-DataDirOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Where the index and database live.")
-]
 
 
 def _protect(settings: Settings) -> None:
     """Keep the WeChat secrets out of whatever reaches the log handlers."""
-    from bot.channels.telegram.app import TokenFilter
+    from bot.channels.telegram.redact import TokenFilter
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for secret in (settings.wechat_app_secret, settings.wechat_token, settings.wechat_aes_key):
@@ -41,12 +41,11 @@ def wechat(ctx: typer.Context, today: TodayOption = None, data_dir: DataDirOptio
     """Run the WeChat message server (POLICYBOT_WECHAT_*; see the README's "WeChat")."""
     if ctx.invoked_subcommand is not None:
         return
-    from bot.cli import _settings, _staff_front, _today, err
     from bot.domain import shanghai_today
     from bot.errors import PolicyBotError
 
-    fixed = _today(today) if today is not None else None
-    settings = _settings(data_dir)
+    fixed = parse_today(today) if today is not None else None
+    settings = load_settings(data_dir)
     _protect(settings)
     if not settings.wechat_app_id or settings.wechat_token is None:
         err.print("[red]error:[/red] set POLICYBOT_WECHAT_APP_ID and POLICYBOT_WECHAT_TOKEN")
@@ -60,7 +59,7 @@ def wechat(ctx: typer.Context, today: TodayOption = None, data_dir: DataDirOptio
             settings,
             services,
             (lambda: fixed) if fixed else shanghai_today,
-            front=_staff_front(settings, services),
+            front=staff_conversation(settings, services),
         )
         from bot.ops.server import operations
 
@@ -79,10 +78,9 @@ def menu(data_dir: DataDirOption = None) -> None:
     """Set the account's custom menu (政策问答, 资格检查, 人工服务) through the WeChat API."""
     from bot.channels.wechat.client import Credentials, WeChatClient, WeChatError
     from bot.channels.wechat.menu import buttons
-    from bot.cli import _settings, err
     from bot.store import Store
 
-    settings = _settings(data_dir)
+    settings = load_settings(data_dir)
     _protect(settings)
     secret = settings.wechat_app_secret
     if not settings.wechat_app_id or secret is None or not secret.get_secret_value():
@@ -109,7 +107,3 @@ def menu(data_dir: DataDirOption = None) -> None:
     finally:
         store.close()
     typer.echo("menu set: " + " · ".join(b["name"] for b in buttons()))
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(wechat_app, name="wechat")

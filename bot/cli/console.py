@@ -11,22 +11,15 @@ import getpass
 import os
 import sys
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.config import Settings
+from bot.cli.common import StoreDirOption, plain_settings
 
 staff_app = typer.Typer(no_args_is_help=True, help="Staff accounts of the web console.")
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the databases live.")]
 PASSWORD_ENV = "POLICYBOT_NEW_PASSWORD"
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    settings = Settings()
-    return settings.model_copy(update={"data_dir": data_dir}) if data_dir else settings
 
 
 def _read_password() -> str:
@@ -47,14 +40,14 @@ def _read_password() -> str:
 def staff_add(
     name: Annotated[str, typer.Argument(help="The login name.")],
     role: Annotated[str, typer.Option("--role", help="staff or admin")] = "staff",
-    data_dir: DataDir = None,
+    data_dir: StoreDirOption = None,
 ) -> None:
     """Create an account (or set a new password and role); the password is asked for, or read
     from POLICYBOT_NEW_PASSWORD or a line on stdin."""
     from bot.console.accounts import AccountError
     from bot.console.app import open_accounts
 
-    accounts = open_accounts(_settings(data_dir))
+    accounts = open_accounts(plain_settings(data_dir))
     try:
         account = accounts.add(name, role, _read_password(), datetime.now(UTC))
     except AccountError as exc:
@@ -66,11 +59,11 @@ def staff_add(
 
 
 @staff_app.command("list")
-def staff_list(data_dir: DataDir = None) -> None:
+def staff_list(data_dir: StoreDirOption = None) -> None:
     """The accounts and their roles."""
     from bot.console.app import open_accounts
 
-    accounts = open_accounts(_settings(data_dir))
+    accounts = open_accounts(plain_settings(data_dir))
     for account in accounts.accounts():
         typer.echo(f"{account.name}\t{account.role}")
     accounts.close()
@@ -80,7 +73,7 @@ def console(
     today: Annotated[
         str | None, typer.Option("--today", help="Judge validity on this date (YYYY-MM-DD).")
     ] = None,
-    data_dir: DataDir = None,
+    data_dir: StoreDirOption = None,
 ) -> None:
     """Serve the staff web console (tickets, curated answers, documents, figures)."""
     import uvicorn
@@ -91,7 +84,7 @@ def console(
     from bot.services import build_services
     from bot.staff.hours import SHANGHAI
 
-    settings = _settings(data_dir)
+    settings = plain_settings(data_dir)
     fixed: date | None = None
     if today is not None:
         try:
@@ -128,9 +121,3 @@ def console(
     except PolicyBotError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-
-
-def register(app: typer.Typer) -> None:
-    """Add `console` and `staff` to the main command line."""
-    app.command("console")(console)
-    app.add_typer(staff_app, name="staff")

@@ -1,0 +1,5 @@
+"""`python -m bot.cli`: the same as `policybot`."""
+
+from bot.cli import main
+
+main()
