@@ -11,7 +11,8 @@ from conftest import JIADING, KNOWLEDGE, SHANGHAI
 
 from bot.domain import Clause, DocumentMeta
 from bot.knowledge.documents import load_documents, parse_document
-from bot.knowledge.parse import paragraphs, split_clauses, units_of
+from bot.knowledge.paragraphs import paragraphs
+from bot.knowledge.parse import split_clauses, units_of
 from bot.text import normalize, sentences, strip_spaces
 
 JIADING_LABELS = [

@@ -16,7 +16,8 @@ from conftest import KNOWLEDGE
 
 from bot.domain import Clause
 from bot.knowledge.documents import read_document
-from bot.knowledge.parse import paras, split_clauses
+from bot.knowledge.paragraphs import paras
+from bot.knowledge.parse import split_clauses
 
 DATA = Path(__file__).resolve().parent / "data"
 FILES = sorted(

@@ -193,11 +193,7 @@ def build_generation(
     """
     start = time.monotonic()
     with gens.lock():
-        signature = folder_signature(folder)
-        scanned, problems = scan_documents(folder, max_mb)
-        sources, clauses, parse_problems = parse_sources(scanned)
-        problems = problems + parse_problems
-        prints = {s.meta.id: fingerprint(s, embedder_id) for s in sources}
+        scan = _scan(folder, max_mb, embedder_id)
         current = gens.current()
         before: dict[str, str] = {}
         if current is not None:
@@ -205,67 +201,19 @@ def build_generation(
             before = dict(manifest.get("documents", {}))
             # Vectors chosen or cut otherwise by an earlier release: every document again.
             force = force or manifest.get("embedding") != EMBED_VERSION
-        added = tuple(d for d in prints if d not in before)
-        replaced = tuple(d for d in prints if d in before and before[d] != prints[d])
-        unchanged = tuple(d for d in prints if before.get(d) == prints[d])
-        removed = tuple(sorted(set(before) - set(prints)))
+        added, replaced, unchanged, removed = _changes(before, scan.prints)
         if current is not None and not force and not (added or replaced or removed):
             # Same documents: record the folder's new signature so start-up stays cheap.
-            _rewrite_manifest(gens, current, signature, problems)
+            _rewrite_manifest(gens, current, scan.signature, scan.problems)
             return IngestReport(
                 unchanged=unchanged,
-                problems=tuple(problems),
+                problems=tuple(scan.problems),
                 generation=current,
                 seconds=time.monotonic() - start,
             )
-        kb = KnowledgeBase.build({s.meta.id: s.meta for s in sources}, tuple(clauses))
-        name = gens.new_name()
-        folder_path = gens.path(name)
-        folder_path.mkdir(parents=True, exist_ok=False)
-        articles = kb.article_documents()
-        chosen = [(u, t) for u in kb.units if (t := embed_text(u, articles)) is not None]
-        keys = [cache.key(t) for _, t in chosen]
-        vectors = cache.get_many(keys)
-        cached = sum(1 for k in set(keys) if k in vectors)
-        missing = sorted(
-            {k: t for (_, t), k in zip(chosen, keys, strict=True) if k not in vectors}.items(),
-            key=lambda kt: len(kt[1]),
+        name, embedded, cached = _new_generation(
+            gens, scan, embeddings, embedder_id, cache, open_store, progress, start
         )
-        embedded = 0
-        t0 = time.monotonic()
-        for i in range(0, len(missing), EMBED_BATCH):
-            batch = missing[i : i + EMBED_BATCH]
-            got = embeddings.embed_documents([t for _, t in batch])
-            cache.put_many([(k, v) for (k, _), v in zip(batch, got, strict=True)])
-            vectors.update({k: list(v) for (k, _), v in zip(batch, got, strict=True)})
-            embedded += len(batch)
-            if progress is not None:
-                rate = embedded / max(time.monotonic() - t0, 1e-6)
-                progress("embed", embedded, len(missing), (len(missing) - embedded) / rate)
-        store = open_store(folder_path, name)
-        units = [u for u, _ in chosen]
-        store.add_vectors(units, [vectors[k] for k in keys], {"generation": name})
-        if progress is not None:
-            progress("store", len(units), len(units), 0.0)
-        _write_pickle(folder_path / KB_FILE, kb)
-        if gens.remote is not None:  # what other machines load (they never unpickle)
-            payload = portable.encode(kb.documents, kb.clauses, kb.units)
-            (folder_path / PORTABLE_FILE).write_bytes(payload)
-        manifest = {
-            "generation": name,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "embedder": embedder_id,
-            "embedding": EMBED_VERSION,
-            "parser": PARSER_VERSION,
-            "signature": signature,
-            "documents": prints,
-            "files": {s.meta.id: s.path.name for s in sources},
-            "problems": [[p.file, p.message] for p in problems],
-            "units": len(kb.units),
-            "vectors": len(units),
-            "seconds": round(time.monotonic() - start, 3),  # the ingest's duration (metrics)
-        }
-        _write_json(folder_path / MANIFEST, manifest)
         gens.publish(name)
         for old in gens.stale():
             drop_store(old)
@@ -277,10 +225,127 @@ def build_generation(
             removed=removed,
             units_written=embedded,
             units_cached=cached,
-            problems=tuple(problems),
+            problems=tuple(scan.problems),
             generation=name,
             seconds=time.monotonic() - start,
         )
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """The documents folder as read for one ingest."""
+
+    signature: list[list[Any]]
+    sources: list[SourceDocument]
+    clauses: list[Clause]
+    problems: list[Problem]
+    prints: dict[str, str]  # document id -> fingerprint
+
+
+def _scan(folder: Path, max_mb: float | None, embedder_id: str) -> _Scan:
+    signature = folder_signature(folder)
+    scanned, problems = scan_documents(folder, max_mb)
+    sources, clauses, parse_problems = parse_sources(scanned)
+    prints = {s.meta.id: fingerprint(s, embedder_id) for s in sources}
+    return _Scan(signature, sources, clauses, problems + parse_problems, prints)
+
+
+def _new_generation(
+    gens: Generations,
+    scan: _Scan,
+    embeddings: Embeddings,
+    embedder_id: str,
+    cache: EmbeddingCache,
+    open_store: Callable[[Path, str], Any],
+    progress: Progress | None,
+    start: float,
+) -> tuple[str, int, int]:
+    """A new generation written beside the others (not yet published): its name, with how
+    many texts were embedded and how many vectors came from the cache."""
+    kb = KnowledgeBase.build({s.meta.id: s.meta for s in scan.sources}, tuple(scan.clauses))
+    name = gens.new_name()
+    folder_path = gens.path(name)
+    folder_path.mkdir(parents=True, exist_ok=False)
+    units, keys, vectors, embedded, cached = _vectors(kb, embeddings, cache, progress)
+    store = open_store(folder_path, name)
+    store.add_vectors(units, [vectors[k] for k in keys], {"generation": name})
+    if progress is not None:
+        progress("store", len(units), len(units), 0.0)
+    _write_knowledge(folder_path, kb, portable_too=gens.remote is not None)
+    manifest = {
+        **_identity(name, embedder_id, scan.signature),
+        "documents": scan.prints,
+        "files": {s.meta.id: s.path.name for s in scan.sources},
+        "problems": [[p.file, p.message] for p in scan.problems],
+        "units": len(kb.units),
+        "vectors": len(units),
+        "seconds": round(time.monotonic() - start, 3),  # the ingest's duration (metrics)
+    }
+    _write_json(folder_path / MANIFEST, manifest)
+    return name, embedded, cached
+
+
+def _write_knowledge(folder: Path, kb: KnowledgeBase, portable_too: bool) -> None:
+    """The generation's knowledge base (pickle, read by this machine), and with a shared
+    index the portable form other machines load (they never unpickle)."""
+    _write_pickle(folder / KB_FILE, kb)
+    if portable_too:
+        (folder / PORTABLE_FILE).write_bytes(portable.encode(kb.documents, kb.clauses, kb.units))
+
+
+def _identity(name: str, embedder_id: str, signature: list[list[Any]]) -> dict[str, Any]:
+    """What a generation's manifest says it is: made when, by which embedder, parser and
+    vector choice, from which state of the documents folder."""
+    return {
+        "generation": name,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "embedder": embedder_id,
+        "embedding": EMBED_VERSION,
+        "parser": PARSER_VERSION,
+        "signature": signature,
+    }
+
+
+def _changes(
+    before: dict[str, str], prints: dict[str, str]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Documents added, replaced, unchanged and removed, by their fingerprints."""
+    added = tuple(d for d in prints if d not in before)
+    replaced = tuple(d for d in prints if d in before and before[d] != prints[d])
+    unchanged = tuple(d for d in prints if before.get(d) == prints[d])
+    return added, replaced, unchanged, tuple(sorted(set(before) - set(prints)))
+
+
+def _vectors(
+    kb: KnowledgeBase,
+    embeddings: Embeddings,
+    cache: EmbeddingCache,
+    progress: Progress | None,
+) -> tuple[list[Unit], list[str], dict[str, list[float]], int, int]:
+    """The units that get a vector, their cache keys and the vectors by key (from the cache,
+    the missing ones embedded shortest first and cached); with how many were embedded and
+    how many came from the cache."""
+    articles = kb.article_documents()
+    chosen = [(u, t) for u in kb.units if (t := embed_text(u, articles)) is not None]
+    keys = [cache.key(t) for _, t in chosen]
+    vectors = cache.get_many(keys)
+    cached = sum(1 for k in set(keys) if k in vectors)
+    missing = sorted(
+        {k: t for (_, t), k in zip(chosen, keys, strict=True) if k not in vectors}.items(),
+        key=lambda kt: len(kt[1]),
+    )
+    embedded = 0
+    t0 = time.monotonic()
+    for i in range(0, len(missing), EMBED_BATCH):
+        batch = missing[i : i + EMBED_BATCH]
+        got = embeddings.embed_documents([t for _, t in batch])
+        cache.put_many([(k, v) for (k, _), v in zip(batch, got, strict=True)])
+        vectors.update({k: list(v) for (k, _), v in zip(batch, got, strict=True)})
+        embedded += len(batch)
+        if progress is not None:
+            rate = embedded / max(time.monotonic() - t0, 1e-6)
+            progress("embed", embedded, len(missing), (len(missing) - embedded) / rate)
+    return [u for u, _ in chosen], keys, vectors, embedded, cached
 
 
 def is_current(gens: Generations, folder: Path, embedder_id: str) -> bool:

@@ -32,6 +32,15 @@ import re
 from dataclasses import dataclass, field
 
 from bot.domain import Clause, DocumentMeta, Unit
+from bot.knowledge.paragraphs import (
+    ANNEX,
+    ARTICLE,
+    CONTAINER,
+    OUTLINE,
+    RESPONSIBLE,
+    Para,
+    paras,
+)
 from bot.knowledge.units import named_units
 from bot.text import normalize, sentences, strip_spaces
 
@@ -39,35 +48,9 @@ PARSER_VERSION = "6"
 MAX_CHARS = 220  # longer clauses are split ...
 GROUP_CHARS = 150  # ... into sentence groups of about this size
 
-_NUM = "一二三四五六七八九十百千零〇两"
-_ARTICLE = re.compile(f"^(第[{_NUM}\\d]+条)(?:[\\s\u3000]+|(?=[（(])|$)(.*)$")
-_CONTAINER = re.compile(f"^(第[{_NUM}\\d]+([编章节]))(?:[\\s\u3000]*)(.*)$")
-_ANNEX = re.compile(f"^(附件[\\s\u3000]*[{_NUM}\\d]*)[\\s\u3000]*[:：]?[\\s\u3000]*(.*)$")
-# Outline markers, from the top level down, with their rank.
-_OUTLINE: tuple[tuple[re.Pattern[str], int], ...] = (
-    (re.compile(f"^([{_NUM}]+、)[\\s\u3000]*(.*)$"), 1),
-    (re.compile(f"^([（(][{_NUM}]+[）)])[\\s\u3000]*(.*)$"), 2),
-    (re.compile(r"^(\d{1,2}[.．、])(?!\d)[\s\u3000]*(.*)$"), 3),
-    (re.compile(f"^([{_NUM}]+是)[\\s\u3000]*(.*)$"), 3),
-    (re.compile(r"^([（(]\d{1,2}[）)])[\s\u3000]*(.*)$"), 4),
-    (re.compile(r"^([\u2460-\u2473])[\s\u3000]*(.*)$"), 5),
-)
-_RESPONSIBLE = re.compile(r"[（(]责任单位[:：]\s*(.+?)\s*[）)]")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+")
-_NO_TEXT_PAGE = re.compile(r"^[（(]此页无正文[）)]$")
 _LIST_END = ("；", ";")
 _LIST_ITEM_CHARS = 80  # a list item longer than this is a clause of its own
-_TERMINAL = tuple("。；;！？!?：:）)”」』")
-_JOIN_MIN = 40  # a line this long that does not end a sentence continues on the next line
 _ARTICLE_TITLE = re.compile(r"^[（(]([^（()）]{1,20})[）)]")
-
-
-@dataclass(frozen=True)
-class Para:
-    """One paragraph of the body; ``md`` is its Markdown heading level (0: not a heading)."""
-
-    text: str
-    md: int = 0
 
 
 @dataclass
@@ -79,51 +62,6 @@ class _Draft:
     path: tuple[str, ...]  # labels of the ancestors, for unique keys
     paragraphs: list[str] = field(default_factory=list)
     rank: float = 0  # outline rank of the numbered line that opened it (0: none)
-
-
-def _is_marker(line: str) -> bool:
-    return bool(
-        _ARTICLE.match(line)
-        or _CONTAINER.match(line)
-        or any(p.match(line) for p, _ in _OUTLINE)
-        or _RESPONSIBLE.fullmatch(line)
-    )
-
-
-def paras(body: str) -> list[Para]:
-    """Non-empty paragraphs, with lines broken mid-sentence joined again."""
-    out: list[Para] = []
-    carry = ""
-    for raw in body.splitlines():
-        stripped = raw.strip()
-        md = _MD_HEADING.match(stripped)
-        line = _MD_HEADING.sub("", stripped).strip()
-        if not line or _NO_TEXT_PAGE.match(line):
-            continue
-        if md:
-            if carry:
-                out.append(Para(carry))
-                carry = ""
-            out.append(Para(line, len(md.group(1))))
-            continue
-        if carry:
-            if _is_marker(line):
-                out.append(Para(carry))
-            else:
-                line = carry + line
-            carry = ""
-        if len(line) >= _JOIN_MIN and not line.endswith(_TERMINAL):
-            carry = line
-            continue
-        out.append(Para(line))
-    if carry:
-        out.append(Para(carry))
-    return out
-
-
-def paragraphs(body: str) -> list[str]:
-    """The paragraphs' texts (Markdown heading marks removed)."""
-    return [p.text for p in paras(body)]
 
 
 def _is_heading(text: str) -> bool:
@@ -152,7 +90,7 @@ def _kind_of(heading: str) -> str:
 
 
 def _outline_marker(text: str) -> tuple[str, str, int] | None:
-    for pattern, rank in _OUTLINE:
+    for pattern, rank in OUTLINE:
         match = pattern.match(text)
         if match:
             return match.group(1), match.group(2), rank
@@ -161,7 +99,7 @@ def _outline_marker(text: str) -> tuple[str, str, int] | None:
 
 def has_articles(items: list[Para]) -> bool:
     """A document of articles: at least two paragraphs open with 第X条."""
-    return sum(1 for p in items if _ARTICLE.match(p.text)) >= 2
+    return sum(1 for p in items if ARTICLE.match(p.text)) >= 2
 
 
 @dataclass
@@ -194,9 +132,9 @@ def _article_drafts(items: list[Para]) -> tuple[list[str], list[_Draft]]:
     started = False
     for para in items:
         text = para.text
-        article = _ARTICLE.match(text)
-        container = _CONTAINER.match(text) if not article else None
-        annex = _ANNEX.match(text) if not (article or container) and len(text) < 40 else None
+        article = ARTICLE.match(text)
+        container = CONTAINER.match(text) if not article else None
+        annex = ANNEX.match(text) if not (article or container) and len(text) < 40 else None
         heading_only = para.md and not (article or container or annex)
         if not started and not (article or container or annex):
             if heading_only and para.md >= 2:
@@ -282,7 +220,7 @@ def _outline_drafts(items: list[Para]) -> tuple[list[str], list[_Draft]]:
     for para in items:
         text = para.text
         marker = _outline_marker(text)
-        annex = _ANNEX.match(text) if not marker and len(text) < 40 else None
+        annex = ANNEX.match(text) if not marker and len(text) < 40 else None
         heading_only = para.md >= 2 and not marker and not annex
         if not started and not (marker or annex or heading_only):
             preface.append(text)
@@ -386,13 +324,13 @@ def split_clauses(meta: DocumentMeta, body: str) -> list[Clause]:
         marked = tuple(
             dict.fromkeys(
                 unit.strip()
-                for match in _RESPONSIBLE.finditer(text)
+                for match in RESPONSIBLE.finditer(text)
                 for unit in re.split(r"[、，,]", match.group(1))
                 if unit.strip()
             )
         )
-        body_text = _RESPONSIBLE.sub("", text).strip()
-        is_article = _ARTICLE.match(draft.label + " ") is not None
+        body_text = RESPONSIBLE.sub("", text).strip()
+        is_article = ARTICLE.match(draft.label + " ") is not None
         named = named_units(body_text) if is_article else ()
         responsible = marked or named
         parts = (
@@ -432,7 +370,7 @@ def units_of(clause: Clause) -> list[Unit]:
     """
     whole = Unit(f"{clause.key}#0", clause, clause.norm)
     title = clause.section.rsplit(" > ", 1)[-1]
-    body = _RESPONSIBLE.sub("", clause.text)
+    body = RESPONSIBLE.sub("", clause.text)
     if "……" in body:
         body = body.split("……", 1)[1]
     # The header's lines are names and dates: alone, each would out-score real clauses on any
