@@ -147,3 +147,18 @@ def test_a_firm_that_corrects_its_place_gets_the_answer_for_that_place(
     # a follow-up that names no place of registration is not a correction
     _, other = _then(services, sources, first, "那5亿呢")
     assert other.followup and other.verdict is None
+
+
+def test_a_document_number_is_quoted_from_the_clause_that_holds_it(
+    services: Any, sources: Any
+) -> None:
+    # The number comes from the document's record; the clause cited with it is the notice
+    # that carries it, whichever clause retrieval ranked first.
+    query = analyse("嘉定直播政策的文号是多少")
+    gated = services.qa.gate(query.text)
+    named = services.qa.retriever.preferred_documents(query.norm)
+    resolved = resolve(query, gated.retrieval.hits, sources, Topic(), named, gated.retrieval.terms)
+    assert resolved is not None
+    plan = resolved[0]
+    assert plan.doc == JIADING and plan.clause is not None
+    assert "嘉商规" in plan.clause.norm and "嘉商规" in normalize(plan.sentence)

@@ -168,7 +168,23 @@ def resolve(
             plan = replace(plan, doc=doc_id, clause=clause if clause.doc_id == doc_id else None)
     if program is None and not followup:
         plan = replace(plan, uncovered=uncovered(query, sources, hits))
+    if program is None and query.has("number"):
+        plan = _citing_number(plan, sources)
     return _verdict(plan, query, sources), query
+
+
+def _citing_number(plan: AnswerPlan, sources: Sources) -> AnswerPlan:
+    """ "文号是多少" is answered from the document's record; the clause quoted with it is the
+    one that holds the number (the notice wrapping the document), when there is one."""
+    meta = sources.documents.get(plan.doc)
+    number = normalize(meta.number) if meta is not None and meta.number else ""
+    if not number or (plan.clause is not None and number in plan.clause.norm):
+        return plan
+    holder = next((c for c in sources.clauses if c.doc_id == plan.doc and number in c.norm), None)
+    if holder is None:
+        return plan
+    line = next((ln for ln in holder.text.splitlines() if number in normalize(ln)), holder.text)
+    return replace(plan, clause=holder, sentence=line.strip())
 
 
 def _about_doc(query: Query) -> bool:
