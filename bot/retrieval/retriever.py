@@ -238,10 +238,12 @@ class Retriever:
         query = normalize(question)
         terms = expansions(query, self._glossary)
         terms += [t for t in self._bilingual.terms(query) if t not in terms]
-        if has_cjk(query):  # the documents' usual words for the question's own (删掉 -> 删除)
-            terms += [t for t in self._bilingual.alternatives(self._words(query)) if t not in terms]
+        # The documents' usual words for the question's own (删掉 -> 删除) help find the
+        # clause; what the question says is still read in its own words (not in ``terms``).
+        usual = self._bilingual.alternatives(self._words(query)) if has_cjk(query) else []
+        searched = terms + [t for t in usual if t not in terms]
         preferred = self.preferred_documents(query)
-        fused, dense_score, bm25_score = self._fused(query, terms, preferred)
+        fused, dense_score, bm25_score = self._fused(query, searched, preferred)
         fused = self._nudged(fused, question, preferred)
         if asks_when_in_force(query):
             fused = self._in_force_first(fused, preferred)
@@ -252,7 +254,7 @@ class Retriever:
         return Retrieval(
             question=question,
             query=query,
-            tokens=tuple(self._keyword_tokens(query, terms)),
+            tokens=tuple(self._keyword_tokens(query, searched)),
             hits=hits,
             terms=tuple(terms),
         )
