@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,10 @@ import numpy as np
 import pytest
 from fakes.services import fake_services
 
+from bot.answering.evidence import Sentence, whole_sentences
+from bot.answering.yesno import rule_against
+from bot.dialogue import answer_once
+from bot.dialogue.talk import _tools
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.crosslingual import Bilingual, english_words, reverse_dictionary
 
@@ -154,3 +159,20 @@ def test_british_spellings_meet_the_dictionarys_american_ones() -> None:
         sense[0] == "劳动合同"
         for sense in reverse_dictionary()[tuple(english_words("labour contract"))]
     )
+
+
+def test_a_permission_that_is_the_exception_does_not_turn_the_rule_around(provinces: Any) -> None:
+    # 第十九条 is split into parts: "不得删除消费者…的评价" in one, "…的，可以删除…" (reviews that
+    # are not about the goods) in another; whichever part retrieval finds, the rule answers.
+    answer = answer_once(provinces, "电商平台可以删掉买家给的差评吗", date(2026, 12, 4))
+    assert answer.text.startswith("不能。"), answer.text
+    assert "不得删除消费者" in answer.text
+    # the same for a "yes" read from the exception alone (an English question's fallback)
+    sources = _tools(provinces)[1]
+    exception = next(
+        c for c in sources.clauses if c.doc_id == "zj-ecommerce" and "可以删除或者屏蔽" in c.text
+    )
+    sentence = next(s for s in whole_sentences(exception) if "可以删除" in s)
+    rule = rule_against(Sentence(sentence, exception, 0.0), sources)
+    assert rule is not None and "不得删除消费者" in rule.text
+    assert rule.clause.key.rsplit("/", 1)[0] == exception.key.rsplit("/", 1)[0]

@@ -18,11 +18,11 @@ from dataclasses import replace
 
 from bot.answering import programs as prog
 from bot.answering import reading
-from bot.answering.evidence import best_sentence
+from bot.answering.evidence import Sentence, best_sentence
 from bot.answering.places import other_place, states_registration
 from bot.answering.plan import AnswerPlan, Sources, Topic
 from bot.answering.uncovered import focus_words, uncovered, unspoken
-from bot.answering.yesno import permits, yesno_reading
+from bot.answering.yesno import permits, rule_against, yesno_reading
 from bot.domain import Clause
 from bot.question import Query
 from bot.retrieval.retriever import Hit
@@ -253,6 +253,10 @@ def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
         and plan.asked in ("yesno", "general")
     ):
         verdict = reading.verdict_of(normalize(plan.sentence))
+        if verdict == "yes" and plan.clause is not None:
+            rule = rule_against(Sentence(plan.sentence, plan.clause, 0.0), sources)
+            if rule is not None:  # the permission is an exception to the article's rule
+                return replace(plan, clause=rule.clause, sentence=rule.text, verdict="no")
         if query.lang != "zh" and not (verdict == "yes" and permits(plan.sentence)):
             # read through the glossary, a duty ("应当") is no "yes" and a "不能" somewhere in
             # the sentence no "no": the modal reading (yesno.py) found no sentence on the subject

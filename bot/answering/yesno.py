@@ -20,6 +20,7 @@ from typing import Final
 from bot.answering.evidence import Sentence, whole_sentences
 from bot.answering.plan import Sources
 from bot.answering.uncovered import subject_words
+from bot.domain import Clause
 from bot.question import Query
 from bot.retrieval.retriever import Hit
 from bot.retrieval.tokens import char_bigrams
@@ -125,6 +126,47 @@ def _partly(word: str, said: str) -> bool:
     return len(word) >= 4 and any(word[i : i + 2] in said for i in range(len(word) - 1))
 
 
+def _article_sentences(clause: Clause, sources: Sources) -> list[tuple[Clause, str]]:
+    """The sentences of the clause, and of every part of it when a long article was split
+    into sentence groups: the rule ("不得删除消费者的评价") and its exception ("…可以删除")
+    are read together, whichever part retrieval found."""
+    parts = _parts(sources.clauses).get(clause.key.rsplit("/", 1)[0], ()) if clause.part else ()
+    return [(c, s) for c in (parts or (clause,)) for s in whole_sentences(c)]
+
+
+_PARTS: list[tuple[Sequence[Clause], dict[str, tuple[Clause, ...]]]] = []
+
+
+def _parts(clauses: Sequence[Clause]) -> dict[str, tuple[Clause, ...]]:
+    """Split clauses by the key of the clause they were split from, for the clause list in
+    service (kept with the list itself: a new index's list replaces it)."""
+    if _PARTS and _PARTS[0][0] is clauses:
+        return _PARTS[0][1]
+    grouped: dict[str, list[Clause]] = {}
+    for c in clauses:
+        if c.part:
+            grouped.setdefault(c.key.rsplit("/", 1)[0], []).append(c)
+    found = {key: tuple(sorted(group, key=lambda c: c.part)) for key, group in grouped.items()}
+    _PARTS[:] = [(clauses, found)]
+    return found
+
+
+_MAY_DO: Final = re.compile(r"(?:可以|有权|允许|准予)([\u4e00-\u9fff]{2})")
+
+
+def rule_against(sentence: Sentence, sources: Sources) -> Sentence | None:
+    """The article's prohibition of what ``sentence`` permits: "…的，可以删除" is the exception
+    to "不得删除" in the same article, and a bare "yes" would turn the rule around."""
+    done = _MAY_DO.search(normalize(sentence.text))
+    if done is None:
+        return None
+    forbidden = re.compile(f"(?:不得|禁止|严禁|不准)[^，。；]{{0,4}}{done.group(1)}")
+    for clause, other in _article_sentences(sentence.clause, sources):
+        if forbidden.search(normalize(other)):
+            return Sentence(other.strip(), clause, sentence.score)
+    return None
+
+
 def yesno_reading(
     query: Query, hits: Sequence[Hit], sources: Sources, terms: Sequence[str] = ()
 ) -> YesNo | None:
@@ -138,7 +180,7 @@ def yesno_reading(
         covered = coverage(words, hit.clause.norm)
         if covered == 0:
             continue
-        for sentence in whole_sentences(hit.clause):
+        for clause, sentence in _article_sentences(hit.clause, sources):
             said = normalize(sentence)
             verdict = verdict_of(said, need)
             if verdict is None:
@@ -163,7 +205,7 @@ def yesno_reading(
             if _PUNISHED.search(said) and not _NEGATIVE.search(said) and not _DUTY.search(said):
                 score -= _INDIRECT  # a penalty says it only indirectly: 不得/禁止 say it outright
             if best is None or score > best[0]:
-                best = (score, YesNo(Sentence(sentence.strip(), hit.clause, score), verdict))
+                best = (score, YesNo(Sentence(sentence.strip(), clause, score), verdict))
     if best is None or best[0] < _MIN_SCORE:
         return None
     if best[1].verdict == "no" and _LAWFUL.search(query.norm):
