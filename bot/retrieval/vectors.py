@@ -1,9 +1,10 @@
 """The Chroma vector store: embedded PersistentClient by default, HttpClient when configured.
 
 Every write and every query passes vectors computed by our own embedder. Chroma must never
-embed text itself: it would download its default model. Only ``add_clauses`` and
-``search`` touch the collection, and both go through langchain's ``Chroma`` with our
-``Embeddings``, which always sends vectors.
+embed text itself: it would download its default model, so the collection is opened with no
+embedding function and every write sends vectors. (The collection is used directly, not
+through langchain's ``Chroma`` wrapper: importing that wrapper pulled in langchain's tracers
+and langsmith, about 0.3 s of every ``policybot ask``, for nothing the search uses.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from bot.config import Settings
@@ -70,13 +70,10 @@ class VectorStore:
     """Clause vectors in one Chroma collection (cosine distance)."""
 
     def __init__(self, client: Any, collection: str, embeddings: Embeddings) -> None:
-        self._store = Chroma(
-            collection_name=collection,
-            embedding_function=embeddings,
-            client=client,
-            collection_metadata={"hnsw:space": "cosine"},
+        self.embeddings = embeddings
+        self._collection = client.get_or_create_collection(
+            name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
-        self._collection = self._store._collection  # read-only bookkeeping (ids, metadata)
         self._memory: tuple[list[str], np.ndarray, dict[str, np.ndarray]] | None = None
 
     def indexed(self) -> dict[str, dict[str, Any]]:
@@ -86,15 +83,17 @@ class VectorStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
-            self._store.delete(ids=list(ids))
+            self._collection.delete(ids=list(ids))
 
     def add_units(self, units: Sequence[Unit], extra: dict[str, Any]) -> None:
         """Embed and store retrieval units; ``extra`` metadata (the document fingerprint) on each."""
         if not units:
             return
-        self._store.add_texts(
-            texts=[u.text for u in units],
+        texts = [u.text for u in units]
+        self._collection.upsert(
             ids=[u.id for u in units],
+            embeddings=np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32),
+            documents=texts,
             metadatas=[
                 {
                     "clause_key": u.clause.key,
@@ -146,9 +145,7 @@ class VectorStore:
         """
         if k <= 0:
             return []
-        vector = self._store.embeddings.embed_query(query) if self._store.embeddings else None
-        if vector is None:
-            raise ServiceError("the vector store has no embedder")
+        vector = self.embeddings.embed_query(query)
         ids, matrix, rows = self._loaded()
         if not ids:
             return []
