@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import os
+import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -282,13 +283,17 @@ def _keep(folder: Path, memory: _Memory) -> None:
     for doc, positions in rows.items():
         for row in positions:
             docs[int(row)] = doc
-    partial = folder / (KEPT_VECTORS + ".partial")
+    partial: Path | None = None
     try:
-        with partial.open("wb") as out:
+        # a file of its own: two workers starting at once each write theirs, the last rename wins
+        handle, name = tempfile.mkstemp(prefix=KEPT_VECTORS, suffix=".partial", dir=folder)
+        partial = Path(name)
+        with os.fdopen(handle, "wb") as out:
             np.savez(out, ids=np.asarray(ids, dtype=str), matrix=matrix,
                      docs=np.asarray(docs, dtype=str))
         os.replace(partial, folder / KEPT_VECTORS)
     except OSError as exc:
         _log.debug("cannot keep the vectors beside %s: %s", folder, exc)
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                partial.unlink()
