@@ -222,9 +222,7 @@ class Services:
 
 def embedder_of(services: Services) -> E5Embeddings:
     """The embedding model the index in service was searched with (one copy per process)."""
-    store = services.vectors
-    found = getattr(store, "_store", None)
-    embeddings = getattr(found, "embeddings", None)
+    embeddings = getattr(services.vectors, "embeddings", None)
     if isinstance(embeddings, E5Embeddings):
         return embeddings
     return E5Embeddings(num_threads=services.settings.embed_threads)

@@ -157,6 +157,24 @@ def test_session_build_put_the_jieba_cache_in_its_data_dir(
     assert (built_data_dir / "cache" / "jieba.cache").is_file()
 
 
+def test_jieba_default_tokenizer_gets_the_loaded_dictionary_without_our_words(
+    services: Any,
+) -> None:
+    """The answer reads a question's nouns with jieba's default tokenizer: it gets the default
+    dictionary our Tokenizer loaded (not read a second time), without the domain's words."""
+    import jieba
+
+    ours = Tokenizer(services.settings.data_dir / "cache", extra_words=["主营业务收入"])
+    assert jieba.dt.initialized
+    assert "主营业务收入" in ours.words("年主营业务收入首超")
+    assert "主营业务收入" not in jieba.lcut("年主营业务收入首超")
+    fresh = jieba.Tokenizer()
+    fresh.tmp_dir, fresh.cache_file = str(services.settings.data_dir / "cache"), "jieba.cache"
+    fresh.initialize()
+    assert jieba.dt.total == fresh.total
+    assert jieba.dt.FREQ == fresh.FREQ
+
+
 def test_tokens_drop_stop_words_and_punctuation(services: Any) -> None:
     tokenizer = Tokenizer(services.settings.data_dir / "cache", extra_words=["主营业务收入"])
     tokens = tokenizer.tokens("请问，嘉定的直播企业年主营业务收入是多少？")

@@ -79,6 +79,20 @@ def test_normalize_is_idempotent() -> None:
         assert normalize(once) == once
 
 
+def test_normalize_remembers_short_strings_only() -> None:
+    """Short strings come from a bounded cache; a long text (a clause, a document) gives the
+    same form as its pieces and is not kept."""
+    from bot.text.normalize import _CACHED_CHARS, _normalize_short
+
+    piece = "嘉定對直播企業 的金融支持有哪些？"
+    assert normalize(piece) == normalize(piece) == "嘉定对直播企业的金融支持有哪些?"
+    long_text = piece * (_CACHED_CHARS // len(piece) + 1)
+    kept = _normalize_short.cache_info().currsize
+    assert normalize(long_text) == normalize(piece) * (_CACHED_CHARS // len(piece) + 1)
+    assert _normalize_short.cache_info().currsize == kept
+    assert _normalize_short.cache_info().maxsize is not None
+
+
 def test_strip_spaces_keeps_the_original_script() -> None:
     # Quoting keeps Traditional characters; only PDF-artefact spaces near Chinese go.
     assert strip_spaces("給予 200 萬元 補貼") == "給予200萬元補貼"

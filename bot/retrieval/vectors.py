@@ -1,32 +1,51 @@
 """The Chroma vector store: embedded PersistentClient by default, HttpClient when configured.
 
 Every write and every query passes vectors computed by our own embedder. Chroma must never
-embed text itself: it would download its default model. Only ``add_clauses`` and
-``search`` touch the collection, and both go through langchain's ``Chroma`` with our
-``Embeddings``, which always sends vectors.
+embed text itself: it would download its default model, so the collection is opened with no
+embedding function and every write sends vectors. (The collection is used directly, not
+through langchain's ``Chroma`` wrapper: importing that wrapper pulled in langchain's tracers
+and langsmith, about 0.3 s of every ``policybot ask``, for nothing the search uses.)
+
+Searches run over the vectors held in memory. An embedded generation keeps them beside it as
+well (``vectors.npz``, written the first time they are read from Chroma, trusted only when it
+holds as many vectors as the generation's manifest says were stored), so that a process that
+only serves never opens Chroma: importing chromadb and opening the client were about 0.8 s of
+a cold ``policybot ask``. Chroma stays the store of record; a generation is never written
+after it is published.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import json
+import logging
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from bot.config import Settings
 from bot.domain import Unit
 from bot.errors import ServiceError
+from bot.knowledge.generations import MANIFEST
+
+KEPT_VECTORS = "vectors.npz"
+_log = logging.getLogger(__name__)
+# ids, the normalised matrix, and each row's document: what a search needs.
+_Memory = tuple[list[str], np.ndarray, dict[str, np.ndarray]]
 
 
 def make_client(settings: Settings, path: Path | None = None) -> Any:
     """A Chroma client: a server when ``chroma_host`` is set, else on disk at ``path`` (by
     default the data dir's ``chroma``)."""
+    import chromadb  # deferred: half a second to import, and serving may not need it
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
@@ -53,9 +72,14 @@ def generation_collection(settings: Settings, generation: str) -> str:
 def open_generation(
     settings: Settings, folder: Path, generation: str, embeddings: Embeddings
 ) -> VectorStore:
-    """The vector store of one index generation (``folder`` is the generation's directory)."""
-    client = make_client(settings, folder / "chroma")
-    return VectorStore(client, generation_collection(settings, generation), embeddings)
+    """The vector store of one index generation (``folder`` is the generation's directory);
+    Chroma is opened when first needed. An embedded generation keeps its vectors beside it."""
+    return VectorStore(
+        lambda: make_client(settings, folder / "chroma"),
+        generation_collection(settings, generation),
+        embeddings,
+        kept=None if settings.chroma_host else folder,
+    )
 
 
 def drop_generation(settings: Settings, generation: str) -> None:
@@ -69,15 +93,29 @@ def drop_generation(settings: Settings, generation: str) -> None:
 class VectorStore:
     """Clause vectors in one Chroma collection (cosine distance)."""
 
-    def __init__(self, client: Any, collection: str, embeddings: Embeddings) -> None:
-        self._store = Chroma(
-            collection_name=collection,
-            embedding_function=embeddings,
-            client=client,
-            collection_metadata={"hnsw:space": "cosine"},
-        )
-        self._collection = self._store._collection  # read-only bookkeeping (ids, metadata)
-        self._memory: tuple[list[str], np.ndarray, dict[str, np.ndarray]] | None = None
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        collection: str,
+        embeddings: Embeddings,
+        kept: Path | None = None,
+    ) -> None:
+        """``connect`` makes the Chroma client; ``kept`` is the generation's folder, where its
+        vectors are kept beside it (None: always read them from Chroma)."""
+        self.embeddings = embeddings
+        self._connect = connect
+        self._name = collection
+        self._kept = kept
+        self._opened: Any = None
+        self._memory: _Memory | None = None
+
+    @property
+    def _collection(self) -> Any:
+        if self._opened is None:
+            self._opened = self._connect().get_or_create_collection(
+                name=self._name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        return self._opened
 
     def indexed(self) -> dict[str, dict[str, Any]]:
         """Every stored record's metadata, by id."""
@@ -86,15 +124,17 @@ class VectorStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
-            self._store.delete(ids=list(ids))
+            self._collection.delete(ids=list(ids))
 
     def add_units(self, units: Sequence[Unit], extra: dict[str, Any]) -> None:
         """Embed and store retrieval units; ``extra`` metadata (the document fingerprint) on each."""
         if not units:
             return
-        self._store.add_texts(
-            texts=[u.text for u in units],
+        texts = [u.text for u in units]
+        self._collection.upsert(
             ids=[u.id for u in units],
+            embeddings=np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32),
+            documents=texts,
             metadatas=[
                 {
                     "clause_key": u.clause.key,
@@ -140,15 +180,13 @@ class VectorStore:
         """(unit id, cosine similarity) for the ``k`` nearest retrieval units, best first;
         ``doc_ids`` limits the search to the units of those documents.
 
-        Searches run over the collection's vectors held in memory (read once from Chroma,
-        which stays the store of record): a filtered Chroma query took 20 ms, a matrix
+        Searches run over the collection's vectors held in memory (read once, from the copy
+        kept beside the generation or from Chroma, the store of record): a filtered Chroma query took 20 ms, a matrix
         product over a city's 11,000 vectors takes about one.
         """
         if k <= 0:
             return []
-        vector = self._store.embeddings.embed_query(query) if self._store.embeddings else None
-        if vector is None:
-            raise ServiceError("the vector store has no embedder")
+        vector = self.embeddings.embed_query(query)
         ids, matrix, rows = self._loaded()
         if not ids:
             return []
@@ -174,28 +212,88 @@ class VectorStore:
         """Read the vectors into memory now (at start-up), not at the first question."""
         return len(self._loaded()[0])
 
-    def _loaded(self) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+    def _loaded(self) -> _Memory:
         if self._memory is None:
-            # Read in pages: one call for a city's vectors builds a large transient list.
-            ids: list[str] = []
-            blocks: list[np.ndarray] = []
-            metas: list[Any] = []
-            total = self._collection.count()
-            for offset in range(0, total, 2000):
-                got = self._collection.get(
-                    include=["embeddings", "metadatas"], limit=2000, offset=offset
-                )
-                ids.extend(str(i) for i in got["ids"])
-                if got["embeddings"] is not None and len(got["ids"]):
-                    blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
-                metas.extend(got["metadatas"] or [])
-            matrix = np.concatenate(blocks) if blocks else np.zeros((0, 384), dtype=np.float32)
-            if len(ids):
-                norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-                matrix = matrix / np.maximum(norms, 1e-12)
-            by_doc: dict[str, list[int]] = {}
-            for row, meta in enumerate(metas):
-                by_doc.setdefault(str((meta or {}).get("doc_id", "")), []).append(row)
-            rows = {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
-            self._memory = (ids, matrix, rows)
+            stored = self._stored_count()
+            kept = _read_kept(self._kept, stored)
+            if kept is None:
+                kept = self._read_chroma()
+                if self._kept is not None and stored is not None and len(kept[0]) == stored:
+                    _keep(self._kept, kept)
+            self._memory = kept
         return self._memory
+
+    def _stored_count(self) -> int | None:
+        """How many vectors the generation's manifest says were stored (None: unknown)."""
+        if self._kept is None:
+            return None
+        try:
+            count = json.loads((self._kept / MANIFEST).read_text(encoding="utf-8"))["vectors"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return count if isinstance(count, int) else None
+
+    def _read_chroma(self) -> _Memory:
+        # Read in pages: one call for a city's vectors builds a large transient list.
+        ids: list[str] = []
+        blocks: list[np.ndarray] = []
+        metas: list[Any] = []
+        total = self._collection.count()
+        for offset in range(0, total, 2000):
+            got = self._collection.get(
+                include=["embeddings", "metadatas"], limit=2000, offset=offset
+            )
+            ids.extend(str(i) for i in got["ids"])
+            if got["embeddings"] is not None and len(got["ids"]):
+                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+            metas.extend(got["metadatas"] or [])
+        matrix = np.concatenate(blocks) if blocks else np.zeros((0, 384), dtype=np.float32)
+        if len(ids):
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            matrix = matrix / np.maximum(norms, 1e-12)
+        docs = [str((meta or {}).get("doc_id", "")) for meta in metas]
+        return ids, matrix, _rows_by_doc(docs)
+
+
+def _rows_by_doc(docs: Sequence[str]) -> dict[str, np.ndarray]:
+    by_doc: dict[str, list[int]] = {}
+    for row, doc in enumerate(docs):
+        by_doc.setdefault(doc, []).append(row)
+    return {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
+
+
+def _read_kept(folder: Path | None, stored: int | None) -> _Memory | None:
+    """The vectors kept beside the generation, when there are as many as were stored."""
+    if folder is None or stored is None:
+        return None
+    try:
+        with np.load(folder / KEPT_VECTORS, allow_pickle=False) as kept:
+            ids, matrix, docs = kept["ids"], kept["matrix"], kept["docs"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    if not len(ids) == len(docs) == matrix.shape[0] == stored:
+        return None
+    return [str(i) for i in ids], matrix, _rows_by_doc([str(d) for d in docs])
+
+
+def _keep(folder: Path, memory: _Memory) -> None:
+    """Write the vectors beside the generation (atomically; a read-only folder keeps none)."""
+    ids, matrix, rows = memory
+    docs = [""] * len(ids)
+    for doc, positions in rows.items():
+        for row in positions:
+            docs[int(row)] = doc
+    partial: Path | None = None
+    try:
+        # a file of its own: two workers starting at once each write theirs, the last rename wins
+        handle, name = tempfile.mkstemp(prefix=KEPT_VECTORS, suffix=".partial", dir=folder)
+        partial = Path(name)
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, ids=np.asarray(ids, dtype=str), matrix=matrix,
+                     docs=np.asarray(docs, dtype=str))
+        os.replace(partial, folder / KEPT_VECTORS)
+    except OSError as exc:
+        _log.debug("cannot keep the vectors beside %s: %s", folder, exc)
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                partial.unlink()

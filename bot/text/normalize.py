@@ -48,8 +48,27 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+# A question's answer normalises the same short strings hundreds of times (the programs'
+# keywords, cue words, the top clauses' sentences); each costs an OpenCC call. Strings up to
+# this length are remembered, at most this many (a few MB at worst); longer ones (whole
+# clauses, documents at ingest) are normalised each time and not kept.
+_CACHED_CHARS = 256
+_CACHED_STRINGS = 16384
+
+
 def normalize(text: str) -> str:
     """The indexed form of ``text``: NFKC, simplified, no spaces inside Chinese, lower case."""
+    if len(text) <= _CACHED_CHARS:
+        return _normalize_short(text)
+    return _normalize(text)
+
+
+@lru_cache(maxsize=_CACHED_STRINGS)
+def _normalize_short(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", clean(text))
     text = to_simplified(text)
     text = _SPACE_NEAR_CJK.sub("", text)
