@@ -175,7 +175,11 @@ class Retriever:
             self._term_weights(query, self._pairs(query), pair_tokens),
         )
         tuning = self.tuning
-        dense_query = f"{query} {' '.join(terms)}" if tuning.expand_dense and terms else query
+        # An English question's dictionary words would double the text embedded (its time
+        # grows with it): a few suffice to steer the vector, the keyword side takes them all.
+        cap = tuning.dense_terms if tuning.dense_terms and not has_cjk(query) else len(terms)
+        added = list(terms[:cap])
+        dense_query = f"{query} {' '.join(added)}" if tuning.expand_dense and added else query
         dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None, term_w)
         rankings = [dense, keyword, pairs]
         weights = list(tuning.weights)

@@ -13,8 +13,10 @@ class Tuning:
     ``dense``, ``bm25`` and ``bigram`` weigh the three rankings in the fusion; a keyword match
     votes only at ``bm25_floor`` of the best one and at least ``bm25_min``, a dense one within
     ``dense_margin`` of the best; ``expand_dense`` adds the glossary's and the dictionary's words
-    to the question embedded; clauses of documents other than those the question names are
-    scaled by ``other_doc``, clauses stating the kind of thing asked raised by ``kind_boost``;
+    to the question embedded (at most ``dense_terms`` to an English one: embedding time grows
+    with the text, and the keyword side takes them all); clauses of documents other than those
+    the question names are scaled by ``other_doc``, clauses stating the kind of thing asked
+    raised by ``kind_boost``;
     words added to a Chinese question count ``expansion_weight`` of its own words; the named
     documents ranked among themselves vote with ``named_weight`` of the global rankings' weight;
     ``group_docs`` (0 = off) ranks the best documents again with their own statistics.
@@ -27,6 +29,7 @@ class Tuning:
     bm25_min: float = 1.0
     dense_margin: float = 0.06
     expand_dense: bool = True
+    dense_terms: int = 4  # at most this many added words in an embedded English question (0: all)
     other_doc: float = 0.6
     kind_boost: float = 0.25
     expansion_weight: float = 0.7
