@@ -370,3 +370,50 @@ def test_stats_over_ten_thousand_questions_is_fast(tmp_path) -> None:
     assert figures.questions == 10_000 and sum(figures.answered_by.values()) == 10_000
     assert figures.handoffs == 400 and figures.median_first_reply_minutes is not None
     assert elapsed < 0.5, f"statistics took {elapsed:.2f} s"
+
+
+# ------------------------------------------------------------- the desk's words (catalogue)
+
+
+def test_ticket_card_reads_as_before_and_its_head_parses_back(tmp_path) -> None:
+    """The card's words come from the catalogue (``staff.card.*``); the head's number, which
+    ``slot_of_card`` reads back from a Telegram reply, must keep parsing."""
+    from bot.staff.cards import slot_of_card, ticket_card
+
+    store = StaffStore(tmp_path / "staff.sqlite3")
+    ticket = store.claim(_ticket(store).id, "小王 (7)")
+    card = ticket_card(ticket)
+    store.close()
+    assert card == (
+        "🎫 工单 #1 · 等待回复 · 处理人：小王 (7)\n"
+        "原因：用户要求转人工\n"
+        "问题：我的手机138****5678，补贴去哪申请？\n"
+        "最近对话：\n"
+        "· 问：补贴去哪申请\n  答：文件没有写明\n"
+        "资格检查信息：registered_in_jiading=True\n"
+        "相关条款：\n"
+        "· 《》（d/（一））\n"
+        "责任单位：区商务委、区财政局\n"
+        "↩️ 直接回复本消息即可答复用户。"
+    )
+    assert slot_of_card(card) == "ticket:1"
+    assert slot_of_card("📝 常见问答 #1（待批准）") is None and slot_of_card(None) is None
+
+
+def test_stats_report_reads_as_before_in_both_languages(tmp_path) -> None:
+    store = StaffStore(tmp_path / "staff.sqlite3")
+    day = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    _ticket(store, "s1", now=day, reason="thumbs_down")
+    _ticket(store, "s2", now=day, reason="other")
+    figures = compute(store)
+    store.close()
+    assert figures.render("zh").splitlines()[2] == (
+        "转人工 2 次（other 1，点了👎 1）；待处理 2；首次回复中位数 — 分钟"
+    )
+    assert figures.render("en").splitlines() == [
+        "Statistics (all time)",
+        "0 questions; answered by the assistant 0, curated answers 0, staff 0, unanswered 0; "
+        "in scope 0%",
+        "handoffs 2 (other 1, thumbs down 1); waiting 2; median first staff reply — min",
+        "curated answer hits 0; 👍 0 👎 0",
+    ]

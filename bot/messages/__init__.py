@@ -1,7 +1,7 @@
 """Every user-facing sentence, in zh-Hans and en, and the command table: the one place to
 look a sentence up. The sentences live by area (``dialogue``: the conversation and the
 check; ``answers``: the answer path; ``results``: an eligibility result; ``notices``: said
-in both languages at once);
+in both languages at once; ``staff``: the staff desk's cards, replies and report);
 ``text`` and ``both`` look them up in one table.
 
 Traditional Chinese (zh-Hant) is made from the Simplified text with OpenCC (``s2twp``) unless
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.messages import answers, dialogue, notices, results
+from bot.messages import answers, dialogue, notices, results, staff
 from bot.text import normalize, to_traditional
 
 Locale = Literal["zh-Hans", "zh-Hant", "en"]
@@ -76,7 +76,7 @@ def _merged(*areas: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
 
 
 _CATALOGUE: Final[dict[str, tuple[str, str]]] = _merged(
-    dialogue.ENTRIES, answers.ENTRIES, results.ENTRIES, notices.ENTRIES
+    dialogue.ENTRIES, answers.ENTRIES, results.ENTRIES, notices.ENTRIES, staff.ENTRIES
 )
 
 

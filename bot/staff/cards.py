@@ -13,13 +13,26 @@ from bot.messages import text
 from bot.staff.desk import StaffDesk
 from bot.staff.store import FaqEntry, Ticket
 
+# The ticket reasons and statuses the catalogue names (``staff.reason.*``, ``staff.status.*``);
+# any other is shown as it is stored.
 REASON_ZH = {
-    "asked": "用户要求转人工",
-    "thumbs_down": "用户对回答点了👎",
-    "not_found": "政策文件中没有找到答案",
-    "out_of_scope": "超出助手范围，用户要求转人工",
+    r: text(f"staff.reason.{r}") for r in ("asked", "thumbs_down", "not_found", "out_of_scope")
 }
-STATUS_ZH = {"waiting": "等待回复", "answered": "已回复", "resolved": "已结束"}
+STATUS_ZH = {s: text(f"staff.status.{s}") for s in ("waiting", "answered", "resolved")}
+
+
+def _reason(reason: str) -> str:
+    """Why a ticket was opened, in the desk's words (an unknown reason as it is stored)."""
+    return REASON_ZH.get(reason, reason)
+
+
+def _status(status: str) -> str:
+    return STATUS_ZH.get(status, status)
+
+
+def _label(key: str) -> str:
+    """A button's label: the Chinese and the English side by side ("认领 Claim")."""
+    return f"{text(key, 'zh')} {text(key, 'en')}"
 
 
 # ------------------------------------------------------------------------- the ticket card
@@ -28,41 +41,52 @@ STATUS_ZH = {"waiting": "等待回复", "answered": "已回复", "resolved": "�
 def ticket_card(ticket: Ticket) -> str:
     """The ticket as staff see it in the group (Chinese: the office works in Chinese)."""
     lines = [
-        f"🎫 工单 #{ticket.id} · {STATUS_ZH.get(ticket.status, ticket.status)}"
-        + (f" · 处理人：{ticket.staff}" if ticket.staff else ""),
-        f"原因：{REASON_ZH.get(ticket.reason, ticket.reason)}",
-        f"问题：{ticket.question}",
+        text("staff.card.head", ticket=ticket.id, status=_status(ticket.status))
+        + (text("staff.card.handler", staff=ticket.staff) if ticket.staff else ""),
+        text("staff.card.reason", reason=_reason(ticket.reason)),
+        text("staff.card.question", question=ticket.question),
     ]
     earlier = [t for t in ticket.transcript if t.get("q") != ticket.question][-3:]
     if earlier:
-        lines.append("最近对话：")
-        lines.extend(f"· 问：{t.get('q', '')[:80]}\n  答：{t.get('a', '')[:80]}" for t in earlier)
-    if ticket.facts:
-        facts = "；".join(f"{k}={v}" for k, v in ticket.facts.items())
-        lines.append(f"资格检查信息：{facts}")
-    if ticket.clauses:
-        lines.append("相关条款：")
+        lines.append(text("staff.card.earlier"))
         lines.extend(
-            f"· 《{c.get('title', c.get('doc', ''))}》{c.get('clause', '')}（{c.get('key', '')}）"
+            text("staff.card.turn", q=t.get("q", "")[:80], a=t.get("a", "")[:80]) for t in earlier
+        )
+    if ticket.facts:
+        facts = text("staff.card.sep").join(f"{k}={v}" for k, v in ticket.facts.items())
+        lines.append(text("staff.card.facts", facts=facts))
+    if ticket.clauses:
+        lines.append(text("staff.card.clauses"))
+        lines.extend(
+            text(
+                "staff.card.clause",
+                title=c.get("title", c.get("doc", "")),
+                clause=c.get("clause", ""),
+                ref=c.get("key", ""),
+            )
             for c in ticket.clauses
         )
     if ticket.units:
-        lines.append(f"责任单位：{'、'.join(ticket.units)}")
+        lines.append(text("staff.card.units", units=text("staff.card.list").join(ticket.units)))
     if ticket.answer:
-        lines.append(f"答复：{ticket.answer}")
+        lines.append(text("staff.card.answer", answer=ticket.answer))
     if ticket.status == "waiting":
-        lines.append("↩️ 直接回复本消息即可答复用户。")
+        lines.append(text("staff.card.reply_hint"))
     return "\n".join(lines)
 
 
-_CARD_HEAD = re.compile(r"^🎫 工单 #(\d+)")
+# The card's head up to its number ("🎫 工单 #"), taken from the catalogue's entry so the two
+# cannot drift apart.
+_CARD_HEAD = re.compile(
+    "^" + re.escape(text("staff.card.head", ticket="\0", status="").split("\0")[0]) + r"(\d+)"
+)
 
 
-def slot_of_card(text: str | None) -> str | None:
+def slot_of_card(card: str | None) -> str | None:
     """ "ticket:<id>" for the text of a ticket card (as Telegram returns it in a reply's
     ``reply_to_message``): a channel without a slot -> message map, or one restarted
     without it, can still tell which ticket a staff reply answers."""
-    match = _CARD_HEAD.match(text or "")
+    match = _CARD_HEAD.match(card or "")
     return f"ticket:{match.group(1)}" if match else None
 
 
@@ -73,13 +97,13 @@ def card_of(desk: StaffDesk, ticket: Ticket) -> Reply | None:
     options: tuple[Option, ...] = ()
     if ticket.status == "waiting":
         options = (
-            Option(f"t:claim:{ticket.id}", "认领 Claim"),
-            Option(f"t:close:{ticket.id}", "关闭 Close"),
+            Option(f"t:claim:{ticket.id}", _label("staff.button.claim")),
+            Option(f"t:close:{ticket.id}", _label("staff.button.close")),
         )
     elif ticket.status == "answered":
-        options = (Option(f"t:close:{ticket.id}", "关闭 Close"),)
+        options = (Option(f"t:close:{ticket.id}", _label("staff.button.close")),)
         if ticket.faq_id is None:
-            options = (Option(f"faq:save:{ticket.id}", "保存为常见问答 Save as FAQ"), *options)
+            options = (Option(f"faq:save:{ticket.id}", _label("staff.button.save_faq")), *options)
     return Reply(
         ticket_card(ticket),
         options=options,
@@ -99,29 +123,33 @@ def staff_answer(ticket: Ticket) -> Reply:
 
 def faq_review(entry: FaqEntry, clauses: Mapping[str, Clause]) -> Reply:
     """A suggested entry shown to the approver, with the amounts no linked clause states."""
-    linked = "；".join(
-        f"《{clauses[k].doc_title}》{clauses[k].clause}" if k in clauses else k
+    linked = text("staff.card.sep").join(
+        text("staff.review.clause", title=clauses[k].doc_title, clause=clauses[k].clause)
+        if k in clauses
+        else k
         for k in entry.clause_keys
     )
     lines = [
-        f"📝 常见问答 #{entry.id}（待批准）",
-        f"问题：{' / '.join(entry.variants)}",
-        f"答复：{entry.answer}",
-        f"关联条款：{linked or '无'}",
+        text("staff.review.head", faq=entry.id),
+        text("staff.card.question", question=text("staff.review.variants").join(entry.variants)),
+        text("staff.card.answer", answer=entry.answer),
+        text("staff.review.linked", linked=linked or text("staff.review.no_clause")),
     ]
     if entry.unverified_amounts and not entry.amounts_confirmed:
         lines.append(
-            "⚠️ 以下金额在关联条款和已批准的答复中都没有找到，请核对后再批准："
-            + "、".join(entry.unverified_amounts)
+            text(
+                "staff.review.unverified",
+                amounts=text("staff.card.list").join(entry.unverified_amounts),
+            )
         )
-        label = "确认金额并批准 Confirm amounts & approve"
+        label = _label("staff.button.confirm_approve")
     else:
-        label = "批准 Approve"
+        label = _label("staff.button.approve")
     return Reply(
         "\n".join(lines),
         options=(
             Option(f"faq:approve:{entry.id}", label),
-            Option(f"faq:retire:{entry.id}", "不采用 Discard"),
+            Option(f"faq:retire:{entry.id}", _label("staff.button.discard")),
         ),
         data={"faq": entry.to_json()},
     )

@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 
 from bot.domain import Incoming, Reply
-from bot.messages import text
+from bot.messages import both, text
 from bot.staff.cards import REASON_ZH, STATUS_ZH, card_of, faq_review, staff_answer, ticket_card
 from bot.staff.desk import StaffDesk
 from bot.staff.faq import amount_sources, unverified_amounts
@@ -74,15 +74,15 @@ def answer_ticket(
     sends nothing itself) leaves the answer for ``pending_deliveries``."""
     text = text.strip()
     if not text:
-        return [Reply("答复不能为空。 / The answer is empty.")]
+        return [Reply(both("staff.desk.answer_empty"))]
     try:
         ticket = desk.store.advance_ticket(
             ticket_id, "staff_reply", staff=staff, answer=text, now=now
         )
     except NotFound:
-        return [Reply(f"没有工单 #{ticket_id}。 / There is no ticket #{ticket_id}.")]
+        return [Reply(both("staff.desk.no_ticket", ticket=ticket_id))]
     except InvalidTransition:
-        return [Reply(f"工单 #{ticket_id} 已经结束，无法再答复。 / Ticket #{ticket_id} is closed.")]
+        return [Reply(both("staff.desk.cannot_answer", ticket=ticket_id))]
     desk.store.mark_staff_answered(ticket.id, text)
     desk.store.set_delivered(ticket.id, delivered)
     replies = [staff_answer(ticket)]
@@ -123,11 +123,11 @@ def save_faq(desk: StaffDesk, ticket_id: int, author: str, now: datetime) -> lis
     try:
         ticket = desk.store.ticket(ticket_id)
     except NotFound:
-        return [Reply(f"没有工单 #{ticket_id}。")]
+        return [Reply(text("staff.desk.no_ticket", ticket=ticket_id))]
     if ticket.answer is None:
-        return [Reply(f"工单 #{ticket_id} 还没有答复，无法保存为常见问答。")]
+        return [Reply(text("staff.desk.not_answered", ticket=ticket_id))]
     if ticket.faq_id is not None:
-        return [Reply(f"工单 #{ticket_id} 已保存为常见问答 #{ticket.faq_id}。")]
+        return [Reply(text("staff.desk.already_saved", ticket=ticket_id, faq=ticket.faq_id))]
     keys = [str(c["key"]) for c in ticket.clauses if c.get("key")]
     flagged = unverified_amounts(ticket.answer, amount_sources(keys, desk.clauses, desk.store))
     entry = desk.store.add_faq(
@@ -153,14 +153,14 @@ def staff_choice(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Rep
     if match is None:
         return None
     if not _authorised(desk, incoming):
-        return [Reply("只有工作人员可以操作工单。 / Only staff can do this.")]
+        return [Reply(both("staff.desk.staff_only"))]
     action, number = match.group(1), int(match.group(2))
     who = _who(incoming)
     try:
         if action == "t:claim":
             ticket = desk.store.claim(number, who, now)
             card = card_of(desk, ticket)
-            return [card] if card else [Reply(f"已认领工单 #{number}。")]
+            return [card] if card else [Reply(text("staff.desk.claimed", ticket=number))]
         if action == "t:close":
             ticket = desk.store.advance_ticket(number, "close", staff=who, now=now)
             notice = Reply(
@@ -176,31 +176,32 @@ def staff_choice(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Rep
             entry = desk.store.set_faq_status(
                 number, "approved", who, confirm_amounts=True, now=now
             )
-            return [
-                Reply(
-                    f"✅ 常见问答 #{entry.id} 已批准：之后相似的问题会直接得到这条答复，并注明日期和依据条款。",
-                    data={"faq": entry.to_json()},
-                )
-            ]
+            return [Reply(text("staff.desk.approved", faq=entry.id), data={"faq": entry.to_json()})]
         entry = desk.store.set_faq_status(number, "retired", who, now=now)
-        return [Reply(f"常见问答 #{entry.id} 已停用。", data={"faq": entry.to_json()})]
+        return [Reply(text("staff.desk.retired", faq=entry.id), data={"faq": entry.to_json()})]
     except NotFound as exc:
-        return [Reply(f"找不到：{exc}")]
+        return [Reply(text("staff.desk.not_found", what=exc))]
     except InvalidTransition:
-        return [Reply(f"工单 #{number} 已经结束。 / Ticket #{number} is already closed.")]
+        return [Reply(both("staff.desk.closed", ticket=number))]
 
 
 def _queue_text(desk: StaffDesk) -> str:
     waiting = desk.store.tickets("waiting")
     answered = desk.store.tickets("answered")
     if not waiting and not answered:
-        return "目前没有待处理的工单。 / The queue is empty."
-    lines = [f"待回复 {len(waiting)} 个，已回复待结束 {len(answered)} 个："]
+        return both("staff.desk.queue_empty")
+    lines = [text("staff.desk.queue_head", waiting=len(waiting), answered=len(answered))]
     for t in [*waiting, *answered][:20]:
         lines.append(
-            f"#{t.id} [{STATUS_ZH[t.status]}] {t.created_at[:16].replace('T', ' ')}Z "
-            f"{REASON_ZH.get(t.reason, t.reason)}：{t.question[:60]}"
-            + (f"（{t.staff}）" if t.staff else "")
+            text(
+                "staff.desk.queue_line",
+                ticket=t.id,
+                status=STATUS_ZH[t.status],
+                opened=t.created_at[:16].replace("T", " "),
+                reason=REASON_ZH.get(t.reason, t.reason),
+                question=t.question[:60],
+            )
+            + (text("staff.desk.queue_handler", staff=t.staff) if t.staff else "")
         )
     return "\n".join(lines)
 
@@ -219,11 +220,11 @@ def staff_command(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Re
         return [Reply(compute(desk.store).render("zh"))]
     if name == "ticket":
         if not arg.lstrip("#").isdigit():
-            return [Reply("用法：/ticket 工单号，例如 /ticket 12")]
+            return [Reply(text("staff.desk.ticket_usage"))]
         try:
             ticket = desk.store.ticket(int(arg.lstrip("#")))
         except NotFound:
-            return [Reply(f"没有工单 #{arg}。")]
+            return [Reply(text("staff.desk.no_ticket", ticket=arg))]
         card = card_of(desk, ticket)
         # Shown here as a fresh message (no slot): the group's card stays where it is.
         return [Reply(ticket_card(ticket), options=card.options if card else ())]
@@ -232,12 +233,18 @@ def staff_command(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Re
         try:
             return [faq_review(desk.store.faq(int(arg)), desk.clauses)]
         except NotFound:
-            return [Reply(f"没有常见问答 #{arg}。")]
+            return [Reply(text("staff.desk.no_faq", faq=arg))]
     suggested = desk.store.faqs("suggested")
     approved = desk.store.faqs("approved")
-    lines = [f"常见问答：已批准 {len(approved)} 条，待批准 {len(suggested)} 条。"]
-    lines.extend(f"#{e.id} 待批准：{e.variants[0][:60]}（/faq {e.id}）" for e in suggested[:20])
-    lines.extend(f"#{e.id} 命中 {e.hits} 次：{e.variants[0][:60]}" for e in approved[:20])
+    lines = [text("staff.desk.faq_head", approved=len(approved), suggested=len(suggested))]
+    lines.extend(
+        text("staff.desk.faq_suggested", faq=e.id, question=e.variants[0][:60])
+        for e in suggested[:20]
+    )
+    lines.extend(
+        text("staff.desk.faq_approved", faq=e.id, hits=e.hits, question=e.variants[0][:60])
+        for e in approved[:20]
+    )
     return [Reply("\n".join(lines))]
 
 

@@ -10,20 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from bot.messages import text
 from bot.staff.hours import SHANGHAI
 from bot.staff.store import StaffStore
 
-_REASONS = {
-    "asked": ("要求转人工", "asked for a person"),
-    "thumbs_down": ("点了👎", "thumbs down"),
-    "not_found": ("文件没有答案", "not in the documents"),
-    "out_of_scope": ("超出范围", "out of scope"),
-}
+# The handoff reasons the catalogue names (``staff.stats.reason.*``); any other is shown as it
+# is stored.
+_REASONS = frozenset({"asked", "thumbs_down", "not_found", "out_of_scope"})
 
 
-def _reason(key: str, zh: bool) -> str:
-    names = _REASONS.get(key)
-    return key if names is None else names[0] if zh else names[1]
+def _reason(key: str, lang: str) -> str:
+    return text(f"staff.stats.reason.{key}", lang) if key in _REASONS else key
 
 
 @dataclass(frozen=True)
@@ -67,45 +64,49 @@ class Stats:
 
     def render(self, lang: str = "zh") -> str:
         """A short plain-text report (the /stats command, the CLI without --json)."""
-        zh = lang == "zh"
-        share = f"{self.in_scope_share:.0%}"
+        lang = "zh" if lang == "zh" else "en"  # the report is Chinese or English
         reply = (
             f"{self.median_first_reply_minutes:.0f}"
             if self.median_first_reply_minutes is not None
             else "—"
         )
         by = self.answered_by
+        reasons = text("staff.stats.reason_sep", lang).join(
+            f"{_reason(k, lang)} {v}" for k, v in self.handoff_reasons.items()
+        )
         lines = [
-            (f"统计（自 {self.since} 起）" if self.since else "统计（全部）")
-            if zh
-            else (f"Statistics since {self.since}" if self.since else "Statistics (all time)"),
-            (
-                f"问题 {self.questions} 个；助手回答 {by.get('assistant', 0)}，常见问答 "
-                f"{by.get('faq', 0)}，工作人员 {by.get('staff', 0)}，未答 {by.get('none', 0)}；"
-                f"属于政策范围 {share}"
-                if zh
-                else f"{self.questions} questions; answered by the assistant {by.get('assistant', 0)}, "
-                f"curated answers {by.get('faq', 0)}, staff {by.get('staff', 0)}, "
-                f"unanswered {by.get('none', 0)}; in scope {share}"
+            text("staff.stats.head_since", lang, since=self.since)
+            if self.since
+            else text("staff.stats.head_all", lang),
+            text(
+                "staff.stats.questions",
+                lang,
+                questions=self.questions,
+                assistant=by.get("assistant", 0),
+                faq=by.get("faq", 0),
+                staff=by.get("staff", 0),
+                none=by.get("none", 0),
+                share=f"{self.in_scope_share:.0%}",
             ),
-            (
-                f"转人工 {self.handoffs} 次（"
-                + "，".join(f"{_reason(k, True)} {v}" for k, v in self.handoff_reasons.items())
-                + f"）；待处理 {self.tickets_waiting}；首次回复中位数 {reply} 分钟"
-                if zh
-                else f"handoffs {self.handoffs} ("
-                + ", ".join(f"{_reason(k, False)} {v}" for k, v in self.handoff_reasons.items())
-                + f"); waiting {self.tickets_waiting}; median first staff reply {reply} min"
+            text(
+                "staff.stats.handoffs",
+                lang,
+                handoffs=self.handoffs,
+                reasons=reasons,
+                waiting=self.tickets_waiting,
+                reply=reply,
             ),
-            (
-                f"常见问答命中 {self.faq_hits} 次；👍 {self.thumbs_up} 👎 {self.thumbs_down}"
-                if zh
-                else f"curated answer hits {self.faq_hits}; 👍 {self.thumbs_up} 👎 {self.thumbs_down}"
+            text(
+                "staff.stats.feedback",
+                lang,
+                hits=self.faq_hits,
+                up=self.thumbs_up,
+                down=self.thumbs_down,
             ),
         ]
-        return "\n".join(lines + self._optional_lines(zh))
+        return "\n".join(lines + self._optional_lines(lang))
 
-    def _optional_lines(self, zh: bool) -> list[str]:
+    def _optional_lines(self, lang: str) -> list[str]:
         """The language model's share, the most asked clauses, the questions per day: each
         only when there is something to say."""
         lines: list[str] = []
@@ -114,23 +115,21 @@ class Stats:
                 k.removeprefix("fallback:"): v for k, v in self.worded.items() if k != "model"
             }
             lines.append(
-                (
-                    f"语言模型组织文字 {self.worded.get('model', 0)} 次；改用原文作答 "
-                    if zh
-                    else f"worded by the language model {self.worded.get('model', 0)}; fell back "
+                text(
+                    "staff.stats.worded",
+                    lang,
+                    model=self.worded.get("model", 0),
+                    fallbacks=", ".join(f"{k} {v}" for k, v in sorted(fallbacks.items())) or "0",
                 )
-                + (", ".join(f"{k} {v}" for k, v in sorted(fallbacks.items())) or "0")
             )
         if self.top_clauses:
-            lines.append(
-                ("最常问的条款：" if zh else "Most asked clauses: ")
-                + ("；" if zh else "; ").join(f"{c} ({n})" for c, n in self.top_clauses[:5])
+            clauses = text("staff.stats.clause_sep", lang).join(
+                f"{c} ({n})" for c, n in self.top_clauses[:5]
             )
+            lines.append(text("staff.stats.top_clauses", lang, clauses=clauses))
         if self.per_day:
-            lines.append(
-                ("每日问题：" if zh else "Questions per day: ")
-                + " ".join(f"{d[5:]}:{n}" for d, n in self.per_day[-14:])
-            )
+            days = " ".join(f"{d[5:]}:{n}" for d, n in self.per_day[-14:])
+            lines.append(text("staff.stats.per_day", lang, days=days))
         return lines
 
 
