@@ -173,3 +173,18 @@ def test_killing_ingest_at_random_points_never_breaks_the_index(
     final = build_services(workspace, ingest=False)
     assert NINGBO in final.kb.documents
     assert final.qa.ask(NINGBO_Q, TODAY).answer.citations[0].doc == NINGBO
+
+
+def test_generation_names_sort_by_creation_time_across_a_second_boundary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clock read at 12:00:00.999999999 and, a moment later, 12:00:01.000000001: the
+    # second name must sort after the first (one reading per name, never two).
+    from bot.knowledge import generations as module
+
+    readings = iter([1_700_000_000_999_999_999, 1_700_000_001_000_000_001])
+    monkeypatch.setattr(module.time, "time_ns", lambda: next(readings))
+    gens = module.Generations(tmp_path)
+    first, second = gens.new_name(), gens.new_name()
+    assert first < second
+    assert first.endswith("-999999999") and second.endswith("-000000001")

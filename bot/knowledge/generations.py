@@ -91,7 +91,11 @@ class Generations:
         return self.root / name
 
     def new_name(self) -> str:
-        return time.strftime("g%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 10**9:09d}"
+        """A name that sorts by creation time: the seconds and their fraction from one reading
+        of the clock (read twice, a second boundary between the readings made a new name sort
+        before the previous one, and pruning removed the wrong generation)."""
+        now = time.time_ns()
+        return time.strftime("g%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + f"-{now % 10**9:09d}"
 
     def ensure_local(self, name: str) -> None:
         """Mirror a shared generation's files into the local directory (once)."""
