@@ -312,3 +312,11 @@ def test_traditional_script_and_the_staff_group(front) -> None:
     # a policy question put to the bot in the staff group is answered by the assistant
     asked = front.turn(staff("嘉定直播企业营收首次超过1亿元奖励多少？"), TODAY, now=NOW)
     assert "100万元" in asked.replies[0].text and asked.replies[0].to is None
+
+
+@pytest.mark.parametrize("command", ["/ticket 99", "/ticket #99"])
+def test_an_unknown_ticket_is_named_once(front, command) -> None:
+    (reply,) = front.turn(
+        Incoming(chat_id=STAFF, user_id=STAFF, text=command), TODAY, now=NOW
+    ).replies
+    assert reply.text == "没有工单 #99。"

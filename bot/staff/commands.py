@@ -219,12 +219,13 @@ def staff_command(desk: StaffDesk, incoming: Incoming, now: datetime) -> list[Re
     if name == "stats":
         return [Reply(compute(desk.store).render("zh"))]
     if name == "ticket":
-        if not arg.lstrip("#").isdigit():
+        number = arg.lstrip("#")  # "/ticket 12" and "/ticket #12" alike
+        if not number.isdigit():
             return [Reply(text("staff.desk.ticket_usage"))]
         try:
-            ticket = desk.store.ticket(int(arg.lstrip("#")))
+            ticket = desk.store.ticket(int(number))
         except NotFound:
-            return [Reply(text("staff.desk.no_ticket", ticket=arg))]
+            return [Reply(text("staff.desk.no_ticket", ticket=number))]
         card = card_of(desk, ticket)
         # Shown here as a fresh message (no slot): the group's card stays where it is.
         return [Reply(ticket_card(ticket), options=card.options if card else ())]
