@@ -90,11 +90,14 @@ class Retriever:
     def vocabulary(self) -> frozenset[str]:
         return self._bm25.vocabulary
 
-    def _keyword_tokens(self, query: str, terms: Sequence[str]) -> list[str]:
-        """Word tokens of the normalised question and of its glossary expansions."""
-        tokens = self._words(query)
+    @staticmethod
+    def _with_terms(
+        own: Sequence[str], terms: Sequence[str], split: Callable[[str], list[str]]
+    ) -> list[str]:
+        """The question's own tokens followed by those of its added words."""
+        tokens = list(own)
         for term in terms:
-            tokens.extend(self._words(term))
+            tokens.extend(split(term))
         return tokens
 
     def distinctive_terms(self, question: str) -> list[str]:
@@ -103,12 +106,6 @@ class Retriever:
 
     def words(self, question: str) -> list[str]:
         return self._tokenizer.words(question)
-
-    def _bigram_tokens(self, query: str, terms: Sequence[str]) -> list[str]:
-        pairs = self._pairs(query)
-        for term in terms:
-            pairs.extend(self._pairs(term))
-        return pairs
 
     def _term_weights(
         self, query: str, own: Sequence[str], tokens: Sequence[str]
@@ -163,16 +160,22 @@ class Retriever:
         return dense, keyword, pairs
 
     def _fused(
-        self, query: str, terms: Sequence[str], preferred: frozenset[str]
+        self,
+        query: str,
+        terms: Sequence[str],
+        own: Sequence[str],
+        tokens: Sequence[str],
+        preferred: frozenset[str],
     ) -> tuple[Ranking, dict[str, float], dict[str, float]]:
         """Every clause ranked by reciprocal-rank fusion of the vectors, the words and the
         bigrams (of the question and of the glossary's document words for it), over every
-        document; with the dense and keyword scores of the candidates."""
-        tokens = self._keyword_tokens(query, terms)
-        pair_tokens = self._bigram_tokens(query, terms)
+        document; with the dense and keyword scores of the candidates. ``own`` are the
+        question's word tokens, ``tokens`` those followed by the words of ``terms``."""
+        own_pairs = self._pairs(query)
+        pair_tokens = self._with_terms(own_pairs, terms, self._pairs)
         term_w = (
-            self._term_weights(query, self._words(query), tokens),
-            self._term_weights(query, self._pairs(query), pair_tokens),
+            self._term_weights(query, own, tokens),
+            self._term_weights(query, own_pairs, pair_tokens),
         )
         tuning = self.tuning
         # An English question's dictionary words would double the text embedded (its time
@@ -244,10 +247,12 @@ class Retriever:
         terms += [t for t in self._bilingual.terms(query) if t not in terms]
         # The documents' usual words for the question's own (删掉 -> 删除) help find the
         # clause; what the question says is still read in its own words (not in ``terms``).
-        usual = self._bilingual.alternatives(self._words(query)) if has_cjk(query) else []
+        own = self._words(query)
+        usual = self._bilingual.alternatives(own) if has_cjk(query) else []
         searched = terms + [t for t in usual if t not in terms]
+        tokens = self._with_terms(own, searched, self._words)
         preferred = self.preferred_documents(query)
-        fused, dense_score, bm25_score = self._fused(query, searched, preferred)
+        fused, dense_score, bm25_score = self._fused(query, searched, own, tokens, preferred)
         fused = self._nudged(fused, question, preferred)
         if asks_when_in_force(query):
             fused = self._in_force_first(fused, preferred)
@@ -258,7 +263,7 @@ class Retriever:
         return Retrieval(
             question=question,
             query=query,
-            tokens=tuple(self._keyword_tokens(query, searched)),
+            tokens=tuple(tokens),
             hits=hits,
             terms=tuple(terms),
         )
