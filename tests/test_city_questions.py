@@ -1,5 +1,6 @@
-"""Set (a) of issue 14 (tests/eval/city-questions.yaml) is sound: every gold phrase is in the
-article it names, as the project's own reader and parser split that regulation."""
+"""Set (a) of issue 14 (tests/eval/city-questions.yaml) and the held-out city sets
+(heldout-city.yaml, heldout-city-en.yaml) are sound: every gold phrase is in the article it
+names, as the project's own reader and parser split that regulation."""
 
 from __future__ import annotations
 
@@ -14,8 +15,14 @@ from bot.knowledge.documents import read_document
 from bot.knowledge.parse import split_clauses
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "shanghai-regulations"
-CITY = Path(__file__).resolve().parent / "eval" / "city-questions.yaml"
-ENTRIES = yaml.safe_load(CITY.read_text(encoding="utf-8"))
+EVAL = Path(__file__).resolve().parent / "eval"
+CITY = EVAL / "city-questions.yaml"
+SETS = ("city-questions.yaml", "heldout-city.yaml", "heldout-city-en.yaml")
+ENTRIES = [
+    entry
+    for name in SETS
+    for entry in yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))
+]
 
 
 def test_the_set_is_large_enough_and_in_three_languages() -> None:
@@ -27,8 +34,15 @@ def test_the_set_is_large_enough_and_in_three_languages() -> None:
     assert all(i.gold for i in items)
 
 
+def test_the_second_held_out_set_asks_35_regulations_in_english() -> None:
+    items = load_items(EVAL / "heldout-city-en.yaml")
+    assert len(items) == 35 and {i.lang for i in items} == {"en"}
+    docs = [e["doc"] for e in yaml.safe_load((EVAL / "heldout-city-en.yaml").read_text("utf-8"))]
+    assert len(set(docs)) == 35
+
+
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
-@pytest.mark.parametrize("entry", ENTRIES, ids=[e["id"] for e in ENTRIES])
+@pytest.mark.parametrize("entry", ENTRIES, ids=[str(e["id"]) for e in ENTRIES])
 def test_gold_phrase_is_in_the_named_article(entry: dict[str, object]) -> None:
     source = read_document(CORPUS / f"{entry['doc']}.md")
     parts = [
