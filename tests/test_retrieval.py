@@ -22,7 +22,7 @@ from fakes.services import fake_services
 from bot.config import Settings
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.embeddings import E5Embeddings
-from bot.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from bot.retrieval.fusion import RRF_K, reciprocal_rank_fusion, score_fusion
 from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
 from bot.services import build_services, embedder_of, generations
 from bot.text import normalize
@@ -74,6 +74,33 @@ def test_rrf_is_pure_and_handles_empty_input() -> None:
     assert reciprocal_rank_fusion([[], []]) == []
     with pytest.raises(ValueError):
         reciprocal_rank_fusion([["a"], ["b"]], weights=[1.0])
+
+
+def test_score_fusion_keeps_how_strongly_each_side_matched() -> None:
+    # "b" is second or first everywhere; "a" first by far on the words, close behind "b" on
+    # the bigrams and last, by a hair, on the vectors. Rank fusion puts "b" first (a rank is a
+    # rank); added scores put "a" first, because its word match is strong and its other
+    # scores barely behind.
+    dense = {"c": 0.84, "b": 0.83, "a": 0.82}
+    words = {"a": 12.0, "b": 3.0, "c": 0.0}
+    pairs = {"b": 2.0, "a": 1.9, "c": 0.0}
+    assert reciprocal_rank_fusion([list(dense), list(words), list(pairs)])[0][0] == "b"
+    fused = score_fusion([dense, words, pairs], [1.0, 1.0, 1.0])
+    assert [key for key, _ in fused] == ["a", "b", "c"]
+    assert dict(fused) == pytest.approx({"a": 0.0 + 1.0 + 0.95, "b": 0.5 + 0.25 + 1.0, "c": 1.0})
+
+
+def test_score_fusion_gives_an_unscored_candidate_the_sides_lowest_score() -> None:
+    fused = dict(score_fusion([{"a": 0.9, "b": 0.7}, {"c": 5.0, "a": 1.0}], [2.0, 1.0]))
+    assert set(fused) == {"a", "b", "c"}
+    assert fused["c"] == pytest.approx(2.0 * 0.0 + 1.0)  # not among the vectors' candidates
+    assert fused["b"] == pytest.approx(0.0 + 0.0)  # not among the words' candidates
+    assert fused["a"] == pytest.approx(2.0 + 0.0)
+    # a side whose scores are all equal says nothing; weights must match the rankings
+    assert dict(score_fusion([{"a": 1.0, "b": 1.0}], [1.0])) == {"a": 0.0, "b": 0.0}
+    assert score_fusion([], []) == []
+    with pytest.raises(ValueError):
+        score_fusion([{"a": 1.0}], [1.0, 2.0])
 
 
 # --------------------------------------------------------------------------------- BM25

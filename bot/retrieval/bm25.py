@@ -96,6 +96,15 @@ class Bm25Index:
             scores += count * np.asarray(self._bm25.get_scores([token_id]), dtype=np.float64)
         return scores
 
+    def scores(
+        self, query_tokens: Sequence[str], weights: Mapping[str, float] | None = None
+    ) -> np.ndarray:
+        """The score of every document (zeros when no word of the query is known)."""
+        counts = self._counts(query_tokens, weights)
+        if not counts or not self._keys:
+            return np.zeros(len(self._keys), dtype=np.float64)
+        return self._scores(counts)
+
     def search(
         self,
         query_tokens: Sequence[str],

@@ -37,7 +37,7 @@ import numpy as np
 import snowballstemmer
 
 # Changes when the reading of the dictionary changes (tables kept beside an index are rebuilt).
-DICTIONARY_VERSION = "cedict-2023-11-07/4"
+DICTIONARY_VERSION = "cedict-2023-11-07/5"
 MAX_PHRASE = 4  # words in the longest English phrase looked up
 PER_PHRASE = 2  # translations kept for one phrase
 CANDIDATES = 6  # translations weighed for one phrase
@@ -230,7 +230,10 @@ def translations(known: Callable[[str], bool]) -> Table:
         usable.sort(key=lambda s: (s[1], s[2], -len(s[0])))
         words = list(dict.fromkeys(s[0] for s in usable))
         if words:
-            table[phrase] = tuple(words[: 2 * CANDIDATES])
+            # Kept generously: ``Bilingual.phrases`` weighs them by the documents' use, and a
+            # common word the dictionary lists late ("to keep" is 保存's third sense, behind
+            # a dozen idioms) must still be among them.
+            table[phrase] = tuple(words[: 4 * CANDIDATES])
     return table
 
 

@@ -1,8 +1,8 @@
-"""Reciprocal-rank fusion: pure, no I/O."""
+"""Fusion of rankings, by rank (reciprocal-rank fusion) or by score: pure, no I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 RRF_K = 60
 
@@ -30,3 +30,26 @@ def reciprocal_rank_fusion(
             scores[key] = scores.get(key, 0.0) + weight / (k + rank)
     order = {key: i for i, key in enumerate(scores)}
     return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
+
+
+def score_fusion(
+    rankings: Sequence[Mapping[str, float]], weights: Sequence[float]
+) -> list[tuple[str, float]]:
+    """Fuse scored rankings by adding their scores: each ranking's scores are rescaled over
+    all the candidates (its lowest to 0, its best to 1; a candidate it did not score gets its
+    lowest), then weighed and added. Ties keep the order of first appearance."""
+    if len(weights) != len(rankings):
+        raise ValueError("one weight per ranking")
+    candidates = list(dict.fromkeys(key for ranking in rankings for key in ranking))
+    total = dict.fromkeys(candidates, 0.0)
+    for ranking, weight in zip(rankings, weights, strict=True):
+        if not ranking:
+            continue
+        low, high = min(ranking.values()), max(ranking.values())
+        spread = high - low
+        if spread <= 0.0:
+            continue
+        for key in candidates:
+            total[key] += weight * (ranking.get(key, low) - low) / spread
+    order = {key: i for i, key in enumerate(candidates)}
+    return sorted(total.items(), key=lambda item: (-item[1], order[item[0]]))

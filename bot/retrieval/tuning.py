@@ -19,7 +19,9 @@ class Tuning:
     raised by ``kind_boost``;
     words added to a Chinese question count ``expansion_weight`` of its own words; the named
     documents ranked among themselves vote with ``named_weight`` of the global rankings' weight;
-    ``group_docs`` (0 = off) ranks the best documents again with their own statistics.
+    ``group_docs`` (0 = off) ranks the best documents again with their own statistics;
+    ``scores`` (dense, words, bigrams) weigh the normalised scores added up for a question
+    without Chinese (``english_by_score``; see ``Retriever._by_score``).
     """
 
     dense: float = 0.5
@@ -35,6 +37,8 @@ class Tuning:
     expansion_weight: float = 0.7
     named_weight: float = 0.5
     group_docs: int = 0
+    english_by_score: bool = True
+    scores: tuple[float, float, float] = (1.0, 0.5, 0.5)
 
     @property
     def weights(self) -> tuple[float, float, float]:
