@@ -176,3 +176,59 @@ def test_a_permission_that_is_the_exception_does_not_turn_the_rule_around(provin
     rule = rule_against(Sentence(sentence, exception, 0.0), sources)
     assert rule is not None and "不得删除消费者" in rule.text
     assert rule.clause.key.rsplit("/", 1)[0] == exception.key.rsplit("/", 1)[0]
+
+
+# ------------------------------------------------- English at a city's scale, with real vectors
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "shanghai-regulations"
+REGULATIONS = (
+    "上海市单用途预付消费卡管理规定(2018-07-27).md",
+    "上海市房地产登记条例(2008-12-25).md",
+    "上海市会展业条例(2020-03-19).md",
+    "上海市职业教育条例(2018-11-22).md",
+    "上海市反不正当竞争条例.md",
+    "上海市实施《集会游行示威法》办法(1990-01-09).md",
+)
+
+
+@pytest.mark.slow  # embeds six regulations with e5
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
+def test_an_english_questions_scores_are_added_up_not_fused_by_rank(
+    tmp_path: Path, settings: Any, services: Any
+) -> None:
+    from dataclasses import replace
+
+    from conftest import KNOWLEDGE
+
+    from bot.config import Settings
+    from bot.services import build_services
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    for name in REGULATIONS:
+        shutil.copy(CORPUS / name, knowledge / "documents" / name)
+    data = tmp_path / "data"
+    data.mkdir()  # the seeds' vectors from the session's index (``services``)
+    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
+    retriever = build_services(
+        Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge)
+    ).qa.retriever
+    asked = {
+        "Our beauty salon sells prepaid cards and we are moving to a new address. How much "
+        "advance notice must we give card holders, and how?": "应当提前三十日发布告示",
+        "We are organising a trade fair. When and with which authority do we need to register "
+        "the event?": "应当在发布招展信息前",
+    }
+    for question, says in asked.items():
+        # The right article leads: its vector is close and it matches several of the
+        # dictionary's words for the question...
+        assert says in retriever.search(question, 3).hits[0].clause.text
+    tuning = retriever.tuning
+    retriever.tuning = replace(tuning, english_by_score=False)
+    try:
+        for question, says in asked.items():
+            # ...while by rank, articles that each match a few of those words weakly, or sit
+            # a little higher among the vectors, outvote it, out of the top three.
+            assert not any(says in h.clause.text for h in retriever.search(question, 3).hits)
+    finally:
+        retriever.tuning = tuning
