@@ -232,3 +232,16 @@ def test_an_english_questions_scores_are_added_up_not_fused_by_rank(
             assert not any(says in h.clause.text for h in retriever.search(question, 3).hits)
     finally:
         retriever.tuning = tuning
+
+
+def test_an_english_questions_best_match_is_not_overtaken_by_clauses_with_amounts(
+    services: Any, ask: Any
+) -> None:
+    # Added up, the vectors and the words put the clause on car live-streaming bases first;
+    # the subsidy clauses state amounts, and a nudge for "states an amount" must not lift them
+    # over it (it did when the sum was ranked again by rank: "Yes. …200万元补贴" about parks).
+    question = "Is there a subsidy for buying an electric car?"
+    assert "汽车" in services.qa.retriever.search(question, 3).hits[0].clause.text
+    lead = ask(question).answer.text.split("\n", 1)[0]
+    assert lead.startswith("The documents do not say")
+    assert "2,000,000" not in ask(question).answer.text

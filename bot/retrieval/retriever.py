@@ -174,8 +174,9 @@ class Retriever:
     ) -> tuple[Ranking, dict[str, float], dict[str, float]]:
         """Every clause ranked by reciprocal-rank fusion of the vectors, the words and the
         bigrams (of the question and of the glossary's document words for it), over every
-        document; with the dense and keyword scores of the candidates. ``own`` are the
-        question's word tokens, ``tokens`` those followed by the words of ``terms``."""
+        document (a question without Chinese: by their scores added up, ``_by_score``); with
+        the dense and keyword scores of the candidates. ``own`` are the question's word
+        tokens, ``tokens`` those followed by the words of ``terms``."""
         own_pairs = self._pairs(query)
         pair_tokens = self._with_terms(own_pairs, terms, self._pairs)
         term_w = (
@@ -189,13 +190,18 @@ class Retriever:
         added = list(terms[:cap])
         dense_query = f"{query} {' '.join(added)}" if tuning.expand_dense and added else query
         dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None, term_w)
+        named = bool(tuning.named_weight and preferred)
+        named = named and len(preferred) < len(self._kb.documents)
         if tuning.english_by_score and not has_cjk(query):
-            lists = [[key for key, _ in self._by_score(dense_query, tokens, pair_tokens)]]
-            weights = [sum(tuning.weights)]
-        else:
-            lists = [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)]
-            weights = list(tuning.weights)
-        if tuning.named_weight and preferred and len(preferred) < len(self._kb.documents):
+            fused = self._by_score(dense_query, tokens, pair_tokens)
+            if named:  # the named documents' own ranking (below), its scores added at half
+                within = self._rankings(dense_query, tokens, pair_tokens, preferred, term_w)
+                own_scores = score_fusion([dict(r) for r in within], tuning.scores)
+                fused = _added(fused, own_scores, tuning.named_weight)
+            return fused, dict(dense), dict(keyword)
+        lists = [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)]
+        weights = list(tuning.weights)
+        if named:
             # The documents the question names (by place or alias), ranked again among
             # themselves with their own word statistics: extra votes, so that a named
             # document's clause is a candidate even when the whole index ranks it too low
@@ -226,8 +232,10 @@ class Retriever:
         The keyword side of an English question rests on the dictionary's guesses: the right
         article matches several of them, many others one wrong sense each. Rank fusion counts
         each of those weak matches as a vote as good as a strong one; added scores keep how
-        strongly each side matched (``bench/recall.py``, English questions at the city's
-        scale: set (a) 0.50 -> 0.70, held-out 0.52 -> 0.76 and 0.49 -> 0.66)."""
+        strongly each side matched (English questions at the city's scale, recall@3: set (a)
+        0.50 -> 0.70, held-out 0.52 -> 0.72 and 0.49 -> 0.60). The sum is the ranking's score:
+        fused again by rank as a single list, neighbours' scores would differ by a hair and
+        the nudges (``_nudged``) would reorder the top twenty regardless of relevance."""
         depth = CANDIDATES * 3
         dense: dict[str, float] = {}
         for unit_id, score in self._store.search(dense_query, DENSE_DEPTH):
@@ -255,9 +263,11 @@ class Retriever:
         np.maximum.at(out, self._unit_clause, unit_scores)
         return out
 
-    def _nudged(self, fused: Ranking, question: str, preferred: frozenset[str]) -> Ranking:
-        """Clauses stating the kind of thing asked for nudged up; other documents than those
-        the question names (by place or alias) moved down."""
+    def _nudged(
+        self, fused: Ranking, question: str, preferred: frozenset[str], boost: float
+    ) -> Ranking:
+        """Clauses stating the kind of thing asked for nudged up by ``boost``; other documents
+        than those the question names (by place or alias) moved down."""
         patterns = [KINDS[k].boosts for k in question_kinds(question)]
 
         def factor(key: str) -> float:
@@ -265,7 +275,7 @@ class Retriever:
             out = 1.0
             if patterns and any(re.search(p, clause.norm) for p in patterns):
                 # Among equally relevant clauses, the one that states an amount, a date…
-                out *= 1.0 + self.tuning.kind_boost
+                out *= 1.0 + boost
             if preferred and clause.doc_id not in preferred:
                 out *= self.tuning.other_doc
             return out
@@ -299,7 +309,9 @@ class Retriever:
         tokens = self._with_terms(own, searched, self._words)
         preferred = self.preferred_documents(query)
         fused, dense_score, bm25_score = self._fused(query, searched, own, tokens, preferred)
-        fused = self._nudged(fused, question, preferred)
+        by_score = self.tuning.english_by_score and not has_cjk(query)
+        boost = self.tuning.kind_boost_by_score if by_score else self.tuning.kind_boost
+        fused = self._nudged(fused, question, preferred, boost)
         if asks_when_in_force(query):
             fused = self._in_force_first(fused, preferred)
         hits = tuple(
@@ -316,6 +328,14 @@ class Retriever:
 
 
 Ranking = list[tuple[str, float]]
+
+
+def _added(ranking: Ranking, more: Ranking, weight: float) -> Ranking:
+    """``ranking`` with ``weight`` times the scores of ``more`` added, best first."""
+    total = dict(ranking)
+    for key, score in more:
+        total[key] = total.get(key, 0.0) + weight * score
+    return sorted(total.items(), key=lambda item: -item[1])
 
 
 def _best(scores: np.ndarray, k: int) -> np.ndarray:
