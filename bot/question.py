@@ -25,7 +25,7 @@ _ASKS: dict[str, tuple[str, ...]] = {
         "还能申请", "还可以申请", "还有效", "有效吗", "还管用", "过期", "失效", "到期", "有效期",
         "还在执行", "还能用", "现在还能", "明年还", "今年还", "还适用", "still valid",
         "still available", "still apply", "still in force", "expired", "valid", "in force",
-        "still open", "can i still", "can we still", "available today", "is it still",
+        "still open", "available today", "is it still", "can i still get", "can we still get",
     ),
     "number": ("文号", "发文字号", "文件号", "编号", "document number", "reference number"),
     "issuers": (
