@@ -17,17 +17,12 @@ from bot.answering.reading import FIGURES, states, states_figure
 from bot.domain import Citation, Clause
 from bot.retrieval.retriever import Hit
 from bot.retrieval.tokens import char_bigrams
-from bot.text import has_cjk, normalize, sentences, strip_spaces, to_traditional
+from bot.text import normalize, sentences, strip_spaces, to_traditional
 
 MAX_CITATIONS = 3
 EVIDENCE_DEPTH = 5  # the evidence sentence is looked for in this many top clauses
 SHORT_CLAUSE = 60  # a clause this short (characters) is quoted whole
 FIGURE_MARGIN = 0.3  # how much closer to the question a sentence without the figure must be
-# What a lower rank of its clause costs a sentence: more for a question without Chinese, whose
-# words meet the sentences only through the dictionary's guesses, so the ranking (which also
-# weighs the vectors) is the better judge of which clause answers.
-RANK_STEP = 0.06
-RANK_STEP_TRANSLATED = 0.15
 _ARTICLE = re.compile(r"第[零〇一二两三四五六七八九十百千\d]+条")
 _ARTICLE_LABEL = re.compile(r"^第[零〇一二两三四五六七八九十百千\d]+条\s*")
 _MONEY = re.compile(r"((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(万元|亿元|万|亿|元)")
@@ -194,7 +189,6 @@ def _candidates(
     question: str, hits: Sequence[Hit], kind: str, terms: Sequence[str], focus: Sequence[str]
 ) -> list[Sentence]:
     question_pairs = set(char_bigrams(question)).union(*(char_bigrams(t) for t in terms))
-    step = RANK_STEP if has_cjk(question) else RANK_STEP_TRANSLATED
     out: list[Sentence] = []
     for rank, hit in enumerate(hits[:EVIDENCE_DEPTH]):
         # the clause's own title names its subject ("（九）建立金融保障体系")
@@ -202,7 +196,7 @@ def _candidates(
         for sentence in whole_sentences(hit.clause):
             part = stating_part(sentence, kind, question_pairs)
             said = normalize(part)
-            score = _overlap(question_pairs, part) - step * rank + 0.1 * _char_share(question, part)
+            score = _overlap(question_pairs, part) - 0.06 * rank + 0.1 * _char_share(question, part)
             score += 0.15 * sum(1 for w in focus if w in said) + titled
             if kind != "general" and states(kind, said):
                 score += 0.25

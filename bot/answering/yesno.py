@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.answering.evidence import RANK_STEP, RANK_STEP_TRANSLATED, Sentence, whole_sentences
+from bot.answering.evidence import Sentence, whole_sentences
 from bot.answering.plan import Sources
 from bot.answering.uncovered import subject_words
 from bot.domain import Clause
 from bot.question import Query
 from bot.retrieval.retriever import Hit
 from bot.retrieval.tokens import char_bigrams
-from bot.text import has_cjk, normalize
+from bot.text import normalize
 
 DEPTH: Final = 3  # the top clauses read for a verdict
 _NEGATIVE: Final = re.compile(r"不得|禁止|严禁|不准|不允许|不能|不予|不可|不应")
@@ -175,7 +175,6 @@ def yesno_reading(
     chars = _chars(query.text + "".join(terms))
     words = [w for w in subject_words(query, sources, terms) if w not in _ASKING_WORDS]
     need = asks_need(query)
-    step = RANK_STEP if has_cjk(query.text) else RANK_STEP_TRANSLATED
     best: tuple[float, YesNo] | None = None
     for rank, hit in enumerate(hits[:DEPTH]):
         covered = coverage(words, hit.clause.norm)
@@ -200,7 +199,7 @@ def yesno_reading(
             score = _share(pairs, set(char_bigrams(sentence))) + 0.5 * _share(
                 chars, _chars(sentence)
             )
-            score += 0.3 * covered - step * rank
+            score += 0.3 * covered - 0.06 * rank
             if verdict in ("yes", "no") and not need:
                 score += _DEFINITE  # a permission question is answered by yes or no
             if _PUNISHED.search(said) and not _NEGATIVE.search(said) and not _DUTY.search(said):
