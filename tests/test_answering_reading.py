@@ -52,6 +52,12 @@ def clause(text: str, section: str = "第二十四条") -> Clause:
     ("question", "asked"),
     [
         ("狗叫影响邻居休息，警告后还不改会罚多少钱", "penalty"),
+        # English words of a penalty are whole words: "penalt" and "punish" met neither
+        # "penalty" nor "punished", and "Can a hotel be fined…" was read as a plain yes/no
+        # ("The documents do not say", though the article on its fine was cited second)
+        ("Can a hotel be fined for offering disposable toiletries to guests?", "penalty"),
+        ("What is the penalty for selling fake goods?", "penalty"),
+        ("Will we be punished if we miss the deadline?", "penalty"),
         ("上海市公路管理条例什么时候开始施行", "effective"),
         ("When did the Jiading policy take effect?", "effective"),
         ("上海直播三年行动计划到什么时候", "expiry"),

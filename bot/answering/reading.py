@@ -38,7 +38,10 @@ _NEGATIVE: Final = re.compile(r"不得|禁止|不予|不能|严禁|不可|不准
 
 # What the question asks, by cue words, most specific first.
 _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
-    ("penalty", ("罚", "处罚", "怎么处理", "如何处理", "后果", "处分", "fine", "penalt", "punish")),
+    ("penalty", (
+        "罚", "处罚", "怎么处理", "如何处理", "后果", "处分", "fine", "fined", "fines", "penalty",
+        "penalties", "penalised", "penalized", "punish", "punished", "punishment",
+    )),
     ("effective", (
         "施行", "生效", "开始实施", "实施日期", "起实施", "什么时候开始", "何时开始", "哪天开始",
         "哪年开始", "effective", "take effect", "took effect", "come into force", "came into force",
