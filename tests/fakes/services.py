@@ -19,6 +19,7 @@ from bot.knowledge.index import IngestReport, KnowledgeBase, parse_sources
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.scope import ScopeRules, coverage_rules
 from bot.retrieval.tokens import Tokenizer
+from bot.retrieval.tuning import Tuning
 from bot.services import Services, load_glossary
 from fakes.embedder import HashEmbeddings
 from fakes.vectors import MemoryVectors
@@ -37,7 +38,11 @@ def fake_services(data_dir: Path, documents: Path | None = None, **settings: Any
         extra_words=[t for terms in glossary.values() for t in terms] + list(scope.place_words()),
     )
     vectors = MemoryVectors(kb, HashEmbeddings())
-    retriever = Retriever(kb, vectors, tokenizer, glossary)  # type: ignore[arg-type]
+    # Hashed n-grams are a lexical stand-in for e5: of an English question they see only the
+    # dictionary words appended to it, not its meaning. Where e5's vectors weigh as much as both
+    # keyword sides in an English question's added scores, these weigh as much as one.
+    tuning = Tuning(scores=(0.5, 0.5, 0.5))
+    retriever = Retriever(kb, vectors, tokenizer, glossary, tuning)  # type: ignore[arg-type]
     return Services(
         settings=config,
         kb=kb,
