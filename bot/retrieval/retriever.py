@@ -189,16 +189,12 @@ class Retriever:
         cap = tuning.dense_terms if tuning.dense_terms and not has_cjk(query) else len(terms)
         added = list(terms[:cap])
         dense_query = f"{query} {' '.join(added)}" if tuning.expand_dense and added else query
-        dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None, term_w)
         named = bool(tuning.named_weight and preferred)
         named = named and len(preferred) < len(self._kb.documents)
         if tuning.english_by_score and not has_cjk(query):
-            fused = self._by_score(dense_query, tokens, pair_tokens)
-            if named:  # the named documents' own ranking (below), its scores added at half
-                within = self._rankings(dense_query, tokens, pair_tokens, preferred, term_w)
-                own_scores = score_fusion([dict(r) for r in within], tuning.scores)
-                fused = _added(fused, own_scores, tuning.named_weight)
-            return fused, dict(dense), dict(keyword)
+            named_docs = preferred if named else frozenset()
+            return self._by_score(dense_query, tokens, pair_tokens, named_docs, term_w)
+        dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None, term_w)
         lists = [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)]
         weights = list(tuning.weights)
         if named:
@@ -224,10 +220,17 @@ class Retriever:
         return reciprocal_rank_fusion(lists, weights=weights), dict(dense), dict(keyword)
 
     def _by_score(
-        self, dense_query: str, tokens: Sequence[str], pair_tokens: Sequence[str]
-    ) -> Ranking:
+        self,
+        dense_query: str,
+        tokens: Sequence[str],
+        pair_tokens: Sequence[str],
+        named: frozenset[str],
+        term_w: tuple[dict[str, float], dict[str, float]],
+    ) -> tuple[Ranking, dict[str, float], dict[str, float]]:
         """Clauses ranked by their dense, word and bigram scores added up, each normalised
-        over the candidates (the best of each ranking) and weighed by ``Tuning.scores``.
+        over the candidates (the best of each ranking) and weighed by ``Tuning.scores``; the
+        ``named`` documents' own ranking adds its scores at ``Tuning.named_weight``. With the
+        near-best dense and keyword scores, as ``_fused`` gives them.
 
         The keyword side of an English question rests on the dictionary's guesses: the right
         article matches several of them, many others one wrong sense each. Rank fusion counts
@@ -236,7 +239,7 @@ class Retriever:
         0.50 -> 0.70, held-out 0.52 -> 0.72 and 0.49 -> 0.60). The sum is the ranking's score:
         fused again by rank as a single list, neighbours' scores would differ by a hair and
         the nudges (``_nudged``) would reorder the top twenty regardless of relevance."""
-        depth = CANDIDATES * 3
+        depth, tuning, clauses = CANDIDATES * 3, self.tuning, self._kb.clauses
         dense: dict[str, float] = {}
         for unit_id, score in self._store.search(dense_query, DENSE_DEPTH):
             key = unit_id.rsplit("#", 1)[0]
@@ -244,18 +247,25 @@ class Retriever:
                 dense[key] = score
         words = self._by_clause(self._bm25.scores(tokens))
         pairs = self._by_clause(self._bigrams.scores(pair_tokens))
-        at = np.unique(np.concatenate([_best(words, depth), _best(pairs, depth)]))
-        near = list(dense)[:depth]
-        at = np.union1d(at, [self._clause_index[key] for key in near]).astype(np.int64)
-        keys = [self._kb.clauses[i].key for i in at]
-        return score_fusion(
+        near = list(dense.items())[:depth]
+        best_words = [(clauses[i].key, float(words[i])) for i in _best(words, depth)]
+        chosen = [self._clause_index[key] for key, _ in near + best_words]
+        at = np.union1d(_best(pairs, depth), chosen).astype(np.int64)
+        keys = [clauses[i].key for i in at]
+        fused = score_fusion(
             [
-                {key: dense[key] for key in near},  # the others get the lowest of these
+                dict(near),  # the others get the lowest of these
                 dict(zip(keys, words[at].tolist(), strict=True)),
                 dict(zip(keys, pairs[at].tolist(), strict=True)),
             ],
-            self.tuning.scores,
+            tuning.scores,
         )
+        if named:
+            within = self._rankings(dense_query, tokens, pair_tokens, named, term_w)
+            own = score_fusion([dict(r) for r in within], tuning.scores)
+            fused = _added(fused, own, tuning.named_weight)
+        seen = _near_best(near, lambda s, best: s >= best - tuning.dense_margin)
+        return fused, dict(seen), dict(_near_best(best_words, self._keyword_keep))
 
     def _by_clause(self, unit_scores: np.ndarray) -> np.ndarray:
         """Each clause's best unit score."""
