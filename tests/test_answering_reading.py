@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot.answering import reading
-from bot.answering.evidence import money_glosses, stating_part, whole_sentences, yuan
+from bot.answering.evidence import (
+    best_sentence,
+    money_glosses,
+    score_gap,
+    stating_part,
+    whole_sentences,
+    yuan,
+)
 from bot.answering.gate import _NO_RULES
 from bot.answering.places import other_place
 from bot.answering.plan import Sources
@@ -304,3 +311,19 @@ def test_a_clause_about_something_else_gives_no_verdict() -> None:
 )  # fmt: skip
 def test_validity_is_asked_of_the_document_not_of_a_contract(question: str, validity: bool) -> None:
     assert reading.asks_validity(analyse(question)) is validity
+
+
+def test_an_english_questions_evidence_follows_how_far_apart_the_ranking_put_the_clauses() -> None:
+    # The second clause's sentence shares more pairs with the dictionary's words for the
+    # question, but its clause scored a fifth of the first's: for a question without Chinese
+    # the shortfall costs it (SCORE_GAP), and the first clause's sentence leads.
+    first = Hit(clause("经营者应当在店堂内明示商品价格。", "第十条"), 2.0, 0.9, 5.0)
+    second = Hit(clause("市场监督管理部门负责价格监督检查工作。", "第三条"), 0.4, 0.8, 2.0)
+    terms = ["价格", "监督检查"]
+    assert score_gap("Who checks the prices?", [first, second], 1) == pytest.approx(0.8)
+    chosen = best_sentence("Who checks the prices?", [first, second], "general", terms)
+    assert chosen is not None and chosen.clause.clause == "第十条"
+    # A Chinese question meets the sentences in its own words: no cost beyond its rank.
+    assert score_gap("谁来检查价格", [first, second], 1) == 0.0
+    chosen = best_sentence("谁来检查价格", [first, second], "general", terms)
+    assert chosen is not None and chosen.clause.clause == "第三条"

@@ -17,12 +17,17 @@ from bot.answering.reading import FIGURES, states, states_figure
 from bot.domain import Citation, Clause
 from bot.retrieval.retriever import Hit
 from bot.retrieval.tokens import char_bigrams
-from bot.text import normalize, sentences, strip_spaces, to_traditional
+from bot.text import has_cjk, normalize, sentences, strip_spaces, to_traditional
 
 MAX_CITATIONS = 3
 EVIDENCE_DEPTH = 5  # the evidence sentence is looked for in this many top clauses
 SHORT_CLAUSE = 60  # a clause this short (characters) is quoted whole
 FIGURE_MARGIN = 0.3  # how much closer to the question a sentence without the figure must be
+# What a clause's shortfall from the first clause's retrieval score costs its sentences, for a
+# question without Chinese: it meets the sentences only through the dictionary's guesses, and
+# its ranking adds up scores that say how far apart the clauses are (a Chinese question's
+# fused ranks say little of that, and its own words meet the sentences).
+SCORE_GAP = 1.0
 _ARTICLE = re.compile(r"第[零〇一二两三四五六七八九十百千\d]+条")
 _ARTICLE_LABEL = re.compile(r"^第[零〇一二两三四五六七八九十百千\d]+条\s*")
 _MONEY = re.compile(r"((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(万元|亿元|万|亿|元)")
@@ -185,6 +190,14 @@ def _with_figure_after(best: Sentence, kind: str) -> Sentence | None:
     return None
 
 
+def score_gap(question: str, hits: Sequence[Hit], rank: int) -> float:
+    """What the clause at ``rank`` of ``hits`` falls short of the first by retrieval score,
+    times ``SCORE_GAP``; nothing for a question with Chinese."""
+    if has_cjk(question) or not hits or hits[0].score <= 0.0:
+        return 0.0
+    return SCORE_GAP * max(0.0, 1.0 - hits[rank].score / hits[0].score)
+
+
 def _candidates(
     question: str, hits: Sequence[Hit], kind: str, terms: Sequence[str], focus: Sequence[str]
 ) -> list[Sentence]:
@@ -197,6 +210,8 @@ def _candidates(
             part = stating_part(sentence, kind, question_pairs)
             said = normalize(part)
             score = _overlap(question_pairs, part) - 0.06 * rank + 0.1 * _char_share(question, part)
+            if kind not in FIGURES:  # a sentence stating the figure asked competes as it did
+                score -= score_gap(question, hits, rank)
             score += 0.15 * sum(1 for w in focus if w in said) + titled
             if kind != "general" and states(kind, said):
                 score += 0.25

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.answering.evidence import Sentence, whole_sentences
+from bot.answering.evidence import Sentence, score_gap, whole_sentences
 from bot.answering.plan import Sources
 from bot.answering.uncovered import subject_words
 from bot.domain import Clause
@@ -199,7 +199,7 @@ def yesno_reading(
             score = _share(pairs, set(char_bigrams(sentence))) + 0.5 * _share(
                 chars, _chars(sentence)
             )
-            score += 0.3 * covered - 0.06 * rank
+            score += 0.3 * covered - 0.06 * rank - score_gap(query.text, hits, rank)
             if verdict in ("yes", "no") and not need:
                 score += _DEFINITE  # a permission question is answered by yes or no
             if _PUNISHED.search(said) and not _NEGATIVE.search(said) and not _DUTY.search(said):
