@@ -321,9 +321,12 @@ def test_a_slot_edits_its_message_in_place_and_a_reply_to_it_names_the_slot(
 
     sends = [c for c in tg.calls("sendMessage") if c.ok]
     edits = [c for c in tg.calls("editMessageText") if c.ok]
-    assert [c.params["chat_id"] for c in sends[:2]] == [42, -100777]  # Reply.to honoured
-    assert len(edits) == 1 and edits[0].params["message_id"] == sends[0].result["message_id"]
-    message = tg.message(42, sends[0].result["message_id"])
+    # Reply.to honoured; the two chats' lanes run side by side, so either may be sent first
+    first_sends = {c.params["chat_id"]: c for c in sends[:2]}
+    assert set(first_sends) == {42, -100777}
+    to_user = first_sends[42].result["message_id"]
+    assert len(edits) == 1 and edits[0].params["message_id"] == to_user
+    message = tg.message(42, to_user)
     assert message is not None and message["text"] == "清单：☑ 营业执照"
     assert [b["text"] for b in keyboard_buttons(message)] == ["营业执照"]
     assert seen[-1].meta.get("reply_to_slot") == "ticket:7"
