@@ -123,6 +123,14 @@ class Retriever:
         mine = set(own)
         return {t: weight for t in tokens if t not in mine}
 
+    def _adds_scores(self, query: str) -> bool:
+        """Whether the (normalised) question is ranked by added scores (``_by_score``)."""
+        return self.tuning.english_by_score and not has_cjk(query)
+
+    def _dense_keep(self, score: float, best: float) -> bool:
+        """A dense match votes when it is within ``dense_margin`` of the best one."""
+        return score >= best - self.tuning.dense_margin
+
     def _keyword_keep(self, score: float, best: float) -> bool:
         """A keyword match votes when it is near the best one and not a stray common word."""
         return score >= self.tuning.bm25_floor * best and score >= self.tuning.bm25_min
@@ -161,7 +169,7 @@ class Retriever:
         # let many weak votes outweigh one strong one: only near-best candidates may vote.
         keyword = _near_best(keyword, self._keyword_keep)
         pairs = _near_best(pairs, self._keyword_keep)
-        dense = _near_best(dense, lambda s, best: s >= best - self.tuning.dense_margin)
+        dense = _near_best(dense, self._dense_keep)
         return dense, keyword, pairs
 
     def _fused(
@@ -191,7 +199,7 @@ class Retriever:
         dense_query = f"{query} {' '.join(added)}" if tuning.expand_dense and added else query
         named = bool(tuning.named_weight and preferred)
         named = named and len(preferred) < len(self._kb.documents)
-        if tuning.english_by_score and not has_cjk(query):
+        if self._adds_scores(query):
             named_docs = preferred if named else frozenset()
             return self._by_score(dense_query, tokens, pair_tokens, named_docs, term_w)
         dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None, term_w)
@@ -264,7 +272,7 @@ class Retriever:
             within = self._rankings(dense_query, tokens, pair_tokens, named, term_w)
             own = score_fusion([dict(r) for r in within], tuning.scores)
             fused = _added(fused, own, tuning.named_weight)
-        seen = _near_best(near, lambda s, best: s >= best - tuning.dense_margin)
+        seen = _near_best(near, self._dense_keep)
         return fused, dict(seen), dict(_near_best(best_words, self._keyword_keep))
 
     def _by_clause(self, unit_scores: np.ndarray) -> np.ndarray:
@@ -319,7 +327,7 @@ class Retriever:
         tokens = self._with_terms(own, searched, self._words)
         preferred = self.preferred_documents(query)
         fused, dense_score, bm25_score = self._fused(query, searched, own, tokens, preferred)
-        by_score = self.tuning.english_by_score and not has_cjk(query)
+        by_score = self._adds_scores(query)
         boost = self.tuning.kind_boost_by_score if by_score else self.tuning.kind_boost
         fused = self._nudged(fused, question, preferred, boost)
         if asks_when_in_force(query):
