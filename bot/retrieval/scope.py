@@ -57,7 +57,9 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     """The scope rules for the documents actually loaded: every place a document governs
     (its region and place aliases, ``bot.knowledge.coverage.places``; a province's cities and
     counties) is covered and no longer outside, and a place named in a document's title
-    (浦东新区 in a regulation about Pudong) is covered too. scope.yaml keeps only the places known to exist and the topics."""
+    (浦东新区 in a regulation about Pudong) is covered too, and a topic a document's title
+    names is no longer off-topic. scope.yaml keeps only the places known to exist and the
+    topics."""
     documents: Mapping[str, DocumentMeta] = getattr(kb, "documents", {})
     covered = {normalize(p) for p in places(documents)}
     covered |= {normalize(p) for m in documents.values() for p in _governed_forms(m.region)}
@@ -67,8 +69,13 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     outside = frozenset(
         p for p in rules.outside_places if p not in covered and not any(p in c for c in covered)
     )
+    # A topic a loaded document is about (电影 in a regulation on cinemas) is not off-topic.
+    off_topic = frozenset(t for t in rules.off_topic if not any(t in title for title in titles))
     return replace(
-        rules, covered_places=rules.covered_places | frozenset(covered), outside_places=outside
+        rules,
+        covered_places=rules.covered_places | frozenset(covered),
+        outside_places=outside,
+        off_topic=off_topic,
     )
 
 
