@@ -21,8 +21,8 @@ from bot.answering import reading
 from bot.answering.evidence import Sentence, best_sentence
 from bot.answering.places import other_place, states_registration
 from bot.answering.plan import AnswerPlan, Sources, Topic
-from bot.answering.uncovered import focus_words, uncovered, unspoken
-from bot.answering.yesno import permits, rule_against, yesno_reading
+from bot.answering.uncovered import focus_words, subject_words, uncovered, unspoken
+from bot.answering.yesno import permits, rule_against, speaks_to, yesno_reading
 from bot.domain import Clause
 from bot.question import Query
 from bot.retrieval.retriever import Hit
@@ -170,7 +170,7 @@ def resolve(
         plan = replace(plan, uncovered=uncovered(query, sources, hits))
     if program is None and query.has("number"):
         plan = _citing_number(plan, sources)
-    return _verdict(plan, query, sources), query
+    return _verdict(plan, query, sources, terms), query
 
 
 def _citing_number(plan: AnswerPlan, sources: Sources) -> AnswerPlan:
@@ -220,8 +220,11 @@ def _with_evidence(
     return replace(plan, clause=best.clause, sentence=best.text, doc=best.clause.doc_id)
 
 
-def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
-    """A yes/no question's verdict, with the words of the clause it rests on."""
+def _verdict(
+    plan: AnswerPlan, query: Query, sources: Sources, terms: Sequence[str] = ()
+) -> AnswerPlan:
+    """A yes/no question's verdict, with the words of the clause it rests on (``terms``: the
+    documents' words found for the question, which an English question is read through)."""
     if reading.asks_choice(query) and plan.value is None and plan.programs and query.has("max"):
         return replace(plan, asked="choice", verdict="unsaid")
     # "其实我们注册在松江" after an answer: the answer again, for a firm registered there
@@ -257,7 +260,14 @@ def _verdict(plan: AnswerPlan, query: Query, sources: Sources) -> AnswerPlan:
             rule = rule_against(Sentence(plan.sentence, plan.clause, 0.0), sources)
             if rule is not None:  # the permission is an exception to the article's rule
                 return replace(plan, clause=rule.clause, sentence=rule.text, verdict="no")
-        if query.lang != "zh" and not (verdict == "yes" and permits(plan.sentence)):
+        if query.lang != "zh" and verdict == "yes" and permits(plan.sentence):
+            # read through the dictionary's words, a permission is a "yes" only when it names
+            # half of them: "Can our factory run the line at night?" is not answered "Yes" by
+            # 鼓励制造业企业…; short of that the sentence is quoted without a verdict
+            words = subject_words(query, sources, terms)
+            if not speaks_to(query, normalize(plan.sentence), words):
+                return replace(plan, verdict=None)
+        elif query.lang != "zh":
             # read through the glossary, a duty ("应当") is no "yes" and a "不能" somewhere in
             # the sentence no "no": the modal reading (yesno.py) found no sentence on the subject
             verdict = "unsaid"

@@ -109,6 +109,12 @@ def coverage(words: Sequence[str], text: str) -> float:
     return len(named) / len(words)
 
 
+def speaks_to(query: Query, sentence: str, words: Sequence[str]) -> bool:
+    """The sentence names the question's subject (``words``: ``subject_words``), as a "yes"
+    resting on it needs."""
+    return not _about_else(query, sentence, words)
+
+
 def _about_else(query: Query, sentence: str, words: Sequence[str]) -> bool:
     """The sentence does not speak to the question's subject: more than one in four of the
     question's words (its verbs too: "强制…加入" is not "鼓励") are missing from it, one may
