@@ -36,7 +36,7 @@ def test_normalize_nfkc_full_width(raw: str, expected: str) -> None:
         ("直播産業", "直播产业"),  # the variant 産 as printed in the Shanghai plan
         ("産", "产"),
         ("嘉定對直播企業的金融支持", "嘉定对直播企业的金融支持"),
-        ("人工智慧", "人工智能"),  # Taiwan phrasing -> mainland phrasing
+        ("發展人工智慧", "发展人工智能"),  # Taiwan phrasing -> mainland phrasing
         ("支援直播平臺", "支持直播平台"),
         ("資訊", "信息"),
         ("人工智慧與資訊服務的支援", "人工智能与信息服务的支持"),
@@ -45,6 +45,15 @@ def test_normalize_nfkc_full_width(raw: str, expected: str) -> None:
 def test_normalize_traditional_to_simplified(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
     assert to_simplified(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["规范和优化行政程序", "建立健全工作机制", "提交申请文件", "新增就业岗位", "核心区", "效果显著"]
+)
+def test_simplified_text_is_not_rephrased(text: str) -> None:
+    # OpenCC's tw2sp would read these as Taiwan computing words (进程, 创建, 文档, 添加, 内核, 显着):
+    # the documents' words would no longer be the dictionary's or the question's.
+    assert normalize(text) == text
 
 
 @pytest.mark.parametrize(

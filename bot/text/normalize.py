@@ -3,7 +3,8 @@
 Indexing and matching work on the *normalised* text; users are always shown the original.
 Normalisation: NFKC (full-width -> half-width), Traditional -> Simplified with OpenCC's
 ``tw2sp`` profile (characters, variants such as 産, and Taiwan phrasing such as 人工智慧,
-支援, 資訊 -> 人工智能, 支持, 信息), then white space removed inside Chinese text.
+支援, 資訊 -> 人工智能, 支持, 信息) for text in traditional characters (simplified text is not
+rephrased: ``to_simplified``), then white space removed inside Chinese text.
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ def _converter(profile: str) -> opencc.OpenCC:
 
 
 def to_simplified(text: str) -> str:
-    """Traditional -> Simplified, Taiwan phrasing included (OpenCC tw2sp)."""
+    """Traditional -> Simplified, Taiwan phrasing included (OpenCC tw2sp: 資訊 -> 信息, 人工智慧
+    -> 人工智能); text written in simplified characters is left as it is.
+
+    tw2sp reads every text as Taiwan's: on simplified text it rewrites words written alike
+    in both scripts into their Taiwan computing sense (建立 -> 创建, 程序 -> 进程, 文件 -> 文档,
+    核心 -> 内核, 新增 -> 添加), so that a regulation's words were no longer the dictionary's
+    ("procedure" -> 程序) nor the words the answering rules look for (文件, 程序)."""
+    if str(_converter("t2s").convert(text)) == text:
+        return text
     return str(_converter("tw2sp").convert(text))
 
 
