@@ -70,6 +70,8 @@ def clause(text: str, section: str = "第二十四条") -> Clause:
         ("上海直播三年行动计划到什么时候", "expiry"),
         ("上市奖励申报截止到哪天", "procedure"),
         ("养狗搬家了多少天内要去办变更", "duration"),
+        ("饭店发生食物中毒，几个小时内要报告", "duration"),  # a time limit in hours
+        ("How many hours do we have to report a workplace accident?", "duration"),
         ("嘉定要培训多少名网红达人", "count"),
         ("人才购房补贴最高多少", "amount"),
         ("上海养犬管理归哪个部门管", "who"),
@@ -130,6 +132,8 @@ def test_figures_are_read_as_the_text_states_them() -> None:
         ("本条例自2013年10月1日起施行", "duration", ""),  # a date is no duration
         ("应当自劳动合同期满之日起一个月内与劳动者续订劳动合同", "duration", "一个月内"),
         ("工资专项集体合同有效期限为一至三年", "duration", "一至三年"),
+        ("发生生产安全事故后，应当在一小时内向安全生产监管部门报告", "duration", "一小时内"),
+        ("情况紧急时，应当在三十分钟内报告", "duration", "三十分钟内"),
         ("劳动保障监察员进行调查、检查时不得少于二人", "count", "二人"),
         ("形成10个全国领先的头部直播平台，直播电商零售额力争达到6000亿元", "count", "10个"),
         ("本条例自2022年3月1日起施行", "effective", "自2022年3月1日起施行"),

@@ -477,6 +477,19 @@ def test_answer_kind_patterns_read_traditional_text(services) -> None:
     assert goal.key in [h.clause.key for h in hits]
 
 
+def test_a_time_limit_in_hours_is_a_duration() -> None:
+    # "…多长时间内要报告" is answered by "应当在一小时内…报告": the duration nudge must see hours
+    # (it saw days, months and years only, and an article on statistics led instead).
+    from bot.retrieval.intent import KINDS, question_kinds
+
+    assert "duration" in question_kinds("企业发生生产安全事故后几个小时内要报告？")
+    assert "duration" in question_kinds("How many hours do we have to report an accident?")
+    boost = KINDS["duration"].boosts
+    assert re.search(boost, "应当在一小时内向安全生产监管部门报告")
+    assert re.search(boost, "在二十四小时内将有关情况报告") and re.search(boost, "三十分钟内")
+    assert not re.search(boost, "每小时收费标准")
+
+
 # ------------------------------------------- what is embedded, and a question in any language
 
 NINGBO = Path(__file__).resolve().parent / "data" / "ningbo-blood-donation.md"

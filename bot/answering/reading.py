@@ -23,7 +23,8 @@ STATES: Final[dict[str, re.Pattern[str]]] = {
     "effective": re.compile(r"(?:自|于).{0,16}(?:起施行|起实施|起生效|施行|实施)|施行日期"),
     "expiry": re.compile(r"有效期|截止|至\s*\d{4}\s*年|届满|废止"),
     "duration": re.compile(
-        rf"{_NUM}\s*(?:个)?(?:工作日|日|天|周|个月|月|年)(?:内|以内|以上|以下)?|最长|连续|间隔|不少于|期限"
+        rf"{_NUM}\s*(?:个)?(?:工作日|日|天|周|个月|月|年|小时|分钟)(?:内|以内|以上|以下)?"
+        r"|最长|连续|间隔|不少于|期限"
     ),
     "who": re.compile(
         r"主管部门|负责|责任单位|委员会|局(?:[、，,）)]|$)|部门|机构|管理处|中心|协会|联盟"
@@ -59,8 +60,9 @@ _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     )),
     ("duration", (
         "几年", "多少年", "多久", "多长时间", "多少天", "几天", "几个月", "多少日", "间隔", "how long",
+        "几小时", "几个小时", "多少小时", "多少个小时", "几分钟", "多少分钟",
         "how many years", "how many days", "how many months", "how many working days",
-        "within how many", "how many weeks",
+        "within how many", "how many weeks", "how many hours", "how many minutes",
     )),
     ("count", ("多少个", "几个", "多少家", "几家", "多少名", "多少位", "几名", "how many", "number of")),
     ("amount", (
@@ -173,7 +175,8 @@ FIGURES: Final[dict[str, re.Pattern[str]]] = {
     ),
     "count": re.compile(rf"{_NUM}\s*(?:个|家|名|位|项|所|座|条|人|次|批)(?!月|工作日)"),
     "duration": re.compile(
-        rf"{_NUM}(?:至{_NUM})?\s*(?:个)?(?:工作日|日|天|周|个月|月|年)(?:内|以内|之内|后|以上|以下|以后)?"
+        rf"{_NUM}(?:至{_NUM})?\s*(?:个)?(?:工作日|日|天|周|个月|月|年|小时|分钟)"
+        r"(?:内|以内|之内|后|以上|以下|以后)?"
     ),
     "effective": re.compile(r"(?:自|于)[^，。；]{0,20}?(?:起施行|起实施|起生效)"),
 }

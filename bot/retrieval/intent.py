@@ -67,11 +67,13 @@ KINDS: dict[str, Kind] = {
     "duration": Kind(
         _words(
             "几年 多久 多长时间 多少年 几天 多少天 几日 多少日 几个月 多少个月 几个工作日 多少个工作日 "
+            "几小时 几个小时 多少小时 多少个小时 几分钟 多少分钟 "
             "how_long how_many_years how_many_days how_many_months how_many_working_days "
-            "how_soon within duration deadline"
+            "how_many_hours how_many_minutes how_soon within duration deadline"
         ),
         r"\d+\s*年|[一二三四五]年|三年内|最长",
-        rf"(?:\d+|{_CN}+)\s*(?:年|个月|日|天|个工作日|工作日)(?:内|以内|之内|前)",
+        # a time limit in hours too: 事故发生后…一小时内报告, 二十四小时内
+        rf"(?:\d+|{_CN}+)\s*(?:年|个月|日|天|个工作日|工作日|个?小时|分钟)(?:内|以内|之内|前)",
     ),
     "department": Kind(
         _words(
