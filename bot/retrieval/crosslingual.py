@@ -304,8 +304,9 @@ class Bilingual:
             return self._synonyms
 
     def alternatives(self, words: list[str]) -> list[str]:
-        """The documents' more usual words for the words of a Chinese question: of each
-        word's synonyms, those found in more units than the word itself, most used first."""
+        """The documents' more usual words for ``words`` (a Chinese question's own, or the
+        translations of an English one's): of each word's synonyms, those found in more units
+        than the word itself, most used first."""
         table = self.synonym_table
         out: list[str] = []
         for word in words:

@@ -319,10 +319,11 @@ class Retriever:
         query = normalize(question)
         terms = expansions(query, self._glossary)
         terms += [t for t in self._bilingual.terms(query) if t not in terms]
-        # The documents' usual words for the question's own (删掉 -> 删除) help find the
-        # clause; what the question says is still read in its own words (not in ``terms``).
+        # The documents' usual words for the question's own (删掉 -> 删除), or for the
+        # dictionary's translations of an English question's, help find the clause; what the
+        # question says is still read in its own words (not in ``terms``).
         own = self._words(query)
-        usual = self._bilingual.alternatives(own) if has_cjk(query) else []
+        usual = self._bilingual.alternatives(own if has_cjk(query) else terms)
         searched = terms + [t for t in usual if t not in terms]
         tokens = self._with_terms(own, searched, self._words)
         preferred = self.preferred_documents(query)
