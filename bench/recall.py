@@ -102,6 +102,7 @@ def setups(corpus: Path = CITY_CORPUS) -> tuple[Setup, ...]:
                 ("city-questions.yaml", EVAL / "city-questions.yaml"),
                 ("heldout-city.yaml", EVAL / "heldout-city.yaml"),
                 ("heldout-city-en.yaml", EVAL / "heldout-city-en.yaml"),
+                ("heldout-city-3.yaml", EVAL / "heldout-city-3.yaml"),
                 ("questions.yaml", EVAL / "questions.yaml"),
                 ("dev.yaml", DEV_QUESTIONS),
             ),
