@@ -103,6 +103,7 @@ def setups(corpus: Path = CITY_CORPUS) -> tuple[Setup, ...]:
                 ("heldout-city.yaml", EVAL / "heldout-city.yaml"),
                 ("heldout-city-en.yaml", EVAL / "heldout-city-en.yaml"),
                 ("heldout-city-3.yaml", EVAL / "heldout-city-3.yaml"),
+                ("dev-city-para.yaml", EVAL / "dev-city-para.yaml"),
                 ("questions.yaml", EVAL / "questions.yaml"),
                 ("dev.yaml", DEV_QUESTIONS),
             ),
