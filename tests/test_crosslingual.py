@@ -236,7 +236,7 @@ def test_an_english_questions_scores_are_added_up_not_fused_by_rank(
         # dictionary's words for the question...
         assert says in retriever.search(question, 3).hits[0].clause.text
     tuning = retriever.tuning
-    retriever.tuning = replace(tuning, english_by_score=False)
+    retriever.tuning = replace(tuning, by_score=False)
     try:
         for question, says in asked.items():
             # ...while by rank, articles that each match a few of those words weakly, or sit

@@ -20,10 +20,11 @@ class Tuning:
     words added to a Chinese question count ``expansion_weight`` of its own words; the named
     documents ranked among themselves vote with ``named_weight`` of the global rankings' weight;
     ``group_docs`` (0 = off) ranks the best documents again with their own statistics;
-    ``scores`` (dense, words, bigrams) weigh the normalised scores added up for a question
-    without Chinese (``english_by_score``; see ``Retriever._by_score``), whose clauses stating
-    the kind of thing asked are raised by ``kind_boost_by_score`` (added scores spread wider
-    than fused ranks: 0.25 moved such a clause fewer places; 0.25, 0.5 and 1.0 measured).
+    ``scores`` (dense, words, bigrams) weigh the normalised scores added up for every question
+    (``by_score``; see ``Retriever._by_score``; False fuses the three rankings by rank with
+    ``dense``, ``bm25`` and ``bigram``), whose clauses stating the kind of thing asked are
+    raised by ``kind_boost_by_score`` (added scores spread wider than fused ranks: 0.25 moved
+    such a clause fewer places; 0.25, 0.5 and 1.0 measured).
     """
 
     dense: float = 0.5
@@ -39,7 +40,7 @@ class Tuning:
     expansion_weight: float = 0.7
     named_weight: float = 0.5
     group_docs: int = 0
-    english_by_score: bool = True
+    by_score: bool = True
     scores: tuple[float, float, float] = (1.0, 0.5, 0.5)
     kind_boost_by_score: float = 0.5
 
