@@ -117,6 +117,46 @@ def run_ingest(
         cache.close()
 
 
+def run_passages(
+    settings: Settings,
+    generation: str,
+    embeddings: E5Embeddings | None = None,
+    progress: Progress | None = None,
+) -> tuple[int, int] | None:
+    """Embed the passages of the articles of ``generation`` (``bot.knowledge.passages``) and
+    keep them beside it: (passages, embedded now); None when they are there already or the
+    index is on a Chroma server (its generations are shared without them)."""
+    from bot.knowledge.passages import PASSAGES, build_passages
+
+    gens = generations(settings)
+    folder = gens.path(generation)
+    if settings.chroma_host or (folder / PASSAGES).is_file():
+        return None
+    kb, _ = load_generation(gens, generation)
+    embeddings = embeddings or E5Embeddings(num_threads=os.cpu_count())
+    cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite3", embeddings.model_id)
+    try:
+        return build_passages(folder, kb, embeddings, cache, progress)
+    finally:
+        cache.close()
+
+
+def passages_in_background(
+    settings: Settings, generation: str, embeddings: E5Embeddings, progress: Progress
+) -> None:
+    """``run_passages`` for a generation that already serves; a failure is logged (the
+    generation serves without its passages, the next ingest tries again)."""
+    try:
+        built = run_passages(settings, generation, embeddings, progress)
+    except Exception:
+        _log.exception("the passages of generation %s were not built", generation)
+        return
+    finally:
+        progress_path(settings).unlink(missing_ok=True)
+    if built is not None:
+        _log.info("%d passages of long articles kept beside generation %s", built[0], generation)
+
+
 @dataclass
 class Services:
     """What the dialogue and the channels need; built by ``build_services``."""
@@ -291,8 +331,9 @@ def ingest_in_background(settings: Settings) -> threading.Thread:
         _log.info("background ingest: %s %d/%d%s", stage, done, total, eta)
 
     def work() -> None:
+        embeddings = E5Embeddings(num_threads=settings.embed_threads)
         try:
-            report = run_ingest(settings, E5Embeddings(num_threads=settings.embed_threads), logged)
+            report = run_ingest(settings, embeddings, logged)
         except Exception:
             _log.exception("background ingest failed; the index generation in service stays")
             return
@@ -303,6 +344,7 @@ def ingest_in_background(settings: Settings) -> threading.Thread:
         _log.info(
             "background ingest done in %.0f s: generation %s", report.seconds, report.generation
         )
+        passages_in_background(settings, report.generation, embeddings, logged)
 
     thread = threading.Thread(target=work, name="background-ingest", daemon=True)
     thread.start()

@@ -490,7 +490,7 @@ def test_a_time_limit_in_hours_is_a_duration() -> None:
     assert not re.search(boost, "每小时收费标准")
 
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "shanghai-regulations"
+CITY_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "shanghai-regulations"
 PARAPHRASED = {  # a firm's own words, none of the article's: (regulation, question, answer)
     "上海市社区公共文化服务规定(2012-11-21).md": (
         "我们公司临时把街道文化活动中心的一间活动室占来堆货，被执法部门查到会罚多少钱？",
@@ -505,7 +505,7 @@ PARAPHRASED = {  # a firm's own words, none of the article's: (regulation, quest
 
 
 @pytest.mark.slow  # embeds two regulations with e5
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
+@pytest.mark.skipif(not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
 def test_a_paraphrased_chinese_question_keeps_its_vectors_best_match(
     tmp_path: Path, settings: Any, services: Any
 ) -> None:
@@ -516,7 +516,7 @@ def test_a_paraphrased_chinese_question_keeps_its_vectors_best_match(
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)
     for name in PARAPHRASED:
-        shutil.copy(CORPUS / name, knowledge / "documents" / name)
+        shutil.copy(CITY_CORPUS / name, knowledge / "documents" / name)
     data = tmp_path / "data"
     data.mkdir()  # the seeds' vectors from the session's index (``services``)
     shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")

@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.errors import PolicyBotError
 
 if TYPE_CHECKING:  # imported when used: the index modules are heavy
-    from bot.knowledge.index import IngestReport
+    from bot.knowledge.index import IngestReport, Progress
 
 rules_app = typer.Typer(help="The eligibility rules (knowledge/programs.yaml).")
 
@@ -70,6 +70,14 @@ def ingest(
         typer.Option("--check", help="Print the outline of one file for review; index nothing."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Build a new generation anyway.")] = False,
+    passages: Annotated[
+        bool,
+        typer.Option(
+            "--passages/--no-passages",
+            help="After publishing, embed the rest of every long article (the assistant serves"
+            " meanwhile).",
+        ),
+    ] = True,
     data_dir: DataDirOption = None,
     today: TodayOption = None,
 ) -> None:
@@ -113,10 +121,34 @@ def ingest(
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
         err.print(f"ready to serve in {time.monotonic() - start:.1f} s", markup=False)
+    if passages and report.generation:
+        _passages(settings, report.generation, progress)
     if _rules_refused(settings, report.generation):
         raise typer.Exit(3)
     if report.problems:
         raise typer.Exit(1)
+
+
+def _passages(settings: Settings, generation: str, progress: Progress) -> None:
+    """Embed the passages of the generation in service, which serves meanwhile; a failure
+    leaves it serving without them (the next ingest tries again)."""
+    from bot.services import progress_path, run_passages
+
+    start = time.monotonic()
+    try:
+        built = run_passages(settings, generation, progress=progress)
+    except (PolicyBotError, OSError) as exc:
+        err.print(f"passages not built ({exc}); the index serves without them", markup=False)
+        return
+    finally:
+        progress_path(settings).unlink(missing_ok=True)
+    if built is not None and built[0]:
+        count, embedded = built
+        err.print(
+            f"{count} passages of long articles ({embedded} embedded) in "
+            f"{time.monotonic() - start:.1f} s",
+            markup=False,
+        )
 
 
 def _print_report(settings: Settings, report: IngestReport) -> None:

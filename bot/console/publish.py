@@ -22,7 +22,7 @@ from bot.errors import PolicyBotError
 from bot.knowledge.documents import read_document
 from bot.knowledge.parse import split_clauses
 from bot.knowledge.readers import SUFFIXES
-from bot.services import Services, embedder_of, run_ingest
+from bot.services import Services, embedder_of, passages_in_background, run_ingest
 
 _SAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
@@ -153,6 +153,8 @@ class Publisher:
             self.services.refresh_if_stale()
             job.generation, job.state = self.services.generation, "done"
             shutil.rmtree(self.root / checked.token, ignore_errors=True)
+            # the new generation serves; the rest of its long articles is embedded now
+            passages_in_background(settings, report.generation, embedder_of(self.services), progress)
         except Exception as exc:
             if backup is None:
                 target.unlink(missing_ok=True)

@@ -327,11 +327,27 @@ def _vectors(
     how many came from the cache."""
     articles = kb.article_documents()
     chosen = [(u, t) for u in kb.units if (t := embed_text(u, articles)) is not None]
-    keys = [cache.key(t) for _, t in chosen]
+    keys, vectors, embedded, cached = embed_through_cache(
+        [t for _, t in chosen], embeddings, cache, progress, "embed"
+    )
+    return [u for u, _ in chosen], keys, vectors, embedded, cached
+
+
+def embed_through_cache(
+    texts: Sequence[str],
+    embeddings: Embeddings,
+    cache: EmbeddingCache,
+    progress: Progress | None,
+    stage: str,
+) -> tuple[list[str], dict[str, list[float]], int, int]:
+    """The cache keys of ``texts`` and their vectors by key: from the cache, the missing ones
+    embedded shortest first (``stage`` of the progress) and cached batch by batch; with how
+    many were embedded and how many came from the cache."""
+    keys = [cache.key(t) for t in texts]
     vectors = cache.get_many(keys)
     cached = sum(1 for k in set(keys) if k in vectors)
     missing = sorted(
-        {k: t for (_, t), k in zip(chosen, keys, strict=True) if k not in vectors}.items(),
+        {k: t for t, k in zip(texts, keys, strict=True) if k not in vectors}.items(),
         key=lambda kt: len(kt[1]),
     )
     embedded = 0
@@ -344,8 +360,8 @@ def _vectors(
         embedded += len(batch)
         if progress is not None:
             rate = embedded / max(time.monotonic() - t0, 1e-6)
-            progress("embed", embedded, len(missing), (len(missing) - embedded) / rate)
-    return [u for u, _ in chosen], keys, vectors, embedded, cached
+            progress(stage, embedded, len(missing), (len(missing) - embedded) / rate)
+    return keys, vectors, embedded, cached
 
 
 def is_current(gens: Generations, folder: Path, embedder_id: str) -> bool:

@@ -143,8 +143,10 @@ class Retriever:
         pair_tokens: Sequence[str],
         documents: frozenset[str] | None,
         weights: tuple[dict[str, float], dict[str, float]] = ({}, {}),
+        passages: bool = False,
     ) -> tuple[Ranking, Ranking, Ranking]:
-        """Dense, word and bigram rankings of clauses (of ``documents`` only, when given)."""
+        """Dense, word and bigram rankings of clauses (of ``documents`` only, when given; the
+        dense one over the articles' passages too with ``passages``)."""
         doc_ids = None
         word_w, pair_w = weights
         if documents is None:
@@ -159,7 +161,9 @@ class Retriever:
             else:
                 keyword = self._bm25.search(tokens, CANDIDATES * 3, within, word_w)
                 pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3, within, pair_w)
-        dense = _best_per_clause(self._store.search(dense_query, CANDIDATES * 3, doc_ids), self._kb)
+        dense = _best_per_clause(
+            self._store.search(dense_query, CANDIDATES * 3, doc_ids, passages), self._kb
+        )
         keyword = _best_per_clause(keyword, self._kb)
         pairs = _best_per_clause(pairs, self._kb)
         # In a small corpus every list reaches deep into weak matches, and rank fusion would
@@ -196,10 +200,14 @@ class Retriever:
         dense_query = f"{query} {' '.join(added)}" if tuning.expand_dense and added else query
         named = bool(tuning.named_weight and preferred)
         named = named and len(preferred) < len(self._kb.documents)
+        # the articles' passages serve a Chinese question (``bot.knowledge.passages``)
+        chinese = has_cjk(query)
         if tuning.by_score:
             named_docs = preferred if named else frozenset()
-            return self._by_score(dense_query, tokens, pair_tokens, named_docs, term_w)
-        dense, keyword, pairs = self._rankings(dense_query, tokens, pair_tokens, None, term_w)
+            return self._by_score(dense_query, tokens, pair_tokens, named_docs, term_w, chinese)
+        dense, keyword, pairs = self._rankings(
+            dense_query, tokens, pair_tokens, None, term_w, chinese
+        )
         lists = [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)]
         weights = list(tuning.weights)
         if named:
@@ -207,7 +215,7 @@ class Retriever:
             # themselves with their own word statistics: extra votes, so that a named
             # document's clause is a candidate even when the whole index ranks it too low
             # (直播 is rare among 235 documents but says nothing within the live-streaming plan).
-            within = self._rankings(dense_query, tokens, pair_tokens, preferred, term_w)
+            within = self._rankings(dense_query, tokens, pair_tokens, preferred, term_w, chinese)
             lists += [[key for key, _ in ranking] for ranking in within]
             weights += [w * tuning.named_weight for w in tuning.weights]
         if tuning.group_docs and len(self._kb.documents) > tuning.group_docs:
@@ -219,7 +227,9 @@ class Retriever:
                     break
                 group.add(self._kb.by_key[key].doc_id)
             if group:
-                within = self._rankings(dense_query, tokens, pair_tokens, frozenset(group), term_w)
+                within = self._rankings(
+                    dense_query, tokens, pair_tokens, frozenset(group), term_w, chinese
+                )
                 lists += [[key for key, _ in ranking] for ranking in within[1:]]
                 weights += list(tuning.weights[1:])
         return reciprocal_rank_fusion(lists, weights=weights), dict(dense), dict(keyword)
@@ -231,6 +241,7 @@ class Retriever:
         pair_tokens: Sequence[str],
         named: frozenset[str],
         term_w: tuple[dict[str, float], dict[str, float]],
+        passages: bool = False,
     ) -> tuple[Ranking, dict[str, float], dict[str, float]]:
         """Clauses ranked by their dense, word and bigram scores added up, each normalised
         over the candidates (the best of each ranking) and weighed by ``Tuning.scores``; the
@@ -249,7 +260,7 @@ class Retriever:
         the nudges (``_nudged``) would reorder the top twenty regardless of relevance."""
         depth, tuning, clauses = CANDIDATES * 3, self.tuning, self._kb.clauses
         dense: dict[str, float] = {}
-        for unit_id, score in self._store.search(dense_query, DENSE_DEPTH):
+        for unit_id, score in self._store.search(dense_query, DENSE_DEPTH, passages=passages):
             key = unit_id.rsplit("#", 1)[0]
             if key in self._kb.by_key and key not in dense:
                 dense[key] = score
@@ -269,7 +280,7 @@ class Retriever:
             tuning.scores,
         )
         if named:
-            within = self._rankings(dense_query, tokens, pair_tokens, named, term_w)
+            within = self._rankings(dense_query, tokens, pair_tokens, named, term_w, passages)
             own = score_fusion([dict(r) for r in within], tuning.scores)
             fused = _added(fused, own, tuning.named_weight)
         seen = _near_best(near, self._dense_keep)

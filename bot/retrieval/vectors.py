@@ -11,7 +11,8 @@ well (``vectors.npz``, written the first time they are read from Chroma, trusted
 holds as many vectors as the generation's manifest says were stored), so that a process that
 only serves never opens Chroma: importing chromadb and opening the client were about 0.8 s of
 a cold ``policybot ask``. Chroma stays the store of record; a generation is never written
-after it is published.
+after it is published, but for its passages (``bot.knowledge.passages``), added beside it once
+they are embedded and searched, for Chinese questions, with the clauses' own vectors.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,8 +35,10 @@ from bot.config import Settings
 from bot.domain import Unit
 from bot.errors import ServiceError
 from bot.knowledge.generations import MANIFEST
+from bot.knowledge.passages import read_passages
 
 KEPT_VECTORS = "vectors.npz"
+PASSAGES_LOOK = 10.0  # seconds between looks for the passages of a generation that has none yet
 _log = logging.getLogger(__name__)
 # ids, the normalised matrix, and each row's document: what a search needs.
 _Memory = tuple[list[str], np.ndarray, dict[str, np.ndarray]]
@@ -108,6 +112,8 @@ class VectorStore:
         self._kept = kept
         self._opened: Any = None
         self._memory: _Memory | None = None
+        self._with_passages: _Memory | None = None  # the vectors and the passages together
+        self._passages_looked = -PASSAGES_LOOK
 
     @property
     def _collection(self) -> Any:
@@ -175,19 +181,24 @@ class VectorStore:
         return int(self._collection.count())
 
     def search(
-        self, query: str, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        query: str,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        passages: bool = False,
     ) -> list[tuple[str, float]]:
         """(unit id, cosine similarity) for the ``k`` nearest retrieval units, best first;
-        ``doc_ids`` limits the search to the units of those documents.
+        ``doc_ids`` limits the search to the units of those documents; with ``passages`` the
+        generation's passages are searched too, once they are there ("<clause key>#p2").
 
         Searches run over the collection's vectors held in memory (read once, from the copy
-        kept beside the generation or from Chroma, the store of record): a filtered Chroma query took 20 ms, a matrix
-        product over a city's 11,000 vectors takes about one.
+        kept beside the generation or from Chroma, the store of record): a filtered Chroma
+        query took 20 ms, a matrix product over a city's 11,000 vectors takes about one.
         """
         if k <= 0:
             return []
         vector = self.embeddings.embed_query(query)
-        ids, matrix, rows = self._loaded()
+        ids, matrix, rows = (passages and self._passages()) or self._loaded()
         if not ids:
             return []
         query_vector = np.asarray(vector, dtype=np.float32)
@@ -207,6 +218,28 @@ class VectorStore:
         else:
             best = np.argsort(-scores, kind="stable")
         return [(ids[positions[i]], float(scores[i])) for i in best]
+
+    def _passages(self) -> _Memory | None:
+        """The vectors with the generation's passages, when they have been built (looked for
+        every ``PASSAGES_LOOK`` seconds until they are; a server's generations have none)."""
+        if self._with_passages is not None or self._kept is None:
+            return self._with_passages
+        now = time.monotonic()
+        if now - self._passages_looked < PASSAGES_LOOK:
+            return None
+        self._passages_looked = now
+        found = read_passages(self._kept)
+        if found is None:
+            return None
+        ids, matrix, rows = self._loaded()
+        more_ids, more, docs = found
+        self._with_passages = (
+            ids + more_ids,
+            np.concatenate([matrix, more]) if len(ids) else more,
+            _rows_by_doc(_docs_of(rows, len(ids)) + docs),
+        )
+        _log.info("searching %d passages beside %d vectors", len(more_ids), len(ids))
+        return self._with_passages
 
     def warm(self) -> int:
         """Read the vectors into memory now (at start-up), not at the first question."""
@@ -262,6 +295,15 @@ def _rows_by_doc(docs: Sequence[str]) -> dict[str, np.ndarray]:
     return {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
 
 
+def _docs_of(rows: dict[str, np.ndarray], count: int) -> list[str]:
+    """Each row's document (the inverse of ``_rows_by_doc``)."""
+    docs = [""] * count
+    for doc, positions in rows.items():
+        for row in positions:
+            docs[int(row)] = doc
+    return docs
+
+
 def _read_kept(folder: Path | None, stored: int | None) -> _Memory | None:
     """The vectors kept beside the generation, when there are as many as were stored."""
     if folder is None or stored is None:
@@ -279,10 +321,7 @@ def _read_kept(folder: Path | None, stored: int | None) -> _Memory | None:
 def _keep(folder: Path, memory: _Memory) -> None:
     """Write the vectors beside the generation (atomically; a read-only folder keeps none)."""
     ids, matrix, rows = memory
-    docs = [""] * len(ids)
-    for doc, positions in rows.items():
-        for row in positions:
-            docs[int(row)] = doc
+    docs = _docs_of(rows, len(ids))
     partial: Path | None = None
     try:
         # a file of its own: two workers starting at once each write theirs, the last rename wins

@@ -38,9 +38,14 @@ class MemoryVectors:
         return len(self._ids)
 
     def search(
-        self, query: str, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        query: str,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        passages: bool = False,
     ) -> list[tuple[str, float]]:
-        """(unit id, cosine similarity) of the ``k`` nearest units, best first."""
+        """(unit id, cosine similarity) of the ``k`` nearest units, best first (there are no
+        passages: a generation whose passages are not built yet)."""
         if k <= 0 or not self._ids:
             return []
         vector = np.asarray(self.embeddings.embed_query(query), dtype=np.float32)
