@@ -69,7 +69,13 @@ from bot.retrieval.retriever import Retriever  # noqa: E402
 from bot.retrieval.scope import ScopeRules, coverage_rules  # noqa: E402
 from bot.retrieval.tokens import Tokenizer  # noqa: E402
 from bot.retrieval.tuning import Tuning  # noqa: E402
-from bot.services import Services, build_services, load_glossary, run_ingest  # noqa: E402
+from bot.services import (  # noqa: E402
+    Services,
+    build_services,
+    load_glossary,
+    run_ingest,
+    run_passages,
+)
 
 CITY_CORPUS = ROOT.parent / "shared" / "corpus" / "shanghai-regulations"
 PROVINCES = ROOT / "tests" / "data" / "provinces"
@@ -317,6 +323,9 @@ def run_setup(setup: Setup, dense: bool, cache_file: Path = CACHE) -> dict[str, 
         start = time.perf_counter()
         report = run_ingest(settings)
         ingest_s = time.perf_counter() - start
+        start = time.perf_counter()
+        passages = run_passages(settings, report.generation)  # as `policybot ingest` does next
+        passages_s = time.perf_counter() - start
         merge_cache(data / "embeddings.sqlite3", cache_file)
         services = build_services(settings, ingest=False)
         result: dict[str, Any] = {
@@ -326,6 +335,9 @@ def run_setup(setup: Setup, dense: bool, cache_file: Path = CACHE) -> dict[str, 
             "ingest_s": round(ingest_s, 1),
             "ingest_embedded": report.units_written,
             "ingest_cached": report.units_cached,
+            "passages": passages[0] if passages else 0,
+            "passages_embedded": passages[1] if passages else 0,
+            "passages_s": round(passages_s, 1),
         }
         result.update(compare(services, knowledge / "documents", setup.sets, dense, cache_file))
         return result
