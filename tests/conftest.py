@@ -23,7 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -191,6 +191,25 @@ def services(settings: Any) -> Any:
     from bot.services import build_services
 
     return build_services(settings)
+
+
+CITY_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "shanghai-regulations"
+
+
+def seeds_with(regulations: Iterable[str], work: Path, settings: Any) -> Any:
+    """Services over the seeds and these regulations of the city's corpus, built in ``work``
+    with real e5 vectors (the seeds' from the session's embedding cache)."""
+    from bot.config import Settings
+    from bot.services import build_services
+
+    knowledge = work / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    for name in regulations:
+        shutil.copy(CITY_CORPUS / name, knowledge / "documents" / name)
+    data = work / "data"
+    data.mkdir()
+    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
+    return build_services(Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge))
 
 
 @pytest.fixture(scope="session")

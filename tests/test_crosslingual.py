@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import CITY_CORPUS, seeds_with
 from fakes.services import fake_services
 
 from bot.answering.evidence import Sentence, whole_sentences
@@ -192,7 +193,6 @@ def test_a_permission_that_is_the_exception_does_not_turn_the_rule_around(provin
 
 # ------------------------------------------------- English at a city's scale, with real vectors
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "shanghai-regulations"
 REGULATIONS = (
     "上海市单用途预付消费卡管理规定(2018-07-27).md",
     "上海市房地产登记条例(2008-12-25).md",
@@ -204,27 +204,13 @@ REGULATIONS = (
 
 
 @pytest.mark.slow  # embeds six regulations with e5
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
+@pytest.mark.skipif(not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
 def test_an_english_questions_scores_are_added_up_not_fused_by_rank(
     tmp_path: Path, settings: Any, services: Any
 ) -> None:
     from dataclasses import replace
 
-    from conftest import KNOWLEDGE
-
-    from bot.config import Settings
-    from bot.services import build_services
-
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, knowledge)
-    for name in REGULATIONS:
-        shutil.copy(CORPUS / name, knowledge / "documents" / name)
-    data = tmp_path / "data"
-    data.mkdir()  # the seeds' vectors from the session's index (``services``)
-    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
-    retriever = build_services(
-        Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge)
-    ).qa.retriever
+    retriever = seeds_with(REGULATIONS, tmp_path, settings).qa.retriever
     asked = {
         "Our beauty salon sells prepaid cards and we are moving to a new address. How much "
         "advance notice must we give card holders, and how?": "应当提前三十日发布告示",

@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import JIADING, KNOWLEDGE, SHANGHAI, TODAY, NetworkBlocked, is_local_address
+from conftest import (
+    CITY_CORPUS,
+    JIADING,
+    KNOWLEDGE,
+    SHANGHAI,
+    TODAY,
+    NetworkBlocked,
+    is_local_address,
+    seeds_with,
+)
 from fakes.services import fake_services
 
 from bot.config import Settings
@@ -490,7 +499,6 @@ def test_a_time_limit_in_hours_is_a_duration() -> None:
     assert not re.search(boost, "每小时收费标准")
 
 
-CITY_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "shanghai-regulations"
 PARAPHRASED = {  # a firm's own words, none of the article's: (regulation, question, answer)
     "上海市社区公共文化服务规定(2012-11-21).md": (
         "我们公司临时把街道文化活动中心的一间活动室占来堆货，被执法部门查到会罚多少钱？",
@@ -513,16 +521,7 @@ def test_a_paraphrased_chinese_question_keeps_its_vectors_best_match(
     # vector is among the nearest; its words match other articles of the same regulation
     # (公司, 罚, 物业) about as well. Fused by rank, those word matches outvoted the vector
     # and the article fell out of the top three; its scores added up, it stays.
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, knowledge)
-    for name in PARAPHRASED:
-        shutil.copy(CITY_CORPUS / name, knowledge / "documents" / name)
-    data = tmp_path / "data"
-    data.mkdir()  # the seeds' vectors from the session's index (``services``)
-    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
-    retriever = build_services(
-        Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge)
-    ).qa.retriever
+    retriever = seeds_with(PARAPHRASED, tmp_path, settings).qa.retriever
 
     def found(question: str, says: str) -> bool:
         return any(says in h.clause.text for h in retriever.search(question, 3).hits)

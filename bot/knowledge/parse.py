@@ -29,6 +29,7 @@ quoted as "clause heading……sentences".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.domain import Clause, DocumentMeta, Unit
@@ -288,13 +289,19 @@ def _drafts(items: list[Para]) -> list[_Draft]:
 
 def _groups(text: str) -> list[str]:
     """Whole sentences grouped to about GROUP_CHARS characters."""
+    return grouped(sentences(text), GROUP_CHARS)
+
+
+def grouped(pieces: Iterable[str], size: int) -> list[str]:
+    """Consecutive pieces of text joined into groups of about ``size`` characters (a piece
+    longer than that is a group of its own)."""
     groups: list[str] = []
     current = ""
-    for sentence in sentences(text):
-        if current and len(current) + len(sentence) > GROUP_CHARS:
+    for piece in pieces:
+        if current and len(current) + len(piece) > size:
             groups.append(current)
             current = ""
-        current += sentence
+        current += piece
     if current:
         groups.append(current)
     return groups

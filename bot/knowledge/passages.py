@@ -32,6 +32,7 @@ from langchain_core.embeddings import Embeddings
 from bot.domain import Clause
 from bot.knowledge.embed_cache import EmbeddingCache
 from bot.knowledge.index import EMBED_CHARS, KnowledgeBase, Progress, embed_through_cache
+from bot.knowledge.parse import grouped
 from bot.text import normalize
 
 PASSAGES = "passages.npz"
@@ -54,19 +55,13 @@ def passages_of(clause: Clause) -> list[str]:
         return []
     else:
         covered = max(0, EMBED_CHARS - len(title) - 1)
-    out: list[str] = []
-    current, position = "", 0
+    rest: list[str] = []
+    position = 0
     for piece in (p for p in _PIECE_END.split(text) if p.strip()):
         position += len(piece)
-        if position <= covered:
-            continue  # within the clause's own vector
-        if current and len(current) + len(piece) > PASSAGE_CHARS:
-            out.append(current)
-            current = ""
-        current += piece
-    if current:
-        out.append(current)
-    return [normalize(f"{title} {p[: 2 * PASSAGE_CHARS]}") for p in out]
+        if position > covered:  # not within the clause's own vector
+            rest.append(piece)
+    return [normalize(f"{title} {p[: 2 * PASSAGE_CHARS]}") for p in grouped(rest, PASSAGE_CHARS)]
 
 
 def passage_units(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
