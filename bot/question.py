@@ -166,6 +166,9 @@ class Corrector:
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         fixes: list[tuple[str, str]] = []
         out = text
+        # a run made of the end of one word and the start of the next is no typo of a term:
+        # 晚(上|十)点 is not 上市
+        inside = _inside_words(text)
         for size in (3, 2):
             i = 0
             while i + size <= len(out):
@@ -174,6 +177,7 @@ class Corrector:
                     re.fullmatch(r"[\u4e00-\u9fff]+", chunk)
                     and chunk not in self._known
                     and not any(chunk in k for k in self._terms)
+                    and not (i in inside and i + size in inside)
                 ):
                     meant = self._by_sound.get(_pinyin(chunk))
                     if meant and meant != chunk:
@@ -183,6 +187,19 @@ class Corrector:
                         continue
                 i += 1
         return out, tuple(fixes)
+
+
+def _inside_words(text: str) -> frozenset[int]:
+    """Positions that fall inside a word of two or more characters of jieba's dictionary
+    (between its first and last character), as jieba segments ``text``."""
+    import jieba  # the answer's tokenizer has loaded its dictionary by then
+
+    return frozenset(
+        position
+        for word, start, end in jieba.tokenize(text)
+        if end - start >= 2 and word in jieba.dt.FREQ
+        for position in range(start + 1, end)
+    )
 
 
 def analyse(raw: str, corrector: Corrector | None = None) -> Query:

@@ -91,6 +91,15 @@ def test_typos_of_key_terms_are_corrected_by_sound(typed: str, meant: str) -> No
     assert query.corrections
 
 
+@pytest.mark.parametrize("text", ["工地晚上十点以后还能施工吗", "早上十点开门，营业到几点"])
+def test_the_end_of_one_word_and_the_start_of_the_next_are_no_typo(text: str) -> None:
+    # 晚(上十)点 sounds like 上市 (listing): read as a typo, the question about building work
+    # at night was answered with the listing reward ("可以：最高500万元")
+    corrector = Corrector(["嘉定", "直播", "上市"], known=["嘉定", "直播"])
+    assert analyse(text, corrector).text == text
+    assert analyse("公司想上十", corrector).text == "公司想上市"  # a typo within no word
+
+
 @pytest.mark.parametrize(
     "text, asks",
     [
