@@ -166,9 +166,7 @@ class Corrector:
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         fixes: list[tuple[str, str]] = []
         out = text
-        # a run made of the end of one word and the start of the next is no typo of a term:
-        # 晚(上|十)点 is not 上市
-        inside = _inside_words(text)
+        inside: frozenset[int] | None = None  # read when a run sounds like a term
         for size in (3, 2):
             i = 0
             while i + size <= len(out):
@@ -177,10 +175,15 @@ class Corrector:
                     re.fullmatch(r"[\u4e00-\u9fff]+", chunk)
                     and chunk not in self._known
                     and not any(chunk in k for k in self._terms)
-                    and not (i in inside and i + size in inside)
                 ):
                     meant = self._by_sound.get(_pinyin(chunk))
                     if meant and meant != chunk:
+                        inside = _inside_words(text) if inside is None else inside
+                    # the end of one word and the start of the next is no typo of a term:
+                    # 晚(上|十)点 is not 上市
+                    if meant and meant != chunk and not (
+                        inside and i in inside and i + size in inside
+                    ):
                         out = out[:i] + meant + out[i + size :]
                         fixes.append((chunk, meant))
                         i += size
