@@ -18,12 +18,7 @@ second held-out English set lost two questions, the Chinese ones of every set ga
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
-import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +28,7 @@ from bot.domain import Clause
 from bot.knowledge.embed_cache import EmbeddingCache
 from bot.knowledge.index import EMBED_CHARS, KnowledgeBase, Progress, embed_through_cache
 from bot.knowledge.parse import grouped
+from bot.knowledge.vector_files import Kept, read_vectors, write_vectors
 from bot.text import normalize
 
 PASSAGES = "passages.npz"
@@ -92,33 +88,11 @@ def build_passages(
     )
     matrix = np.asarray([vectors[k] for k in keys], dtype=np.float32)
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-    _write(folder, [i for i, _, _ in units], matrix, [d for _, d, _ in units])
+    write_vectors(folder / PASSAGES, [i for i, _, _ in units], matrix, [d for _, d, _ in units])
     return len(units), embedded
 
 
-def read_passages(folder: Path) -> tuple[list[str], np.ndarray, list[str]] | None:
+def read_passages(folder: Path) -> Kept | None:
     """The passages kept beside a generation (ids, normalised matrix, documents), or None
     when there are none yet or the file cannot be read."""
-    try:
-        with np.load(folder / PASSAGES, allow_pickle=False) as kept:
-            ids, matrix, docs = kept["ids"], kept["matrix"], kept["docs"]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None
-    if not len(ids) == len(docs) == matrix.shape[0] or matrix.ndim != 2:
-        return None
-    return [str(i) for i in ids], matrix.astype(np.float32), [str(d) for d in docs]
-
-
-def _write(folder: Path, ids: Sequence[str], matrix: np.ndarray, docs: Sequence[str]) -> None:
-    """Write the passages atomically: a reader sees no file or the whole of it."""
-    handle, name = tempfile.mkstemp(prefix=PASSAGES, suffix=".partial", dir=folder)
-    partial = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            np.savez(
-                out, ids=np.asarray(ids, dtype=str), matrix=matrix, docs=np.asarray(docs, dtype=str)
-            )
-        os.replace(partial, folder / PASSAGES)
-    finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+    return read_vectors(folder / PASSAGES)

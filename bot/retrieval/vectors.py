@@ -20,10 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
-import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +33,7 @@ from bot.domain import Unit
 from bot.errors import ServiceError
 from bot.knowledge.generations import MANIFEST
 from bot.knowledge.passages import read_passages
+from bot.knowledge.vector_files import read_vectors, write_vectors
 
 KEPT_VECTORS = "vectors.npz"
 PASSAGES_LOOK = 10.0  # seconds between looks for the passages of a generation that has none yet
@@ -308,31 +306,17 @@ def _read_kept(folder: Path | None, stored: int | None) -> _Memory | None:
     """The vectors kept beside the generation, when there are as many as were stored."""
     if folder is None or stored is None:
         return None
-    try:
-        with np.load(folder / KEPT_VECTORS, allow_pickle=False) as kept:
-            ids, matrix, docs = kept["ids"], kept["matrix"], kept["docs"]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+    kept = read_vectors(folder / KEPT_VECTORS)
+    if kept is None or len(kept[0]) != stored:
         return None
-    if not len(ids) == len(docs) == matrix.shape[0] == stored:
-        return None
-    return [str(i) for i in ids], matrix, _rows_by_doc([str(d) for d in docs])
+    ids, matrix, docs = kept
+    return ids, matrix, _rows_by_doc(docs)
 
 
 def _keep(folder: Path, memory: _Memory) -> None:
-    """Write the vectors beside the generation (atomically; a read-only folder keeps none)."""
+    """Write the vectors beside the generation (a read-only folder keeps none)."""
     ids, matrix, rows = memory
-    docs = _docs_of(rows, len(ids))
-    partial: Path | None = None
     try:
-        # a file of its own: two workers starting at once each write theirs, the last rename wins
-        handle, name = tempfile.mkstemp(prefix=KEPT_VECTORS, suffix=".partial", dir=folder)
-        partial = Path(name)
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, ids=np.asarray(ids, dtype=str), matrix=matrix,
-                     docs=np.asarray(docs, dtype=str))
-        os.replace(partial, folder / KEPT_VECTORS)
+        write_vectors(folder / KEPT_VECTORS, ids, matrix, _docs_of(rows, len(ids)))
     except OSError as exc:
         _log.debug("cannot keep the vectors beside %s: %s", folder, exc)
-        if partial is not None:
-            with contextlib.suppress(OSError):
-                partial.unlink()
