@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import CITY_CORPUS
 
 from bot.answering import reading
 from bot.answering.evidence import (
@@ -277,6 +278,30 @@ def test_a_yes_no_question_is_read_from_the_clause_that_speaks_to_it(
     assert found is not None
     assert found.verdict == verdict
     assert words in found.sentence.text
+
+
+def city_article(name: str, label: str, line: str = "") -> Hit:
+    """An article (or a paragraph of one, by its opening ``line``) of a Shanghai regulation
+    of ``../shared/corpus``, as a retrieved clause."""
+    lines = (CITY_CORPUS / name).read_text(encoding="utf-8").splitlines()
+    text = next(row for row in lines if row.startswith(line or label + " "))
+    return Hit(clause(text, label), 1.0, 1.0, 1.0)
+
+
+def test_a_prohibition_of_something_else_gives_no_no() -> None:
+    asked = analyse("单位招聘时能不能要求应聘者交押金？")
+    # an article on hiring that forbids hiring applicants with a record (不得录用) names 招聘
+    # and 应聘者 but says nothing of a deposit: no "不能" from it
+    records = city_article(
+        "上海市妇女权益保障条例(2024-09-27).md", "第四十七条", "密切接触未成年人的单位招聘"
+    )
+    found = yesno_reading(asked, [records], NO_RULES)
+    assert found is None or found.verdict != "no"
+    # the article that forbids charging applicants anything answers it
+    fees = city_article("上海市人才流动条例.md", "第十一条")
+    found = yesno_reading(asked, [records, fees], NO_RULES)
+    assert found is not None and found.verdict == "no"
+    assert "不得以任何名义向应聘人员收取费用" in found.sentence.text
 
 
 def test_a_clause_about_something_else_gives_no_verdict() -> None:

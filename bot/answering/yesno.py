@@ -52,6 +52,7 @@ _SUPPORT: Final = re.compile(r"支持|鼓励|扶持|encourag|support")
 # "未经…不得…", "没有…不得": a negative that makes its condition a requirement.
 _UNLESS: Final = re.compile(r"(?:未经|未|没有|非经)[^，。；]{0,30}(?:不得|禁止|不予)")
 _STOP_CHARS: Final = frozenset("的了吗呢吧啊是在有和与或及能可以要会把被给对于个这那我们你他")
+_CLAUSE_END: Final = re.compile(r"[，,。；;：:！？]")
 _MIN_SCORE: Final = 0.15
 _DEFINITE: Final = 0.2
 _INDIRECT: Final = 0.3
@@ -125,6 +126,15 @@ def _about_else(query: Query, sentence: str, words: Sequence[str]) -> bool:
         return not words or sum(1 for w in words if w in said) * 2 < len(words)
     missing = [w for w in words if w not in said and not _partly(w, said)]
     return len(missing) > max(1, len(words) // 4)
+
+
+def _forbids_asked(said: str, asked: set[str]) -> bool:
+    """What the sentence forbids (after 不得/禁止…, to the end of its clause) shares a character
+    with the question, or it forbids nothing outright (a penalty): "…发现其具有前述行为记录的，
+    不得录用" forbids hiring, and is no answer to whether an employer may take a deposit from
+    applicants, though the article names 招聘 and 应聘者."""
+    spans = [_CLAUSE_END.split(said[m.end() :], maxsplit=1)[0] for m in _NEGATIVE.finditer(said)]
+    return not spans or any(_chars(span) & asked for span in spans)
 
 
 def _partly(word: str, said: str) -> bool:
@@ -201,6 +211,8 @@ def yesno_reading(
             # ("…加入行业协会商会的权利。任何单位不得强制…入会")
             strict = verdict in ("yes", "must") or need or query.lang != "zh"
             if strict and _about_else(query, sentence, words):
+                continue
+            if verdict == "no" and query.lang == "zh" and not _forbids_asked(said, chars):
                 continue
             score = _share(pairs, set(char_bigrams(sentence))) + 0.5 * _share(
                 chars, _chars(sentence)
