@@ -170,6 +170,8 @@ def test_a_place_the_document_does_not_govern(
         ("货主", "带货主播能落户上海吗", True),
         ("名网", "嘉定要培训多少名网红达人", True),
         ("汽车", "嘉定买新能源汽车有补贴吗", False),
+        ("时能", "单位招聘时能不能要求应聘者交押金", True),
+        ("押金", "单位招聘时能不能要求应聘者交押金", False),
     ],
 )
 def test_mis_split_words_are_not_subjects(word: str, question: str, split: bool) -> None:

@@ -107,11 +107,14 @@ def _is_place(word: str, sources: Sources) -> bool:
 
 
 def _mis_split(word: str, norm: str, vocabulary: frozenset[str]) -> bool:
-    """``word`` straddles a word the documents use (货主 in 带货主播 overlaps 主播)."""
+    """``word`` straddles a word the documents use (货主 in 带货主播 overlaps 主播), or ends in
+    the first verb of an A-not-A question (时能 in 招聘时能不能…)."""
     start = norm.find(word)
     if start < 0:
         return False
     end = start + len(word)
+    if re.match(f"[不没]{re.escape(norm[end - 1])}", norm[end:]):
+        return True
     for size in (2, 3, 4):
         for i in range(max(0, start - size + 1), min(len(norm) - size, end - 1) + 1):
             piece = norm[i : i + size]
