@@ -92,7 +92,7 @@ def test_a_serving_store_finds_passages_once_they_are_written(
              docs=np.asarray(["a"]))  # fmt: skip
     assert store.search(question, 1, passages=True)[0][0] == "a/第二条#p1"
     assert store.search(question, 5, doc_ids=["a"], passages=True)[0][0] == "a/第二条#p1"
-    # an English question (``passages`` off) searches the clauses' own vectors only
+    # with ``passages`` off (``Tuning.passages``) only the clauses' own vectors are searched
     assert all("#p" not in i for i, _ in store.search(question, 5))
 
 

@@ -537,6 +537,52 @@ def test_a_paraphrased_chinese_question_keeps_its_vectors_best_match(
         retriever.tuning = tuning
 
 
+ASKED_IN_ENGLISH = {  # a firm's own English; the answer is in the middle of a long article
+    "上海港口条例.md": (
+        "We run a container terminal at Waigaoqiao and a client wants us to handle a batch of "
+        "dangerous goods next week. How far ahead do we have to report it, and to whom?",
+        "应当在每次危险货物作业开始二十四小时前",
+    ),
+    "上海市教育督导条例(2020-05-14).md": (
+        "The education inspectors just visited our private school and we disagree with their "
+        "preliminary findings. How long do we have to send in a written objection?",
+        "十个工作日内向督导小组提交书面申辩意见",
+    ),
+}
+
+
+@pytest.mark.slow  # embeds two regulations and their passages with e5
+@pytest.mark.skipif(not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
+def test_an_english_question_finds_the_middle_of_a_long_article_through_its_passages(
+    tmp_path: Path, settings: Any, services: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An article's own vector holds its title and first sentence; an English question about
+    # what it says further on meets it only through its passages.
+    from bot.knowledge import passages
+    from bot.retrieval import vectors
+    from bot.services import run_passages
+
+    monkeypatch.setattr(vectors, "PASSAGES_LOOK", 0.0)
+    served = seeds_with(ASKED_IN_ENGLISH, tmp_path, settings)
+    built = run_passages(served.settings, served.generation, embedder_of(served))
+    assert built is not None and built[0] > 0
+    assert (generations(served.settings).path(served.generation) / passages.PASSAGES).is_file()
+    retriever = served.qa.retriever
+
+    def found(question: str, says: str) -> bool:
+        return any(says in h.clause.text for h in retriever.search(question, 3).hits)
+
+    assert retriever.tuning.passages
+    for question, says in ASKED_IN_ENGLISH.values():
+        assert found(question, says), question
+    tuning = retriever.tuning
+    retriever.tuning = replace(tuning, passages=False)
+    try:
+        assert not all(found(question, says) for question, says in ASKED_IN_ENGLISH.values())
+    finally:
+        retriever.tuning = tuning
+
+
 # ------------------------------------------- what is embedded, and a question in any language
 
 NINGBO = Path(__file__).resolve().parent / "data" / "ningbo-blood-donation.md"

@@ -24,7 +24,8 @@ class Tuning:
     (``by_score``; see ``Retriever._by_score``; False fuses the three rankings by rank with
     ``dense``, ``bm25`` and ``bigram``), whose clauses stating the kind of thing asked are
     raised by ``kind_boost_by_score`` (added scores spread wider than fused ranks: 0.25 moved
-    such a clause fewer places; 0.25, 0.5 and 1.0 measured).
+    such a clause fewer places; 0.25, 0.5 and 1.0 measured); ``passages`` searches the articles'
+    passages beside their own vectors, once they are built (``bot.knowledge.passages``).
     """
 
     dense: float = 0.5
@@ -34,7 +35,7 @@ class Tuning:
     bm25_min: float = 1.0
     dense_margin: float = 0.06
     expand_dense: bool = True
-    dense_terms: int = 4  # at most this many added words in an embedded English question (0: all)
+    dense_terms: int = 12  # at most this many added words in an embedded English question (0: all)
     other_doc: float = 0.6
     kind_boost: float = 0.25
     expansion_weight: float = 0.7
@@ -43,6 +44,7 @@ class Tuning:
     by_score: bool = True
     scores: tuple[float, float, float] = (1.0, 0.5, 0.5)
     kind_boost_by_score: float = 0.5
+    passages: bool = True
 
     @property
     def weights(self) -> tuple[float, float, float]:
