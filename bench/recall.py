@@ -110,6 +110,8 @@ def setups(corpus: Path = CITY_CORPUS) -> tuple[Setup, ...]:
                 ("heldout-city-en.yaml", EVAL / "heldout-city-en.yaml"),
                 ("heldout-city-3.yaml", EVAL / "heldout-city-3.yaml"),
                 ("dev-city-para.yaml", EVAL / "dev-city-para.yaml"),
+                ("heldout-city-4.yaml", EVAL / "heldout-city-4.yaml"),
+                ("dev-city-en.yaml", EVAL / "dev-city-en.yaml"),
                 ("questions.yaml", EVAL / "questions.yaml"),
                 ("dev.yaml", DEV_QUESTIONS),
             ),
