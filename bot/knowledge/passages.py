@@ -11,9 +11,9 @@ characters, each with its document's title, and keeps them beside the generation
 appears (``vectors.VectorStore``). The generation serves without them meanwhile, and a
 re-ingest embeds only passages whose text changed (the embedding cache).
 
-Passages serve Chinese questions only: an English question's vector is its English text, and
-many more units of Chinese text let generic passages crowd its candidates (measured: the
-second held-out English set lost two questions, the Chinese ones of every set gained or held).
+Every question searches them (``Tuning.passages``). English questions did not at first (with
+4 of the dictionary's words in their vector, the second held-out English set lost two
+questions); with 12 they gain more than Chinese ones (English city questions 49 -> 60 of 99).
 """
 
 from __future__ import annotations
