@@ -166,13 +166,23 @@ def test_decide_never_and_off_topic(rules: ScopeRules) -> None:
 
 def test_a_procedure_is_not_a_computer_program(rules: ScopeRules) -> None:
     # 程序 in a regulation is a procedure: asking for the procedure of a fine is in scope.
-    words = ["行政处罚", "的", "程序", "是", "什么"]
-    decision = _decide(rules, "行政处罚的程序是什么", words, corpus_terms=["行政处罚"])
+    words = ["行政复议", "的", "程序", "是", "什么"]
+    decision = _decide(rules, "行政复议的程序是什么", words, corpus_terms=["行政复议"])
     assert (decision.in_scope, decision.reason) == (True, "vocabulary")
     assert (
         _decide(rules, "帮我写一段Python代码", ["帮", "我", "写", "一段", "Python", "代码"]).reason
         == "off_topic"
     )
+
+
+def test_what_a_regulation_governs_is_in_scope_whatever_the_topic(rules: ScopeRules) -> None:
+    # a permit, an approval or a fine is what regulations are about, even for films or music
+    question = "Our bookshop wants to sell movie DVDs. How long does the approval take?"
+    assert _decide(rules, question, []).reason == "domain"
+    words = ["放", "电影", "要", "什么", "许可证"]
+    assert _decide(rules, "放电影要什么许可证", words).reason == "domain"
+    # the topic alone is still not
+    assert _decide(rules, "Recommend a good movie for tonight", []).reason == "off_topic"
 
 
 def test_a_topic_a_loaded_document_is_about_is_not_off_topic() -> None:
