@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
@@ -143,18 +143,21 @@ def run_passages(
 
 def passages_in_background(
     settings: Settings, generation: str, embeddings: E5Embeddings, progress: Progress
-) -> None:
-    """``run_passages`` for a generation that already serves; a failure is logged (the
-    generation serves without its passages, the next ingest tries again)."""
+) -> Literal["built", "none", "failed"]:
+    """``run_passages`` for a generation that already serves: "built", "none" (there already,
+    or not built for a Chroma server's shared generations) or "failed", logged (the generation
+    serves without its passages, the next ingest tries again)."""
     try:
         built = run_passages(settings, generation, embeddings, progress)
     except Exception:
         _log.exception("the passages of generation %s were not built", generation)
-        return
+        return "failed"
     finally:
         progress_path(settings).unlink(missing_ok=True)
-    if built is not None:
-        _log.info("%d passages of long articles kept beside generation %s", built[0], generation)
+    if built is None:
+        return "none"
+    _log.info("%d passages of long articles kept beside generation %s", built[0], generation)
+    return "built"
 
 
 @dataclass

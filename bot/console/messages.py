@@ -156,11 +156,28 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "docs.unreadable": ("无法读取这个文件：{error}", "This file cannot be read: {error}"),
     "docs.no_clauses": ("这个文件中没有找到条款，未发布。", "No clauses were found in this file; it was not published."),
     "docs.gone": ("这次上传已过期，请重新上传。", "This upload has expired; upload the file again."),
-    "docs.busy": ("另一个发布正在进行，请稍后。", "Another publication is running; try again shortly."),
+    "docs.busy": (
+        "另一个发布正在进行（或正在补充长条款的检索向量），请稍后。",
+        "Another publication is running (or embedding the rest of long articles); try again shortly.",
+    ),
     "job.title": ("发布 {name}", "Publishing {name}"),
     "job.running": ("正在建立索引… {done}/{total}", "Indexing… {done}/{total}"),
     "job.starting": ("正在准备…", "Preparing…"),
     "job.done": ("已发布：助手已切换到新的索引（版本 {generation}）。", "Published: the assistant now serves the new index (generation {generation})."),
+    "job.passages": (
+        "正在为较长的条款补充检索向量 {done}/{total}：助手照常答复，完成后长条款中间的内容也能被找到。",
+        "Embedding the rest of long articles {done}/{total}: the assistant answers meanwhile; then "
+        "what the middle of a long article says can be found too.",
+    ),
+    "job.passages_built": (
+        "较长条款的检索向量已补充完毕。",
+        "The rest of long articles is embedded: it can be found now.",
+    ),
+    "job.passages_failed": (
+        "补充长条款的检索向量失败（已记录在日志中）；助手照常答复，下次发布时会重试。",
+        "Embedding the rest of long articles failed (see the log); the assistant answers as "
+        "before, and the next publication tries again.",
+    ),
     "job.failed": ("发布失败，在用的文件没有改变：{error}", "Publishing failed; the documents in service are unchanged: {error}"),
     "meta.id": ("编号", "Id"),
     "meta.title": ("标题", "Title"),

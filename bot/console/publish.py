@@ -53,6 +53,11 @@ class Job:
     state: Literal["running", "done", "failed"] = "running"
     done: int = 0
     total: int = 0
+    # once published: the passages of its long articles (``bot.knowledge.passages``) being
+    # embedded while the new generation serves, then built, not needed, or failed
+    passages: Literal["", "building", "built", "none", "failed"] = ""
+    passages_done: int = 0
+    passages_total: int = 0
     error: str = ""
     generation: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -151,15 +156,23 @@ class Publisher:
             if problem is not None:
                 raise PolicyBotError(problem.message)
             self.services.refresh_if_stale()
+            job.passages = "building"  # before "done": the page follows them from then on
             job.generation, job.state = self.services.generation, "done"
             shutil.rmtree(self.root / checked.token, ignore_errors=True)
-            # the new generation serves; the rest of its long articles is embedded now
-            passages_in_background(settings, report.generation, embedder_of(self.services), progress)
         except Exception as exc:
             if backup is None:
                 target.unlink(missing_ok=True)
             else:
                 target.write_bytes(backup)
             job.error, job.state = str(exc) or type(exc).__name__, "failed"
+        else:
+            # the new generation serves; the rest of its long articles is embedded now (the
+            # next publication waits for it: both would share the two cores and the model)
+            def embedded(stage: str, done: int, total: int, left: float | None) -> None:
+                job.passages_done, job.passages_total = done, total
+
+            job.passages = passages_in_background(
+                settings, report.generation, embedder_of(self.services), embedded
+            )
         finally:
             self._running.release()

@@ -232,6 +232,9 @@ def test_an_admin_publishes_a_docx_and_the_assistant_answers_from_it(
     page.click("form[action='/documents/publish'] button")
     page.wait_for_selector("#job[data-state=done]", timeout=240_000)
     page.screenshot(path=str(ARTIFACTS / "published-laptop.png"), full_page=True)
+    # then the rest of its long articles is embedded while it serves; the page follows it
+    page.wait_for_selector("#passages[data-state=built]", timeout=240_000)
+    assert "检索向量已补充完毕" in page.locator("#passages").inner_text()
     page.goto(world["url"] + "/documents")
     assert page.locator("tbody tr").count() == before + 1
 
