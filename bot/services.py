@@ -40,6 +40,7 @@ from bot.knowledge.index import (
     is_current,
     load_generation,
 )
+from bot.knowledge.passages import PASSAGES, read_passages
 from bot.knowledge.rules_guard import load_checked_rules
 from bot.llm.writer import writer_from_settings
 from bot.retrieval.embeddings import E5Embeddings
@@ -124,21 +125,29 @@ def run_passages(
     progress: Progress | None = None,
 ) -> tuple[int, int] | None:
     """Embed the passages of the articles of ``generation`` (``bot.knowledge.passages``) and
-    keep them beside it: (passages, embedded now); None when they are there already or the
-    index is on a Chroma server (its generations are shared without them)."""
-    from bot.knowledge.passages import PASSAGES, build_passages
+    keep them beside it, and on a shared index add them to its files on the Chroma server
+    (every worker fetches them from there): (passages, embedded now); None when they are
+    there already."""
+    from bot.knowledge.passages import build_passages
 
     gens = generations(settings)
     folder = gens.path(generation)
-    if settings.chroma_host or (folder / PASSAGES).is_file():
-        return None
-    kb, _ = load_generation(gens, generation)
-    embeddings = embeddings or E5Embeddings(num_threads=os.cpu_count())
-    cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite3", embeddings.model_id)
-    try:
-        return build_passages(folder, kb, embeddings, cache, progress)
-    finally:
-        cache.close()
+    built = None
+    if not (folder / PASSAGES).is_file():
+        kb, _ = load_generation(gens, generation)
+        embeddings = embeddings or E5Embeddings(num_threads=os.cpu_count())
+        cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite3", embeddings.model_id)
+        try:
+            built = build_passages(folder, kb, embeddings, cache, progress)
+        finally:
+            cache.close()
+    kept_here = (folder / PASSAGES).is_file()  # none is written when no article is long
+    if gens.remote is not None and kept_here and (built or not gens.remote.holds(generation, PASSAGES)):
+        gens.remote.upload(generation, {PASSAGES: (folder / PASSAGES).read_bytes()})
+        if built is None:  # kept here before, shared now
+            kept = read_passages(folder)
+            built = (len(kept[0]) if kept else 0, 0)
+    return built
 
 
 def passages_in_background(
@@ -275,7 +284,9 @@ def _answering(
     settings: Settings, gens: Generations, name: str, embeddings: E5Embeddings
 ) -> tuple[KnowledgeBase, VectorStore, QA]:
     kb, _manifest = load_generation(gens, name)
-    store = open_generation(settings, gens.path(name), name, embeddings)
+    remote = gens.remote
+    fetch = None if remote is None else (lambda: remote.fetch(name, PASSAGES))
+    store = open_generation(settings, gens.path(name), name, embeddings, fetch)
     store.warm()
     glossary = load_glossary(settings.knowledge_dir / "glossary.yaml")
     scope = coverage_rules(ScopeRules.load(settings.knowledge_dir / "scope.yaml"), kb)

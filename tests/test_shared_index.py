@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import KNOWLEDGE, SHANGHAI, TODAY
+from conftest import CITY_CORPUS, KNOWLEDGE, SHANGHAI, TODAY
 from fakes.wechat import FakeWeChatAPI, WeChatPush
 from processes import policybot, wechat_env
 from test_chroma_server import chroma_server  # noqa: F401  (the module's Chroma server)
@@ -33,6 +33,7 @@ from bot.knowledge import portable
 from bot.knowledge.documents import scan_documents
 from bot.knowledge.generations import KB_FILE, PORTABLE_FILE
 from bot.knowledge.index import KnowledgeBase, load_generation
+from bot.knowledge.passages import PASSAGE_MARK
 from bot.services import generations, run_ingest
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -191,6 +192,7 @@ def test_old_generations_leave_the_server_once_neither_current_nor_previous(
     chroma_server: int,  # noqa: F811
     tmp_path: Path,
     settings: Any,
+    services: Any,  # the session's embedding cache, which every machine starts from
 ) -> None:
     one = machine(tmp_path / "one", chroma_server, settings)
     made = [run_ingest(one, force=True).generation for _ in range(3)]
@@ -214,3 +216,38 @@ def test_old_generations_leave_the_server_once_neither_current_nor_previous(
     fresh = Settings(**{**one.model_dump(), "data_dir": tmp_path / "fresh"})
     kb, manifest = load_generation(generations(fresh), made[2])
     assert manifest["generation"] == made[2] and SHANGHAI in kb.documents
+
+
+def test_the_passages_built_on_one_machine_are_searched_by_workers_on_others(
+    chroma_server: int,  # noqa: F811
+    tmp_path: Path,
+    settings: Any,
+    services: Any,  # the session's embedding cache, which every machine starts from
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.knowledge.passages import PASSAGES
+    from bot.retrieval import vectors
+    from bot.services import build_services, embedder_of, run_passages
+
+    monkeypatch.setattr(vectors, "PASSAGES_LOOK", 0.0)
+    one = machine(tmp_path / "one", chroma_server, settings)
+    port_rules = "上海港口条例.md"  # long articles: passages beyond their first sentence
+    shutil.copy(CITY_CORPUS / port_rules, one.documents_dir / port_rules)
+    report = run_ingest(one)
+    # a worker elsewhere serves the generation before its passages are built
+    two = machine(tmp_path / "two", chroma_server, settings)
+    worker = build_services(two, ingest=False)
+    assert worker.generation == report.generation and worker.vectors is not None
+    question = "港口经营人在危险货物作业开始前多久要报告"
+    assert not any(PASSAGE_MARK in i for i, _ in worker.vectors.search(question, 50, passages=True))
+
+    built = run_passages(one, report.generation, embedder_of(worker))
+    assert built is not None and built[0] > 0
+    remote = worker.generations().remote
+    assert remote is not None and remote.holds(report.generation, PASSAGES)
+    # the worker fetches them into its mirror at its next look, and searches them
+    found = worker.vectors.search(question, 50, passages=True)
+    assert any(PASSAGE_MARK in i for i, _ in found)
+    assert (two.data_dir / "index" / report.generation / PASSAGES).is_file()
+    # built and shared once: a second call embeds and uploads nothing
+    assert run_passages(one, report.generation, embedder_of(worker)) is None

@@ -61,6 +61,15 @@ class Remote(Protocol):
 
     def download(self, name: str) -> dict[str, bytes]: ...
 
+    def fetch(self, name: str, file_name: str) -> bytes | None:
+        """One file of a generation, added after it was published (its passages), or None
+        while the remote does not hold it whole."""
+        ...
+
+    def holds(self, name: str, file_name: str) -> bool:
+        """Whether the remote holds that file of a generation (one small request)."""
+        ...
+
     def names(self) -> list[str]:
         """Every generation the remote holds anything of."""
         ...

@@ -8,8 +8,9 @@ import contextlib
 import os
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -17,15 +18,27 @@ Kept = tuple[list[str], np.ndarray, list[str]]
 
 
 def write_vectors(path: Path, ids: Sequence[str], matrix: np.ndarray, docs: Sequence[str]) -> None:
-    """Write the file atomically: a reader sees no file or the whole of it (a file of its own
-    first: two writers at once each write theirs, the last rename wins). Raises OSError."""
+    """Write the file atomically (``write_atomically``). Raises OSError."""
+    write_atomically(
+        path,
+        lambda out: np.savez(
+            out, ids=np.asarray(ids, dtype=str), matrix=matrix, docs=np.asarray(docs, dtype=str)
+        ),
+    )
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object] | bytes) -> None:
+    """Write ``path`` (the bytes, or what ``write`` writes) so that a reader sees no file or
+    the whole of it: a file of its own first, then renamed (two writers at once each write
+    theirs, the last rename wins). Raises OSError."""
     handle, name = tempfile.mkstemp(prefix=path.name, suffix=".partial", dir=path.parent)
     partial = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            np.savez(
-                out, ids=np.asarray(ids, dtype=str), matrix=matrix, docs=np.asarray(docs, dtype=str)
-            )
+            if isinstance(write, bytes):
+                out.write(write)
+            else:
+                write(out)
         os.replace(partial, path)
     finally:
         with contextlib.suppress(OSError):

@@ -4,7 +4,8 @@ With ``POLICYBOT_CHROMA_HOST`` every worker, on any machine, reads the same Chro
 generation there is three things:
 
     <collection>-<generation>         its vectors (``bot.retrieval.vectors``)
-    <collection>-files-<generation>   its manifest and portable clause table, in chunks
+    <collection>-files-<generation>   its manifest and portable clause table, in chunks, and
+                                      its passages once built (``bot.knowledge.passages``)
     <collection>-pointer              one record: the current generation and the previous one
 
 ``policybot ingest`` uploads the files, then moves the pointer (one upsert), so a worker that
@@ -115,6 +116,49 @@ class ChromaGenerations:
         if not files:
             raise ServiceError(f"index generation {name} has no files on the Chroma server")
         return files
+
+    def fetch(self, name: str, file_name: str) -> bytes | None:
+        collection = self._existing(self._files(name))
+        if collection is None:
+            return None
+        chunks: dict[int, bytes] = {}
+        parts, digest = 0, ""
+        offset = 0
+        while True:
+            got = self._call(
+                lambda o=offset: collection.get(
+                    where={"file": file_name},
+                    include=["documents", "metadatas"],
+                    limit=BATCH,
+                    offset=o,
+                )
+            )
+            docs, metas = got["documents"] or [], got["metadatas"] or []
+            for doc, meta in zip(docs, metas, strict=True):
+                chunks[int(meta["part"])] = base64.b64decode(doc)
+                parts, digest = int(meta["parts"]), str(meta["sha256"])
+            if len(docs) < BATCH:
+                break
+            offset += BATCH
+        data = b"".join(chunks.get(p, b"") for p in range(parts))
+        return data if parts and hashlib.sha256(data).hexdigest() == digest else None
+
+    def holds(self, name: str, file_name: str) -> bool:
+        collection = self._existing(self._files(name))
+        if collection is None:
+            return False
+        got = self._call(lambda: collection.get(where={"file": file_name}, limit=1, include=[]))
+        return bool(got["ids"])
+
+    def _existing(self, name: str) -> Any:
+        """The collection if the server has it (a generation dropped meanwhile: None; never
+        created again by asking for it)."""
+        try:
+            return self._client.get_collection(name, embedding_function=None)
+        except Exception:
+            # chromadb raises NotFoundError (or ValueError in older versions) for a missing
+            # collection; an unreachable server surfaces on the next call
+            return None
 
     def names(self) -> list[str]:
         found = self._call(self._client.list_collections)

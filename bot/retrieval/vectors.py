@@ -12,7 +12,8 @@ holds as many vectors as the generation's manifest says were stored), so that a 
 only serves never opens Chroma: importing chromadb and opening the client were about 0.8 s of
 a cold ``policybot ask``. Chroma stays the store of record; a generation is never written
 after it is published, but for its passages (``bot.knowledge.passages``), added beside it once
-they are embedded and searched, for Chinese questions, with the clauses' own vectors.
+they are embedded (on a shared index, to its files on the server, fetched by every worker) and
+searched with the clauses' own vectors.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from bot.config import Settings
 from bot.domain import Unit
 from bot.errors import ServiceError
 from bot.knowledge.generations import MANIFEST
-from bot.knowledge.passages import read_passages
-from bot.knowledge.vector_files import read_vectors, write_vectors
+from bot.knowledge.passages import PASSAGES, read_passages
+from bot.knowledge.vector_files import Kept, read_vectors, write_atomically, write_vectors
 
 KEPT_VECTORS = "vectors.npz"
 PASSAGES_LOOK = 10.0  # seconds between looks for the passages of a generation that has none yet
@@ -72,15 +73,23 @@ def generation_collection(settings: Settings, generation: str) -> str:
 
 
 def open_generation(
-    settings: Settings, folder: Path, generation: str, embeddings: Embeddings
+    settings: Settings,
+    folder: Path,
+    generation: str,
+    embeddings: Embeddings,
+    fetch_passages: Callable[[], bytes | None] | None = None,
 ) -> VectorStore:
-    """The vector store of one index generation (``folder`` is the generation's directory);
-    Chroma is opened when first needed. An embedded generation keeps its vectors beside it."""
+    """The vector store of one index generation (``folder`` is the generation's directory, or
+    its local mirror of a shared one); Chroma is opened when first needed. An embedded
+    generation keeps its vectors beside it; a shared one's passages are fetched from the
+    server (``fetch_passages``) into the mirror once they are there."""
     return VectorStore(
         lambda: make_client(settings, folder / "chroma"),
         generation_collection(settings, generation),
         embeddings,
         kept=None if settings.chroma_host else folder,
+        passages_dir=folder,
+        fetch_passages=fetch_passages,
     )
 
 
@@ -101,13 +110,19 @@ class VectorStore:
         collection: str,
         embeddings: Embeddings,
         kept: Path | None = None,
+        passages_dir: Path | None = None,
+        fetch_passages: Callable[[], bytes | None] | None = None,
     ) -> None:
         """``connect`` makes the Chroma client; ``kept`` is the generation's folder, where its
-        vectors are kept beside it (None: always read them from Chroma)."""
+        vectors are kept beside it (None: always read them from Chroma); ``passages_dir``
+        where its passages are looked for (default ``kept``), ``fetch_passages`` brings
+        them there from a shared index (None while the server has none)."""
         self.embeddings = embeddings
         self._connect = connect
         self._name = collection
         self._kept = kept
+        self._passages_dir = passages_dir or kept
+        self._fetch_passages = fetch_passages
         self._opened: Any = None
         self._memory: _Memory | None = None
         self._with_passages: _Memory | None = None  # the vectors and the passages together
@@ -220,13 +235,15 @@ class VectorStore:
     def _passages(self) -> _Memory | None:
         """The vectors with the generation's passages, when they have been built (looked for
         every ``PASSAGES_LOOK`` seconds until they are; a server's generations have none)."""
-        if self._with_passages is not None or self._kept is None:
+        if self._with_passages is not None or self._passages_dir is None:
             return self._with_passages
         now = time.monotonic()
         if now - self._passages_looked < PASSAGES_LOOK:
             return None
         self._passages_looked = now
-        found = read_passages(self._kept)
+        found = read_passages(self._passages_dir)
+        if found is None and self._fetch_passages is not None:
+            found = self._fetched(self._passages_dir, self._fetch_passages)
         if found is None:
             return None
         ids, matrix, rows = self._loaded()
@@ -238,6 +255,19 @@ class VectorStore:
         )
         _log.info("searching %d passages beside %d vectors", len(more_ids), len(ids))
         return self._with_passages
+
+    @staticmethod
+    def _fetched(folder: Path, fetch: Callable[[], bytes | None]) -> Kept | None:
+        """A shared generation's passages, brought from the server into its local mirror."""
+        try:
+            data = fetch()
+            if data is None:
+                return None
+            write_atomically(folder / PASSAGES, data)
+        except Exception as exc:  # the server away, a full disk: served without, looked again
+            _log.warning("cannot fetch the passages of %s yet: %s", folder.name, exc)
+            return None
+        return read_passages(folder)
 
     def warm(self) -> int:
         """Read the vectors into memory now (at start-up), not at the first question."""
