@@ -358,3 +358,15 @@ def test_an_english_questions_evidence_follows_how_far_apart_the_ranking_put_the
     assert score_gap("谁来检查价格", [first, second], 1) == 0.0
     chosen = best_sentence("谁来检查价格", [first, second], "general", terms)
     assert chosen is not None and chosen.clause.clause == "第三条"
+
+
+def test_a_question_on_tax_answered_by_an_article_on_tax_is_no_procedure_question() -> None:
+    from bot.answering.phrase import _tax_stated
+
+    relief = city_article("上海市经济技术开发区条例.md", "第二十二条")
+    asked = analyse("Is there any relief on property tax for our new plant in the development zone?")
+    assert asked.has("procedure")  # "tax": for a subsidy, a question the documents leave open
+    assert _tax_stated(asked, relief.clause)
+    # the seeds' subsidies say nothing of tax: "not stated" stays the answer there
+    subsidy = clause("对入驻经认定的直播和短视频园区（基地）的相关企业，经认定起三年内视其贡献给予全额扶持。")
+    assert not _tax_stated(analyse("直播补贴要交税吗"), subsidy)

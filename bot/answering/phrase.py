@@ -25,6 +25,12 @@ from bot.question import Query
 from bot.text import normalize
 
 _DOC_ONLY = ("number", "issuers", "issue_date")
+_TAX = re.compile(r"税|\btax")
+
+
+def _tax_stated(q: Query, clause: Clause | None) -> bool:
+    """The question asks about tax and the clause answering it speaks of tax."""
+    return clause is not None and bool(_TAX.search(q.norm)) and "税" in clause.text
 # English answers gloss the money of the sentence only when money may be what was asked.
 _MONEY_ASKS = ("amount", "penalty", "general", "yesno", "conditions")
 
@@ -139,10 +145,13 @@ def _topic_lines(f: Frame) -> list[str]:
             lines.append(msg("ans.who_none", lang, title=f.title, issuers=issuers))
         elif program is not None or (plan.clause is not None and plan.clause.responsible):
             lines.append(msg("ans.who", lang, who=f.who()))
-    # the procedure is not in the documents: said when it is what the question asks
-    if plan.asked == "procedure" or (
-        q.has("procedure") and plan.asked in ("general", "yesno") and not plan.read
-    ):
+    # the procedure is not in the documents: said when it is what the question asks, and the
+    # clause answering does not state it (a question on tax is a procedure question about a
+    # subsidy, but a regulation's article on tax relief answers it)
+    if (
+        plan.asked == "procedure"
+        or (q.has("procedure") and plan.asked in ("general", "yesno") and not plan.read)
+    ) and not _tax_stated(q, plan.clause):
         key = "ans.procedure" if f.who() else "ans.procedure_nowho"
         lines.append(msg(key, lang, who=f.who()))
     if program is not None and not doc_only:
