@@ -370,3 +370,18 @@ def test_a_question_on_tax_answered_by_an_article_on_tax_is_no_procedure_questio
     # the seeds' subsidies say nothing of tax: "not stated" stays the answer there
     subsidy = clause("对入驻经认定的直播和短视频园区（基地）的相关企业，经认定起三年内视其贡献给予全额扶持。")
     assert not _tax_stated(analyse("直播补贴要交税吗"), subsidy)
+
+
+def test_a_subject_the_documents_name_in_other_words_is_not_uncovered() -> None:
+    from bot.answering.uncovered import uncovered
+
+    asked = analyse("出租车司机可以拒载吗")
+    rule = city_article("上海市出租汽车管理条例.md", "第十一条")
+    vocabulary = frozenset({"出租车", "出租汽车", "驾驶员", "拒载", "条件"})
+    told = Sources(documents={}, clauses=(), rulebook=_NO_RULES, vocabulary=vocabulary)
+    assert uncovered(asked, told, [rule]) == ("司机",)
+    said = Sources(
+        documents={}, clauses=(), rulebook=_NO_RULES, vocabulary=vocabulary,
+        expressed=frozenset({"司机"}),
+    )  # fmt: skip
+    assert uncovered(asked, said, [rule]) == ()

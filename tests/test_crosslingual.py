@@ -243,3 +243,13 @@ def test_an_english_questions_best_match_is_not_overtaken_by_clauses_with_amount
     lead = ask(question).answer.text.split("\n", 1)[0]
     assert lead.startswith("The documents do not say")
     assert "2,000,000" not in ask(question).answer.text
+
+
+def test_a_word_the_documents_say_in_other_words_is_expressed() -> None:
+    # 司机 and 驾驶员 both translate "driver"; documents that say 驾驶员 speak of drivers
+    units = {"a": ["出租汽车", "驾驶员"], "b": ["拒载"]}
+    words = Bm25Index(list(units), list(units.values()))
+    b = Bilingual(words.postings, lambda w: w in words.vocabulary)
+    assert "司机" in b.expressed
+    assert "驾驶员" not in b.expressed  # their own word is simply theirs
+    assert "新能源汽车" not in b.expressed  # nothing they hold means an electric car

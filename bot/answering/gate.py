@@ -126,6 +126,7 @@ class QA:
             rulebook=self.rulebook,
             vocabulary=self.retriever.vocabulary,
             places=self.scope.covered_places,
+            expressed=self.retriever.expressed,
         )
 
     def ask(self, question: str, today: date) -> AskResult:

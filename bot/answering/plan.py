@@ -58,6 +58,7 @@ class Sources:
     rulebook: Rulebook
     vocabulary: frozenset[str] = frozenset()  # the documents' words and the glossary's
     places: frozenset[str] = frozenset()  # place names known to exist (normalised)
+    expressed: frozenset[str] = frozenset()  # words the documents say in other words (司机)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 A word of the question counts as an uncovered subject only when it is a noun of the question
 (jieba's tagging), not a place the documents govern or a place at all (本市, 上海, 徐汇), not a
 question or colloquial word (时候, 多少), not a piece of a mis-split word (货主 in 带货主播,
-where 主播 is a word the documents use), unknown to the documents' vocabulary, and absent from
+where 主播 is a word the documents use), unknown to the documents' vocabulary, not a word whose
+meaning they use in another word (司机 for 驾驶员: ``crosslingual.expressed``), and absent from
 every retrieved clause. Chinese questions only: an English question is matched through the
 glossary and is never told its subject is missing by word.
 """
@@ -149,6 +150,7 @@ def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str,
         w
         for w in subjects
         if w not in vocabulary
+        and w not in sources.expressed  # said in other words: 司机 (驾驶员)
         and not any(w in v for v in vocabulary if len(v) <= 6)
         and not _mis_split(w, query.norm, vocabulary)
         and not any(w in h.clause.norm for h in hits[:3])

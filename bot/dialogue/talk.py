@@ -47,6 +47,7 @@ def _tools(services: Services) -> tuple[Corrector, Sources]:
             rulebook=services.rulebook,
             vocabulary=vocabulary,
             places=services.qa.scope.covered_places,
+            expressed=services.qa.retriever.expressed,
         )
         cached = _CACHE[key] = (corrector, sources)
     return cached

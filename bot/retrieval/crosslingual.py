@@ -255,6 +255,22 @@ def synonyms(known: Callable[[str], bool]) -> Synonyms:
     return {word: tuple(sorted(others)) for word, others in found.items()}
 
 
+def expressed(known: Callable[[str], bool]) -> frozenset[str]:
+    """Chinese words the documents do not use, whose meaning they do use in another word: one
+    of its first two senses is a first or second sense of a word they hold (司机 -> 驾驶员,
+    "driver"). A question's subject word among them is no subject the documents leave out,
+    whichever word they use for it (``bot.answering.uncovered``)."""
+    holds = _cached(known)
+    found: set[str] = set()
+    for senses in reverse_dictionary().values():
+        if len(senses) > SYNONYM_SENSES:
+            continue
+        main = list(dict.fromkeys(word for word, order, _ in senses if order <= 1))
+        if any(holds(word) for word in main):
+            found.update(word for word in main if not holds(word))
+    return frozenset(found)
+
+
 class Bilingual:
     """English words of a question -> Chinese words of the loaded documents.
 
@@ -269,11 +285,13 @@ class Bilingual:
         known: Callable[[str], bool],
         table: Table | None = None,
         synonyms: Synonyms | None = None,
+        expressed: frozenset[str] | None = None,
     ) -> None:
         self._postings = postings
         self._known = known
         self._table = table
         self._synonyms = synonyms
+        self._expressed = expressed
         self._units: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
@@ -302,6 +320,15 @@ class Bilingual:
             if self._synonyms is None:
                 self._synonyms = synonyms(self._known)
             return self._synonyms
+
+    @property
+    def expressed(self) -> frozenset[str]:
+        """Words the documents say in other words (``expressed``; built on first use, or
+        given)."""
+        with self._lock:
+            if self._expressed is None:
+                self._expressed = expressed(self._known)
+            return self._expressed
 
     def alternatives(self, words: list[str]) -> list[str]:
         """The documents' more usual words for ``words`` (a Chinese question's own, or the

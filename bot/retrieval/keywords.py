@@ -16,6 +16,7 @@ from bot.retrieval.crosslingual import (
     Bilingual,
     Synonyms,
     Table,
+    expressed,
     synonyms,
     translations,
 )
@@ -57,7 +58,7 @@ class KeywordIndex:
         self._pair_vocabulary = self.pairs_index.vocabulary
         stored = self._stored_translations(token_cache)
         self.bilingual = Bilingual(
-            self.postings, self.may_hold, *(stored if stored is not None else (None, None))
+            self.postings, self.may_hold, *(stored if stored is not None else (None, None, None))
         )
 
     def words(self, text: str) -> list[str]:
@@ -109,28 +110,30 @@ class KeywordIndex:
         save(cache, {"key": key, "digests": digests, "words": words, "pairs": pairs})
         return words, pairs
 
-    def _stored_translations(self, token_cache: Path | None) -> tuple[Table, Synonyms] | None:
-        """The bilingual dictionary cut to this index's words, and the documents' synonyms for
-        Chinese words, kept beside the generation (reading CC-CEDICT takes seconds) and taken
-        from an earlier generation with the same vocabulary; without a place to keep them,
-        they are built on first use."""
+    def _stored_translations(
+        self, token_cache: Path | None
+    ) -> tuple[Table, Synonyms, frozenset[str]] | None:
+        """The bilingual dictionary cut to this index's words, the documents' synonyms for
+        Chinese words and the words they say in other words, kept beside the generation
+        (reading CC-CEDICT takes seconds) and taken from an earlier generation with the same
+        vocabulary; without a place to keep them, they are built on first use."""
         if token_cache is None:
             return None
         cache = token_cache.with_name("bilingual.pickle")
         vocabulary = hashlib.sha256(
             "\n".join([*sorted(self._word_vocabulary), "", *sorted(self._pair_vocabulary)]).encode()
         ).hexdigest()
-        key = self._cache_key("bilingual-4", DICTIONARY_VERSION, vocabulary)
+        key = self._cache_key("bilingual-5", DICTIONARY_VERSION, vocabulary)
         own = load(cache, key)
         if own is not None:
-            return own["table"], own["synonyms"]
+            return own["table"], own["synonyms"], own["expressed"]
         stored = earlier(cache, key)
-        kept: tuple[Table, Synonyms] = (
-            (stored["table"], stored["synonyms"])
+        kept: tuple[Table, Synonyms, frozenset[str]] = (
+            (stored["table"], stored["synonyms"], stored["expressed"])
             if stored is not None
-            else (translations(self.may_hold), synonyms(self.may_hold))
+            else (translations(self.may_hold), synonyms(self.may_hold), expressed(self.may_hold))
         )
-        save(cache, {"key": key, "table": kept[0], "synonyms": kept[1]})
+        save(cache, {"key": key, "table": kept[0], "synonyms": kept[1], "expressed": kept[2]})
         return kept
 
     def may_hold(self, word: str) -> bool:

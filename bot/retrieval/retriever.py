@@ -96,6 +96,11 @@ class Retriever:
     def vocabulary(self) -> frozenset[str]:
         return self._bm25.vocabulary
 
+    @property
+    def expressed(self) -> frozenset[str]:
+        """Words the documents say in other words (司机: 驾驶员; ``crosslingual.expressed``)."""
+        return self._bilingual.expressed
+
     @staticmethod
     def _with_terms(
         own: Sequence[str], terms: Sequence[str], split: Callable[[str], list[str]]
