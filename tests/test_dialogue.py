@@ -429,6 +429,15 @@ def test_starting_the_walk_through(svc, text):
     assert asked(replies) == new.pending
 
 
+@pytest.mark.parametrize(
+    "text", ["我们公司能不能用员工的照片做广告", "我们企业能派人去旁听吗？", "我司能否延期申报纳税"]
+)
+def test_a_firm_asking_whether_it_may_do_something_is_answered_not_walked_through(svc, text):
+    new, replies = turn(svc, Session(chat_id="s"), text=text)
+    assert new.flow != "eligibility"
+    assert "我来帮您看看" not in replies[0].text
+
+
 def test_a_request_naming_the_applicant_skips_that_question(svc):
     new, replies = turn(svc, Session(chat_id="s"), text="我们公司能拿什么补贴")
     assert new.facts == {"entity_type": "company"}

@@ -34,10 +34,15 @@ TextHandler = Callable[[Ctx, str], Turn | None]
 # Asking for the eligibility walk-through: these words do it on their own...
 _ELIGIBILITY_CUES = (
     "能拿什么", "能拿哪些", "可以拿什么", "能申请什么", "能申请哪些", "可以申请哪些", "可以申请什么",
-    "符合哪些", "能领什么", "政策计算器", "测一测", "帮我查", "帮我看看", "我们公司能", "我公司能",
-    "我们能拿", "我们可以拿", "我司能", "我们企业能", "检查我的",
+    "符合哪些", "能领什么", "政策计算器", "测一测", "帮我查", "帮我看看", "检查我的",
     "what can we get", "what can i get", "what could we get", "check my", "what can we apply",
 )  # fmt: skip
+# ...and a firm asking what it can get ("我们公司能拿营收奖励吗"); "我们公司能不能用员工的照片做
+# 广告" asks whether something is allowed, which the documents answer
+_GETTING = re.compile(
+    r"(?:我们公司|我公司|我司|我们企业|我们)(?:能不能|能否|能|可不可以|可以)"
+    r"(?:拿|申请|申报|享受|领|获得|得到)"
+)
 # ...these only when the asker speaks of themselves ("被取消资格的出租车司机…", "企业招用就业困难
 # 人员，能享受哪些社保补贴" ask what a document says, not what the asker can get)
 _OWN_CUES = (
@@ -289,7 +294,7 @@ def _asks_for_check(key: str) -> bool:
     """Does the (normalised) message ask what the asker's firm can get?"""
     if any(kind in _ONE_FACT for kind in question_kinds(key)):
         return False
-    if any(cue in key for cue in _ELIGIBILITY_CUES):
+    if any(cue in key for cue in _ELIGIBILITY_CUES) or _GETTING.search(key):
         return True
     return any(cue in key for cue in _OWN_CUES) and _FIRST_PERSON.search(key) is not None
 
