@@ -94,7 +94,8 @@ def test_ask_jsonl_answers_in_order_and_survives_bad_input(
             proc.stdin.write(ZH_QUESTION.encode("utf-8") + b"\n")
             proc.stdin.flush()
             first = _read_line(proc, timeout=240)
-            for line in [*bad_lines, EN_QUESTION.encode("utf-8")]:
+            as_json = json.dumps({"q": ZH_QUESTION}, ensure_ascii=False).encode("utf-8")
+            for line in [*bad_lines, EN_QUESTION.encode("utf-8"), as_json]:
                 proc.stdin.write(line + b"\n")
             proc.stdin.close()
             rest = proc.stdout.read()
@@ -108,11 +109,13 @@ def test_ask_jsonl_answers_in_order_and_survives_bad_input(
     lines = [first, *rest.splitlines(keepends=True)]
     assert all(line.endswith(b"\n") for line in lines)
     objs = [json.loads(line) for line in lines]
-    assert len(objs) == 6
+    assert len(objs) == 7
 
     for obj in objs:
         check_answer_schema(obj)
-    valid_zh, empty, huge, emoji, binary, valid_en = objs
+    valid_zh, empty, huge, emoji, binary, valid_en, from_json = objs
+    # a line written as a JSON object is asked by its "q", not as its JSON
+    assert from_json == valid_zh
 
     assert "error" not in valid_zh and valid_zh["in_scope"] and valid_zh["lang"] == "zh"
     assert valid_zh["citations"][0]["doc"] == JIADING

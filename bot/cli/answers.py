@@ -32,6 +32,23 @@ def _error_json(message: str, lang: str) -> dict[str, Any]:
     return {"error": message, "answer": message, "in_scope": False, "lang": lang, "citations": []}
 
 
+def _question_of(line: str) -> str:
+    """The question of an input line: the line itself, or the "q" (or "question", "text") of
+    a line that is a JSON object, as a script feeding JSON lines would write it (answered as
+    the question, never as its JSON)."""
+    if not line.lstrip().startswith("{"):
+        return line
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return line
+    if isinstance(data, dict):
+        for key in ("q", "question", "text"):
+            if isinstance(data.get(key), str):
+                return str(data[key])
+    return line
+
+
 def _ask_lines(services: Services, as_of: date) -> None:
     """`ask --jsonl`: one JSON line out per line in; a bad line gets an error object."""
     from bot.channels.jsonl import MAX_LINE_BYTES, bounded_lines
@@ -46,7 +63,7 @@ def _ask_lines(services: Services, as_of: date) -> None:
         except UnicodeDecodeError:
             emit(_error_json(both("notice.not_utf8"), "zh"))
             continue
-        line = line.rstrip("\r\n")
+        line = _question_of(line.rstrip("\r\n"))
         try:
             emit(answer_once(services, line, as_of).to_json())
         except BadInput as exc:
@@ -60,7 +77,12 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="The question.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     jsonl: Annotated[
-        bool, typer.Option("--jsonl", help="Questions on stdin, one JSON line each.")
+        bool,
+        typer.Option(
+            "--jsonl",
+            help='Questions on stdin, one per line (plain text, or a JSON object with "q"); '
+            "one JSON answer line each.",
+        ),
     ] = False,
     today: TodayOption = None,
     data_dir: DataDirOption = None,
