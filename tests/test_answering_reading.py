@@ -299,6 +299,12 @@ def test_a_prohibition_of_something_else_gives_no_no() -> None:
     )
     found = yesno_reading(asked, [records], NO_RULES)
     assert found is None or found.verdict != "no"
+    # the 不 of the question's 能不能 and of what is forbidden (不一致) is no shared subject
+    ads = city_article(
+        "上海市地方金融监督管理条例(2020-04-10).md", "第二十八条", "广告经营者和广告发布者"
+    )
+    found = yesno_reading(analyse("我们公司能不能用员工的照片做广告"), [ads], NO_RULES)
+    assert found is None or found.verdict != "no"
     # the article that forbids charging applicants anything answers it
     fees = city_article("上海市人才流动条例.md", "第十一条")
     found = yesno_reading(asked, [records, fees], NO_RULES)

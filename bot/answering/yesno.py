@@ -53,6 +53,7 @@ _SUPPORT: Final = re.compile(r"支持|鼓励|扶持|encourag|support")
 _UNLESS: Final = re.compile(r"(?:未经|未|没有|非经)[^，。；]{0,30}(?:不得|禁止|不予)")
 _STOP_CHARS: Final = frozenset("的了吗呢吧啊是在有和与或及能可以要会把被给对于个这那我们你他")
 _CLAUSE_END: Final = re.compile(r"[，,。；;：:！？]")
+_MODAL_CHARS: Final = frozenset("不得准许应该须")
 _MIN_SCORE: Final = 0.15
 _DEFINITE: Final = 0.2
 _INDIRECT: Final = 0.3
@@ -134,7 +135,8 @@ def _forbids_asked(said: str, asked: set[str]) -> bool:
     不得录用" forbids hiring, and is no answer to whether an employer may take a deposit from
     applicants, though the article names 招聘 and 应聘者."""
     spans = [_CLAUSE_END.split(said[m.end() :], maxsplit=1)[0] for m in _NEGATIVE.finditer(said)]
-    return not spans or any(_chars(span) & asked for span in spans)
+    # 不 and 得 of a question's "能不能" and of a span's "不一致" say nothing of what is forbidden
+    return not spans or any((_chars(span) & asked) - _MODAL_CHARS for span in spans)
 
 
 def _partly(word: str, said: str) -> bool:
