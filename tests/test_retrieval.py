@@ -699,3 +699,34 @@ def test_the_documents_a_question_names_are_ranked_again_among_themselves(
         assert found()
     finally:
         retriever.tuning = tuning
+
+
+# ------------------------------------------------------- versions of one document
+
+@pytest.mark.skipif(not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
+def test_the_text_in_force_leads_over_the_version_it_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The city's corpus holds the regulation on minors as of 2004 and as amended in 2024:
+    # the old text is marked replaced, and its clauses rank below the current text's.
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    for name in ("上海市未成年人保护条例.md", "上海市未成年人保护条例(2024-12-31).md"):
+        shutil.copy(CITY_CORPUS / name, documents / name)
+    services = fake_services(tmp_path / "data", documents=documents)
+    old = next(m for m in services.kb.documents.values() if m.superseded_by)
+    assert old.file == "上海市未成年人保护条例.md"
+    retriever = services.qa.retriever
+    question = "网吧能让未成年人进去上网吗"
+
+    def current() -> list[str]:
+        hits = retriever.search(question, 3).hits
+        return [h.clause.text for h in hits if h.clause.doc_id != old.id]
+
+    assert any("不得允许未成年人进入" in text for text in current())
+    assert retriever.search(question, 1).hits[0].clause.doc_id != old.id
+    # the old text's article on internet cafés carries its score to the text in force
+    assert retriever._counterparts()[f"{old.id}/第二十六条"].endswith("/第四十四条")
+    # unmarked, the replaced text's articles fill the top three
+    monkeypatch.setattr(retriever, "_superseded", frozenset())
+    assert current() == []

@@ -45,7 +45,7 @@ from bot.knowledge.paragraphs import (
 from bot.knowledge.units import named_units
 from bot.text import normalize, sentences, strip_spaces
 
-PARSER_VERSION = "7"
+PARSER_VERSION = "8"
 MAX_CHARS = 220  # longer clauses are split ...
 GROUP_CHARS = 150  # ... into sentence groups of about this size
 

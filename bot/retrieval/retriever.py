@@ -12,6 +12,7 @@ import numpy as np
 
 from bot.domain import Clause
 from bot.knowledge.index import KnowledgeBase
+from bot.knowledge.versions import counterparts
 from bot.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from bot.retrieval.intent import IN_FORCE, KINDS, asks_when_in_force, question_kinds
 from bot.retrieval.keywords import KeywordIndex
@@ -87,6 +88,9 @@ class Retriever:
         self._bilingual = self._keywords.bilingual
         self._words = self._keywords.words
         self._pairs = self._keywords.pairs
+        # older versions of a document loaded beside its latest (``knowledge.versions``)
+        self._superseded = frozenset(d for d, m in kb.documents.items() if m.superseded_by)
+        self._counterpart: dict[str, str] | None = None
         self._clause_index = {c.key: i for i, c in enumerate(kb.clauses)}
         self._unit_clause = np.asarray(
             [self._clause_index[u.clause.key] for u in kb.units], dtype=np.int64
@@ -299,11 +303,33 @@ class Retriever:
         np.maximum.at(out, self._unit_clause, unit_scores)
         return out
 
+    def _carried_over(self, fused: Ranking) -> Ranking:
+        """A clause of a replaced version scores its counterpart in the text in force as well
+        (``knowledge.versions``): the 2004 text's "不得向未成年人出售烟酒" matches "卖酒" better
+        than the 2024 text's "禁止向未成年人销售烟、酒", which is what is in force."""
+        if not self._superseded:
+            return fused
+        counterparts = self._counterparts()
+        total = dict(fused)
+        for key, score in fused:
+            other = counterparts.get(key)
+            if other is not None and total.get(other, 0.0) < score:
+                total[other] = score
+        return sorted(total.items(), key=lambda item: -item[1])
+
+    def _counterparts(self) -> dict[str, str]:
+        """Each clause of a replaced version -> the clause of the version in force whose text
+        it shares most character pairs with (built once, on first use)."""
+        if self._counterpart is None:
+            self._counterpart = counterparts(self._kb, self._superseded)
+        return self._counterpart
+
     def _nudged(
         self, fused: Ranking, question: str, preferred: frozenset[str], boost: float
     ) -> Ranking:
         """Clauses stating the kind of thing asked for nudged up by ``boost``; other documents
-        than those the question names (by place or alias) moved down."""
+        than those the question names (by place or alias) moved down, and versions of a
+        document that a later one loaded beside them replaced."""
         patterns = [KINDS[k].boosts for k in question_kinds(question)]
 
         def factor(key: str) -> float:
@@ -314,9 +340,11 @@ class Retriever:
                 out *= 1.0 + boost
             if preferred and clause.doc_id not in preferred:
                 out *= self.tuning.other_doc
+            if clause.doc_id in self._superseded:
+                out *= self.tuning.superseded
             return out
 
-        if not patterns and not preferred:
+        if not patterns and not preferred and not self._superseded:
             return fused
         return sorted(((key, score * factor(key)) for key, score in fused), key=lambda i: -i[1])
 
@@ -348,7 +376,7 @@ class Retriever:
         fused, dense_score, bm25_score = self._fused(query, searched, own, tokens, preferred)
         tuning = self.tuning
         boost = tuning.kind_boost_by_score if tuning.by_score else tuning.kind_boost
-        fused = self._nudged(fused, question, preferred, boost)
+        fused = self._nudged(self._carried_over(fused), question, preferred, boost)
         if asks_when_in_force(query):
             fused = self._in_force_first(fused, preferred)
         hits = tuple(

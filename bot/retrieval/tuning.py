@@ -25,7 +25,9 @@ class Tuning:
     ``dense``, ``bm25`` and ``bigram``), whose clauses stating the kind of thing asked are
     raised by ``kind_boost_by_score`` (added scores spread wider than fused ranks: 0.25 moved
     such a clause fewer places; 0.25, 0.5 and 1.0 measured); ``passages`` searches the articles'
-    passages beside their own vectors, once they are built (``bot.knowledge.passages``).
+    passages beside their own vectors, once they are built (``bot.knowledge.passages``);
+    clauses of a version of a document that a later version replaced are scaled by
+    ``superseded`` (``bot.knowledge.versions``).
     """
 
     dense: float = 0.5
@@ -45,6 +47,7 @@ class Tuning:
     scores: tuple[float, float, float] = (1.0, 0.5, 0.5)
     kind_boost_by_score: float = 0.5
     passages: bool = True
+    superseded: float = 0.7
 
     @property
     def weights(self) -> tuple[float, float, float]:

@@ -1,0 +1,99 @@
+"""Versions of one document: the latest supersedes the others.
+
+An office loads a regulation as amended in 2024 beside the text of 2018 it replaces (the city's
+corpus holds fifteen such pairs, one file named by its date, one not). Both read as in force:
+each states only its own dates. Documents with the same title and region are versions of one
+document; the one dated latest (the latest of its issue date and its date of effect) is the
+text in force, and each other is marked ``superseded_by`` it, unless its own front matter says
+otherwise: answers from it carry the notice that it was replaced, and retrieval ranks the
+current text's clauses first (``Retriever``). Undecidable (two versions with the same date, or
+none) leaves them as they are. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.domain import Clause, DocumentMeta
+from bot.text import normalize
+
+if TYPE_CHECKING:
+    from bot.knowledge.index import KnowledgeBase
+
+
+def _dated(meta: DocumentMeta) -> date | None:
+    known = [d for d in (meta.issue_date, meta.valid_from) if d is not None]
+    return max(known) if known else None
+
+
+def _named(meta: DocumentMeta) -> str:
+    """How the replaced version names its successor, in either language of an answer."""
+    dated = _dated(meta)
+    return f"《{meta.title}》" + (f"（{dated.isoformat()}）" if dated else "")
+
+
+def with_versions(documents: Mapping[str, DocumentMeta]) -> dict[str, DocumentMeta]:
+    """``documents`` with every older version of a document marked superseded by its latest."""
+    groups: dict[tuple[str, str], list[DocumentMeta]] = {}
+    for meta in documents.values():
+        groups.setdefault((normalize(meta.title), meta.region), []).append(meta)
+    out = dict(documents)
+    for versions in groups.values():
+        if len(versions) < 2:
+            continue
+        dated = sorted(
+            ((when, m) for m in versions if (when := _dated(m)) is not None),
+            key=lambda item: item[0],
+        )
+        if not dated:
+            continue
+        latest_date, latest = dated[-1]
+        if sum(1 for when, _ in dated if when == latest_date) > 1:
+            continue  # two versions of the same date: which is in force cannot be told
+        for meta in versions:
+            older = _dated(meta)
+            if meta is latest or meta.repealed_by or meta.superseded_by:
+                continue
+            if older is None or older < latest_date:
+                out[meta.id] = replace(meta, superseded_by=_named(latest))
+    return out
+
+
+def counterparts(kb: KnowledgeBase, superseded: frozenset[str]) -> dict[str, str]:
+    """Each clause of a replaced version (``superseded`` documents) -> the clause of the
+    version in force (same title and region, not replaced) that shares the largest part of
+    its character pairs, when that is at least a third."""
+    current: dict[tuple[str, str], str] = {}
+    for doc_id, meta in kb.documents.items():
+        if doc_id not in superseded:
+            current[(normalize(meta.title), meta.region)] = doc_id
+    pairs: dict[str, set[str]] = {}
+
+    def pairs_of(clause: Clause) -> set[str]:
+        found = pairs.get(clause.key)
+        if found is None:
+            text = clause.norm
+            found = pairs[clause.key] = {text[i : i + 2] for i in range(len(text) - 1)}
+        return found
+
+    by_doc: dict[str, list[Clause]] = {}
+    for clause in kb.clauses:
+        by_doc.setdefault(clause.doc_id, []).append(clause)
+    out: dict[str, str] = {}
+    for doc_id in superseded:
+        meta = kb.documents[doc_id]
+        target = current.get((normalize(meta.title), meta.region))
+        if target is None:
+            continue
+        candidates = by_doc.get(target, [])
+        for clause in by_doc.get(doc_id, []):
+            own = pairs_of(clause)
+            if not own or not candidates:
+                continue
+            best = max(candidates, key=lambda c: len(own & pairs_of(c)))
+            if len(own & pairs_of(best)) * 3 >= len(own):
+                out[clause.key] = best.key
+    return out
