@@ -391,3 +391,22 @@ def test_a_subject_the_documents_name_in_other_words_is_not_uncovered() -> None:
         expressed=frozenset({"司机"}),
     )  # fmt: skip
     assert uncovered(asked, said, [rule]) == ()
+
+
+def test_a_regulations_bare_header_answers_no_question_on_its_content() -> None:
+    from bot.answering.resolve import _bare_header
+    from bot.knowledge.documents import read_document
+    from bot.knowledge.parse import split_clauses
+
+    def header(path: Path) -> Clause:
+        source = read_document(path)
+        return next(c for c in split_clauses(source.meta, source.body) if c.kind == "header")
+
+    # the title and the dates it was adopted and amended: what the document is
+    amended = CITY_CORPUS / "上海市中小学校学生伤害事故处理条例(2024-12-31).md"
+    assert _bare_header(header(amended))
+    assert _bare_header(header(CITY_CORPUS / "上海市商品包装物减量若干规定.md"))
+    # the notice issuing a plan says who agreed to it and who is to carry it out
+    seeds = sorted((Path(__file__).resolve().parents[1] / "knowledge" / "documents").glob("*.txt"))
+    assert len(seeds) == 2
+    assert not any(_bare_header(header(path)) for path in seeds)

@@ -143,6 +143,10 @@ def resolve(
     and neither a follow-up nor about a program of the rules table)."""
     own = prog.match_programs(sources.rulebook, query, named)
     query, topic = prog.switch_document(query, topic, own, named)
+    if not _about_doc(query):
+        # a regulation's header (its title, when it was adopted and amended) says what the
+        # document is, not what it says: no answer to a question on its content
+        hits = [h for h in hits if not _bare_header(h.clause)] or hits
     if not in_scope and not own and not prog.is_followup(query, topic, own, named):
         return None
     kind = reading.asked(query)
@@ -185,6 +189,15 @@ def _citing_number(plan: AnswerPlan, sources: Sources) -> AnswerPlan:
         return plan
     line = next((ln for ln in holder.text.splitlines() if number in normalize(ln)), holder.text)
     return replace(plan, clause=holder, sentence=line.strip())
+
+
+_NOTICE_WORDS = re.compile(r"印发给|现将|应当|可以|不得|鼓励|支持|给予|同意|请")
+
+
+def _bare_header(clause: Clause) -> bool:
+    """A header that holds no notice (a title, an adoption and amendment history), unlike the
+    notice issuing a plan ("经市政府同意，现将…印发给你们")."""
+    return clause.kind == "header" and _NOTICE_WORDS.search(clause.norm) is None
 
 
 def _about_doc(query: Query) -> bool:
