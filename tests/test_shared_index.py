@@ -251,3 +251,18 @@ def test_the_passages_built_on_one_machine_are_searched_by_workers_on_others(
     assert (two.data_dir / "index" / report.generation / PASSAGES).is_file()
     # built and shared once: a second call embeds and uploads nothing
     assert run_passages(one, report.generation, embedder_of(worker)) is None
+    _close_chroma_clients()
+
+
+def _close_chroma_clients() -> None:
+    """Close the HTTP sessions of this process's Chroma clients (an in-process worker's, left
+    to the end of the run, printed dozens of unclosed-socket warnings); a later client opens
+    its own."""
+    import gc
+
+    from chromadb.api.client import SharedSystemClient
+    from chromadb.api.fastapi import FastAPI
+
+    SharedSystemClient.clear_system_cache()
+    for api in [o for o in gc.get_objects() if isinstance(o, FastAPI)]:
+        api._session.close()
