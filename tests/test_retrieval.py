@@ -522,17 +522,29 @@ def test_a_paraphrased_chinese_question_keeps_its_vectors_best_match(
     # (公司, 罚, 物业) about as well. Fused by rank, those word matches outvoted the vector
     # and the article fell out of the top three; its scores added up, it stays.
     retriever = seeds_with(PARAPHRASED, tmp_path, settings).qa.retriever
-
-    def found(question: str, says: str) -> bool:
-        return any(says in h.clause.text for h in retriever.search(question, 3).hits)
-
     assert retriever.tuning.by_score
-    for question, says in PARAPHRASED.values():
-        assert found(question, says), question
+    found, by_rank = _found_in_top_three(retriever, PARAPHRASED, by_score=False)
+    assert all(found), found
+    assert not any(by_rank)
+
+
+def _found_in_top_three(
+    retriever: Any, asked: dict[str, tuple[str, str]], **otherwise: Any
+) -> tuple[list[bool], list[bool]]:
+    """For each (question, what the article says) of ``asked``: whether the article is in the
+    top three, with the retriever's tuning and with ``otherwise`` changed in it."""
+
+    def found() -> list[bool]:
+        return [
+            any(says in h.clause.text for h in retriever.search(question, 3).hits)
+            for question, says in asked.values()
+        ]
+
     tuning = retriever.tuning
-    retriever.tuning = replace(tuning, by_score=False)
+    first = found()
+    retriever.tuning = replace(tuning, **otherwise)
     try:
-        assert not any(found(question, says) for question, says in PARAPHRASED.values())
+        return first, found()
     finally:
         retriever.tuning = tuning
 
@@ -568,19 +580,10 @@ def test_an_english_question_finds_the_middle_of_a_long_article_through_its_pass
     assert built is not None and built[0] > 0
     assert (generations(served.settings).path(served.generation) / passages.PASSAGES).is_file()
     retriever = served.qa.retriever
-
-    def found(question: str, says: str) -> bool:
-        return any(says in h.clause.text for h in retriever.search(question, 3).hits)
-
     assert retriever.tuning.passages
-    for question, says in ASKED_IN_ENGLISH.values():
-        assert found(question, says), question
-    tuning = retriever.tuning
-    retriever.tuning = replace(tuning, passages=False)
-    try:
-        assert not all(found(question, says) for question, says in ASKED_IN_ENGLISH.values())
-    finally:
-        retriever.tuning = tuning
+    found, without = _found_in_top_three(retriever, ASKED_IN_ENGLISH, passages=False)
+    assert all(found), found
+    assert not all(without)
 
 
 # ------------------------------------------- what is embedded, and a question in any language
