@@ -142,8 +142,9 @@ def run_passages(
         finally:
             cache.close()
     kept_here = (folder / PASSAGES).is_file()  # none is written when no article is long
-    if gens.remote is not None and kept_here and (built or not gens.remote.holds(generation, PASSAGES)):
-        gens.remote.upload(generation, {PASSAGES: (folder / PASSAGES).read_bytes()})
+    shared = gens.remote
+    if shared is not None and kept_here and (built or not shared.holds(generation, PASSAGES)):
+        shared.upload(generation, {PASSAGES: (folder / PASSAGES).read_bytes()})
         if built is None:  # kept here before, shared now
             kept = read_passages(folder)
             built = (len(kept[0]) if kept else 0, 0)

@@ -729,7 +729,8 @@ def test_the_text_in_force_leads_over_the_version_it_replaced(
     assert any("不得允许未成年人进入" in text for text in current())
     assert retriever.search(question, 1).hits[0].clause.doc_id != old.id
     # the old text's article on internet cafés carries its score to the text in force
-    assert retriever._counterparts()[f"{old.id}/第二十六条"].endswith("/第四十四条")
+    assert retriever._counterparts[f"{old.id}/第二十六条"].endswith("/第四十四条")
     # unmarked, the replaced text's articles fill the top three
     monkeypatch.setattr(retriever, "_superseded", frozenset())
+    monkeypatch.setattr(retriever, "_counterparts", {})
     assert current() == []
