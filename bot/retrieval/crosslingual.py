@@ -237,18 +237,25 @@ def translations(known: Callable[[str], bool]) -> Table:
     return table
 
 
-def synonyms(known: Callable[[str], bool]) -> Synonyms:
-    """Chinese word -> the documents' words that translate one of its first two senses and
-    share a character with it (删掉 -> 删除, 买家 -> 买方, 招人 -> 招聘): the dictionary's
-    English as a pivot, so that a question's everyday word meets the documents' own."""
-    holds = _cached(known)
-    found: dict[str, set[str]] = {}
+def _shared_senses(holds: Callable[[str], bool]) -> Iterator[tuple[list[str], list[str]]]:
+    """For every English phrase of the dictionary that few words translate: the words whose
+    first or second sense it is, and those of them the documents hold (when any)."""
     for senses in reverse_dictionary().values():
         if len(senses) > SYNONYM_SENSES:
             continue
         main = list(dict.fromkeys(word for word, order, _ in senses if order <= 1))
         held = [word for word in main if holds(word)]
-        for word in main if held else ():
+        if held:
+            yield main, held
+
+
+def synonyms(known: Callable[[str], bool]) -> Synonyms:
+    """Chinese word -> the documents' words that translate one of its first two senses and
+    share a character with it (删掉 -> 删除, 买家 -> 买方, 招人 -> 招聘): the dictionary's
+    English as a pivot, so that a question's everyday word meets the documents' own."""
+    found: dict[str, set[str]] = {}
+    for main, held in _shared_senses(_cached(known)):
+        for word in main:
             for other in held:
                 if other != word and not set(other).isdisjoint(word):
                     found.setdefault(word, set()).add(other)
@@ -260,14 +267,9 @@ def expressed(known: Callable[[str], bool]) -> frozenset[str]:
     of its first two senses is a first or second sense of a word they hold (司机 -> 驾驶员,
     "driver"). A question's subject word among them is no subject the documents leave out,
     whichever word they use for it (``bot.answering.uncovered``)."""
-    holds = _cached(known)
     found: set[str] = set()
-    for senses in reverse_dictionary().values():
-        if len(senses) > SYNONYM_SENSES:
-            continue
-        main = list(dict.fromkeys(word for word, order, _ in senses if order <= 1))
-        if any(holds(word) for word in main):
-            found.update(word for word in main if not holds(word))
+    for main, held in _shared_senses(_cached(known)):
+        found.update(word for word in main if word not in held)
     return frozenset(found)
 
 
