@@ -92,56 +92,50 @@ class ChromaGenerations:
 
     def download(self, name: str) -> dict[str, bytes]:
         collection = self._call(lambda: self._collection(self._files(name)))
-        total = int(self._call(collection.count))
-        chunks: dict[str, dict[int, bytes]] = {}
-        expected: dict[str, tuple[int, str]] = {}
-        for offset in range(0, total, BATCH):
-            got = self._call(
-                lambda o=offset: collection.get(
-                    include=["documents", "metadatas"], limit=BATCH, offset=o
-                )
-            )
-            for doc, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True):
-                file_name = str(meta["file"])
-                chunks.setdefault(file_name, {})[int(meta["part"])] = base64.b64decode(doc)
-                expected[file_name] = (int(meta["parts"]), str(meta["sha256"]))
-        files: dict[str, bytes] = {}
-        for file_name, (parts, digest) in expected.items():
-            data = b"".join(chunks[file_name].get(p, b"") for p in range(parts))
-            if hashlib.sha256(data).hexdigest() != digest:
+        files = self._read_files(collection)
+        for file_name, data in files.items():
+            if data is None:
                 raise ServiceError(
                     f"index generation {name}: {file_name} is incomplete on the server"
                 )
-            files[file_name] = data
         if not files:
             raise ServiceError(f"index generation {name} has no files on the Chroma server")
-        return files
+        return {file_name: data for file_name, data in files.items() if data is not None}
 
     def fetch(self, name: str, file_name: str) -> bytes | None:
         collection = self._existing(self._files(name))
         if collection is None:
             return None
-        chunks: dict[int, bytes] = {}
-        parts, digest = 0, ""
+        return self._read_files(collection, {"file": file_name}).get(file_name)
+
+    def _read_files(
+        self, collection: Any, where: dict[str, str] | None = None
+    ) -> dict[str, bytes | None]:
+        """The files of a files collection (those ``where`` selects), put together from their
+        chunks, a batch of chunks per request; None for a file whose chunks do not add up to
+        its digest (incomplete on the server)."""
+        chunks: dict[str, dict[int, bytes]] = {}
+        expected: dict[str, tuple[int, str]] = {}
         offset = 0
         while True:
             got = self._call(
                 lambda o=offset: collection.get(
-                    where={"file": file_name},
-                    include=["documents", "metadatas"],
-                    limit=BATCH,
-                    offset=o,
+                    where=where, include=["documents", "metadatas"], limit=BATCH, offset=o
                 )
             )
             docs, metas = got["documents"] or [], got["metadatas"] or []
             for doc, meta in zip(docs, metas, strict=True):
-                chunks[int(meta["part"])] = base64.b64decode(doc)
-                parts, digest = int(meta["parts"]), str(meta["sha256"])
+                file_name = str(meta["file"])
+                chunks.setdefault(file_name, {})[int(meta["part"])] = base64.b64decode(doc)
+                expected[file_name] = (int(meta["parts"]), str(meta["sha256"]))
             if len(docs) < BATCH:
                 break
             offset += BATCH
-        data = b"".join(chunks.get(p, b"") for p in range(parts))
-        return data if parts and hashlib.sha256(data).hexdigest() == digest else None
+        files: dict[str, bytes | None] = {}
+        for file_name, (parts, digest) in expected.items():
+            data = b"".join(chunks[file_name].get(p, b"") for p in range(parts))
+            files[file_name] = data if hashlib.sha256(data).hexdigest() == digest else None
+        return files
 
     def holds(self, name: str, file_name: str) -> bool:
         collection = self._existing(self._files(name))
