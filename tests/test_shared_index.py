@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -33,7 +34,8 @@ from bot.knowledge import portable
 from bot.knowledge.documents import scan_documents
 from bot.knowledge.generations import KB_FILE, PORTABLE_FILE
 from bot.knowledge.index import KnowledgeBase, load_generation
-from bot.knowledge.passages import PASSAGE_MARK
+from bot.knowledge.passages import PASSAGE_MARK, PASSAGES
+from bot.retrieval.shared_index import CHUNK_BYTES
 from bot.services import generations, run_ingest
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -212,10 +214,17 @@ def test_old_generations_leave_the_server_once_neither_current_nor_previous(
     assert gens.remote_stale(now=later) == [made[1]]
     gens.remove(made[1])
     assert gens.remote.names() == made[2:]
-    # A machine that never saw a generation mirrors it from the server and loads it.
+    # A machine that never saw a generation mirrors it from the server and loads it, while
+    # its passages are still being uploaded (added after publishing: half their chunks there)
+    remote = gens.remote
+    remote.upload(made[2], {PASSAGES: os.urandom(3 * CHUNK_BYTES)})
+    files = remote._client.get_collection(remote._files(made[2]), embedding_function=None)
+    files.delete(ids=[f"{PASSAGES}#00002"])
+    assert remote.fetch(made[2], PASSAGES) is None
     fresh = Settings(**{**one.model_dump(), "data_dir": tmp_path / "fresh"})
     kb, manifest = load_generation(generations(fresh), made[2])
     assert manifest["generation"] == made[2] and SHANGHAI in kb.documents
+    assert not (generations(fresh).path(made[2]) / PASSAGES).exists()
 
 
 def test_the_passages_built_on_one_machine_are_searched_by_workers_on_others(
@@ -225,7 +234,6 @@ def test_the_passages_built_on_one_machine_are_searched_by_workers_on_others(
     services: Any,  # the session's embedding cache, which every machine starts from
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from bot.knowledge.passages import PASSAGES
     from bot.retrieval import vectors
     from bot.services import build_services, embedder_of, run_passages
 

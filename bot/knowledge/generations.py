@@ -38,6 +38,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot.errors import ServiceError
+
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KB_FILE = "kb.pickle"
@@ -112,6 +114,11 @@ class Generations:
         if self.remote is None or (folder / MANIFEST).is_file():
             return
         files = self.remote.download(name)
+        missing = [f for f in (MANIFEST, PORTABLE_FILE) if f not in files]
+        if missing:
+            raise ServiceError(
+                f"index generation {name}: {', '.join(missing)} incomplete on the server"
+            )
         folder.mkdir(parents=True, exist_ok=True)
         # The manifest last: a local generation with a manifest is complete.
         for file_name in sorted(files, key=lambda n: n == MANIFEST):

@@ -91,16 +91,14 @@ class ChromaGenerations:
             )
 
     def download(self, name: str) -> dict[str, bytes]:
+        """The generation's complete files; one still being added (its passages, uploaded
+        after it was published) is left out, and which ones it needs is the caller's to say
+        (``Generations.ensure_local``)."""
         collection = self._call(lambda: self._collection(self._files(name)))
-        files = self._read_files(collection)
-        for file_name, data in files.items():
-            if data is None:
-                raise ServiceError(
-                    f"index generation {name}: {file_name} is incomplete on the server"
-                )
+        files = {f: data for f, data in self._read_files(collection).items() if data is not None}
         if not files:
             raise ServiceError(f"index generation {name} has no files on the Chroma server")
-        return {file_name: data for file_name, data in files.items() if data is not None}
+        return files
 
     def fetch(self, name: str, file_name: str) -> bytes | None:
         collection = self._existing(self._files(name))
