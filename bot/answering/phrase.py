@@ -25,14 +25,15 @@ from bot.question import Query
 from bot.text import normalize
 
 _DOC_ONLY = ("number", "issuers", "issue_date")
+# English answers gloss the money of the sentence only when money may be what was asked.
+_MONEY_ASKS = ("amount", "penalty", "general", "yesno", "conditions")
+
 _TAX = re.compile(r"税|\btax")
 
 
 def _tax_stated(q: Query, clause: Clause | None) -> bool:
     """The question asks about tax and the clause answering it speaks of tax."""
     return clause is not None and bool(_TAX.search(q.norm)) and "税" in clause.text
-# English answers gloss the money of the sentence only when money may be what was asked.
-_MONEY_ASKS = ("amount", "penalty", "general", "yesno", "conditions")
 
 
 @dataclass(frozen=True)
