@@ -112,6 +112,8 @@ def setups(corpus: Path = CITY_CORPUS) -> tuple[Setup, ...]:
                 ("dev-city-para.yaml", EVAL / "dev-city-para.yaml"),
                 ("heldout-city-4.yaml", EVAL / "heldout-city-4.yaml"),
                 ("dev-city-en.yaml", EVAL / "dev-city-en.yaml"),
+                ("heldout-city-5a.yaml", EVAL / "heldout-city-5a.yaml"),
+                ("heldout-city-5b.yaml", EVAL / "heldout-city-5b.yaml"),
                 ("questions.yaml", EVAL / "questions.yaml"),
                 ("dev.yaml", DEV_QUESTIONS),
             ),

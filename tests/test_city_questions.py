@@ -1,5 +1,6 @@
 """Set (a) of issue 14 (tests/eval/city-questions.yaml) and the held-out city sets
-(heldout-city.yaml, heldout-city-en.yaml, heldout-city-3.yaml, heldout-city-4.yaml) and the
+(heldout-city.yaml, heldout-city-en.yaml, heldout-city-3.yaml, heldout-city-4.yaml,
+heldout-city-5a.yaml, heldout-city-5b.yaml) and the
 development sets (dev-city-para.yaml, dev-city-en.yaml) are sound: every gold phrase is in the article it
 names, as the project's own reader and parser split that regulation."""
 
@@ -26,11 +27,11 @@ SETS = (
     "dev-city-para.yaml",
     "heldout-city-4.yaml",
     "dev-city-en.yaml",
+    "heldout-city-5a.yaml",
+    "heldout-city-5b.yaml",
 )
 ENTRIES = [
-    entry
-    for name in SETS
-    for entry in yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))
+    entry for name in SETS for entry in yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))
 ]
 
 
@@ -71,6 +72,19 @@ def test_the_english_development_set_asks_40_regulations_in_english() -> None:
     assert len(entries) == 40 and len({e["doc"] for e in entries}) == 40
     assert {e["lang"] for e in entries} == {"en"}
     assert len({e["id"] for e in ENTRIES}) == len(ENTRIES)  # ids are unique over the sets
+
+
+def test_the_fifth_held_out_set_asks_articles_no_other_set_asks_half_in_english() -> None:
+    # Written in two halves by two people, each over half of the regulations (by file name)
+    entries = [
+        e
+        for part in ("5a", "5b")
+        for e in yaml.safe_load((EVAL / f"heldout-city-{part}.yaml").read_text("utf-8"))
+    ]
+    assert len(entries) == 60 and Counter(e["lang"] for e in entries) == {"zh": 30, "en": 30}
+    asked = Counter((e["doc"], e["article"]) for e in ENTRIES)
+    assert all(asked[(e["doc"], e["article"])] == 1 for e in entries)
+    assert max(Counter(e["doc"] for e in entries).values()) <= 2
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
