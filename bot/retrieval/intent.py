@@ -85,11 +85,12 @@ KINDS: dict[str, Kind] = {
     ),
     "penalty": Kind(
         _words(
-            "处罚 罚款 罚多少 罚金 会被罚 受到什么 法律责任 吊销 没收 fine fined fines penalty "
-            "penalties punish punished punishment sanction"
+            "处罚 罚款 罚多少 罚金 会被罚 被罚 怎么罚 怎样罚 罚不罚 被怎么处理 被如何处理 被处理 "
+            "什么后果 啥后果 受到什么 法律责任 吊销 没收 fine fined fines penalty penalties "
+            "penalised penalized punish punished punishment sanction sanctions consequences"
         ),
         r"罚款|罚金|处以?.{0,12}罚|吊销|没收|责令停",
-        r"罚款|罚金|吊销|没收违法所得",
+        r"罚款|罚金|吊销|没收违法所得|给予处罚|予以处罚",
     ),
     "document": Kind(
         _words(

@@ -12,6 +12,7 @@ import numpy as np
 
 from bot.domain import Clause
 from bot.knowledge.index import KnowledgeBase
+from bot.knowledge.references import cited_by
 from bot.knowledge.versions import counterparts
 from bot.retrieval.fusion import reciprocal_rank_fusion, score_fusion
 from bot.retrieval.intent import IN_FORCE, KINDS, asks_when_in_force, question_kinds
@@ -93,6 +94,8 @@ class Retriever:
         # each of their clauses -> its counterpart in the text in force (0.2 s for the city's
         # 15 replaced texts: at start-up, not at the first question)
         self._counterparts = counterparts(kb, self._superseded) if self._superseded else {}
+        # each article -> the articles that cite it by number (the penalty for breaking it)
+        self._cited_by = cited_by(kb.clauses)
         self._clause_index = {c.key: i for i, c in enumerate(kb.clauses)}
         self._unit_clause = np.asarray(
             [self._clause_index[u.clause.key] for u in kb.units], dtype=np.int64
@@ -318,6 +321,22 @@ class Retriever:
                 total[other] = score
         return sorted(total.items(), key=lambda item: -item[1])
 
+    def _penalties(self, fused: Ranking) -> Ranking:
+        """For a question about a penalty: an article that cites another by number
+        ("违反本条例第二十条规定的，…给予处罚") scores at least ``Tuning.cited`` times that
+        article's score. The question describes what the firm did in the words of the article
+        it breaks; the penalty article names it only by its number (``knowledge.references``).
+        Then the nudge for clauses stating a penalty puts it first."""
+        weight = self.tuning.cited
+        if not weight or not self._cited_by:
+            return fused
+        total = dict(fused)
+        for key, score in fused[: CANDIDATES * 3]:
+            for citing in self._cited_by.get(key, ()):
+                if total.get(citing, 0.0) < weight * score:
+                    total[citing] = weight * score
+        return sorted(total.items(), key=lambda item: -item[1])
+
     def _nudged(
         self, fused: Ranking, question: str, preferred: frozenset[str], boost: float
     ) -> Ranking:
@@ -370,7 +389,10 @@ class Retriever:
         fused, dense_score, bm25_score = self._fused(query, searched, own, tokens, preferred)
         tuning = self.tuning
         boost = tuning.kind_boost_by_score if tuning.by_score else tuning.kind_boost
-        fused = self._nudged(self._carried_over(fused), question, preferred, boost)
+        fused = self._carried_over(fused)
+        if "penalty" in question_kinds(question):
+            fused = self._penalties(fused)
+        fused = self._nudged(fused, question, preferred, boost)
         if asks_when_in_force(query):
             fused = self._in_force_first(fused, preferred)
         hits = tuple(

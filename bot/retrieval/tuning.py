@@ -27,7 +27,9 @@ class Tuning:
     such a clause fewer places; 0.25, 0.5 and 1.0 measured); ``passages`` searches the articles'
     passages beside their own vectors, once they are built (``bot.knowledge.passages``);
     clauses of a version of a document that a later version replaced are scaled by
-    ``superseded`` (``bot.knowledge.versions``).
+    ``superseded`` (``bot.knowledge.versions``); asked about a penalty, an article citing
+    another by number scores at least ``cited`` times that one (``bot.knowledge.references``;
+    0 = off).
     """
 
     dense: float = 0.5
@@ -48,6 +50,7 @@ class Tuning:
     kind_boost_by_score: float = 0.5
     passages: bool = True
     superseded: float = 0.7
+    cited: float = 1.0
 
     @property
     def weights(self) -> tuple[float, float, float]:
