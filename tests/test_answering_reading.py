@@ -312,6 +312,21 @@ def test_a_prohibition_of_something_else_gives_no_no() -> None:
     assert "不得以任何名义向应聘人员收取费用" in found.sentence.text
 
 
+def test_a_permission_is_no_yes_to_whether_one_may_not_do_something() -> None:
+    # "may we not pay our staff's social insurance?" is not answered "可以" by an article that
+    # lets domestic workers join it
+    joining = city_article("上海市家政服务条例(2019-12-19).md", "第九条", "家政服务人员与员工制")
+    found = yesno_reading(analyse("我们公司可以不给员工交社保吗？"), [joining], NO_RULES)
+    assert found is None or found.verdict != "yes"
+    # a permission not to do it is a "yes"
+    bidding = city_article("上海市建筑市场管理条例.md", "第十八条")
+    found = yesno_reading(
+        analyse("没用国有资金投资的建设工程可以不进行招标发包吗？"), [bidding], NO_RULES
+    )
+    assert found is not None and found.verdict == "yes"
+    assert "可以不进行招标发包" in found.sentence.text
+
+
 def test_a_clause_about_something_else_gives_no_verdict() -> None:
     # the market article on testing equipment says nothing about lending a licence
     hits = [article("zj-commodity-markets.md", "第二十条")]
@@ -370,11 +385,15 @@ def test_a_question_on_tax_answered_by_an_article_on_tax_is_no_procedure_questio
     from bot.answering.phrase import _tax_stated
 
     relief = city_article("上海市经济技术开发区条例.md", "第二十二条")
-    asked = analyse("Is there any relief on property tax for our new plant in the development zone?")
+    asked = analyse(
+        "Is there any relief on property tax for our new plant in the development zone?"
+    )
     assert asked.has("procedure")  # "tax": for a subsidy, a question the documents leave open
     assert _tax_stated(asked, relief.clause)
     # the seeds' subsidies say nothing of tax: "not stated" stays the answer there
-    subsidy = clause("对入驻经认定的直播和短视频园区（基地）的相关企业，经认定起三年内视其贡献给予全额扶持。")
+    subsidy = clause(
+        "对入驻经认定的直播和短视频园区（基地）的相关企业，经认定起三年内视其贡献给予全额扶持。"
+    )
     assert not _tax_stated(analyse("直播补贴要交税吗"), subsidy)
 
 

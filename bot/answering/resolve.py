@@ -22,7 +22,13 @@ from bot.answering.evidence import Sentence, best_sentence
 from bot.answering.places import other_place, states_registration
 from bot.answering.plan import AnswerPlan, Sources, Topic
 from bot.answering.uncovered import focus_words, subject_words, uncovered, unspoken
-from bot.answering.yesno import permits, rule_against, speaks_to, yesno_reading
+from bot.answering.yesno import (
+    permits,
+    permits_not_doing,
+    rule_against,
+    speaks_to,
+    yesno_reading,
+)
 from bot.domain import Clause
 from bot.question import Query
 from bot.retrieval.retriever import Hit
@@ -284,6 +290,8 @@ def _verdict(
             # read through the glossary, a duty ("应当") is no "yes" and a "不能" somewhere in
             # the sentence no "no": the modal reading (yesno.py) found no sentence on the subject
             verdict = "unsaid"
+        if verdict == "yes" and not permits_not_doing(normalize(plan.sentence), query.norm):
+            return replace(plan, verdict="unsaid")  # "可以不交…吗" is not answered by "可以…"
         if unspoken(query, plan.sentence, sources, strict=verdict == "yes"):
             return replace(plan, verdict="unsaid")  # a sentence about something else says nothing
         return replace(plan, verdict=verdict)

@@ -139,6 +139,21 @@ def _forbids_asked(said: str, asked: set[str]) -> bool:
     return not spans or any((_chars(span) & asked) - _MODAL_CHARS for span in spans)
 
 
+# What a Chinese yes/no question asks to do: what follows its modal word
+_ASKED_ACT: Final = re.compile(
+    r"(?:能不能|可不可以|可不可|能否|是否可以|可以|允许|准许|准不准|能)(.+)"
+)
+_MAY_NOT: Final = re.compile(r"可以不|可不|无需|无须|不需要|不必|免于|免予|免除")
+
+
+def permits_not_doing(said: str, question: str) -> bool:
+    """Asked whether one may not do something ("我们公司可以不给员工交社保吗"), a permission
+    answers only when it permits not doing it ("可以不", "无需", "免予"): "…可以按照…规定参加
+    城镇职工社会保险" is no "可以"."""
+    act = _ASKED_ACT.search(question)
+    return act is None or not act.group(1).startswith("不") or bool(_MAY_NOT.search(said))
+
+
 def _partly(word: str, said: str) -> bool:
     """A two-character piece of a longer word is in the sentence (人才引进 ~ 人才)."""
     return len(word) >= 4 and any(word[i : i + 2] in said for i in range(len(word) - 1))
@@ -215,6 +230,8 @@ def yesno_reading(
             if strict and _about_else(query, sentence, words):
                 continue
             if verdict == "no" and query.lang == "zh" and not _forbids_asked(said, chars):
+                continue
+            if verdict == "yes" and not permits_not_doing(said, query.norm):
                 continue
             score = _share(pairs, set(char_bigrams(sentence))) + 0.5 * _share(
                 chars, _chars(sentence)
