@@ -22,7 +22,7 @@ from bot.answering.evidence import (
 from bot.answering.gate import _NO_RULES
 from bot.answering.places import other_place
 from bot.answering.plan import Sources
-from bot.answering.uncovered import _mis_split
+from bot.answering.uncovered import _mis_split, _one_character_more
 from bot.answering.validity import notice, validity_lead
 from bot.answering.yesno import yesno_reading
 from bot.domain import Clause, DocumentMeta
@@ -177,6 +177,21 @@ def test_a_place_the_document_does_not_govern(
 def test_mis_split_words_are_not_subjects(word: str, question: str, split: bool) -> None:
     vocabulary = frozenset({"主播", "带货", "网红", "达人", "新能源"})
     assert _mis_split(word, question, vocabulary) is split
+
+
+@pytest.mark.parametrize(
+    ("word", "covered"),
+    [
+        ("店门口", True),  # the 门口 of a shop: the documents speak of 门口
+        ("小餐馆", True),
+        ("新能源汽车", False),  # not any car: the documents say nothing of electric ones
+        ("门口", False),  # a word of its own is in the vocabulary or not
+    ],
+)
+def test_a_word_the_documents_use_with_one_character_before_it_is_covered(
+    word: str, covered: bool
+) -> None:
+    assert _one_character_more(word, frozenset({"门口", "餐馆", "汽车", "人行道"})) is covered
 
 
 @pytest.mark.parametrize(

@@ -126,6 +126,13 @@ def _mis_split(word: str, norm: str, vocabulary: frozenset[str]) -> bool:
     return False
 
 
+def _one_character_more(word: str, vocabulary: frozenset[str]) -> bool:
+    """A word the documents use with one character before it (店门口: 门口 of a shop, 小餐馆):
+    what the question asks about is the word, and the documents speak of it. Not a longer
+    modifier (新能源汽车 is not 汽车)."""
+    return len(word) >= 3 and word[1:] in vocabulary
+
+
 def _nouns(norm: str) -> list[str]:
     import jieba.posseg
 
@@ -153,6 +160,7 @@ def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str,
         and w not in sources.expressed  # said in other words: 司机 (驾驶员)
         and not any(w in v for v in vocabulary if len(v) <= 6)
         and not _mis_split(w, query.norm, vocabulary)
+        and not _one_character_more(w, vocabulary)
         and not any(w in h.clause.norm for h in hits[:3])
     ]
     if not missing or len(missing) * 2 < len(subjects):
