@@ -430,12 +430,27 @@ def test_starting_the_walk_through(svc, text):
 
 
 @pytest.mark.parametrize(
-    "text", ["我们公司能不能用员工的照片做广告", "我们企业能派人去旁听吗？", "我司能否延期申报纳税"]
+    "text",
+    [
+        "我们公司能不能用员工的照片做广告",
+        "我们企业能派人去旁听吗？",
+        "我司能否延期申报纳税",
+        "Can our company refuse to hire a woman because she is pregnant?",
+    ],
 )
 def test_a_firm_asking_whether_it_may_do_something_is_answered_not_walked_through(svc, text):
     new, replies = turn(svc, Session(chat_id="s"), text=text)
     assert new.flow != "eligibility"
     assert "我来帮您看看" not in replies[0].text
+    assert "Let's check what support" not in replies[0].text
+
+
+@pytest.mark.parametrize(
+    "text", ["Can our company get a subsidy for live-streaming?", "can my firm apply for support?"]
+)
+def test_a_firm_asking_what_it_can_get_in_english_is_walked_through(svc, text):
+    new, _ = turn(svc, Session(chat_id="s"), text=text)
+    assert new.flow == "eligibility"
 
 
 def test_a_request_naming_the_applicant_skips_that_question(svc):

@@ -37,17 +37,19 @@ _ELIGIBILITY_CUES = (
     "符合哪些", "能领什么", "政策计算器", "测一测", "帮我查", "帮我看看", "检查我的",
     "what can we get", "what can i get", "what could we get", "check my", "what can we apply",
 )  # fmt: skip
-# ...and a firm asking what it can get ("我们公司能拿营收奖励吗"); "我们公司能不能用员工的照片做
-# 广告" asks whether something is allowed, which the documents answer
+# ...and a firm asking what it can get ("我们公司能拿营收奖励吗", "can our company get…");
+# "我们公司能不能用员工的照片做广告" and "can our company refuse to hire…" ask whether something
+# is allowed, which the documents answer
 _GETTING = re.compile(
     r"(?:我们公司|我公司|我司|我们企业|我们)(?:能不能|能否|能|可不可以|可以)"
     r"(?:拿|申请|申报|享受|领|获得|得到)"
+    r"|\bcan (?:our|my) (?:company|firm|business|enterprise|shop|store|factory|studio) "
+    r"(?:get|apply|receive|claim|obtain|enjoy|qualify|be eligible)\b"
 )
 # ...these only when the asker speaks of themselves ("被取消资格的出租车司机…", "企业招用就业困难
 # 人员，能享受哪些社保补贴" ask what a document says, not what the asker can get)
 _OWN_CUES = (
     "资格", "可以享受", "能享受", "符合什么", "符合条件", "eligib", "qualify", "can we get",
-    "can my company", "can our company",
 )  # fmt: skip
 _FIRST_PERSON = re.compile(r"我|本公司|本企业|\b(?:we|our|us|i|my)\b")
 # A question asking for one fact (how many years, which department, what fine) is answered
