@@ -72,10 +72,12 @@ def test_the_lead_states_what_was_asked(
 @pytest.mark.parametrize(
     ("question", "figure"),
     [
+        # money stays as the clause states it (see ``answering.numerals``)
         ("In Henan, what is the fine for an employer that does not register its workers' "
          "employment and refuses to correct it?", "二百元以上五百元以下"),
+        # a time limit in Chinese numerals is given in English too
         ("In Shandong, how many days does the other side have to respond in writing to a "
-         "request for collective bargaining?", "十日内"),
+         "request for collective bargaining?", "十日内 (within 10 days)"),
     ],
 )  # fmt: skip
 def test_an_english_answer_leads_with_the_value_asked(

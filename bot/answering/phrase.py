@@ -15,6 +15,7 @@ from bot.answering import reading
 from bot.answering.amounts import amount_lead, reward_word
 from bot.answering.evidence import money_glosses
 from bot.answering.evidence import verbatim as _v
+from bot.answering.numerals import english_figure
 from bot.answering.plan import AnswerPlan, Sources
 from bot.answering.validity import doc_title, effective_lead, notice, validity_lead
 from bot.domain import Clause, DocumentMeta, Lang
@@ -219,7 +220,10 @@ def _evidence_lead(f: Frame) -> tuple[str, bool]:
     stated = reading.figure(normalize(plan.sentence), plan.asked)
     if stated and key == "ans.says":
         glosses = money_glosses(stated)
-        shown = f"{stated} ({glosses[0].split(' = ')[1]})" if glosses else stated
+        # in figures and English: "2,000,000 yuan", and for a figure in Chinese numerals
+        # ("五十元以上两百元以下") "50 to 200 yuan"
+        english = glosses[0].split(" = ")[1] if glosses else english_figure(stated)
+        shown = f"{stated} ({english})" if english else stated
         return msg("ans.states_en", lang, title=title, clause=clause.clause, figure=shown), False
     return msg(key, lang, title=title, clause=clause.clause, sentence=""), False
 
