@@ -39,7 +39,7 @@ from bot.knowledge.documents import Problem, SourceDocument, document_files, sca
 from bot.knowledge.embed_cache import EmbeddingCache
 from bot.knowledge.generations import KB_FILE, MANIFEST, PORTABLE_FILE, Generations
 from bot.knowledge.parse import PARSER_VERSION, split_clauses, units_of
-from bot.knowledge.versions import with_versions
+from bot.knowledge.versions import with_repeals, with_versions
 from bot.text import normalize
 
 EMBED_CHARS = 96
@@ -65,7 +65,7 @@ class KnowledgeBase:
     def build(
         cls, documents: dict[str, DocumentMeta], clauses: tuple[Clause, ...]
     ) -> KnowledgeBase:
-        documents = with_versions(documents)
+        documents = with_repeals(with_versions(documents), clauses)
         by_key: dict[str, Clause] = {}
         for clause in clauses:
             if clause.key in by_key:  # the parser makes keys unique; this guards the index

@@ -45,7 +45,7 @@ from bot.knowledge.paragraphs import (
 from bot.knowledge.units import named_units
 from bot.text import normalize, sentences, strip_spaces
 
-PARSER_VERSION = "8"
+PARSER_VERSION = "9"  # 9: documents another repeals ("…《X》同时废止") are marked replaced
 MAX_CHARS = 220  # longer clauses are split ...
 GROUP_CHARS = 150  # ... into sentence groups of about this size
 

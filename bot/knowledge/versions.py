@@ -7,15 +7,21 @@ document; the one dated latest (the latest of its issue date and its date of eff
 text in force, and each other is marked ``superseded_by`` it, unless its own front matter says
 otherwise: answers from it carry the notice that it was replaced, and retrieval ranks the
 current text's clauses first (``Retriever``). Undecidable (two versions with the same date, or
-none) leaves them as they are. Pure.
+none) leaves them as they are.
+
+A document can also be repealed by another of a different title: "…通过的《上海市房地产登记
+条例》同时废止" closes the regulation on real-estate registration of 2020; a loaded document
+whose title such a sentence of a later loaded document names (same region) is marked
+``superseded_by`` it as well (``with_repeals``). Pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from bot.domain import Clause, DocumentMeta
 from bot.text import normalize
@@ -62,14 +68,57 @@ def with_versions(documents: Mapping[str, DocumentMeta]) -> dict[str, DocumentMe
     return out
 
 
+# "…通过的《上海市实施〈中华人民共和国食品安全法〉办法》同时废止": a title (inner titles in
+# 〈〉 or 《》), then within the sentence the word that repeals it
+_REPEALED: Final = re.compile(
+    r"《((?:[^《》〈〉。；]|〈[^〈〉]*〉|《[^《》]*》)+)》(?=[^。；《]{0,30}?废止)"
+)
+
+
+def _title_key(title: str) -> str:
+    """A title as another document cites it: 〈〉 for inner titles, without 中华人民共和国."""
+    text = normalize(title).replace("〈", "《").replace("〉", "》")
+    return text.replace("中华人民共和国", "").replace(" ", "")
+
+
+def with_repeals(
+    documents: Mapping[str, DocumentMeta], clauses: Sequence[Clause]
+) -> dict[str, DocumentMeta]:
+    """``documents`` with each document that a later loaded document of its region says it
+    repeals ("…《X》同时废止") marked ``superseded_by`` that one."""
+    by_title: dict[tuple[str, str], list[DocumentMeta]] = {}
+    for meta in documents.values():
+        by_title.setdefault((_title_key(meta.title), meta.region), []).append(meta)
+    out = dict(documents)
+    for clause in clauses:
+        repealing = documents.get(clause.doc_id)
+        if repealing is None or repealing.superseded_by or repealing.repealed_by:
+            continue
+        if "废止" not in clause.text:
+            continue
+        when = _dated(repealing)
+        for title in _REPEALED.findall(clause.text):
+            for meta in by_title.get((_title_key(title), repealing.region), ()):
+                if meta.id == repealing.id or out[meta.id].superseded_by or meta.repealed_by:
+                    continue
+                before = _dated(meta)
+                if when is not None and before is not None and before >= when:
+                    continue  # a text cannot repeal a later one of the same title
+                out[meta.id] = replace(meta, superseded_by=_named(repealing))
+    return out
+
+
 def counterparts(kb: KnowledgeBase, superseded: frozenset[str]) -> dict[str, str]:
-    """Each clause of a replaced version (``superseded`` documents) -> the clause of the
-    version in force (same title and region, not replaced) that shares the largest part of
-    its character pairs, when that is at least a third."""
+    """Each clause of a replaced version (``superseded`` documents) -> the clause of the text
+    in force (the document it names as replacing it, else the one of the same title and
+    region not replaced) that shares the largest part of its character pairs, when that is
+    at least a third."""
     current: dict[tuple[str, str], str] = {}
+    named: dict[str, str] = {}
     for doc_id, meta in kb.documents.items():
         if doc_id not in superseded:
             current[(normalize(meta.title), meta.region)] = doc_id
+            named[_named(meta)] = doc_id
     pairs: dict[str, set[str]] = {}
 
     def pairs_of(clause: Clause) -> set[str]:
@@ -85,7 +134,9 @@ def counterparts(kb: KnowledgeBase, superseded: frozenset[str]) -> dict[str, str
     out: dict[str, str] = {}
     for doc_id in superseded:
         meta = kb.documents[doc_id]
-        target = current.get((normalize(meta.title), meta.region))
+        target = named.get(meta.superseded_by or "") or current.get(
+            (normalize(meta.title), meta.region)
+        )
         if target is None:
             continue
         candidates = by_doc.get(target, [])
