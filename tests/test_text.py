@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.text import (
+    book,
     chinese_ordinal,
     cjk_ratio,
     clean,
@@ -195,3 +196,14 @@ def test_chinese_number_reads_years_digit_by_digit_and_counts(label, value):
     from bot.text import chinese_number
 
     assert chinese_number(label) == value
+
+
+def test_a_title_within_a_title_takes_the_inner_marks() -> None:
+    from bot.answering.validity import doc_title
+    from bot.domain import DocumentMeta
+
+    assert book("上海市实施《中华人民共和国邮政法》办法") == "《上海市实施〈中华人民共和国邮政法〉办法》"
+    assert book("上海市食品安全条例") == "《上海市食品安全条例》"
+    meta = DocumentMeta(id="x", title="上海市实施《中华人民共和国邮政法》办法", region="上海市")
+    # as an answer names it ("据《…》第二十条：…", "出处：《…》第二十条"; marked verbatim)
+    assert "《上海市实施〈中华人民共和国邮政法〉办法》" in doc_title(meta, "zh")

@@ -23,7 +23,7 @@ from bot.eligibility import Program, Rulebook
 from bot.knowledge.coverage import ask_whom
 from bot.messages import text as msg
 from bot.question import Query
-from bot.text import normalize
+from bot.text import book, normalize
 
 _DOC_ONLY = ("number", "issuers", "issue_date")
 # English answers gloss the money of the sentence only when money may be what was asked.
@@ -82,7 +82,7 @@ def short_en(rules: Rulebook, meta: DocumentMeta) -> str:
     document = rules.documents.get(meta.id)
     if document is not None and document.short_en:
         return document.short_en
-    return meta.title_en or f"《{meta.title}》"
+    return meta.title_en or book(meta.title)
 
 
 def asks_issuers(q: Query) -> bool:

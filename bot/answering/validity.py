@@ -11,6 +11,7 @@ from bot.answering.evidence import verbatim as _v
 from bot.domain import DocumentMeta, Lang
 from bot.messages import text as msg
 from bot.question import Query
+from bot.text import book
 
 
 def say_date(d: date, lang: Lang) -> str:
@@ -18,7 +19,7 @@ def say_date(d: date, lang: Lang) -> str:
 
 
 def doc_title(meta: DocumentMeta, lang: Lang) -> str:
-    return _v(f"《{meta.title}》") if lang == "zh" else (meta.title_en or f"《{meta.title}》")
+    return _v(book(meta.title)) if lang == "zh" else (meta.title_en or book(meta.title))
 
 
 def _replaced_by(meta: DocumentMeta) -> str:

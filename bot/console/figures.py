@@ -13,6 +13,7 @@ from bot.console.web import Page
 from bot.domain import Clause
 from bot.staff.stats import compute
 from bot.staff.store import StaffStore
+from bot.text import book
 
 OUTCOMES = ("assistant", "faq", "staff", "none")
 
@@ -51,7 +52,7 @@ def _clause_label(clauses: Mapping[str, Clause], key: str) -> str:
     """《title》clause for a clause key (a sentence group's key names its clause)."""
     for candidate in (key, key.rsplit("/", 1)[0]):
         if candidate in clauses:
-            return f"《{clauses[candidate].doc_title}》{clauses[candidate].clause}"
+            return f"{book(clauses[candidate].doc_title)}{clauses[candidate].clause}"
     return key
 
 

@@ -26,7 +26,7 @@ from bot.errors import BadInput
 from bot.knowledge import coverage
 from bot.messages import COMMAND_NAMES, text, words
 from bot.retrieval.intent import question_kinds
-from bot.text import detect_lang, is_traditional, normalize
+from bot.text import book, detect_lang, is_traditional, normalize
 
 Handler = Callable[[Ctx, str], Turn]
 TextHandler = Callable[[Ctx, str], Turn | None]
@@ -124,7 +124,7 @@ def _about(ctx: Ctx, _: str = "") -> Turn:
             if lang == "zh"
             else f"Issued by {issuers} on {issued}; valid {period} ({status})"
         )
-        lines.append(f"· 《{title}》{number}\n  {detail}")
+        lines.append(f"· {book(title)}{number}\n  {detail}")
     lines.append(ctx.say("about.as_of", today=today.isoformat()))
     return step(ctx.session, [Reply("\n".join(lines))])
 

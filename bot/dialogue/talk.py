@@ -18,7 +18,7 @@ from bot.eligibility import focus_from_text
 from bot.errors import BadInput
 from bot.question import Corrector, Query, analyse
 from bot.services import load_glossary
-from bot.text import to_traditional
+from bot.text import book, to_traditional
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -259,7 +259,7 @@ def full_text(ctx: Ctx) -> Turn:
     if clause is None:
         return step(ctx.session, [Reply(ctx.say("no_more"))])
     meta = ctx.services.kb.documents[clause.doc_id]
-    head = f"《{meta.title}》{clause.section}"
+    head = f"{book(meta.title)}{clause.section}"
     if clause.responsible:
         unit = "责任单位" if ctx.lang == "zh" else "Responsible units"
         tail = f"\n{unit}{'：' if ctx.lang == 'zh' else ': '}{'、'.join(clause.responsible)}"
@@ -280,7 +280,7 @@ def related(ctx: Ctx) -> Turn:
         meta = ctx.services.kb.documents[clause.doc_id]
         snippet = clause.text.replace("\n", " ")
         snippet = snippet if len(snippet) <= 90 else snippet[:90] + "…"
-        lines.append(f"· 《{meta.title}》{clause.clause}：{snippet}")
+        lines.append(f"· {book(meta.title)}{clause.clause}：{snippet}")
     head = "相关条款：" if ctx.lang == "zh" else "Related clauses:"
     if ctx.traditional:
         head = to_traditional(head)

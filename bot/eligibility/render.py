@@ -30,6 +30,7 @@ from bot.eligibility.fmt import format_date, format_money_label
 from bot.eligibility.payout import AmountResult
 from bot.eligibility.schema import UNKNOWN, Fact, Program, Rulebook
 from bot.messages import text as msg
+from bot.text import book
 
 # ------------------------------------------------------------------------------ questions
 
@@ -202,7 +203,7 @@ def _not_eligible_part(rulebook: Rulebook, outcome: Outcome, lang: Lang) -> list
     )
     for doc_id in expired:
         doc = rulebook.documents[doc_id]
-        title = f"《{doc.title}》" if lang == "zh" else doc.title_en
+        title = book(doc.title) if lang == "zh" else doc.title_en
         key = (
             "check.note.not_yet" if doc.status(outcome.as_of) == "not_yet" else "check.note.expired"
         )

@@ -31,7 +31,7 @@ from datetime import date
 from bot.domain import Citation, Clause, DocumentMeta, Reply
 from bot.eligibility.places import DISTRICT_NAMES, district_name
 from bot.messages import text as msg
-from bot.text import normalize, sentences
+from bot.text import book, normalize, sentences
 
 # Money or support granted: a granting verb before a kind of funding, a reward with a figure,
 # or support "under the relevant rules" (the plans' wording).
@@ -132,7 +132,7 @@ def unruled_reply(
     lines = [msg("check.unruled", lang, n=len(clauses), place=where)]
     for n, clause in enumerate(shown, start=1):
         sentence = benefit_sentence(clause.text.split("……", 1)[-1])
-        lines.append(f"{n}. 《{clause.doc_title}》{clause.clause}：{sentence}")
+        lines.append(f"{n}. {book(clause.doc_title)}{clause.clause}：{sentence}")
     if len(clauses) > limit:
         lines.append(msg("check.unruled_more", lang, n=len(clauses) - limit))
     text = "\n".join(lines)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from bot.domain import Clause, DocumentMeta, Lang
-from bot.text import normalize
+from bot.text import book, normalize
 
 _SUFFIXES = ("特别行政区", "自治区", "新区", "省", "市", "区", "县")
 _PLACE_PARTS = re.compile(r"[\u4e00-\u9fff]+?(?:特别行政区|自治区|新区|省|市|区|县)")
@@ -95,7 +95,7 @@ def _titles(metas: list[DocumentMeta], status: str, lang: Lang, limit: int) -> s
     more = len(metas) - len(titles)
     label = _VALIDITY_WORDS[status][0 if lang == "zh" else 1] if status else ""
     if lang == "zh":
-        listed = "、".join(f"《{t}》" for t in titles) + (f"等{len(metas)}件" if more > 0 else "")
+        listed = "、".join(book(t) for t in titles) + (f"等{len(metas)}件" if more > 0 else "")
         return f"{label}：{listed}" if label else listed
     listed = "; ".join(titles) + (f" and {more} more" if more > 0 else "")
     return f"{label}: {listed}" if label else listed
@@ -116,7 +116,7 @@ def validity_label(meta: DocumentMeta, today: date, lang: Lang) -> str:
     if status == "expired":
         by = meta.repealed_by or meta.superseded_by
         if by:
-            return f"已被《{by}》废止或替代" if lang == "zh" else f"repealed or replaced by {by}"
+            return f"已被{book(by)}废止或替代" if lang == "zh" else f"repealed or replaced by {by}"
         if meta.valid_until is not None:
             return (
                 f"已于{meta.valid_until.isoformat()}失效"
@@ -160,7 +160,7 @@ def example_questions(documents: Mapping[str, DocumentMeta], lang: Lang) -> list
     out: list[str] = []
     for meta in list(documents.values())[:2]:
         if lang == "zh":
-            out.append(f"《{meta.title}》有哪些主要内容？")
+            out.append(f"{book(meta.title)}有哪些主要内容？")
         else:
             out.append(f"What does the {meta.title_en or meta.title} provide?")
     return out

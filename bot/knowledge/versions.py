@@ -24,7 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Final
 
 from bot.domain import Clause, DocumentMeta
-from bot.text import normalize
+from bot.text import book, normalize
 
 if TYPE_CHECKING:
     from bot.knowledge.index import KnowledgeBase
@@ -38,7 +38,7 @@ def _dated(meta: DocumentMeta) -> date | None:
 def _named(meta: DocumentMeta) -> str:
     """How the replaced version names its successor, in either language of an answer."""
     dated = _dated(meta)
-    return f"《{meta.title}》" + (f"（{dated.isoformat()}）" if dated else "")
+    return book(meta.title) + (f"（{dated.isoformat()}）" if dated else "")
 
 
 def with_versions(documents: Mapping[str, DocumentMeta]) -> dict[str, DocumentMeta]:

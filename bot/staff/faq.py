@@ -39,7 +39,7 @@ from bot.domain import Citation, Clause, Lang, Option, Reply
 from bot.messages import text
 from bot.retrieval.tokens import char_bigrams
 from bot.staff.store import FaqEntry, StaffStore
-from bot.text import detect_lang, normalize, quoted_amounts, whole_word
+from bot.text import book, detect_lang, normalize, quoted_amounts, whole_word
 
 DENSE_FLOOR = 0.85
 CROSS_FLOOR = 0.78  # an English question against a Chinese variant
@@ -271,7 +271,7 @@ def faq_reply(
     lines = [text("staff.curated", lang, date=on), entry.answer]
     if linked:
         named = (
-            "；".join(f"《{c.doc_title}》{c.clause}" for c in linked)
+            "；".join(f"{book(c.doc_title)}{c.clause}" for c in linked)
             if lang == "zh"
             else "; ".join(f"{c.doc_title} {c.clause}" for c in linked)
         )

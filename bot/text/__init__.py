@@ -1,6 +1,6 @@
 """Pure text helpers, one definition each (``from bot.text import normalize`` keeps working):
 
-normalize  NFKC, OpenCC (Traditional <-> Simplified), language and script, spaces
+normalize  NFKC, OpenCC (Traditional <-> Simplified), language and script, spaces, book()
 numbers    Chinese numerals: read_number, chinese_number, chinese_ordinal, say_number
 money      amounts a user states (find_amounts), figures a text quotes (quoted_amounts),
            format_yuan
@@ -10,6 +10,7 @@ dates      dates in documents (DATE, dates_in), typed dates (read_date), say_dat
 from bot.text.dates import DATE, dates_in, read_date, say_date, to_date
 from bot.text.money import Amount, find_amounts, format_yuan, quoted_amounts
 from bot.text.normalize import (
+    book,
     cjk_ratio,
     clean,
     detect_lang,
@@ -27,6 +28,7 @@ from bot.text.numbers import chinese_number, chinese_ordinal, read_number, say_n
 __all__ = [
     "DATE",
     "Amount",
+    "book",
     "chinese_number",
     "chinese_ordinal",
     "cjk_ratio",

@@ -132,3 +132,9 @@ _SENTENCE_END = re.compile(r"(?<=[。；;！？!?])")
 def sentences(text: str) -> list[str]:
     """Split Chinese text after 。；！？ (the delimiter stays with its sentence)."""
     return [s for s in (p.strip() for p in _SENTENCE_END.split(text)) if s]
+
+
+def book(title: str) -> str:
+    """A title in book-title marks, a title within it in the inner marks, as Chinese writes
+    them: 《上海市实施〈中华人民共和国邮政法〉办法》, not 《上海市实施《中华人民共和国邮政法》办法》."""
+    return "《" + title.replace("《", "〈").replace("》", "〉") + "》"

@@ -20,6 +20,7 @@ from typing import Final, Protocol
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain import Citation, Option, Reply
+from bot.text import book
 
 MAX_MESSAGE_LENGTH: Final = 4096  # UTF-16 code units of the text after entity parsing
 MAX_CALLBACK_BYTES: Final = 64
@@ -163,7 +164,7 @@ def citation_line(citation: Citation) -> str:
     heading = citation.section.rsplit(" > ", 1)[-1].strip()
     clause = citation.clause.strip()
     where = heading if heading.startswith(clause) else " ".join(x for x in (clause, heading) if x)
-    return f"📄 《{citation.title}》{where}"
+    return f"📄 {book(citation.title)}{where}"
 
 
 def _width(label: str) -> int:
