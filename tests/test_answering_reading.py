@@ -342,6 +342,19 @@ def test_a_permission_is_no_yes_to_whether_one_may_not_do_something() -> None:
     assert "可以不进行招标发包" in found.sentence.text
 
 
+def test_a_duty_about_another_act_is_no_answer_to_whether_one_may() -> None:
+    # "may a courier open a customer's parcel?" is not answered by a courier's duty to report
+    # a new branch, though both speak of 快递 (and of 自: "自工商变更登记之日起")
+    branch = city_article(
+        "上海市实施《邮政法》办法.md", "第二十条", "快递企业在本市行政区域内设立分支机构"
+    )
+    found = yesno_reading(analyse("快递公司可以私自拆开客户的包裹吗？"), [branch], NO_RULES)
+    assert found is None
+    # a duty about the act asked is still read
+    found = yesno_reading(analyse("快递公司开了分公司可以不去备案吗？"), [branch], NO_RULES)
+    assert found is not None and "备案" in found.sentence.text
+
+
 def test_a_clause_about_something_else_gives_no_verdict() -> None:
     # the market article on testing equipment says nothing about lending a licence
     hits = [article("zj-commodity-markets.md", "第二十条")]

@@ -206,6 +206,11 @@ def yesno_reading(
     """The best piece with a modal word among the top clauses that speak to the question."""
     pairs = set(char_bigrams(query.text)).union(*(char_bigrams(t) for t in terms))
     chars = _chars(query.text + "".join(terms))
+    # what the question asks to do, after its modal word ("快递公司可以私自拆开客户的包裹吗":
+    # 拆开包裹, not 快递); a prohibition is read against the whole question, which may say
+    # what it forbids before the modal ("被取消资格的出租车司机第二年能重新当司机吗")
+    act = _ASKED_ACT.search(query.norm)
+    acting = _chars(act.group(1) + "".join(terms)) if act else chars
     words = [w for w in subject_words(query, sources, terms) if w not in _ASKING_WORDS]
     need = asks_need(query)
     best: tuple[float, YesNo] | None = None
@@ -230,6 +235,17 @@ def yesno_reading(
             if strict and _about_else(query, sentence, words):
                 continue
             if verdict == "no" and query.lang == "zh" and not _forbids_asked(said, chars):
+                continue
+            # a duty answers whether one may do something only when it speaks of doing it
+            # (two characters of it at least): "快递企业…应当自工商变更登记之日起…备案" says
+            # nothing of opening a customer's parcel
+            if (
+                verdict == "duty"
+                and not need
+                and query.lang == "zh"
+                and act is not None
+                and len((_chars(said) & acting) - _MODAL_CHARS) < 2
+            ):
                 continue
             if verdict == "yes" and not permits_not_doing(said, query.norm):
                 continue
