@@ -23,6 +23,7 @@ from conftest import (
     SHANGHAI,
     TODAY,
     NetworkBlocked,
+    city_services,
     is_local_address,
     seeds_with,
 )
@@ -721,11 +722,9 @@ def test_the_text_in_force_leads_over_the_version_it_replaced(
 ) -> None:
     # The city's corpus holds the regulation on minors as of 2004 and as amended in 2024:
     # the old text is marked replaced, and its clauses rank below the current text's.
-    documents = tmp_path / "documents"
-    documents.mkdir()
-    for name in ("上海市未成年人保护条例.md", "上海市未成年人保护条例(2024-12-31).md"):
-        shutil.copy(CITY_CORPUS / name, documents / name)
-    services = fake_services(tmp_path / "data", documents=documents)
+    services = city_services(
+        tmp_path, "上海市未成年人保护条例.md", "上海市未成年人保护条例(2024-12-31).md"
+    )
     old = next(m for m in services.kb.documents.values() if m.superseded_by)
     assert old.file == "上海市未成年人保护条例.md"
     retriever = services.qa.retriever
@@ -738,7 +737,8 @@ def test_the_text_in_force_leads_over_the_version_it_replaced(
     assert any("不得允许未成年人进入" in text for text in current())
     assert retriever.search(question, 1).hits[0].clause.doc_id != old.id
     # the old text's article on internet cafés carries its score to the text in force
-    assert retriever._counterparts[f"{old.id}/第二十六条"].endswith("/第四十四条")
+    (counterpart,) = retriever._counterparts[f"{old.id}/第二十六条"]
+    assert counterpart.endswith("/第四十四条")
     # unmarked, the replaced text's articles fill the top three
     monkeypatch.setattr(retriever, "_superseded", frozenset())
     monkeypatch.setattr(retriever, "_counterparts", {})

@@ -93,7 +93,11 @@ class Retriever:
         self._superseded = frozenset(d for d, m in kb.documents.items() if m.superseded_by)
         # each of their clauses -> its counterpart in the text in force (0.2 s for the city's
         # 15 replaced texts: at start-up, not at the first question)
-        self._counterparts = counterparts(kb, self._superseded) if self._superseded else {}
+        self._counterparts = (
+            {old: (new,) for old, new in counterparts(kb, self._superseded).items()}
+            if self._superseded
+            else {}
+        )
         # each article -> the articles that cite it by number (the penalty for breaking it)
         self._cited_by = cited_by(kb.clauses)
         self._clause_index = {c.key: i for i, c in enumerate(kb.clauses)}
@@ -314,12 +318,7 @@ class Retriever:
         than the 2024 text's "禁止向未成年人销售烟、酒", which is what is in force."""
         if not self._counterparts:
             return fused
-        total = dict(fused)
-        for key, score in fused:
-            other = self._counterparts.get(key)
-            if other is not None and total.get(other, 0.0) < score:
-                total[other] = score
-        return sorted(total.items(), key=lambda item: -item[1])
+        return _passed_on(fused, self._counterparts, 1.0, len(fused))
 
     def _penalties(self, fused: Ranking) -> Ranking:
         """For a question about a penalty: an article that cites another by number
@@ -330,12 +329,7 @@ class Retriever:
         weight = self.tuning.cited
         if not weight or not self._cited_by:
             return fused
-        total = dict(fused)
-        for key, score in fused[: CANDIDATES * 3]:
-            for citing in self._cited_by.get(key, ()):
-                if total.get(citing, 0.0) < weight * score:
-                    total[citing] = weight * score
-        return sorted(total.items(), key=lambda item: -item[1])
+        return _passed_on(fused, self._cited_by, weight, CANDIDATES * 3)
 
     def _nudged(
         self, fused: Ranking, question: str, preferred: frozenset[str], boost: float
@@ -409,6 +403,19 @@ class Retriever:
 
 
 Ranking = list[tuple[str, float]]
+
+
+def _passed_on(
+    ranking: Ranking, links: Mapping[str, Sequence[str]], weight: float, depth: int
+) -> Ranking:
+    """``ranking`` with each clause that one of its first ``depth`` links to scoring at least
+    ``weight`` times that one, best first."""
+    total = dict(ranking)
+    for key, score in ranking[:depth]:
+        for other in links.get(key, ()):
+            if total.get(other, 0.0) < weight * score:
+                total[other] = weight * score
+    return sorted(total.items(), key=lambda item: -item[1])
 
 
 def _added(ranking: Ranking, more: Ranking, weight: float) -> Ranking:
