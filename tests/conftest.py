@@ -196,6 +196,18 @@ def services(settings: Any) -> Any:
 CITY_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "shanghai-regulations"
 
 
+def city_services(work: Path, *regulations: str) -> Any:
+    """Lexical stand-in services (``fakes.services``: no e5, no Chroma) over these regulations
+    of the city's corpus alone, built in ``work``."""
+    from fakes.services import fake_services
+
+    documents = work / "documents"
+    documents.mkdir()
+    for name in regulations:
+        shutil.copy(CITY_CORPUS / name, documents / name)
+    return fake_services(work / "data", documents=documents)
+
+
 def seeds_with(regulations: Iterable[str], work: Path, settings: Any) -> Any:
     """Services over the seeds and these regulations of the city's corpus, built in ``work``
     with real e5 vectors (the seeds' from the session's embedding cache)."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import CITY_CORPUS
-from fakes.services import fake_services
+from conftest import CITY_CORPUS, city_services
 
 from bot.answering.numerals import english_figure
 
@@ -47,11 +45,9 @@ def test_what_is_not_a_figure_in_chinese_numerals_is_left_alone(figure: str) -> 
     not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
 )
 def test_an_english_answer_gives_a_regulations_figure_in_english(tmp_path: Path) -> None:
-    documents = tmp_path / "documents"
-    documents.mkdir()
-    for name in ("上海市公共场所控制吸烟条例.md", "上海市安全生产条例(2018-05-24).md"):
-        shutil.copy(CITY_CORPUS / name, documents / name)
-    qa = fake_services(tmp_path / "data", documents=documents).qa
+    qa = city_services(
+        tmp_path, "上海市公共场所控制吸烟条例.md", "上海市安全生产条例(2018-05-24).md"
+    ).qa
     answer = qa.ask(
         "Within how many hours must a company report a work safety accident?", date(2026, 12, 5)
     ).answer

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import CITY_CORPUS
-from fakes.services import fake_services
+from conftest import CITY_CORPUS, city_services
 
 from bot.knowledge.documents import read_document
 from bot.knowledge.index import KnowledgeBase
@@ -73,11 +71,9 @@ def test_the_penalty_article_leads_over_the_article_it_enforces(
 ) -> None:
     # 第二十条 forbids promoting untested techniques, in the question's words; 第三十一条
     # "违反本办法第二十条规定的…给予处罚" is the answer and says nothing of the act itself.
-    documents = tmp_path / "documents"
-    documents.mkdir()
-    for name in ("上海市实施《农业技术推广法》办法.md", "上海市动物防疫条例.md"):
-        shutil.copy(CITY_CORPUS / name, documents / name)
-    retriever = fake_services(tmp_path / "data", documents=documents).qa.retriever
+    retriever = city_services(
+        tmp_path, "上海市实施《农业技术推广法》办法.md", "上海市动物防疫条例.md"
+    ).qa.retriever
 
     def first() -> str:
         return retriever.search(question, 3).hits[0].clause.clause

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import CITY_CORPUS
-from fakes.services import fake_services
+from conftest import CITY_CORPUS, city_services
 
 from bot.domain import Clause, DocumentMeta
 from bot.knowledge.versions import with_repeals, with_versions
@@ -99,11 +97,9 @@ def test_a_document_a_later_one_says_it_repeals_is_replaced_by_it() -> None:
 def test_a_question_is_answered_from_the_regulation_that_repealed_the_one_it_matches(
     tmp_path: Path,
 ) -> None:
-    documents = tmp_path / "documents"
-    documents.mkdir()
-    for name in ("上海市实施《食品安全法》办法.md", "上海市食品安全条例(2017-01-20).md"):
-        shutil.copy(CITY_CORPUS / name, documents / name)
-    services = fake_services(tmp_path / "data", documents=documents)
+    services = city_services(
+        tmp_path, "上海市实施《食品安全法》办法.md", "上海市食品安全条例(2017-01-20).md"
+    )
     old = next(m for m in services.kb.documents.values() if "实施" in m.title)
     assert old.superseded_by is not None and old.superseded_by.startswith("《上海市食品安全条例》")
     answer = services.qa.ask("食品企业发生食物中毒事故，多长时间内要报告？", TODAY).answer
