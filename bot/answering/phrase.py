@@ -220,8 +220,8 @@ def _evidence_lead(f: Frame) -> tuple[str, bool]:
     stated = reading.figure(normalize(plan.sentence), plan.asked)
     if stated and key == "ans.says":
         glosses = money_glosses(stated)
-        # in figures and English: "2,000,000 yuan", and for a figure in Chinese numerals
-        # ("五十元以上两百元以下") "50 to 200 yuan"
+        # in figures and English: "200万元" as "2,000,000 yuan", a time limit in Chinese
+        # numerals ("一小时内") as "within 1 hour" (money in Chinese numerals stays as stated)
         english = glosses[0].split(" = ")[1] if glosses else english_figure(stated)
         shown = f"{stated} ({english})" if english else stated
         return msg("ans.states_en", lang, title=title, clause=clause.clause, figure=shown), False
