@@ -6,8 +6,8 @@ which an English reader cannot read. ``english_figure`` gives it in figures and 
 ("within 1 hour", "30 days in advance"). Not money, nor shares per mille: a checker of an
 answer's figures reads "50 yuan" and "0.5%" in the answer and finds no such figure in a clause
 that says 五十元 and 千分之五, and an answer must state no amount its clause does not (the
-Chinese figure leads as before). The numerals themselves are read by cn2an (a maintained
-library for Chinese numerals, MIT); the units, ranges and limits a regulation writes are ours.
+Chinese figure leads as before). The numerals are read by ``bot.text.read_number``, the
+project's one reader of numbers written in words; the units, ranges and limits are read here.
 Pure.
 """
 
@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_DIGITS: Final = "〇零一二两三四五六七八九十百千万亿"
-_NUMBER: Final = re.compile(rf"[{_DIGITS}]+|\d+(?:\.\d+)?")
+from bot.text import read_number
+from bot.text.numbers import NUMERAL_CHARS
+
+_NUMBER: Final = re.compile(rf"[{NUMERAL_CHARS}]+|\d+(?:\.\d+)?")
 # (Chinese unit, English singular, English plural), longest first
 _UNITS: Final = (
     ("个工作日", "working day", "working days"),
@@ -32,7 +34,7 @@ _UNITS: Final = (
     ("年", "year", "years"),
     ("倍", "times", "times"),
 )
-_SHARE: Final = re.compile(rf"百分之([{_DIGITS}\d.]+)")
+_SHARE: Final = re.compile(rf"百分之([{NUMERAL_CHARS}\d.]+)")
 _MONEY: Final = re.compile(r"元|千分之")
 _RANGE: Final = re.compile(r"^(.+?)(?:以上|至|到|—|－|-)(.+?)(?:以下|以内)?$")
 _WITHIN: Final = re.compile(r"(?:以内|之内|内)$")
@@ -44,13 +46,8 @@ _AHEAD: Final = re.compile(r"^提前")
 
 
 def _number(text: str) -> float | None:
-    import cn2an  # 0.1 s to import: not on the way of a cold start that never needs it
-
-    try:
-        value = cn2an.cn2an(text, "smart")
-    except (ValueError, KeyError, TypeError):
-        return None
-    return float(value)
+    value = read_number(text)
+    return None if value is None else float(value)
 
 
 def _shown(value: float) -> str:
@@ -58,7 +55,7 @@ def _shown(value: float) -> str:
 
 
 def _quantity(text: str) -> tuple[str, str] | None:
-    """One quantity ("五十元", "三个月", "千分之五") -> (figure, unit in English), or None."""
+    """One quantity ("三个月", "百分之十五") -> (figure, unit in English), or None."""
     text = text.strip()
     share = _SHARE.fullmatch(text)
     if share:
