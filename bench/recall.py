@@ -114,6 +114,8 @@ def setups(corpus: Path = CITY_CORPUS) -> tuple[Setup, ...]:
                 ("dev-city-en.yaml", EVAL / "dev-city-en.yaml"),
                 ("heldout-city-5a.yaml", EVAL / "heldout-city-5a.yaml"),
                 ("heldout-city-5b.yaml", EVAL / "heldout-city-5b.yaml"),
+                ("heldout-city-6a.yaml", EVAL / "heldout-city-6a.yaml"),
+                ("heldout-city-6b.yaml", EVAL / "heldout-city-6b.yaml"),
                 ("questions.yaml", EVAL / "questions.yaml"),
                 ("dev.yaml", DEV_QUESTIONS),
             ),

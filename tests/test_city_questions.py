@@ -1,6 +1,6 @@
 """Set (a) of issue 14 (tests/eval/city-questions.yaml) and the held-out city sets
 (heldout-city.yaml, heldout-city-en.yaml, heldout-city-3.yaml, heldout-city-4.yaml,
-heldout-city-5a.yaml, heldout-city-5b.yaml) and the
+heldout-city-5a.yaml, heldout-city-5b.yaml, heldout-city-6a.yaml, heldout-city-6b.yaml) and the
 development sets (dev-city-para.yaml, dev-city-en.yaml) are sound: every gold phrase is in the article it
 names, as the project's own reader and parser split that regulation."""
 
@@ -29,6 +29,8 @@ SETS = (
     "dev-city-en.yaml",
     "heldout-city-5a.yaml",
     "heldout-city-5b.yaml",
+    "heldout-city-6a.yaml",
+    "heldout-city-6b.yaml",
 )
 ENTRIES = [
     entry for name in SETS for entry in yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))
@@ -55,7 +57,8 @@ def test_the_third_held_out_set_asks_40_regulations_no_other_set_asks() -> None:
     entries = yaml.safe_load((EVAL / "heldout-city-3.yaml").read_text("utf-8"))
     assert len(entries) == 40 and len({e["doc"] for e in entries}) == 40
     assert Counter(e["lang"] for e in entries) == {"zh": 26, "en": 14}
-    others = {e["doc"] for e in ENTRIES if str(e["id"])[0] not in "td"}
+    # the later held-out sets ask other articles of the same regulations (no article twice)
+    others = {e["doc"] for e in ENTRIES if str(e["id"])[0] not in "tdmknp"}
     assert not others & {e["doc"] for e in entries}
 
 
@@ -63,7 +66,7 @@ def test_the_fourth_held_out_set_asks_regulations_the_older_sets_do_not() -> Non
     # 17 questions: only 31 of the 233 regulations were left unasked by the other sets
     entries = yaml.safe_load((EVAL / "heldout-city-4.yaml").read_text("utf-8"))
     assert len(entries) == 17 and len({e["doc"] for e in entries}) == 17
-    older = {e["doc"] for e in ENTRIES if str(e["id"])[0] not in "fg"}
+    older = {e["doc"] for e in ENTRIES if str(e["id"])[0] not in "fgmknp"}
     assert not older & {e["doc"] for e in entries}
 
 
@@ -74,11 +77,14 @@ def test_the_english_development_set_asks_40_regulations_in_english() -> None:
     assert len({e["id"] for e in ENTRIES}) == len(ENTRIES)  # ids are unique over the sets
 
 
-def test_the_fifth_held_out_set_asks_articles_no_other_set_asks_half_in_english() -> None:
-    # Written in two halves by two people, each over half of the regulations (by file name)
+@pytest.mark.parametrize("held", ["5", "6"])
+def test_the_fifth_and_sixth_held_out_sets_ask_articles_no_other_set_asks_half_in_english(
+    held: str,
+) -> None:
+    # Each written in two halves by two people, each over half of the regulations (by file name)
     entries = [
         e
-        for part in ("5a", "5b")
+        for part in (f"{held}a", f"{held}b")
         for e in yaml.safe_load((EVAL / f"heldout-city-{part}.yaml").read_text("utf-8"))
     ]
     assert len(entries) == 60 and Counter(e["lang"] for e in entries) == {"zh": 30, "en": 30}
