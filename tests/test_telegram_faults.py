@@ -173,6 +173,52 @@ def test_replies_written_during_an_outage_are_sent_after_a_restart(
     assert [t[:3] for t in texts(tg, 42)] == ["我可以", "我依据"]
 
 
+def test_a_send_cut_off_by_a_stop_goes_out_at_the_next_start(
+    tg: FakeTelegram, services: Any, db_path: Path, tmp_path: Path
+) -> None:
+    """A send still in flight when the stop's grace time runs out is cancelled; its row gives
+    up the lease it took for the send (the read timeout and 30 s), so the next start sends it
+    at once: before, a restart within the lease waited for it to end."""
+    slow = Timeouts(read=12.0, poll=1.0)
+
+    def leased() -> bool:
+        with sqlite3.connect(db_path) as db:
+            row = db.execute("SELECT MAX(next_at) FROM tg_outbox").fetchone()
+        return row[0] is not None and row[0] > time.time() + 20
+
+    async def first() -> int:
+        store = Store(db_path)
+        channel = make_channel(tg, dataclasses.replace(services, store=store), tmp_path, slow)
+        try:
+            async with channel.running():
+                tg.slow_next("sendMessage", 5.0)
+                tg.push_text(42, "/help")
+                deadline = time.monotonic() + 10
+                while not leased() and time.monotonic() < deadline:
+                    await asyncio.sleep(0.02)
+                assert leased()  # the reply is being sent as the channel stops
+            return channel.sender.pending()
+        finally:
+            store.close()
+
+    async def second() -> float:
+        store = Store(db_path)
+        channel = make_channel(tg, dataclasses.replace(services, store=store), tmp_path, slow)
+        try:
+            start = time.monotonic()
+            async with channel.running():
+                await settle(tg, channel, timeout=10)
+                return time.monotonic() - start
+        finally:
+            store.close()
+
+    assert run(first()) == 1
+    took = run(second())
+    assert took < 10
+    # Telegram may have had the first send (the fake finishes it): at least once, never lost
+    assert [t[:3] for t in texts(tg, 42)][-1] == "我可以"
+
+
 # --- slow API: at most one resend ----------------------------------------------------------------
 
 
@@ -450,7 +496,9 @@ def test_a_locked_database_still_answers_and_logs_what_was_not_stored(
     assert [t[:3] for t in texts(tg, 43)] == ["我依据"]  # answered once, not twice
     assert "NOT stored" in caplog.text and "locked" in caplog.text
     with sqlite3.connect(db_path) as db:
-        done = db.execute("SELECT COUNT(*) FROM channel_inbox WHERE channel = 'telegram' AND done_at IS NULL").fetchone()[0]
+        done = db.execute(
+            "SELECT COUNT(*) FROM channel_inbox WHERE channel = 'telegram' AND done_at IS NULL"
+        ).fetchone()[0]
     assert done == 0  # stored as handled once the lock was gone
 
 
@@ -496,7 +544,9 @@ def test_the_webhook_stores_before_200_drops_repeats_and_refuses_big_bodies(
                         (await client.post(url, json=update, headers=headers)).status_code
                     )
                 with sqlite3.connect(db_path) as db:
-                    stored = db.execute("SELECT COUNT(*) FROM channel_inbox WHERE channel = 'telegram'").fetchone()[0]
+                    stored = db.execute(
+                        "SELECT COUNT(*) FROM channel_inbox WHERE channel = 'telegram'"
+                    ).fetchone()[0]
                 statuses.append(stored)
                 big = b'{"update_id": 9, "x": "' + b"a" * (2 << 20) + b'"}'
                 try:
@@ -610,7 +660,9 @@ def test_kill_9_in_a_burst_then_every_message_is_answered_after_restart(
         first.wait(10)
     answered_before = len(tg.sent_messages())
     with sqlite3.connect(bot_dir / "policybot.sqlite3") as db:
-        unfinished = db.execute("SELECT COUNT(*) FROM channel_inbox WHERE channel = 'telegram' AND done_at IS NULL").fetchone()[0]
+        unfinished = db.execute(
+            "SELECT COUNT(*) FROM channel_inbox WHERE channel = 'telegram' AND done_at IS NULL"
+        ).fetchone()[0]
         unsent = db.execute("SELECT COUNT(*) FROM tg_outbox").fetchone()[0]
     assert answered_before < 300 and unfinished + unsent > 0
     # A reply in flight at the kill stays leased to the dead process for the read timeout and a

@@ -190,6 +190,12 @@ class OutboxSender:
             return  # another worker sends it (several workers share one outbox)
         try:
             message = await self._send(row)
+        except asyncio.CancelledError:
+            # Stopped while sending: due again at the next start, not when the lease ends (a
+            # restart within the lease waited up to its 60 s). Telegram may have it: as a worker
+            # that dies mid-send, the row is sent again (at least once, never lost).
+            self._release(row.id)
+            raise
         except RetryAfter as exc:
             delay = retry_after_seconds(exc)
             _log.warning("chat %s: Telegram asks to wait %.0fs (429)", row.chat_id, delay)
@@ -288,6 +294,16 @@ class OutboxSender:
                 (now + hold, row.id, now),
             )
         return cursor.rowcount > 0
+
+    def _release(self, row_id: int) -> None:
+        """Give the row's lease up (the caller is being cancelled: no thread hop, a short write)."""
+        try:
+            with self.store.transaction() as tx:
+                tx.db.execute(
+                    "UPDATE tg_outbox SET next_at = ? WHERE id = ?", (time.time(), row_id)
+                )
+        except StoreUnavailable as exc:  # the lease then ends on its own
+            _log.warning("outbox lease of chat message %s kept: %s", row_id, exc)
 
     def _slot_message(self, chat_id: int, slot: str) -> int | None:
         with self.store.reading() as db:
