@@ -30,13 +30,16 @@ _ASKS: dict[str, tuple[str, ...]] = {
     "number": ("文号", "发文字号", "文件号", "编号", "document number", "reference number"),
     "issuers": (
         "哪些部门印发", "哪个部门印发", "谁印发", "谁发布", "谁发的", "哪些部门发", "哪些单位",
-        "联合印发", "印发的", "发布的", "发文单位", "发文机关", "issued", "who published",
+        "联合印发", "印发的", "发布的", "发文单位", "发文机关", "who issued", "issued by",
+        "issued it", "issued this", "issued the", "issuer", "issuing", "who published",
         "which departments", "co-issued",
     ),
     "issue_date": (
         "什么时候发布", "什么时候印发", "何时发布", "何时印发", "哪天发布", "哪天印发", "发布日期",
         "印发日期", "发布时间", "印发时间", "什么时候发的", "哪天发的", "哪一天发", "when was it issued",
-        "issue date", "when was it published", "date of issue", "when was the", "dated",
+        "issue date", "when was it published", "date of issue", "when was the policy",
+        "when was the document", "when was the plan", "when was the notice",
+        "when was the regulation", "when was this",
     ),
     "department": (
         "谁负责", "哪个部门", "找谁", "找哪个", "哪个单位", "负责部门", "责任单位", "归谁管",

@@ -116,6 +116,30 @@ def test_what_a_question_asks(text: str, asks: set[str]) -> None:
     assert asks <= set(analyse(text).asks)
 
 
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        ("Who issued the Jiading live-streaming opinions?", {"issuers"}),
+        ("Which departments issued it?", {"issuers"}),
+        ("When was the plan issued?", {"issue_date"}),
+    ],
+)
+def test_the_document_is_asked_about(text: str, asks: set[str]) -> None:
+    assert asks <= set(analyse(text).asks)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # workers issued gear, not a document issued: the question is no "who issued it"
+        "Some of our staff would rather get cash than be issued safety boots. Can we pay them?",
+        "When was the meter last tested, and who pays for the test?",
+    ],
+)
+def test_issued_gear_or_a_past_event_is_not_a_question_about_the_document(text: str) -> None:
+    assert not {"issuers", "issue_date"} & set(analyse(text).asks)
+
+
 def test_levels_ranks_and_follow_up_marks() -> None:
     assert analyse("那市级的呢？").levels == ("municipal",)
     assert analyse("国家级荣誉").levels == ("national",)
