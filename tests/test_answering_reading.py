@@ -409,6 +409,34 @@ def test_an_english_questions_evidence_follows_how_far_apart_the_ranking_put_the
     assert chosen is not None and chosen.clause.clause == "第三条"
 
 
+def test_of_the_clause_chosen_the_sentence_where_its_nearest_passage_lies_is_quoted() -> None:
+    # The real article (上海市供用电条例 第二十四条, cut): both sentences share the dictionary's
+    # words for the question; the clause's passage nearest the question by meaning (Hit.near)
+    # holds the second, which says who pays. The near part only picks among the sentences of
+    # the clause chosen: another clause is not preferred for it.
+    text = (
+        "电力用户对用电计量装置准确性有异议的，可以委托计量检定机构检定，供电企业应当配合。"
+        "异议成立的，检定费用由供电企业承担；异议不成立的，检定费用由电力用户承担。"
+    )
+    terms = ["计量", "检定", "用户"]
+    asked = "If the meter was accurate after all, who pays for the test?"
+    plain = best_sentence(asked, [Hit(clause(text), 1.0, 0.9, 5.0)], "general", terms)
+    assert plain is not None and plain.text.startswith("电力用户")
+    near = normalize("异议成立的，检定费用由供电企业承担；异议不成立的，检定费用由电力用户承担。")
+    hit = Hit(clause(text), 1.0, 0.9, 5.0, near)
+    chosen = best_sentence(asked, [hit], "general", terms)
+    assert chosen is not None and "检定费用由电力用户承担" in chosen.text
+    other = Hit(
+        clause("电力用户应当安全用电。", "第十条"),
+        3.0,
+        0.9,
+        9.0,
+        normalize("电力用户应当安全用电。"),
+    )
+    chosen = best_sentence(asked, [hit, other], "general", terms)
+    assert chosen is not None and chosen.clause.clause == "第二十四条"
+
+
 def test_a_question_on_tax_answered_by_an_article_on_tax_is_no_procedure_question() -> None:
     from bot.answering.phrase import _tax_stated
 

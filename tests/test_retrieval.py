@@ -521,7 +521,9 @@ PARAPHRASED = {  # a firm's own words, none of the article's: (regulation, quest
 
 
 @pytest.mark.slow  # embeds two regulations with e5
-@pytest.mark.skipif(not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
+@pytest.mark.skipif(
+    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
+)
 def test_a_paraphrased_chinese_question_keeps_its_vectors_best_match(
     tmp_path: Path, settings: Any, services: Any
 ) -> None:
@@ -574,7 +576,9 @@ ASKED_IN_ENGLISH = {  # a firm's own English; the answer is in the middle of a l
 
 
 @pytest.mark.slow  # embeds two regulations and their passages with e5
-@pytest.mark.skipif(not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
+@pytest.mark.skipif(
+    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
+)
 def test_an_english_question_finds_the_middle_of_a_long_article_through_its_passages(
     tmp_path: Path, settings: Any, services: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -594,6 +598,11 @@ def test_an_english_question_finds_the_middle_of_a_long_article_through_its_pass
     found, without = _found_in_top_three(retriever, ASKED_IN_ENGLISH, passages=False)
     assert all(found), found
     assert not all(without)
+    # and the hit says where in the article the question meets it: the passage the answer
+    # then quotes from (``Hit.near``; an article's own vector names no sentence)
+    for question, says in ASKED_IN_ENGLISH.values():
+        hit = next(h for h in retriever.search(question, 3).hits if says in h.clause.text)
+        assert normalize(says) in hit.near
 
 
 # ------------------------------------------- what is embedded, and a question in any language
@@ -716,7 +725,10 @@ def test_the_documents_a_question_names_are_ranked_again_among_themselves(
 
 # ------------------------------------------------------- versions of one document
 
-@pytest.mark.skipif(not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
+
+@pytest.mark.skipif(
+    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
+)
 def test_the_text_in_force_leads_over_the_version_it_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from bot.domain import Clause
 from bot.knowledge.index import KnowledgeBase
+from bot.knowledge.passages import PASSAGE_MARK, passages_of
 from bot.knowledge.references import cited_by
 from bot.knowledge.versions import counterparts
 from bot.retrieval.fusion import reciprocal_rank_fusion, score_fusion
@@ -36,6 +37,9 @@ class Hit:
     score: float  # fused score
     dense: float  # cosine similarity to the question (0 when not in the dense candidates)
     bm25: float  # BM25 score (0 when no keyword matched)
+    # the part of the clause whose vector is nearest the question (its head, or one of its
+    # passages: ``knowledge.passages``), "" when its vectors were not among the nearest
+    near: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,8 @@ class Retriever:
         # each article -> the articles that cite it by number (the penalty for breaking it)
         self._cited_by = cited_by(kb.clauses)
         self._clause_index = {c.key: i for i, c in enumerate(kb.clauses)}
+        self._unit_texts = {u.id: u.text for u in kb.units}
+        self._articles = kb.article_documents()
         self._unit_clause = np.asarray(
             [self._clause_index[u.clause.key] for u in kb.units], dtype=np.int64
         )
@@ -198,12 +204,13 @@ class Retriever:
         own: Sequence[str],
         tokens: Sequence[str],
         preferred: frozenset[str],
-    ) -> tuple[Ranking, dict[str, float], dict[str, float]]:
+    ) -> tuple[Ranking, dict[str, float], dict[str, float], dict[str, str]]:
         """Every clause ranked by the vectors, the words and the bigrams (of the question and
         of the glossary's and dictionary's document words for it), over every document: their
         scores added up (``_by_score``), or with ``Tuning.by_score`` off fused by reciprocal
-        rank; with the dense and keyword scores of the candidates. ``own`` are the question's
-        word tokens, ``tokens`` those followed by the words of ``terms``."""
+        rank; with the dense and keyword scores of the candidates and the unit or passage of
+        each clause nearest the question. ``own`` are the question's word tokens, ``tokens``
+        those followed by the words of ``terms``."""
         own_pairs = self._pairs(query)
         pair_tokens = self._with_terms(own_pairs, terms, self._pairs)
         term_w = (
@@ -252,7 +259,7 @@ class Retriever:
                 )
                 lists += [[key for key, _ in ranking] for ranking in within[1:]]
                 weights += list(tuning.weights[1:])
-        return reciprocal_rank_fusion(lists, weights=weights), dict(dense), dict(keyword)
+        return reciprocal_rank_fusion(lists, weights=weights), dict(dense), dict(keyword), {}
 
     def _by_score(
         self,
@@ -262,11 +269,11 @@ class Retriever:
         named: frozenset[str],
         term_w: tuple[dict[str, float], dict[str, float]],
         passages: bool = False,
-    ) -> tuple[Ranking, dict[str, float], dict[str, float]]:
+    ) -> tuple[Ranking, dict[str, float], dict[str, float], dict[str, str]]:
         """Clauses ranked by their dense, word and bigram scores added up, each normalised
         over the candidates (the best of each ranking) and weighed by ``Tuning.scores``; the
         ``named`` documents' own ranking adds its scores at ``Tuning.named_weight``. With the
-        near-best dense and keyword scores, as ``_fused`` gives them.
+        near-best dense and keyword scores and the nearest units, as ``_fused`` gives them.
 
         The keyword side of an English question rests on the dictionary's guesses: the right
         article matches several of them, many others one wrong sense each. Rank fusion counts
@@ -280,10 +287,12 @@ class Retriever:
         the nudges (``_nudged``) would reorder the top twenty regardless of relevance."""
         depth, tuning, clauses = CANDIDATES * 3, self.tuning, self._kb.clauses
         dense: dict[str, float] = {}
+        nearest: dict[str, str] = {}  # each clause's unit or passage nearest the question
         for unit_id, score in self._store.search(dense_query, DENSE_DEPTH, passages=passages):
             key = unit_id.rsplit("#", 1)[0]
             if key in self._kb.by_key and key not in dense:
                 dense[key] = score
+                nearest[key] = unit_id
         words = self._by_clause(self._bm25.scores(tokens, term_w[0]))
         pairs = self._by_clause(self._bigrams.scores(pair_tokens, term_w[1]))
         near = list(dense.items())[:depth]
@@ -304,7 +313,7 @@ class Retriever:
             own = score_fusion([dict(r) for r in within], tuning.scores)
             fused = _added(fused, own, tuning.named_weight)
         seen = _near_best(near, self._dense_keep)
-        return fused, dict(seen), dict(_near_best(best_words, self._keyword_keep))
+        return fused, dict(seen), dict(_near_best(best_words, self._keyword_keep)), nearest
 
     def _by_clause(self, unit_scores: np.ndarray) -> np.ndarray:
         """Each clause's best unit score."""
@@ -368,6 +377,30 @@ class Retriever:
         key = force[-1]  # the closing article, where a document says when it takes effect
         return [(key, fused[0][1] * 1.01), *((k, s) for k, s in fused if k != key)]
 
+    def _near_text(self, unit_id: str | None) -> str:
+        """What of a clause its vector nearest the question holds (normalised, without the
+        document's title embedded with it): a passage of an article, a unit of an outline;
+        "" for an article's own vector. The answer quotes the sentence of the clause there
+        (``answering.evidence``)."""
+        if unit_id is None:
+            return ""
+        key, _, mark = unit_id.rpartition("#")
+        clause = self._kb.by_key.get(key)
+        if clause is None:
+            return ""
+        if mark.startswith(PASSAGE_MARK[1:]):
+            texts = passages_of(clause)
+            number = int(mark[1:]) if mark[1:].isdigit() else 0
+            text = texts[number - 1] if 0 < number <= len(texts) else ""
+            title = normalize(clause.doc_title)
+            return text[len(title) :].lstrip() if text.startswith(title) else text
+        if clause.doc_id in self._articles:
+            # an article's own vector holds the document's title and the article's opening
+            # (``index.embed_text``): nearest by it, the question is near the article, not
+            # one of its sentences (the answer's sentence moved to the opening: +0 -2)
+            return ""
+        return normalize(self._unit_texts.get(unit_id, ""))
+
     def search(self, question: str, k: int = 5) -> Retrieval:
         query = normalize(question)
         terms = expansions(query, self._glossary)
@@ -380,7 +413,9 @@ class Retriever:
         searched = terms + [t for t in usual if t not in terms]
         tokens = self._with_terms(own, searched, self._words)
         preferred = self.preferred_documents(query)
-        fused, dense_score, bm25_score = self._fused(query, searched, own, tokens, preferred)
+        fused, dense_score, bm25_score, nearest = self._fused(
+            query, searched, own, tokens, preferred
+        )
         tuning = self.tuning
         boost = tuning.kind_boost_by_score if tuning.by_score else tuning.kind_boost
         fused = self._carried_over(fused)
@@ -390,7 +425,13 @@ class Retriever:
         if asks_when_in_force(query):
             fused = self._in_force_first(fused, preferred)
         hits = tuple(
-            Hit(self._kb.by_key[key], score, dense_score.get(key, 0.0), bm25_score.get(key, 0.0))
+            Hit(
+                self._kb.by_key[key],
+                score,
+                dense_score.get(key, 0.0),
+                bm25_score.get(key, 0.0),
+                self._near_text(nearest.get(key)),
+            )
             for key, score in fused[:k]
         )
         return Retrieval(
