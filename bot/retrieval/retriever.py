@@ -105,8 +105,6 @@ class Retriever:
         # each article -> the articles that cite it by number (the penalty for breaking it)
         self._cited_by = cited_by(kb.clauses)
         self._clause_index = {c.key: i for i, c in enumerate(kb.clauses)}
-        self._unit_texts = {u.id: u.text for u in kb.units}
-        self._articles = kb.article_documents()
         self._unit_clause = np.asarray(
             [self._clause_index[u.clause.key] for u in kb.units], dtype=np.int64
         )
@@ -378,28 +376,22 @@ class Retriever:
         return [(key, fused[0][1] * 1.01), *((k, s) for k, s in fused if k != key)]
 
     def _near_text(self, unit_id: str | None) -> str:
-        """What of a clause its vector nearest the question holds (normalised, without the
-        document's title embedded with it): a passage of an article, a unit of an outline;
-        "" for an article's own vector. The answer quotes the sentence of the clause there
-        (``answering.evidence``)."""
-        if unit_id is None:
-            return ""
-        key, _, mark = unit_id.rpartition("#")
+        """The passage of an article (``knowledge.passages``) that is its vector nearest the
+        question, normalised, without the document's title embedded with it; "" for any
+        other vector. The answer quotes the sentence of the clause there
+        (``answering.evidence``). An article's own vector holds the title and the article's
+        opening: nearest by it, a question is near the article, not one of its sentences (the
+        answer moved to the opening: +0 -2); an outline's units are its sentences already,
+        and picking among them by nearness lost two seed conversations' turns."""
+        key, _, mark = (unit_id or "").rpartition("#")
         clause = self._kb.by_key.get(key)
-        if clause is None:
+        if clause is None or not mark.startswith(PASSAGE_MARK[1:]) or not mark[1:].isdigit():
             return ""
-        if mark.startswith(PASSAGE_MARK[1:]):
-            texts = passages_of(clause)
-            number = int(mark[1:]) if mark[1:].isdigit() else 0
-            text = texts[number - 1] if 0 < number <= len(texts) else ""
-            title = normalize(clause.doc_title)
-            return text[len(title) :].lstrip() if text.startswith(title) else text
-        if clause.doc_id in self._articles:
-            # an article's own vector holds the document's title and the article's opening
-            # (``index.embed_text``): nearest by it, the question is near the article, not
-            # one of its sentences (the answer's sentence moved to the opening: +0 -2)
-            return ""
-        return normalize(self._unit_texts.get(unit_id, ""))
+        texts = passages_of(clause)
+        number = int(mark[1:])
+        text = texts[number - 1] if 0 < number <= len(texts) else ""
+        title = normalize(clause.doc_title)
+        return text[len(title) :].lstrip() if text.startswith(title) else text
 
     def search(self, question: str, k: int = 5) -> Retrieval:
         query = normalize(question)
