@@ -31,7 +31,7 @@ _ASKS: dict[str, tuple[str, ...]] = {
     "issuers": (
         "哪些部门印发", "哪个部门印发", "谁印发", "谁发布", "谁发的", "哪些部门发", "哪些单位",
         "联合印发", "印发的", "发布的", "发文单位", "发文机关", "who issued", "issued by",
-        "issued it", "issued this", "issued the", "issuer", "issuing", "who published",
+        "issued it", "issued this", "issued the", "who published",
         "which departments", "co-issued",
     ),
     "issue_date": (

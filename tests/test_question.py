@@ -134,6 +134,7 @@ def test_the_document_is_asked_about(text: str, asks: set[str]) -> None:
         # workers issued gear, not a document issued: the question is no "who issued it"
         "Some of our staff would rather get cash than be issued safety boots. Can we pay them?",
         "When was the meter last tested, and who pays for the test?",
+        "How long after our licence is registered may we start issuing prepaid cards?",
     ],
 )
 def test_issued_gear_or_a_past_event_is_not_a_question_about_the_document(text: str) -> None:
