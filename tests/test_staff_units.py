@@ -400,6 +400,22 @@ def test_ticket_card_reads_as_before_and_its_head_parses_back(tmp_path) -> None:
     assert slot_of_card("📝 常见问答 #1（待批准）") is None and slot_of_card(None) is None
 
 
+def test_a_ticket_card_names_a_title_within_a_title_with_the_inner_marks(tmp_path) -> None:
+    from bot.staff.cards import ticket_card
+
+    store = StaffStore(tmp_path / "staff.sqlite3")
+    ticket = store.open_ticket(
+        session_key="u1", chat_id="u1", user_id="u1", lang="zh", question="快递柜能收费吗",
+        transcript=[], facts={},
+        clauses=[{"key": "p/第二十条", "title": "上海市实施《中华人民共和国邮政法》办法",
+                  "clause": "第二十条"}],
+        reason="asked",
+    )  # fmt: skip
+    card = ticket_card(ticket)
+    store.close()
+    assert "· 《上海市实施〈中华人民共和国邮政法〉办法》第二十条（p/第二十条）" in card.splitlines()
+
+
 def test_stats_report_reads_as_before_in_both_languages(tmp_path) -> None:
     store = StaffStore(tmp_path / "staff.sqlite3")
     day = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

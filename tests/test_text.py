@@ -10,6 +10,7 @@ from bot.text import (
     cjk_ratio,
     clean,
     detect_lang,
+    in_book,
     is_traditional,
     normalize,
     sentences,
@@ -204,6 +205,9 @@ def test_a_title_within_a_title_takes_the_inner_marks() -> None:
 
     assert book("上海市实施《中华人民共和国邮政法》办法") == "《上海市实施〈中华人民共和国邮政法〉办法》"
     assert book("上海市食品安全条例") == "《上海市食品安全条例》"
+    # where a message or a page puts the marks itself ("《{title}》第二十条", staff cards,
+    # the console's pages, an eligibility result's clause)
+    assert in_book("上海市实施《中华人民共和国邮政法》办法") == "上海市实施〈中华人民共和国邮政法〉办法"
     meta = DocumentMeta(id="x", title="上海市实施《中华人民共和国邮政法》办法", region="上海市")
     # as an answer names it ("据《…》第二十条：…", "出处：《…》第二十条"; marked verbatim)
     assert "《上海市实施〈中华人民共和国邮政法〉办法》" in doc_title(meta, "zh")

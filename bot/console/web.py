@@ -30,6 +30,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.console.accounts import Accounts, LoginSession
 from bot.console.messages import text
+from bot.text import in_book
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -67,6 +68,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.filters["in_book"] = in_book  # a title within 《…》: 〈…〉 for a title inside it
 
 
 def render_template(name: str, lang: str, code: int = 200, **values: Any) -> HTMLResponse:

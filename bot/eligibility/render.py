@@ -30,7 +30,7 @@ from bot.eligibility.fmt import format_date, format_money_label
 from bot.eligibility.payout import AmountResult
 from bot.eligibility.schema import UNKNOWN, Fact, Program, Rulebook
 from bot.messages import text as msg
-from bot.text import book
+from bot.text import book, in_book
 
 # ------------------------------------------------------------------------------ questions
 
@@ -114,7 +114,9 @@ def _clause_ref(rulebook: Rulebook, program: Program, lang: Lang) -> str:
     document = rulebook.documents[program.source.doc]
     number = msg("result.doc_number", lang, number=document.number) if document.number else ""
     title = document.title if lang == "zh" else document.title_en
-    return msg("result.clause_ref", lang, title=title, number=number, clause=program.source.clause)
+    return msg(
+        "result.clause_ref", lang, title=in_book(title), number=number, clause=program.source.clause
+    )
 
 
 def render_result(rulebook: Rulebook, result: ProgramResult, lang: Lang) -> str:

@@ -12,6 +12,7 @@ from bot.domain import Clause, Option, Reply
 from bot.messages import text
 from bot.staff.desk import StaffDesk
 from bot.staff.store import FaqEntry, Ticket
+from bot.text import in_book
 
 # The ticket reasons and statuses the catalogue names (``staff.reason.*``, ``staff.status.*``);
 # any other is shown as it is stored.
@@ -60,7 +61,7 @@ def ticket_card(ticket: Ticket) -> str:
         lines.extend(
             text(
                 "staff.card.clause",
-                title=c.get("title", c.get("doc", "")),
+                title=in_book(c.get("title", c.get("doc", ""))),
                 clause=c.get("clause", ""),
                 ref=c.get("key", ""),
             )
@@ -124,7 +125,7 @@ def staff_answer(ticket: Ticket) -> Reply:
 def faq_review(entry: FaqEntry, clauses: Mapping[str, Clause]) -> Reply:
     """A suggested entry shown to the approver, with the amounts no linked clause states."""
     linked = text("staff.card.sep").join(
-        text("staff.review.clause", title=clauses[k].doc_title, clause=clauses[k].clause)
+        text("staff.review.clause", title=in_book(clauses[k].doc_title), clause=clauses[k].clause)
         if k in clauses
         else k
         for k in entry.clause_keys

@@ -137,4 +137,10 @@ def sentences(text: str) -> list[str]:
 def book(title: str) -> str:
     """A title in book-title marks, a title within it in the inner marks, as Chinese writes
     them: 《上海市实施〈中华人民共和国邮政法〉办法》, not 《上海市实施《中华人民共和国邮政法》办法》."""
-    return "《" + title.replace("《", "〈").replace("》", "〉") + "》"
+    return "《" + in_book(title) + "》"
+
+
+def in_book(title: str) -> str:
+    """A title as it stands within book-title marks a message or a page puts around it ("《{title}》"):
+    a title within it takes the inner marks."""
+    return title.replace("《", "〈").replace("》", "〉")
