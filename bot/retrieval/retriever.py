@@ -37,8 +37,8 @@ class Hit:
     score: float  # fused score
     dense: float  # cosine similarity to the question (0 when not in the dense candidates)
     bm25: float  # BM25 score (0 when no keyword matched)
-    # the part of the clause whose vector is nearest the question (its head, or one of its
-    # passages: ``knowledge.passages``), "" when its vectors were not among the nearest
+    # the passage of the clause whose vector is nearest the question (``knowledge.passages``;
+    # ``Retriever._near_text``), "" when none is or the nearest is the article's own vector
     near: str = ""
 
 
@@ -382,7 +382,7 @@ class Retriever:
         (``answering.evidence``). An article's own vector holds the title and the article's
         opening: nearest by it, a question is near the article, not one of its sentences (the
         answer moved to the opening: +0 -2); an outline's units are its sentences already,
-        and picking among them by nearness lost two seed conversations' turns."""
+        and picking among them by nearness lost a seed conversation's turn and a new user's."""
         key, _, mark = (unit_id or "").rpartition("#")
         clause = self._kb.by_key.get(key)
         if clause is None or not mark.startswith(PASSAGE_MARK[1:]) or not mark[1:].isdigit():
