@@ -108,10 +108,12 @@ def _pieces(sentence: str) -> list[str]:
     return sentences(sentence) or [sentence]
 
 
-def stating_part(sentence: str, kind: str, question_pairs: set[str], near: str = "") -> str:
+def stating_part(
+    sentence: str, kind: str, question_pairs: set[str], near: frozenset[str] = frozenset()
+) -> str:
     """The part of a long sentence that answers: from the piece that best matches the question
-    (its words, and the part of the clause nearest it by meaning: ``near``) through the first
-    piece that states ``kind`` (never cut before the figure)."""
+    (its words, and the character pairs ``near`` of the part of the clause nearest it by
+    meaning) through the first piece that states ``kind`` (never cut before the figure)."""
     pieces = _pieces(sentence)
     if len(pieces) <= 1 or len("".join(pieces)) <= 90:
         return sentence
@@ -137,12 +139,12 @@ def _char_share(question: str, sentence: str) -> float:
     return len(asked & set(normalize(sentence))) / len(asked) if asked else 0.0
 
 
-def _within(text: str, near: str) -> float:
-    """The share of ``text``'s character pairs found in ``near`` (0 without it)."""
+def _within(text: str, near: frozenset[str]) -> float:
+    """The share of ``text``'s character pairs among the pairs ``near`` (0 without them)."""
     pairs = set(char_bigrams(text))
     if not near or not pairs:
         return 0.0
-    return len(pairs & set(char_bigrams(near))) / len(pairs)
+    return len(pairs & near) / len(pairs)
 
 
 def _overlap(question_pairs: set[str], sentence: str) -> float:
@@ -229,8 +231,9 @@ def _candidates(
     for rank, hit in enumerate(hits[:EVIDENCE_DEPTH]):
         # the clause's own title names its subject ("（九）建立金融保障体系")
         titled = 0.1 * sum(1 for w in focus if w in normalize(hit.clause.section))
+        near = frozenset(char_bigrams(hit.near))  # once per clause, not per sentence and piece
         for sentence in whole_sentences(hit.clause):
-            part = stating_part(sentence, kind, question_pairs, hit.near)
+            part = stating_part(sentence, kind, question_pairs, near)
             said = normalize(part)
             score = _overlap(question_pairs, part) - 0.06 * rank + 0.1 * _char_share(question, part)
             if kind not in FIGURES:  # a sentence stating the figure asked competes as it did
@@ -238,7 +241,7 @@ def _candidates(
             score += 0.15 * sum(1 for w in focus if w in said) + titled
             if kind != "general" and states(kind, said):
                 score += 0.25
-            out.append(Sentence(part.strip(), hit.clause, score, _within(part, hit.near)))
+            out.append(Sentence(part.strip(), hit.clause, score, _within(part, near)))
     return out
 
 
