@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # Threads for the embedder: one keeps a question's embedding fast when several chats are
     # answered at once (more threads mostly wait on each other on a small machine).
     embed_threads: int = 1
+    # Characters of passages of long articles (``bot.knowledge.passages``) a command embeds
+    # before its first answer when the index in service has none yet (the provinces' 43
+    # documents: 214,000, about two minutes on two cores); more are embedded in a thread by a
+    # serving channel, else left to `policybot ingest`. 0: never wait for them.
+    passages_at_once: int = 400_000
     # Telegram.
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"

@@ -221,7 +221,10 @@ def seeds_with(regulations: Iterable[str], work: Path, settings: Any) -> Any:
     data = work / "data"
     data.mkdir()
     shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
-    return build_services(Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge))
+    # (their passages are built by the tests that want them: ``run_passages``)
+    return build_services(
+        Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge, passages_at_once=0)
+    )
 
 
 @pytest.fixture(scope="session")

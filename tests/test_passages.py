@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +17,11 @@ from fakes.embedder import HashEmbeddings
 from bot.config import Settings
 from bot.knowledge.documents import scan_documents
 from bot.knowledge.generations import MANIFEST
-from bot.knowledge.index import EMBED_CHARS, KnowledgeBase
+from bot.knowledge.index import EMBED_CHARS, KnowledgeBase, load_generation
 from bot.knowledge.passages import PASSAGES, passage_units, passages_of, read_passages
 from bot.retrieval import vectors
 from bot.retrieval.vectors import VectorStore
-from bot.services import generations, run_ingest, run_passages
+from bot.services import generations, missing_passages, run_ingest, run_passages
 from bot.text import normalize
 
 REGULATION = Path(__file__).parent / "data" / "provinces" / "sd-labour-contracts.md"
@@ -125,3 +127,84 @@ def test_an_ingest_builds_the_passages_beside_the_generation_in_service(tmp_path
     (folder / PASSAGES).unlink()
     assert run_passages(settings, report.generation, embeddings) == (built[0], 0)  # type: ignore[arg-type]
     assert embeddings.calls == calls
+
+
+# ------------------------------------- a generation published without them gets its passages
+
+
+def _office(tmp_path: Path, settings: Any, **more: Any) -> Settings:
+    """An office's knowledge folder: the seeds and one provincial regulation of long
+    articles, and a data dir starting from the session's embedding cache (the passages are
+    new to it)."""
+    from conftest import KNOWLEDGE
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    shutil.copy(REGULATION, knowledge / "documents" / REGULATION.name)
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
+    return Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge, **more)
+
+
+def test_a_one_shot_command_answers_from_the_passages_it_built_first(
+    tmp_path: Path, settings: Any, cli_env: dict[str, str]
+) -> None:
+    # `policybot ask` right after an office adds documents: the ingest it runs first publishes
+    # a generation without passages (only `policybot ingest` embedded them, after publishing);
+    # few enough to wait for, they are embedded before the first answer.
+    import subprocess
+    import sys
+
+    office = _office(tmp_path, settings)
+    env = {
+        **cli_env,
+        "POLICYBOT_DATA_DIR": str(office.data_dir),
+        "POLICYBOT_KNOWLEDGE_DIR": str(office.knowledge_dir),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--jsonl", "--today", "2026-11-21"],
+        input="劳务派遣单位跟被派遣劳动者签的劳动合同要签多久\n".encode(),
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert len(done.stdout.decode().splitlines()) == 1
+    gens = generations(office)
+    current = gens.current()
+    assert current is not None
+    kept = read_passages(gens.path(current))
+    kb, _ = load_generation(gens, current)
+    assert kept is not None and list(kept[0]) == [i for i, _, _ in passage_units(kb)]
+    # served with them, nothing is left to build
+    assert missing_passages(office, current) == 0
+
+
+def test_too_many_to_wait_for_a_command_answers_without_them_a_channel_embeds_them_meanwhile(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.services import build_services
+
+    monkeypatch.setattr(vectors, "PASSAGES_LOOK", 0.0)
+    office = _office(tmp_path, settings, passages_at_once=1)
+    # a one-shot command answers without them, and says how to build them
+    with caplog.at_level("WARNING", logger="bot.services"):
+        once = build_services(office)
+    folder = generations(office).path(once.generation)
+    assert not (folder / PASSAGES).exists()
+    assert missing_passages(office, once.generation) > 1
+    assert any("`policybot ingest` builds them" in r.getMessage() for r in caplog.records)
+    # a serving channel started on the same index embeds them in a thread while it answers
+    served = build_services(office, serving=True)
+    assert served.generation == once.generation
+    question = "劳务派遣单位跟被派遣劳动者签的劳动合同要签多久"
+    deadline = time.monotonic() + 120
+    while not (folder / PASSAGES).is_file() and time.monotonic() < deadline:
+        assert served.qa.ask(question, date(2026, 11, 21)).answer.text  # from the vectors
+        time.sleep(0.5)
+    assert missing_passages(office, served.generation) == 0
+    # and the store in service searches them from its next look
+    assert served.vectors is not None
+    assert any("#p" in i for i, _ in served.vectors.search(question, 50, passages=True))

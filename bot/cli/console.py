@@ -92,7 +92,7 @@ def console(
         except ValueError:
             raise typer.BadParameter("YYYY-MM-DD", param_hint="--today") from None
     try:
-        services = build_services(settings, with_store=True)
+        services = build_services(settings, with_store=True, serving=True)
     except PolicyBotError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

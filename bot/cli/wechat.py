@@ -54,7 +54,7 @@ def wechat(ctx: typer.Context, today: TodayOption = None, data_dir: DataDirOptio
     from bot.services import build_services
 
     try:
-        services = build_services(settings, with_store=True)
+        services = build_services(settings, with_store=True, serving=True)
         channel = WeChatChannel(
             settings,
             services,
