@@ -393,6 +393,45 @@ def test_validity_is_asked_of_the_document_not_of_a_contract(question: str, vali
     assert reading.asks_validity(analyse(question)) is validity
 
 
+@pytest.mark.parametrize(
+    "question, late",
+    [
+        ("营收奖励过了申报期还能补报吗", True),
+        ("错过了申请时间怎么办", True),
+        ("We missed the application deadline. Can we still apply?", True),
+        ("Is it too late to apply for the rent subsidy?", True),
+        # a filing's deadline, arrears, a late payment's surcharge: the article answers them
+        # (they were told "the documents do not state the application procedure")
+        ("合同信息要在多少天内报给建设主管部门？以后合同价款变了又要多久内补报？", False),
+        ("员工的医保费一直没交，这段时间员工看病还能走医保吗？等我们补交以后呢？", False),
+        ("We owe the disability employment levy and missed the payment deadline. What extra "
+         "charge starts piling up?", False),
+        # "late" inside other words
+        ("If we miss the deadline to fix it, how is the fine calculated?", False),
+        ("Do we have to file that contract template with some office before we use it?", False),
+        ("Banks turn down our loans because we have no collateral. Is there any help?", False),
+    ],
+)  # fmt: skip
+def test_applying_late_is_asked_only_of_an_application(question: str, late: bool) -> None:
+    assert reading.asks_late(analyse(question)) is late
+
+
+@pytest.mark.parametrize(
+    "question, combined",
+    [
+        ("营收奖励和上市奖励能一起拿吗", True),
+        ("Can we get both the rent subsidy and the housing grant?", True),
+        # doing two things together is no question of combining benefits (it was answered
+        # "The documents do not say whether these can be combined; ask ." )
+        ("Is there one place in Shanghai where we can do customs declarations and sort out the "
+         "related tax and forex paperwork together?", False),
+        ("报关和退税能一并办理吗", False),
+    ],
+)  # fmt: skip
+def test_combining_is_asked_of_benefits(question: str, combined: bool) -> None:
+    assert reading.asks_combination(analyse(question)) is combined
+
+
 def test_an_english_questions_evidence_follows_how_far_apart_the_ranking_put_the_clauses() -> None:
     # The second clause's sentence shares more pairs with the dictionary's words for the
     # question, but its clause scored a fifth of the first's: for a question without Chinese

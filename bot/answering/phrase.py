@@ -37,6 +37,27 @@ def _tax_stated(q: Query, clause: Clause | None) -> bool:
     return clause is not None and bool(_TAX.search(q.norm)) and "税" in clause.text
 
 
+def _procedure_unsaid(f: Frame) -> bool:
+    """The procedure is not in the documents: said when it is what the question asks, and the
+    clause answering does not state it (a question on tax is a procedure question about a
+    subsidy, but a regulation's article on tax relief answers it). A word of procedure
+    elsewhere in a question ("deadline", "paperwork", 材料) answered by an article of a
+    regulation asks about an application only when the question speaks of applying and the
+    sentence quoted does not: "we missed the payment deadline, what extra charge starts
+    piling up?" is answered by the article's surcharge, not told that "the documents do not
+    state the application procedure"."""
+    q, plan = f.query, f.plan
+    if _tax_stated(q, plan.clause):
+        return False
+    if plan.asked == "procedure":
+        return True
+    if not (q.has("procedure") and plan.asked in ("general", "yesno") and not plan.read):
+        return False
+    if plan.clause is None or plan.clause.kind != "article" or f.program is not None:
+        return True
+    return reading.asks_applying(q) and not reading.states("procedure", normalize(plan.sentence))
+
+
 @dataclass(frozen=True)
 class Frame:
     """What every phrase needs: the plan, the question, the document and the language."""
@@ -147,13 +168,7 @@ def _topic_lines(f: Frame) -> list[str]:
             lines.append(msg("ans.who_none", lang, title=f.title, issuers=issuers))
         elif program is not None or (plan.clause is not None and plan.clause.responsible):
             lines.append(msg("ans.who", lang, who=f.who()))
-    # the procedure is not in the documents: said when it is what the question asks, and the
-    # clause answering does not state it (a question on tax is a procedure question about a
-    # subsidy, but a regulation's article on tax relief answers it)
-    if (
-        plan.asked == "procedure"
-        or (q.has("procedure") and plan.asked in ("general", "yesno") and not plan.read)
-    ) and not _tax_stated(q, plan.clause):
+    if _procedure_unsaid(f):
         key = "ans.procedure" if f.who() else "ans.procedure_nowho"
         lines.append(msg(key, lang, who=f.who()))
     if program is not None and not doc_only:
@@ -194,7 +209,8 @@ def _verdict_lines(f: Frame) -> list[str]:
     if plan.verdict == "no" and plan.reason:
         return [msg("ans.no_again", lang, word=_v(plan.reason))]
     if plan.asked == "combine":
-        return [msg("ans.combine_unsaid", lang, who=f.who())]
+        key = "ans.combine_unsaid" if f.who() else "ans.combine_unsaid_nowho"
+        return [msg(key, lang, who=f.who())]
     if plan.asked == "choice":
         return [msg("ans.choice_unsaid", lang)]
     return []

@@ -79,7 +79,24 @@ _ONCE: Final = re.compile(r"首次|首超|第一次|一次性|新增认定|新�
 _COMBINE: Final = re.compile(
     r"一起拿|同时拿|同时享受|同时申请|叠加|兼得|一并|都能拿|combine|both|together"
 )
-_LATE: Final = re.compile(r"补报|补交|过了申报期|逾期申请|错过|late|missed")
+# ...of benefits: "能不能一并申请这两项补贴", not "报关、退税能不能一并办" ("do customs
+# declarations and the related tax paperwork together" was told the documents do not say
+# whether "these" rewards can be combined)
+_BENEFIT: Final = re.compile(
+    r"奖励|补贴|补助|资助|扶持|支持|优惠|政策|资金|奖|subsid|grant|award|reward|incentive|bonus"
+    r"|funding|support|benefit|allowance|polic|program|scheme"
+)
+# A question about applying after the deadline ("过了申报期还能补报吗"), which the documents
+# leave open. Not "多久内补报" (a filing's deadline), "等我们补交（医保费）以后呢" (arrears),
+# "missed the payment deadline" (a surcharge), nor "related", "collateral" or "template".
+_LATE: Final = re.compile(
+    r"过了?(?:申报|申请|报名)(?:期|时间|截止)|逾期申请|补报(?:吗|么|行|可以)|还能补报|还可以补报"
+    r"|错过了?(?:申报|申请|报名)"
+    r"|\btoo late to (?:apply|register|file|submit)|\b(?:apply|applying|application) late\b"
+    r"|\blate (?:application|submission|filing)s?\b"
+    r"|\b(?:missed|miss|after|past) the (?:application|submission|filing|registration) "
+    r"(?:deadline|window|period|date)"
+)
 _DOCUMENT: Final = re.compile(r"政策|文件|条例|意见|计划|办法|规定|细则|方案|policy|plan|regulation|opinion")
 _APPLYING: Final = re.compile(r"申报|申请|报名|apply|application")
 _CHOICE: Final = re.compile(r"还是|\bor\b")
@@ -148,7 +165,12 @@ def asks_again(query: Query) -> bool:
 
 
 def asks_combination(query: Query) -> bool:
-    return _COMBINE.search(query.norm) is not None
+    return _COMBINE.search(query.norm) is not None and _BENEFIT.search(query.norm) is not None
+
+
+def asks_applying(query: Query) -> bool:
+    """The question speaks of applying (申报, 申请, 报名, apply, application)."""
+    return _APPLYING.search(query.norm) is not None
 
 
 def asks_late(query: Query) -> bool:

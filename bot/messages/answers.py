@@ -47,6 +47,10 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
         "文件没有写明这些奖励能否同时享受，请咨询{who}。",
         "The documents do not say whether these can be combined; ask {who}.",
     ),
+    "ans.combine_unsaid_nowho": (
+        "文件没有写明这些奖励能否同时享受，请咨询文件的主管部门。",
+        "The documents do not say whether these can be combined; ask the department in charge of the document.",
+    ),
     "ans.choice_unsaid": (
         "文件没有写明这一点，原文只有：",
         "The documents do not say; the text only states:",
