@@ -55,3 +55,20 @@ def test_an_english_answer_gives_a_regulations_figure_in_english(tmp_path: Path)
     # the figure as the article states it, and what it means
     assert "一小时内 (within 1 hour)" in first, answer.text
     assert "应当在一小时内向安全生产监管部门" in answer.citations[0].text
+
+
+@pytest.mark.skipif(
+    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
+)
+def test_a_deadline_missed_is_answered_from_the_article_not_told_the_procedure_is_unstated(
+    tmp_path: Path,
+) -> None:
+    # "deadline" is a word of procedure; asked of an article's duty (a levy paid late), the
+    # article answers it, and "the documents do not state the application procedure…" led
+    qa = city_services(
+        tmp_path, "上海市实施《残疾人保障法》办法(2017-11-23).md", "上海市安全生产条例(2018-05-24).md"
+    ).qa
+    answer = qa.ask("残疾人就业保障金过了缴纳截止时间还没交，会额外加收什么？", date(2026, 12, 5)).answer
+    first = answer.text.split("\n", 1)[0]
+    assert first.startswith("据《上海市实施〈中华人民共和国残疾人保障法〉办法》第五十六条"), answer.text
+    assert "按日加收千分之五的滞纳金" in answer.citations[0].text
