@@ -524,3 +524,28 @@ def test_a_regulations_bare_header_answers_no_question_on_its_content() -> None:
     seeds = sorted((Path(__file__).resolve().parents[1] / "knowledge" / "documents").glob("*.txt"))
     assert len(seeds) == 2
     assert not any(_bare_header(header(path)) for path in seeds)
+
+
+@pytest.mark.parametrize(
+    "question, sentence, mostly",
+    [
+        # the article's sentence on what was asked, in its own words: no "文件没有写明这一点"
+        ("我们物业公司刚跟一个小区签了物业服务合同，这份合同还要不要拿去哪里备案？有时间要求吗？",
+         "物业服务企业应当在签订物业服务合同之日起三十日内，将物业服务合同报房管机构备案。", True),
+        ("我们新开的大型KTV快装修完了，开门营业之前消防方面要去哪里申请检查？没查就先开业行不行？",
+         "公众聚集场所在投入使用或者营业前，建设单位或者使用单位应当向所在地消防救援机构申请消防安全检查。",
+         True),
+        # a sentence about something else still says nothing of it
+        ("我开了一家咖啡馆，有客人想牵着狗进店坐一会儿，我可以让他进来吗？",
+         "犬吠影响他人正常生活的，养犬人应当采取措施予以制止。", False),
+        ("我们公司在做一片老厂房、老街区的改造项目，政府的各种规费能不能少交一点，税上有没有照顾？",
+         "市人民政府应当落实国家有关示范区建设的决策部署，加大对示范区建设的支持力度。", False),
+        ("嘉定有社保补贴吗", "支持直播和短视频产业发展。", False),
+    ],
+)  # fmt: skip
+def test_a_sentence_naming_most_of_what_was_asked_is_about_it(
+    question: str, sentence: str, mostly: bool
+) -> None:
+    from bot.answering.uncovered import mostly_spoken
+
+    assert mostly_spoken(analyse(question), sentence, NO_RULES) is mostly

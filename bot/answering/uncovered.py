@@ -233,6 +233,23 @@ def unspoken(query: Query, sentence: str, sources: Sources, strict: bool = False
     ]
 
 
+def mostly_spoken(query: Query, sentence: str, sources: Sources) -> bool:
+    """The evidence sentence mentions more than half of the question's subject nouns, two at
+    least: it is about what was asked, in its own words ("物业服务企业应当…将物业服务合同报房管
+    机构备案" for "我们物业公司刚跟一个小区签了物业服务合同，还要不要拿去哪里备案？"), though a
+    verb or a noun of the question is not in it."""
+    if query.lang != "zh":
+        return False
+    said = normalize(sentence)
+    words = [
+        w
+        for w in _nouns(query.norm)
+        if w not in LIGHT_WORDS and w not in QUESTION_WORDS and not _is_place(w, sources)
+    ]
+    spoken = [w for w in words if w in said or _partly(w, said)]
+    return len(spoken) >= 2 and 2 * len(spoken) > len(words)
+
+
 def _partly(word: str, said: str) -> bool:
     """A two-character piece of a longer word is in the sentence (人才引进 ~ 人才)."""
     return len(word) >= 4 and any(word[i : i + 2] in said for i in range(len(word) - 1))
