@@ -25,6 +25,7 @@ from bot.services import generations, missing_passages, run_ingest, run_passages
 from bot.text import normalize
 
 REGULATION = Path(__file__).parent / "data" / "provinces" / "sd-labour-contracts.md"
+SMALL_REGULATION = Path(__file__).parent / "data" / "provinces" / "zj-technology-market.md"
 
 
 @pytest.fixture(scope="module")
@@ -133,14 +134,14 @@ def test_an_ingest_builds_the_passages_beside_the_generation_in_service(tmp_path
 
 
 def _office(tmp_path: Path, settings: Any, **more: Any) -> Settings:
-    """An office's knowledge folder: the seeds and one provincial regulation of long
-    articles, and a data dir starting from the session's embedding cache (the passages are
+    """An office's knowledge folder: the seeds and one provincial regulation with long
+    articles (the smallest of ``tests/data/provinces``: 13 passages), and a data dir starting from the session's embedding cache (the passages are
     new to it)."""
     from conftest import KNOWLEDGE
 
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)
-    shutil.copy(REGULATION, knowledge / "documents" / REGULATION.name)
+    shutil.copy(SMALL_REGULATION, knowledge / "documents" / SMALL_REGULATION.name)
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
@@ -164,7 +165,7 @@ def test_a_one_shot_command_answers_from_the_passages_it_built_first(
     }
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "ask", "--jsonl", "--today", "2026-11-21"],
-        input="劳务派遣单位跟被派遣劳动者签的劳动合同要签多久\n".encode(),
+        input="浙江的技术合同签好以后要去哪里登记\n".encode(),
         capture_output=True,
         env=env,
         cwd=tmp_path,
@@ -199,7 +200,7 @@ def test_too_many_to_wait_for_a_command_answers_without_them_a_channel_embeds_th
     # a serving channel started on the same index embeds them in a thread while it answers
     served = build_services(office, serving=True)
     assert served.generation == once.generation
-    question = "劳务派遣单位跟被派遣劳动者签的劳动合同要签多久"
+    question = "浙江的技术合同签好以后要去哪里登记"
     deadline = time.monotonic() + 120
     while not (folder / PASSAGES).is_file() and time.monotonic() < deadline:
         assert served.qa.ask(question, date(2026, 11, 21)).answer.text  # from the vectors
