@@ -116,6 +116,8 @@ def setups(corpus: Path = CITY_CORPUS) -> tuple[Setup, ...]:
                 ("heldout-city-5b.yaml", EVAL / "heldout-city-5b.yaml"),
                 ("heldout-city-6a.yaml", EVAL / "heldout-city-6a.yaml"),
                 ("heldout-city-6b.yaml", EVAL / "heldout-city-6b.yaml"),
+                ("heldout-city-7a.yaml", EVAL / "heldout-city-7a.yaml"),
+                ("heldout-city-7b.yaml", EVAL / "heldout-city-7b.yaml"),
                 ("questions.yaml", EVAL / "questions.yaml"),
                 ("dev.yaml", DEV_QUESTIONS),
             ),
