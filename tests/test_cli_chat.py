@@ -261,7 +261,7 @@ def test_terminal_chat_numbered_choices(background):
     assert code == 0, stderr
     assert "Traceback" not in stderr, stderr
     # the welcome, with its menu as numbered choices
-    assert "您好！我是上海市和嘉定区直播、短视频产业政策助手" in out
+    assert "您好！我是政策助手，根据已载入的政策文件回答问题" in out
     for n, label in enumerate(["检查我能申请什么", "政策来源与有效期", "English"], 1):
         assert f"  [{n}] {label}" in out, out
     # "1" started the check: the applicant question with numbered options

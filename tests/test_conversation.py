@@ -115,3 +115,43 @@ def test_an_eligibility_result_cites_whole_clauses(conv):
     assert cited, [r.text for r in turn.replies]
     whole = {(c.doc_id, c.text) for c in facts.clauses}
     assert all((c.doc, c.text) in whole for c in cited), [c.text[:40] for c in cited]
+
+
+def test_with_no_programme_to_check_the_assistant_offers_no_check(services, tmp_path):
+    # An office that loads only regulations (no rules of support programmes pass for them):
+    # the welcome names no check, the menu offers none, and /check says so instead of "no
+    # programme matches your answers" before asking anything.
+    from bot.answering.gate import _NO_RULES
+
+    store = Store(tmp_path / "db.sqlite3")
+    plain = Conversation(dataclasses.replace(services, store=store, rulebook=_NO_RULES), store)
+    try:
+        (welcome,) = plain.turn(Incoming(chat_id="9", text="/start"), TODAY).replies
+        assert welcome.text.startswith("您好！我是政策助手，根据已载入的政策文件回答问题")
+        assert "/check" not in welcome.text and "《" in welcome.text  # the documents it uses
+        assert "menu:check" not in [o.id for o in welcome.options]
+        (helped,) = plain.turn(Incoming(chat_id="9", text="/help"), TODAY).replies
+        assert "资格检查" not in helped.text and "menu:check" not in [o.id for o in helped.options]
+        turn = plain.turn(Incoming(chat_id="9", text="/check"), TODAY)
+        assert turn.session.flow == "idle"
+        assert turn.replies[0].text.startswith("目前载入的文件中没有可以做资格检查的扶持项目")
+        english = plain.turn(Incoming(chat_id="8", text="/lang en"), TODAY)
+        assert english.session.lang == "en"
+        (hello,) = plain.turn(Incoming(chat_id="8", text="/start"), TODAY).replies
+        assert hello.text.startswith("Hello! I am a policy assistant") and "/check" not in hello.text
+    finally:
+        store.close()
+    # with the seeds' programmes, the check is offered as before
+    (offered,) = conv_turn(services, tmp_path / "seeds", "/start").replies
+    assert "/check" in offered.text and "menu:check" in [o.id for o in offered.options]
+
+
+def conv_turn(services, folder, text):
+    folder.mkdir()
+    store = Store(folder / "db.sqlite3")
+    try:
+        return Conversation(dataclasses.replace(services, store=store), store).turn(
+            Incoming(chat_id="7", text=text), TODAY
+        )
+    finally:
+        store.close()

@@ -61,9 +61,16 @@ def step(
     return Turn(session, tuple(replies), log)
 
 
+def checkable(ctx: Ctx) -> bool:
+    """Rules of support programmes passed for the documents loaded: the eligibility check
+    has something to check (an office that loads only regulations has none)."""
+    return bool(ctx.services.rulebook.programs)
+
+
 def menu(ctx: Ctx) -> tuple[Option, ...]:
+    check = (Option("menu:check", ctx.say("menu.check")),) if checkable(ctx) else ()
     return (
-        Option("menu:check", ctx.say("menu.check")),
+        *check,
         Option("menu:about", ctx.say("menu.about")),
         Option("menu:lang", ctx.say("menu.lang")),
     )

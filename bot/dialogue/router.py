@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.answering import MAX_QUESTION_CHARS, check_question
 from bot.dialogue import talk, walkthrough
-from bot.dialogue.context import Ctx, idle, menu, step
+from bot.dialogue.context import Ctx, checkable, idle, menu, step
 from bot.domain import Lang, Reply, Turn
 from bot.eligibility import focus_from_text
 from bot.errors import BadInput
@@ -72,18 +72,29 @@ def _covered(ctx: Ctx) -> str:
 
 
 def _start(ctx: Ctx, _: str) -> Turn:
-    welcome = ctx.say("welcome", covered=_covered(ctx))
+    check = checkable(ctx)
+    welcome = ctx.say(
+        "welcome",
+        covered=_covered(ctx),
+        check=ctx.say("welcome.check") if check else "",
+        check_command=ctx.say("welcome.check_command") if check else "",
+    )
     return step(replace(idle(ctx.session), topic={}), [Reply(welcome, options=menu(ctx))])
+
+
+def _help_text(ctx: Ctx) -> str:
+    check = ctx.say("help.check") if checkable(ctx) else ""
+    return ctx.say("help", covered=_covered(ctx), check=check)
 
 
 def _help(ctx: Ctx, _: str = "") -> Turn:
     """/help: the help and the menu (a walk-through's question stays open)."""
-    return step(ctx.session, [Reply(ctx.say("help", covered=_covered(ctx)), options=menu(ctx))])
+    return step(ctx.session, [Reply(_help_text(ctx), options=menu(ctx))])
 
 
 def _help_word(ctx: Ctx, _: str = "") -> Turn:
     """ "帮助" typed: the help, then the open question again so the walk-through goes on."""
-    return step(ctx.session, walkthrough.reshow(ctx, ctx.say("help", covered=_covered(ctx))))
+    return step(ctx.session, walkthrough.reshow(ctx, _help_text(ctx)))
 
 
 def _check(ctx: Ctx, arg: str) -> Turn:
@@ -156,11 +167,13 @@ def _answer_button(ctx: Ctx, payload: str) -> Turn:
 def _small(key: str) -> Handler:
     def handler(ctx: Ctx, _: str) -> Turn:
         options = menu(ctx) if key == "greeting" else ()
+        if key == "greeting":
+            said = ctx.say(key, check=ctx.say("greeting.check") if checkable(ctx) else "")
+        else:
+            said = ctx.say(key)
         return step(
             ctx.session,
-            walkthrough.reshow(ctx, ctx.say(key))
-            if not options
-            else [Reply(ctx.say(key), options=options)],
+            walkthrough.reshow(ctx, said) if not options else [Reply(said, options=options)],
         )
 
     return handler

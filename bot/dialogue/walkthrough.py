@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from bot.dialogue.context import Ctx, idle, script, step
+from bot.dialogue.context import Ctx, checkable, idle, menu, script, step
 from bot.dialogue.facts import approximate_note, facts_from_text, noted_line
 from bot.domain import Citation, Option, Reply, Session, Turn
 from bot.eligibility import (
@@ -243,9 +243,13 @@ def _widened(rulebook: Rulebook, focus: tuple[str, ...], facts: dict[str, Any]) 
 
 
 def start(ctx: Ctx, focus: frozenset[str] | tuple[str, ...] = (), text: str = "") -> Turn:
-    """Begin a check; facts the opening words state are taken in and said back."""
+    """Begin a check; facts the opening words state are taken in and said back. With no
+    programme to check (no rules for the documents loaded), says so instead of "no
+    programme matches your answers" before asking anything."""
     session = ctx.session
     rulebook = ctx.services.rulebook
+    if not checkable(ctx):
+        return step(idle(session), [Reply(ctx.say("check.no_programs"), options=menu(ctx))])
     facts = facts_from_text(rulebook, text, {}) if text else {}
     fresh = replace(
         session,
@@ -267,8 +271,6 @@ def start(ctx: Ctx, focus: frozenset[str] | tuple[str, ...] = (), text: str = ""
 def cancel(ctx: Ctx) -> Turn:
     session = ctx.session
     key = "check.cancelled" if session.flow == "eligibility" else "check.none_running"
-    from bot.dialogue.context import menu
-
     return step(idle(session), [Reply(ctx.say(key), options=menu(ctx))])
 
 

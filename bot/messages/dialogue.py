@@ -10,35 +10,51 @@ from __future__ import annotations
 from typing import Final
 
 ENTRIES: Final[dict[str, tuple[str, str]]] = {
+    # what the assistant is, from what an office loaded: the documents' own phrase
+    # ({covered}), and the eligibility check only where rules for them pass ({check})
     "welcome": (
-        "您好！我是上海市和嘉定区直播、短视频产业政策助手。\n"
+        "您好！我是政策助手，根据已载入的政策文件回答问题，并注明出处。\n"
         "我依据的文件：{covered}。\n"
-        "· 直接提问，我会给出答案并注明出处，例如：“嘉定直播企业营收首次超过1亿元奖励多少？”\n"
-        "· 发送 /check 或选择“检查我能申请什么”，我会问几个问题，告诉您可能符合哪些扶持、金额多少、依据哪一条。\n"
-        "命令：/help 帮助，/check 资格检查，/cancel 取消，/lang 切换语言，/about 政策来源。",
-        "Hello! I answer questions about the Shanghai and Jiading live-streaming and "
-        "short-video industry policies.\n"
+        "· 直接提问，例如某项扶持能拿多少、要满足什么条件、违反规定罚多少、找哪个部门办理。\n"
+        "{check}"
+        "命令：/help 帮助，{check_command}/cancel 取消，/lang 切换语言，/about 政策来源。",
+        "Hello! I am a policy assistant: I answer questions from the policy documents loaded "
+        "here, with the source.\n"
         "The documents I use: {covered}.\n"
-        '· Ask a question and I answer with the source, e.g. "How much does '
-        'Jiading award a company whose revenue first exceeds 100 million yuan?"\n'
-        '· Send /check or choose "Check my eligibility": I ask a few questions '
-        "and tell you what your company may qualify for, how much, and under which clause.\n"
-        "Commands: /help, /check, /cancel, /lang (language), /about (sources).",
+        "· Ask a question, e.g. how much a programme pays, what its conditions are, what the "
+        "fine for a breach is, or which office handles it.\n"
+        "{check}"
+        "Commands: /help, {check_command}/cancel, /lang (language), /about (sources).",
     ),
+    "welcome.check": (
+        "· 发送 /check 或选择“检查我能申请什么”，我会问几个问题，告诉您可能符合哪些扶持、金额多少、依据哪一条。\n",
+        '· Send /check or choose "Check my eligibility": I ask a few questions '
+        "and tell you what your company may qualify for, how much, and under which clause.\n",
+    ),
+    "welcome.check_command": ("/check 资格检查，", "/check, "),
     "help": (
-        "我可以：\n1. 回答上海市、嘉定区直播和短视频产业政策的问题，并注明出处；\n"
-        "2. 通过几个问题帮您检查可能符合的扶持（/check）。\n"
-        "资格检查中可以发送“返回”修改上一个回答、“为什么”了解提问原因、“取消”结束；"
-        "中途也可以直接提问，答完后会回到原来的问题。\n"
+        "我可以：\n1. 回答已载入的政策文件中的问题，并注明出处；\n"
+        "{check}"
         "我依据的文件：{covered}。\n"
         "命令：{commands}",
-        "I can:\n1. answer questions about the Shanghai and Jiading live-streaming and "
-        "short-video policies, with the source;\n2. check which support your company "
-        'may qualify for with a few questions (/check).\nDuring the check, send "back" to '
-        'change your last answer, "why" to see why I ask, "cancel" to stop; you can also '
-        "ask a policy question at any time and we return to the same question.\n"
+        "I can:\n1. answer questions from the policy documents loaded here, with the source;\n"
+        "{check}"
         "The documents I use: {covered}.\n"
         "Commands: {commands}",
+    ),
+    "help.check": (
+        "2. 通过几个问题帮您检查可能符合的扶持（/check）。\n"
+        "资格检查中可以发送“返回”修改上一个回答、“为什么”了解提问原因、“取消”结束；"
+        "中途也可以直接提问，答完后会回到原来的问题。\n",
+        "2. check which support your company may qualify for with a few questions (/check).\n"
+        'During the check, send "back" to change your last answer, "why" to see why I ask, '
+        '"cancel" to stop; you can also ask a policy question at any time and we return to '
+        "the same question.\n",
+    ),
+    "check.no_programs": (
+        "目前载入的文件中没有可以做资格检查的扶持项目。您可以直接提问，我会依据文件回答。",
+        "The documents loaded here have no support programmes to check eligibility for. "
+        "Ask a question and I answer from the documents.",
     ),
     "menu.check": ("检查我能申请什么", "Check my eligibility"),
     "menu.about": ("政策来源与有效期", "Sources and validity"),
@@ -87,11 +103,13 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
         "we start afresh.",
     ),
     "greeting": (
-        "您好！我可以解答上海市和嘉定区直播、短视频产业政策的问题（补贴金额、条件、有效期、负责部门），"
-        "也可以发送 /check 帮您检查能申请哪些扶持。请直接提问吧。",
-        "Hello! I can answer questions about the Shanghai and Jiading live-streaming and "
-        "short-video policies (amounts, conditions, validity, responsible departments), or "
-        "check with /check what your company may apply for. Just ask.",
+        "您好！我可以依据已载入的政策文件回答问题（金额、条件、期限、罚则、负责部门），{check}请直接提问吧。",
+        "Hello! I can answer questions from the policy documents loaded here (amounts, "
+        "conditions, deadlines, fines, responsible departments){check}. Just ask.",
+    ),
+    "greeting.check": (
+        "也可以发送 /check 帮您检查能申请哪些扶持。",
+        ", or check with /check what your company may apply for",
     ),
     "thanks": (
         "不客气！还有其他问题可以随时问我。",
