@@ -208,23 +208,29 @@ def city_services(work: Path, *regulations: str) -> Any:
     return fake_services(work / "data", documents=documents)
 
 
-def seeds_with(regulations: Iterable[str], work: Path, settings: Any) -> Any:
-    """Services over the seeds and these regulations of the city's corpus, built in ``work``
-    with real e5 vectors (the seeds' from the session's embedding cache)."""
+def office(work: Path, settings: Any, *documents: Path, **more: Any) -> Any:
+    """Settings of an office in ``work``: the project's knowledge folder with ``documents``
+    added, and a data dir starting from the session's embedding cache (the seeds' vectors)."""
     from bot.config import Settings
-    from bot.services import build_services
 
     knowledge = work / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)
-    for name in regulations:
-        shutil.copy(CITY_CORPUS / name, knowledge / "documents" / name)
+    for path in documents:
+        shutil.copy(path, knowledge / "documents" / path.name)
     data = work / "data"
     data.mkdir()
     shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
-    # (their passages are built by the tests that want them: ``run_passages``)
-    return build_services(
-        Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge, passages_at_once=0)
-    )
+    return Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge, **more)
+
+
+def seeds_with(regulations: Iterable[str], work: Path, settings: Any) -> Any:
+    """Services over the seeds and these regulations of the city's corpus, built in ``work``
+    with real e5 vectors (the seeds' from the session's embedding cache); their passages are
+    built by the tests that want them (``run_passages``)."""
+    from bot.services import build_services
+
+    paths = [CITY_CORPUS / name for name in regulations]
+    return build_services(office(work, settings, *paths, passages_at_once=0))
 
 
 @pytest.fixture(scope="session")

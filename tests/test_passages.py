@@ -134,18 +134,11 @@ def test_an_ingest_builds_the_passages_beside_the_generation_in_service(tmp_path
 
 
 def _office(tmp_path: Path, settings: Any, **more: Any) -> Settings:
-    """An office's knowledge folder: the seeds and one provincial regulation with long
-    articles (the smallest of ``tests/data/provinces``: 13 passages), and a data dir starting from the session's embedding cache (the passages are
-    new to it)."""
-    from conftest import KNOWLEDGE
+    """The seeds and one provincial regulation with long articles (the smallest of
+    ``tests/data/provinces``: 13 passages, new to the session's embedding cache)."""
+    from conftest import office
 
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, knowledge)
-    shutil.copy(SMALL_REGULATION, knowledge / "documents" / SMALL_REGULATION.name)
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
-    return Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge, **more)
+    return office(tmp_path, settings, SMALL_REGULATION, **more)  # type: ignore[no-any-return]
 
 
 def test_a_one_shot_command_answers_from_the_passages_it_built_first(

@@ -25,6 +25,7 @@ from conftest import (
     NetworkBlocked,
     city_services,
     is_local_address,
+    office,
     seeds_with,
 )
 from fakes.services import fake_services
@@ -632,15 +633,9 @@ def test_every_article_is_embedded_after_its_title() -> None:
 def test_an_english_question_finds_a_regulations_article_without_a_glossary(
     tmp_path: Path, settings: Any
 ) -> None:
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, knowledge)
-    shutil.copy(NINGBO, knowledge / "documents" / NINGBO.name)
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
-    local = Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge)
+    local = office(tmp_path, settings, NINGBO)
     svc = build_services(local)
-    glossary = (knowledge / "glossary.yaml").read_text(encoding="utf-8")
+    glossary = (local.knowledge_dir / "glossary.yaml").read_text(encoding="utf-8")
     assert "blood" not in glossary and "献血" not in glossary
     hits = svc.qa.retriever.search(
         "When is a blood donor exempt from paying for clinical blood for life?", 5
@@ -660,12 +655,7 @@ def test_a_generation_embedded_otherwise_is_rebuilt(tmp_path: Path, settings: An
     from bot.knowledge.generations import MANIFEST
     from bot.knowledge.index import is_current
 
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, knowledge)
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(Path(settings.data_dir) / "embeddings.sqlite3", data / "embeddings.sqlite3")
-    local = Settings(_env_file=None, data_dir=data, knowledge_dir=knowledge)
+    local = office(tmp_path, settings)
     first = build_services(local)
     gens = generations(local)
     model = embedder_of(first).model_id

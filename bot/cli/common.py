@@ -117,10 +117,15 @@ def progress_printer(quiet: bool) -> Any:
     return progress
 
 
-def load_services(settings: Settings, quiet: bool = True) -> Services:
-    """``Services`` for the commands that read the index (no store); exit 2 on an error."""
+def load_services(settings: Settings, quiet: bool | None = None) -> Services:
+    """``Services`` for the commands that read the index (no store); exit 2 on an error. What
+    they build first (an ingest of changed documents, the passages) draws its progress on a
+    terminal's stderr, never into a pipe (``quiet`` None): `policybot ask` after adding
+    documents waits minutes, a script reading its JSON lines sees nothing else."""
     from bot.services import build_services
 
+    if quiet is None:
+        quiet = not sys.stderr.isatty()
     try:
         return build_services(settings, progress_printer(quiet))
     except PolicyBotError as exc:
