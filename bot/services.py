@@ -374,22 +374,24 @@ def ingest_in_background(settings: Settings) -> threading.Thread:
     return thread
 
 
-def missing_passages(settings: Settings, generation: str) -> int:
+def missing_passages(settings: Settings, generation: str, kb: KnowledgeBase | None = None) -> int:
     """Characters of the passages of long articles (``bot.knowledge.passages``) that
-    ``generation`` lacks: 0 when they are kept beside it (or on the Chroma server it shares)
-    or it has no long article."""
+    ``generation`` (whose knowledge base is ``kb``, read from it when not given) lacks: 0 when
+    they are kept beside it (or on the Chroma server it shares) or it has no long article."""
     gens = generations(settings)
     if (gens.path(generation) / PASSAGES).is_file():
         return 0
     if gens.remote is not None and gens.remote.holds(generation, PASSAGES):
         return 0  # the store fetches them into its mirror
-    kb, _ = load_generation(gens, generation)
+    if kb is None:
+        kb, _ = load_generation(gens, generation)
     return sum(len(text) for _, _, text in passage_units(kb))
 
 
 def _complete_passages(
     settings: Settings,
     generation: str,
+    kb: KnowledgeBase,
     embeddings: E5Embeddings,
     progress: Progress | None,
     serving: bool,
@@ -401,9 +403,11 @@ def _complete_passages(
     of the sixth held-out city set 0.65 without, 0.82 with; the provinces' 0.94 and 0.97).
     Up to ``Settings.passages_at_once`` characters are embedded now, before the first answer;
     more, a ``serving`` process embeds in a thread (searched from the next look,
-    ``vectors.PASSAGES_LOOK``), anything else says how to build them and answers without."""
+    ``vectors.PASSAGES_LOOK``; the store in service looks for them at its first search, so
+    those built now are searched from the first answer), anything else says how to build them
+    and answers without."""
     try:
-        missing = missing_passages(settings, generation)
+        missing = missing_passages(settings, generation, kb)
     except Exception:
         _log.exception("cannot tell whether generation %s has its passages", generation)
         return "failed"
@@ -481,9 +485,9 @@ def build_services(
         name = report.generation
     for problem in report.problems:
         _log.warning("skipped %s", problem.message)
-    if passages and name:
-        _complete_passages(settings, name, embeddings, progress, serving or background)
     kb, store, qa = _answering(settings, gens, name, embeddings)
+    if passages and name:
+        _complete_passages(settings, name, kb, embeddings, progress, serving or background)
     rules = load_checked_rules(settings.knowledge_dir, kb, rules_keep_dir(settings))
     return Services(
         settings=settings,
