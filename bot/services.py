@@ -395,7 +395,7 @@ def _complete_passages(
     embeddings: E5Embeddings,
     progress: Progress | None,
     serving: bool,
-) -> Literal["kept", "built", "later", "failed"]:
+) -> None:
     """Make sure the generation about to serve has its passages. A generation published by a
     one-shot command (``ask``, or a channel's first start) has none: ``policybot ingest`` and a
     channel's background ingest embed them after publishing, nothing else did, and without
@@ -410,16 +410,15 @@ def _complete_passages(
         missing = missing_passages(settings, generation, kb)
     except Exception:
         _log.exception("cannot tell whether generation %s has its passages", generation)
-        return "failed"
+        return
     if not missing:
-        return "kept"
+        return
     if missing <= settings.passages_at_once:
         try:
             run_passages(settings, generation, embeddings, progress)
         except Exception:
             _log.exception("the passages of generation %s were not built", generation)
-            return "failed"
-        return "built"
+        return
     if serving:
         logged = _logged_progress(settings, "passages")
         own = E5Embeddings(num_threads=settings.embed_threads)  # questions do not wait for it
@@ -429,14 +428,13 @@ def _complete_passages(
             name="passages",
             daemon=True,
         ).start()
-        return "later"
+        return
     _log.warning(
         "answering without the passages of long articles (%d characters, about %.0f minutes "
         "to embed): `policybot ingest` builds them",
         missing,
         missing / 2000 / 60,
     )
-    return "later"
 
 
 def build_services(
