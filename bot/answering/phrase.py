@@ -165,7 +165,10 @@ def _topic_lines(f: Frame) -> list[str]:
             issuers = (
                 _v("、".join(f.meta.issuers)) if lang == "zh" else f.unit_names(f.meta.issuers)
             )
-            lines.append(msg("ans.who_none", lang, title=f.title, issuers=issuers))
+            if f.meta.issuers:
+                lines.append(msg("ans.who_none", lang, title=f.title, issuers=issuers))
+            else:  # a document whose issuer no line of it names
+                lines.append(msg("ans.who_none_unknown", lang))
         elif program is not None or (plan.clause is not None and plan.clause.responsible):
             lines.append(msg("ans.who", lang, who=f.who()))
     if _procedure_unsaid(f):

@@ -90,6 +90,7 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
         "这一条没有写明责任单位；{title}由{issuers}印发。",
         "The clause names no responsible unit; the {title} was issued by {issuers}.",
     ),
+    "ans.who_none_unknown": ("这一条没有写明责任单位。", "The clause names no responsible unit."),
     "ans.years_up_to": ("最长{years}年（{name}）。", "For up to {years} years ({name})."),
     "ans.years_running": ("可连续{years}年（{name}）。", "For up to {years} years ({name})."),
     "ans.once": ("这是一次性{word}，不按年发放。", "It is a one-off payment, not yearly ({name})."),
