@@ -355,6 +355,69 @@ def test_a_duty_about_another_act_is_no_answer_to_whether_one_may() -> None:
     assert found is not None and "备案" in found.sentence.text
 
 
+def test_a_firm_that_tells_its_case_first_is_answered_on_what_it_asks() -> None:
+    # the shop, its doorway and its flower stands are no words of a rule; what it asks last
+    # (占用人行道, 审批) is, and "禁止擅自占用…" says leave is needed
+    pavement = city_article("上海市城市道路管理条例.md", "第二十七条")
+    asked = analyse("我们花店生意好，想在门口人行道上放几个花架，占用人行道要审批吗？")
+    found = yesno_reading(asked, [pavement], NO_RULES)
+    assert found is not None and found.verdict == "must"
+    assert "禁止擅自占用城市道路人行道" in found.sentence.text
+    lease = city_article(
+        "上海市安全生产条例(2018-05-24).md", "第三十条", "生产经营单位出租厂房、场所给其他单位"
+    )
+    asked = analyse("仓库空着一半，打算分租给一家物流公司，需要跟他们签安全管理协议吗？")
+    found = yesno_reading(asked, [lease], NO_RULES)
+    assert found is not None and found.verdict == "must"
+    assert "签订安全生产管理协议" in found.sentence.text
+    # what it asks last is not in the article: no verdict from it
+    asked = analyse("我们花店想在门口人行道上放几个花架，需要给店员买商业保险吗？")
+    found = yesno_reading(asked, [pavement], NO_RULES)
+    assert found is None or found.verdict != "must"
+
+
+@pytest.mark.parametrize(
+    ("issuers", "says"),
+    [
+        (("上海市人民代表大会常务委员会",), "这一条没有写明责任单位；《条例》由上海市人民代表大会常务委员会印发。"),
+        # no line of the document names its issuer: no "由印发" with nobody in it
+        ((), "这一条没有写明责任单位。"),
+    ],
+)  # fmt: skip
+def test_a_clause_that_names_no_unit_is_answered_so(issuers: tuple[str, ...], says: str) -> None:
+    from bot.answering import Topic, answer
+
+    meta = DocumentMeta(id="doc", title="条例", region="上海市", issuers=issuers)
+    stores = clause("第二十条 仓储场所应当配备灭火器材，并定期检查。", "第二十条")
+    sources = Sources(documents={"doc": meta}, clauses=(stores,), rulebook=_NO_RULES)
+    asked = analyse("仓库配灭火器这件事归哪个部门管？")
+    hits = [Hit(stores, 1.0, 1.0, 1.0)]
+    composed = answer(asked, hits, sources, Topic(), TODAY, "zh")
+    assert composed is not None
+    assert composed.text.splitlines()[0] == says
+
+
+def test_a_prohibition_is_read_against_what_is_asked_last() -> None:
+    # the case names a sublet (能不能转租); the question is whether the landlord may end the
+    # lease: the article's ban on disturbing neighbours (…不得影响相邻使用人…) is no "不能"
+    sublet = city_article("上海市房屋租赁条例.md", "第三十一条", "非独立成套房屋承租人转租房屋")
+    asked = analyse(
+        "仓库租给了一家公司，合同没约定能不能转租，他们却转租了一半给别人，我能马上收回仓库吗？"
+    )
+    found = yesno_reading(asked, [sublet], NO_RULES)
+    assert found is None or found.verdict != "no"
+    # a ban shares a word with the question, though not with what follows its modal word
+    drivers = city_article("上海市出租汽车管理条例.md", "第十一条", "被取消客运服务资格的驾驶员")
+    found = yesno_reading(analyse("出租车司机被取消了资格，明年能再开出租吗"), [drivers], NO_RULES)
+    assert found is not None and found.verdict == "no"
+
+
+def test_the_party_a_firm_must_turn_to_is_a_who() -> None:
+    assert reading.states("who", "建设单位或者施工单位应当向燃气企业查询地下燃气管道的相关情况")
+    assert reading.states("who", "设置单位应当向市市管处提出申请")
+    assert not reading.states("who", "燃气企业应当自查询之日起三日内提供相关资料")
+
+
 def test_a_clause_about_something_else_gives_no_verdict() -> None:
     # the market article on testing equipment says nothing about lending a licence
     hits = [article("zj-commodity-markets.md", "第二十条")]

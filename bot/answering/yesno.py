@@ -33,6 +33,7 @@ _PERMIT: Final = re.compile(r"可以|有权|允许|准予|鼓励|支持")
 # A question whether something must be done ("一定要做审查吗", "do we have to check").
 _NEED: Final = re.compile(
     r"一定要|必须|需要|需不需要|要不要|是否要|是否应当|应不应该|应该|得不得|要在|要去|要办"
+    r"|要(?:审批|批准|许可|申请|报批|报备|备案|登记|签|通知|告知|报告)"
     r"|\bhave to\b|\bhas to\b|\bneed to\b|\bneeds to\b|\bmust\b|\brequired\b|\brequire\b"
 )
 # A question whether something is lawful ("这在浙江合法吗", "报了假材料算违规吗"): a
@@ -49,14 +50,18 @@ _ASKING_WORDS: Final = frozenset(["一定", "需要", "必须", "应该", "是�
 # A sentence that punishes what it describes ("…的，处…罚款", "予以取缔").
 _PUNISHED: Final = re.compile(r"罚款|罚金|没收|吊销|取缔|追究.{0,6}责任|予以处罚|给予.{0,4}处分")
 _SUPPORT: Final = re.compile(r"支持|鼓励|扶持|encourag|support")
-# "未经…不得…", "没有…不得": a negative that makes its condition a requirement.
-_UNLESS: Final = re.compile(r"(?:未经|未|没有|非经)[^，。；]{0,30}(?:不得|禁止|不予)")
+# "未经…不得…", "没有…不得": a negative that makes its condition a requirement; so does
+# "禁止擅自…" (擅自: without the leave the law requires).
+_UNLESS: Final = re.compile(
+    r"(?:未经|未|没有|非经)[^，。；]{0,30}(?:不得|禁止|不予)|(?:不得|禁止|严禁)擅自"
+)
 _STOP_CHARS: Final = frozenset("的了吗呢吧啊是在有和与或及能可以要会把被给对于个这那我们你他")
 _CLAUSE_END: Final = re.compile(r"[，,。；;：:！？]")
 _MODAL_CHARS: Final = frozenset("不得准许应该须")
 _MIN_SCORE: Final = 0.15
 _DEFINITE: Final = 0.2
 _INDIRECT: Final = 0.3
+_LEAVE: Final = 0.1
 
 
 @dataclass(frozen=True)
@@ -125,16 +130,39 @@ def _about_else(query: Query, sentence: str, words: Sequence[str]) -> bool:
     said = normalize(sentence)
     if query.lang != "zh":
         return not words or sum(1 for w in words if w in said) * 2 < len(words)
+    if not _too_many_missing(words, said):
+        return False
+    # A firm tells its case first and asks last ("我们奶茶店门口想摆两张桌子，占用人行道需要
+    # 批准吗"): its shop and tables are no words of a rule, what it asks about is
+    asked = _asking_words(query, words)
+    return len(asked) < 2 or _too_many_missing(asked, said)
+
+
+def _too_many_missing(words: Sequence[str], said: str) -> bool:
     missing = [w for w in words if w not in said and not _partly(w, said)]
     return len(missing) > max(1, len(words) // 4)
 
 
-def _forbids_asked(said: str, asked: set[str]) -> bool:
+_PARTS_OF_QUESTION: Final = re.compile(r"[，,。；;！!？?]")
+
+
+def _asking_words(query: Query, words: Sequence[str]) -> list[str]:
+    """Of ``words``, those of the part of a question told in several that asks (its last);
+    none when it is told in one."""
+    parts = [p for p in _PARTS_OF_QUESTION.split(query.norm) if p.strip()]
+    if len(parts) < 2:
+        return []
+    return [w for w in words if w in parts[-1]]
+
+
+def _forbids_asked(said: str, asked: set[str], pairs: set[str] | None = None) -> bool:
     """What the sentence forbids (after 不得/禁止…, to the end of its clause) shares a character
-    with the question, or it forbids nothing outright (a penalty): "…发现其具有前述行为记录的，
-    不得录用" forbids hiring, and is no answer to whether an employer may take a deposit from
-    applicants, though the article names 招聘 and 应聘者."""
+    with ``asked`` (or, given ``pairs``, a character pair), or it forbids nothing outright (a
+    penalty): "…发现其具有前述行为记录的，不得录用" forbids hiring, and is no answer to whether an
+    employer may take a deposit from applicants, though the article names 招聘 and 应聘者."""
     spans = [_CLAUSE_END.split(said[m.end() :], maxsplit=1)[0] for m in _NEGATIVE.finditer(said)]
+    if pairs is not None:  # read by the question's character pairs (its words)
+        return not spans or any(set(char_bigrams(span)) & pairs for span in spans)
     # 不 and 得 of a question's "能不能" and of a span's "不一致" say nothing of what is forbidden
     return not spans or any((_chars(span) & asked) - _MODAL_CHARS for span in spans)
 
@@ -143,6 +171,18 @@ def _forbids_asked(said: str, asked: set[str]) -> bool:
 _ASKED_ACT: Final = re.compile(
     r"(?:能不能|可不可以|可不可|能否|是否可以|可以|允许|准许|准不准|能)(.+)"
 )
+
+
+def _asked_act(question: str) -> str | None:
+    """What the question asks to do: after its last modal word, where a firm asks once it has
+    told its case ("合同里没写能不能转租，…我能直接跟他解约吗": 直接跟他解约)."""
+    found = None
+    position = 0
+    while (match := _ASKED_ACT.search(question, position)) is not None:
+        found, position = match, match.start() + 1
+    return found.group(1) if found is not None else None
+
+
 _MAY_NOT: Final = re.compile(r"可以不|可不|无需|无须|不需要|不必|免于|免予|免除")
 
 
@@ -150,8 +190,8 @@ def permits_not_doing(said: str, question: str) -> bool:
     """Asked whether one may not do something ("我们公司可以不给员工交社保吗"), a permission
     answers only when it permits not doing it ("可以不", "无需", "免予"): "…可以按照…规定参加
     城镇职工社会保险" is no "可以"."""
-    act = _ASKED_ACT.search(question)
-    return act is None or not act.group(1).startswith("不") or bool(_MAY_NOT.search(said))
+    act = _asked_act(question)
+    return act is None or not act.startswith("不") or bool(_MAY_NOT.search(said))
 
 
 def _partly(word: str, said: str) -> bool:
@@ -209,8 +249,8 @@ def yesno_reading(
     # what the question asks to do, after its modal word ("快递公司可以私自拆开客户的包裹吗":
     # 拆开包裹, not 快递); a prohibition is read against the whole question, which may say
     # what it forbids before the modal ("被取消资格的出租车司机第二年能重新当司机吗")
-    act = _ASKED_ACT.search(query.norm)
-    acting = _chars(act.group(1) + "".join(terms)) if act else chars
+    act = _asked_act(query.norm)
+    acting = _chars(act + "".join(terms)) if act else chars
     words = [w for w in subject_words(query, sources, terms) if w not in _ASKING_WORDS]
     need = asks_need(query)
     best: tuple[float, YesNo] | None = None
@@ -234,7 +274,16 @@ def yesno_reading(
             strict = verdict in ("yes", "must") or need or query.lang != "zh"
             if strict and _about_else(query, sentence, words):
                 continue
-            if verdict == "no" and query.lang == "zh" and not _forbids_asked(said, chars):
+            # what it forbids shares a character with what the question asks to do, or a
+            # word with the question: "…不得影响相邻使用人…" is no answer to whether a landlord
+            # may end a lease (解约), though 人 is in the question too; "…不得担任出租汽车驾驶员"
+            # answers whether a driver may drive again (重新当司机: 出租)
+            if (
+                verdict == "no"
+                and query.lang == "zh"
+                and not _forbids_asked(said, acting)
+                and not _forbids_asked(said, chars, pairs)
+            ):
                 continue
             # a duty answers whether one may do something only when it speaks of doing it
             # (two characters of it at least): "快递企业…应当自工商变更登记之日起…备案" says
@@ -255,6 +304,8 @@ def yesno_reading(
             score += 0.3 * covered - 0.06 * rank - score_gap(query.text, hits, rank)
             if verdict in ("yes", "no") and not need:
                 score += _DEFINITE  # a permission question is answered by yes or no
+            elif verdict == "must" and _UNLESS.search(said):
+                score += _LEAVE  # "未经批准不得…" says outright that leave is needed
             if _PUNISHED.search(said) and not _NEGATIVE.search(said) and not _DUTY.search(said):
                 score -= _INDIRECT  # a penalty says it only indirectly: 不得/禁止 say it outright
             if best is None or score > best[0]:
