@@ -49,6 +49,10 @@ def test_the_dictionary_reads_senses_as_stemmed_phrases() -> None:
     # "(law) legal representative of a corporation" is also found by its head
     assert any(sense[0] == "法定代表人" for sense in table[("legal", "repres")])
     assert english_words("Internet café fines") == ["internet", "cafe", "fine"]
+    # a contraction is no word of its own ("re" was looked up as 重新, "won" as a currency)
+    assert english_words("We're sure they won't, and it’s the firm's fine") == [
+        "we", "sure", "they", "and", "it", "the", "firm", "fine",
+    ]  # fmt: skip
 
 
 def test_only_words_the_documents_use_are_given() -> None:

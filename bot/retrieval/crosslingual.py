@@ -151,9 +151,14 @@ def american(word: str) -> str:
     return word
 
 
+# "we're", "I'm", "it's", "we'll", "don't", "won't": the contraction is no word of its own
+# ("re" was looked up as 重新, "won" as a currency)
+_CONTRACTED = re.compile(r"\b[a-z]+n['’]t\b|['’](?:re|m|s|ll|ve|d)\b")
+
+
 def english_words(text: str) -> list[str]:
-    """Lower-case stems of the Latin-script words of ``text``."""
-    return [stem(american(w)) for w in _WORD.findall(_plain(text))]
+    """Lower-case stems of the Latin-script words of ``text``, contractions left out."""
+    return [stem(american(w)) for w in _WORD.findall(_CONTRACTED.sub(" ", _plain(text)))]
 
 
 def _phrases(definition: str) -> Iterator[tuple[str, ...]]:
