@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import CITY_CORPUS
 
-from bot.answering import reading
+from bot.answering import reading, yesno
 from bot.answering.evidence import (
     best_sentence,
     money_glosses,
@@ -410,6 +410,18 @@ def test_a_prohibition_is_read_against_what_is_asked_last() -> None:
     drivers = city_article("上海市出租汽车管理条例.md", "第十一条", "被取消客运服务资格的驾驶员")
     found = yesno_reading(analyse("出租车司机被取消了资格，明年能再开出租吗"), [drivers], NO_RULES)
     assert found is not None and found.verdict == "no"
+
+
+def test_whether_something_is_needed_is_not_answered_by_a_ban() -> None:
+    # "do we need a licence to sell liquor?" is not "不能" because forging licences is banned
+    forging = city_article("上海市酒类商品产销管理条例.md", "第十三条")
+    found = yesno_reading(analyse("我们便利店卖酒需要办许可证吗？"), [forging], NO_RULES)
+    assert found is None or found.verdict != "no"
+    # a licence system is a requirement, asked in Chinese or English
+    system = city_article("上海市酒类商品产销管理条例.md", "第六条")
+    found = yesno_reading(analyse("酒类零售需要许可证吗？"), [system], NO_RULES)
+    assert found is not None and found.verdict == "must"
+    assert yesno.asks_need(analyse("Do we need a permit to sell alcohol?"))
 
 
 def test_the_party_a_firm_must_turn_to_is_a_who() -> None:

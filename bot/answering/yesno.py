@@ -34,7 +34,7 @@ _PERMIT: Final = re.compile(r"可以|有权|允许|准予|鼓励|支持")
 _NEED: Final = re.compile(
     r"一定要|必须|需要|需不需要|要不要|是否要|是否应当|应不应该|应该|得不得|要在|要去|要办"
     r"|要(?:审批|批准|许可|申请|报批|报备|备案|登记|签|通知|告知|报告)"
-    r"|\bhave to\b|\bhas to\b|\bneed to\b|\bneeds to\b|\bmust\b|\brequired\b|\brequire\b"
+    r"|\bhave to\b|\bhas to\b|\bneeds?\b|\bmust\b|\brequired\b|\brequire\b"
 )
 # A question whether something is lawful ("这在浙江合法吗", "报了假材料算违规吗"): a
 # prohibition answers it with "not allowed", whichever way the question is put.
@@ -85,12 +85,21 @@ def asks_need(query: Query) -> bool:
     return _NEED.search(query.norm) is not None
 
 
+# "…实行许可证制度": a licence (approval, filing, registration) system is a requirement
+_SYSTEM: Final = re.compile(r"实行[^，。；]{0,12}(?:许可|审批|备案|登记|准入)证?(?:制度|管理)")
+
+
 def verdict_of(sentence: str, need: bool) -> str | None:
     """yes / no / must / duty for a sentence with a modal word; None without one. A question
     whether something may be done is answered by a prohibition first; one whether it must be
     done by a duty ("未经审查不得出台" makes the review a requirement). What a sentence punishes
     is not allowed, and its opposite required."""
-    if need and (_UNLESS.search(sentence) or _DUTY.search(sentence) or _PUNISHED.search(sentence)):
+    if need and (
+        _UNLESS.search(sentence)
+        or _DUTY.search(sentence)
+        or _PUNISHED.search(sentence)
+        or _SYSTEM.search(sentence)
+    ):
         return "must"
     if _NEGATIVE.search(sentence) or _PUNISHED.search(sentence):
         return "no"  # "…非法组织他人出卖血液的，…可以并处罚款": what is punished is not allowed
@@ -263,6 +272,8 @@ def yesno_reading(
             verdict = verdict_of(said, need)
             if verdict is None:
                 continue
+            if verdict == "no" and need:
+                continue  # a ban ("禁止涂改…许可证") says nothing of whether one is needed
             if verdict in ("yes", "duty") and query.lang != "zh":
                 continue  # the glossary's words are too few to tell what a "yes" is about
             if verdict == "yes" and not _MAY.search(query.norm):
