@@ -424,6 +424,19 @@ def test_whether_something_is_needed_is_not_answered_by_a_ban() -> None:
     assert yesno.asks_need(analyse("Do we need a permit to sell alcohol?"))
 
 
+def test_a_yes_needs_every_word_of_a_short_question() -> None:
+    # "may we take on an apprentice under 16?" is no "可以" from a sentence on apprentices that
+    # says nothing of the age: of two subject words, none may be missing before a "yes"
+    apprentices = city_article("上海市职业教育条例(2018-11-22).md", "第五十二条")
+    asked = analyse("我们公司招了个未满16岁的学徒，这样可以吗？")
+    found = yesno_reading(asked, [apprentices], NO_RULES)
+    assert found is None or found.verdict != "yes"
+    minors = city_article("上海市未成年人保护条例.md", "第二十九条")
+    found = yesno_reading(asked, [apprentices, minors], NO_RULES)
+    assert found is not None and found.verdict == "no"
+    assert "不得招用未满十六周岁的未成年人" in found.sentence.text
+
+
 def test_the_party_a_firm_must_turn_to_is_a_who() -> None:
     assert reading.states("who", "建设单位或者施工单位应当向燃气企业查询地下燃气管道的相关情况")
     assert reading.states("who", "设置单位应当向市市管处提出申请")

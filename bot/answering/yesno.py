@@ -131,25 +131,26 @@ def speaks_to(query: Query, sentence: str, words: Sequence[str]) -> bool:
     return not _about_else(query, sentence, words)
 
 
-def _about_else(query: Query, sentence: str, words: Sequence[str]) -> bool:
+def _about_else(query: Query, sentence: str, words: Sequence[str], spare: int = 1) -> bool:
     """The sentence does not speak to the question's subject: more than one in four of the
-    question's words (its verbs too: "强制…加入" is not "鼓励") are missing from it, one may
-    always be ("员工" for "劳动者"). An English question's words are the glossary's: half of
-    them must occur."""
+    question's words (its verbs too: "强制…加入" is not "鼓励") are missing from it, ``spare``
+    may always be ("员工" for "劳动者"; none before a "yes": "我们公司招了个未满16岁的学徒，这样
+    可以吗" is no "可以" from a sentence on apprentices that says nothing of 未满). An English
+    question's words are the glossary's: half of them must occur."""
     said = normalize(sentence)
     if query.lang != "zh":
         return not words or sum(1 for w in words if w in said) * 2 < len(words)
-    if not _too_many_missing(words, said):
+    if not _too_many_missing(words, said, spare):
         return False
     # A firm tells its case first and asks last ("我们奶茶店门口想摆两张桌子，占用人行道需要
     # 批准吗"): its shop and tables are no words of a rule, what it asks about is
     asked = _asking_words(query, words)
-    return len(asked) < 2 or _too_many_missing(asked, said)
+    return len(asked) < 2 or _too_many_missing(asked, said, spare)
 
 
-def _too_many_missing(words: Sequence[str], said: str) -> bool:
+def _too_many_missing(words: Sequence[str], said: str, spare: int = 1) -> bool:
     missing = [w for w in words if w not in said and not _partly(w, said)]
-    return len(missing) > max(1, len(words) // 4)
+    return len(missing) > max(spare, len(words) // 4)
 
 
 _PARTS_OF_QUESTION: Final = re.compile(r"[，,。；;！!？?]")
@@ -283,7 +284,7 @@ def yesno_reading(
             # a prohibition may rest on a clause that names the subject in another sentence
             # ("…加入行业协会商会的权利。任何单位不得强制…入会")
             strict = verdict in ("yes", "must") or need or query.lang != "zh"
-            if strict and _about_else(query, sentence, words):
+            if strict and _about_else(query, sentence, words, 0 if verdict == "yes" else 1):
                 continue
             # what it forbids shares a character with what the question asks to do, or a
             # word with the question: "…不得影响相邻使用人…" is no answer to whether a landlord
