@@ -4,6 +4,7 @@ sentence per status. Real text from the seeds and from the city's regulations.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -435,6 +436,24 @@ def test_a_yes_needs_every_word_of_a_short_question() -> None:
     found = yesno_reading(asked, [apprentices, minors], NO_RULES)
     assert found is not None and found.verdict == "no"
     assert "不得招用未满十六周岁的未成年人" in found.sentence.text
+
+
+def test_a_duty_quoted_for_a_question_speaks_of_its_subject() -> None:
+    # an authority's duty to prevent injuries says nothing of whether a crash on the way to
+    # work is one: not read (the answer then says the documents do not say it)
+    duty = city_article("上海市安全生产条例(2018-05-24).md", "第四十一条").clause
+    fund = city_article("上海市安全生产条例(2018-05-24).md", "第四十一条", "本市工伤保险基金")
+    text = f"{duty.text}\n{fund.clause.text}"  # the article whole: its fund pays 工伤预防
+    whole = replace(duty, text=text, norm=normalize(text))
+    found = yesno_reading(
+        analyse("员工在上班路上出了车祸，算工伤吗？"), [Hit(whole, 1.0, 1.0, 1.0)], NO_RULES
+    )
+    assert found is None or "预防工作" not in found.sentence.text
+    # a firm's duty to organise blood donation speaks of what is asked, in its own words
+    donation = city_article("上海市献血条例.md", "第十二条")
+    asked = analyse("单位有没有义务组织员工（包括外地来的务工人员）去献血？")
+    found = yesno_reading(asked, [donation], NO_RULES)
+    assert found is not None and "动员和组织本单位的适龄公民" in found.sentence.text
 
 
 def test_the_party_a_firm_must_turn_to_is_a_who() -> None:

@@ -148,6 +148,11 @@ def _about_else(query: Query, sentence: str, words: Sequence[str], spare: int = 
     return len(asked) < 2 or _too_many_missing(asked, said, spare)
 
 
+def _names_a_third(words: Sequence[str], said: str) -> bool:
+    named = [w for w in words if w in said or _partly(w, said)]
+    return 3 * len(named) >= len(words)
+
+
 def _too_many_missing(words: Sequence[str], said: str, spare: int = 1) -> bool:
     missing = [w for w in words if w not in said and not _partly(w, said)]
     return len(missing) > max(spare, len(words) // 4)
@@ -285,6 +290,11 @@ def yesno_reading(
             # ("…加入行业协会商会的权利。任何单位不得强制…入会")
             strict = verdict in ("yes", "must") or need or query.lang != "zh"
             if strict and _about_else(query, sentence, words, 0 if verdict == "yes" else 1):
+                continue
+            # a duty is quoted as what the documents say of the subject, so it must name a
+            # third of its words: "…部门应当加强对从业人员发生事故伤害的预防工作" is nothing
+            # of whether a crash on the way to work is an injury at work
+            if verdict == "duty" and query.lang == "zh" and not _names_a_third(words, said):
                 continue
             # what it forbids shares a character with what the question asks to do, or a
             # word with the question: "…不得影响相邻使用人…" is no answer to whether a landlord
