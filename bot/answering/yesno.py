@@ -148,14 +148,16 @@ def _about_else(query: Query, sentence: str, words: Sequence[str], spare: int = 
     return len(asked) < 2 or _too_many_missing(asked, said, spare)
 
 
+def _missing(words: Sequence[str], said: str) -> list[str]:
+    return [w for w in words if w not in said and not _partly(w, said)]
+
+
 def _names_a_third(words: Sequence[str], said: str) -> bool:
-    named = [w for w in words if w in said or _partly(w, said)]
-    return 3 * len(named) >= len(words)
+    return 3 * (len(words) - len(_missing(words, said))) >= len(words)
 
 
 def _too_many_missing(words: Sequence[str], said: str, spare: int = 1) -> bool:
-    missing = [w for w in words if w not in said and not _partly(w, said)]
-    return len(missing) > max(spare, len(words) // 4)
+    return len(_missing(words, said)) > max(spare, len(words) // 4)
 
 
 _PARTS_OF_QUESTION: Final = re.compile(r"[，,。；;！!？?]")
