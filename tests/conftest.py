@@ -194,6 +194,10 @@ def services(settings: Any) -> Any:
 
 
 CITY_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "shanghai-regulations"
+# a test that reads the city's regulations of ../shared is skipped where they are not
+NEEDS_CITY_CORPUS = pytest.mark.skipif(
+    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
+)
 
 
 def city_services(work: Path, *regulations: str) -> Any:

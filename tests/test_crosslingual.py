@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import CITY_CORPUS, seeds_with
+from conftest import NEEDS_CITY_CORPUS, seeds_with
 from fakes.services import fake_services
 
 from bot.answering.evidence import Sentence, whole_sentences
@@ -207,7 +207,7 @@ REGULATIONS = (
 
 
 @pytest.mark.slow  # embeds five regulations with e5
-@pytest.mark.skipif(not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree")
+@NEEDS_CITY_CORPUS
 def test_an_english_questions_scores_are_added_up_not_fused_by_rank(
     tmp_path: Path, settings: Any, services: Any
 ) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import CITY_CORPUS, city_services
+from conftest import NEEDS_CITY_CORPUS, city_services
 
 from bot.answering.numerals import english_figure
 
@@ -41,9 +41,7 @@ def test_what_is_not_a_figure_in_chinese_numerals_is_left_alone(figure: str) -> 
     assert english_figure(figure) is None
 
 
-@pytest.mark.skipif(
-    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
-)
+@NEEDS_CITY_CORPUS
 def test_an_english_answer_gives_a_regulations_figure_in_english(tmp_path: Path) -> None:
     qa = city_services(
         tmp_path, "上海市公共场所控制吸烟条例.md", "上海市安全生产条例(2018-05-24).md"
@@ -57,9 +55,7 @@ def test_an_english_answer_gives_a_regulations_figure_in_english(tmp_path: Path)
     assert "应当在一小时内向安全生产监管部门" in answer.citations[0].text
 
 
-@pytest.mark.skipif(
-    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
-)
+@NEEDS_CITY_CORPUS
 def test_a_deadline_missed_is_answered_from_the_article_not_told_the_procedure_is_unstated(
     tmp_path: Path,
 ) -> None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import CITY_CORPUS, city_services
+from conftest import NEEDS_CITY_CORPUS, city_services
 
 from bot.knowledge.documents import read_document
 from bot.knowledge.index import KnowledgeBase
@@ -55,9 +55,7 @@ def test_a_penalty_is_asked_in_a_firms_words() -> None:
     assert "penalty" not in question_kinds("司机捡到乘客的东西，公司应该怎么处理？")
 
 
-@pytest.mark.skipif(
-    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
-)
+@NEEDS_CITY_CORPUS
 @pytest.mark.parametrize(
     "question",
     [

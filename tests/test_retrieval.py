@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 from conftest import (
-    CITY_CORPUS,
     JIADING,
     KNOWLEDGE,
+    NEEDS_CITY_CORPUS,
     SHANGHAI,
     TODAY,
     NetworkBlocked,
@@ -522,9 +522,7 @@ PARAPHRASED = {  # a firm's own words, none of the article's: (regulation, quest
 
 
 @pytest.mark.slow  # embeds two regulations with e5
-@pytest.mark.skipif(
-    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
-)
+@NEEDS_CITY_CORPUS
 def test_a_paraphrased_chinese_question_keeps_its_vectors_best_match(
     tmp_path: Path, settings: Any, services: Any
 ) -> None:
@@ -577,9 +575,7 @@ ASKED_IN_ENGLISH = {  # a firm's own English; the answer is in the middle of a l
 
 
 @pytest.mark.slow  # embeds two regulations and their passages with e5
-@pytest.mark.skipif(
-    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
-)
+@NEEDS_CITY_CORPUS
 def test_an_english_question_finds_the_middle_of_a_long_article_through_its_passages(
     tmp_path: Path, settings: Any, services: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -716,9 +712,7 @@ def test_the_documents_a_question_names_are_ranked_again_among_themselves(
 # ------------------------------------------------------- versions of one document
 
 
-@pytest.mark.skipif(
-    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
-)
+@NEEDS_CITY_CORPUS
 def test_the_text_in_force_leads_over_the_version_it_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,8 +6,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import pytest
-from conftest import CITY_CORPUS, city_services
+from conftest import NEEDS_CITY_CORPUS, city_services
 
 from bot.domain import Clause, DocumentMeta
 from bot.knowledge.versions import with_repeals, with_versions
@@ -91,9 +90,7 @@ def test_a_document_a_later_one_says_it_repeals_is_replaced_by_it() -> None:
     assert with_repeals({m.id: m for m in (elsewhere, new)}, [closing])["old"] == elsewhere
 
 
-@pytest.mark.skipif(
-    not CITY_CORPUS.is_dir(), reason="the shared corpus is not beside this worktree"
-)
+@NEEDS_CITY_CORPUS
 def test_a_question_is_answered_from_the_regulation_that_repealed_the_one_it_matches(
     tmp_path: Path,
 ) -> None:
