@@ -85,3 +85,44 @@ def test_an_english_answer_leads_with_the_value_asked(
 ) -> None:
     first = answer_once(provinces, question, TODAY).text.splitlines()[0]
     assert first.startswith("The ") and first.endswith(f"states {figure}:"), first
+
+
+def test_an_english_answer_quotes_the_whole_clause_it_rests_on(provinces: Any) -> None:
+    # The dictionary's words for the question meet the article's last sentence (the workers'
+    # own duty to learn) as well as the one that answers (training before starting work): the
+    # English reader gets the article whole, after the lead.
+    question = (
+        "In Shandong, must an employer give new staff safety training before they start work?"
+    )
+    answer = answer_once(provinces, question, TODAY)
+    lines = answer.text.splitlines()
+    assert lines[0].startswith("The 《山东省安全生产条例》, 第二十八条"), answer.text
+    assert "应当在上岗前及时进行安全生产教育和培训" in lines[1], answer.text
+    assert lines[1].startswith("「生产经营单位应当定期") and lines[1].endswith("应急处置能力。」")
+    assert unsourced_figures(answer, question) == (), answer.text
+
+
+def test_an_english_answer_quotes_only_the_sentence_of_a_long_clause() -> None:
+    import re
+
+    from bot.answering.evidence import ENGLISH_WHOLE, quoted_for_english, whole_sentences
+    from bot.domain import Clause
+    from bot.text import normalize
+
+    # 山东省消费者权益保护条例 第二十九条 (online sales, seven days' return): 300 characters
+    text = (PROVINCES / "sd-consumer-protection.md").read_text(encoding="utf-8")
+    article = re.search(r"^第二十九条 (.+?)(?=^第三十条 )", text, re.M | re.S)
+    assert article is not None
+    whole = "第二十九条" + "".join(article.group(1).split())
+    assert len(whole) > ENGLISH_WHOLE
+    clause = Clause(key="sd/29", doc_id="sd", doc_title="山东省消费者权益保护条例",
+                    section="第二十九条", clause="第二十九条", text=whole,
+                    norm=normalize(whole))  # fmt: skip
+    sentences = whole_sentences(clause)
+    assert len(sentences) > 1
+    assert quoted_for_english(clause, sentences[1]) == sentences[1]
+    # a clause short enough is quoted whole, whichever of its sentences was chosen
+    short = Clause(key="sd/29a", doc_id="sd", doc_title="山东省消费者权益保护条例",
+                   section="第二十九条", clause="第二十九条", text="".join(sentences[:2]),
+                   norm=normalize("".join(sentences[:2])))  # fmt: skip
+    assert quoted_for_english(short, sentences[1]) == "".join(sentences[:2]).strip()

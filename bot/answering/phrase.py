@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.answering import reading
 from bot.answering.amounts import amount_lead, reward_word
-from bot.answering.evidence import money_glosses
+from bot.answering.evidence import money_glosses, quoted_for_english
 from bot.answering.evidence import verbatim as _v
 from bot.answering.numerals import english_figure
 from bot.answering.plan import AnswerPlan, Sources
@@ -289,6 +289,7 @@ def lines_of(f: Frame) -> tuple[list[str], str, list[str]]:
         lines.append(lead_line)
         quote = "" if inline else quote
         if lang == "en":
+            quote = quoted_for_english(plan.clause, quote)
             glosses = money_glosses(plan.sentence) if plan.asked in _MONEY_ASKS else []
             if glosses:
                 working.append(msg("ans.amounts_en", lang, glosses="; ".join(glosses)))
