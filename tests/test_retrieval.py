@@ -713,6 +713,44 @@ def test_the_documents_a_question_names_are_ranked_again_among_themselves(
 
 
 @NEEDS_CITY_CORPUS
+def test_a_replaced_clause_below_its_counterpart_in_force_leaves_its_place(
+    tmp_path: Path,
+) -> None:
+    # The regulation on residential property management as of 2010 and of 2020: the old 46th
+    # article's paragraphs on renewing a property contract have their counterparts in the new
+    # one's. Below the counterpart, an old paragraph tells a user nothing new: the next
+    # clause takes its place (the 2020 paragraph on the notice a firm that will not renew
+    # owes, ranked fourth behind two old paragraphs in the city's ranking of such a question).
+    services = city_services(
+        tmp_path,
+        "上海市住宅物业管理规定(2010-12-23).md",
+        "上海市住宅物业管理规定(2020-12-30).md",
+    )
+    documents = services.kb.documents.values()
+    old = next(m.id for m in documents if m.superseded_by)
+    new = next(m.id for m in documents if not m.superseded_by)
+    retriever = services.qa.retriever
+    assert retriever._counterparts[f"{old}/第四十六条/3"] == (f"{new}/第四十六条/3",)
+    ranked = [
+        (f"{new}/第四十六条/3", 1.9),
+        (f"{old}/第四十六条/3", 1.7),
+        (f"{old}/第四十六条/1", 1.6),
+        (f"{new}/第四十六条/2", 1.5),
+        (f"{new}/第四十六条/1", 1.4),
+    ]
+    kept = [key for key, _ in retriever._without_repeats(ranked)]
+    # the old paragraph whose counterpart is above goes last; one whose counterpart is
+    # below keeps its place
+    assert kept == [
+        f"{new}/第四十六条/3",
+        f"{old}/第四十六条/1",
+        f"{new}/第四十六条/2",
+        f"{new}/第四十六条/1",
+        f"{old}/第四十六条/3",
+    ]
+
+
+@NEEDS_CITY_CORPUS
 def test_the_text_in_force_leads_over_the_version_it_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
