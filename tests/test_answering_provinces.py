@@ -126,3 +126,16 @@ def test_an_english_answer_quotes_only_the_sentence_of_a_long_clause() -> None:
                    section="第二十九条", clause="第二十九条", text="".join(sentences[:2]),
                    norm=normalize("".join(sentences[:2])))  # fmt: skip
     assert quoted_for_english(short, sentences[1]) == "".join(sentences[:2]).strip()
+
+
+def test_an_english_question_gets_no_verdict_from_a_clause_on_something_else(
+    provinces: Any,
+) -> None:
+    # Retrieval (lexical here) puts first the article on suspending a labour contract: "因不可
+    # 抗力…" (force majeure) is no prohibition, and "劳动合同可以中止" permits suspending the
+    # contract, which is no "yes" to keeping a worker's copy of it. Quoted without a verdict.
+    question = "Can an employer in Shandong keep the worker's copy of the labour contract?"
+    answer = answer_once(provinces, question, TODAY)
+    first = answer.text.splitlines()[0]
+    assert first.startswith("The 《山东省劳动合同条例》"), answer.text
+    assert not first.startswith(("No", "Yes")), answer.text

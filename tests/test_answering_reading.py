@@ -656,3 +656,22 @@ def test_a_sentence_naming_most_of_what_was_asked_is_about_it(
     from bot.answering.uncovered import mostly_spoken
 
     assert mostly_spoken(analyse(question), sentence, NO_RULES) is mostly
+
+
+def test_what_a_permission_allows_is_read_against_an_english_questions_words() -> None:
+    from bot.answering.yesno import permits_asked
+
+    contract = "有下列情形之一的，劳动合同可以中止：（一）用人单位与劳动者以书面形式协商一致的；"
+    assert not permits_asked(contract, ["用人", "劳动者", "劳动合同", "保留"])
+    mediation = "居民委员会可以依法调解业主、业主委员会、物业服务企业之间的物业管理纠纷。"
+    assert permits_asked(mediation, ["居民委员会", "调解", "纠纷"])
+    assert not permits_asked(mediation, [])
+
+
+def test_force_majeure_is_no_prohibition() -> None:
+    from bot.answering.yesno import _forbids_asked
+
+    said = normalize("因不可抗力致使劳动合同暂时不能履行的，劳动合同可以中止。")
+    # what is "forbidden" after 不能 is 履行, nothing of a copy of the contract
+    assert not _forbids_asked(said, set(), set(char_bigrams("劳动合同保留复制")))
+    assert reading.verdict_of(normalize("遇不可抗力的，可以延期。")) != "no"

@@ -37,7 +37,7 @@ STATES: Final[dict[str, re.Pattern[str]]] = {
     "yesno": re.compile(r"可以|可|有权|鼓励|支持|给予|允许|应当|不得|禁止|不予|不能|严禁|不可"),
     "general": re.compile(r"."),
 }
-_NEGATIVE: Final = re.compile(r"不得|禁止|不予|不能|严禁|不可|不准|不允许|不属于|不适用")
+_NEGATIVE: Final = re.compile(r"不得|禁止|不予|不能|严禁|不可(?!抗力)|不准|不允许|不属于|不适用")
 
 # What the question asks, by cue words, most specific first.
 _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
@@ -99,7 +99,9 @@ _LATE: Final = re.compile(
     r"|\b(?:missed|miss|after|past) the (?:application|submission|filing|registration) "
     r"(?:deadline|window|period|date)"
 )
-_DOCUMENT: Final = re.compile(r"政策|文件|条例|意见|计划|办法|规定|细则|方案|policy|plan|regulation|opinion")
+_DOCUMENT: Final = re.compile(
+    r"政策|文件|条例|意见|计划|办法|规定|细则|方案|policy|plan|regulation|opinion"
+)
 _APPLYING: Final = re.compile(r"申报|申请|报名|apply|application")
 _CHOICE: Final = re.compile(r"还是|\bor\b")
 _STILL: Final = re.compile(r"还能|还可以|还有效|还管用|还在执行|还适用|\bstill\b")
@@ -115,7 +117,9 @@ def asked(query: Query) -> str:
             if kind == "expiry" and _APPLYING.search(norm):
                 return "procedure"  # "申报截止到哪天" asks for the application deadline
             if kind == "expiry" and not _DOCUMENT.search(norm) and not query.short:
-                return "duration"  # "集体合同的有效期是几年" asks about a contract, not the document
+                return (
+                    "duration"  # "集体合同的有效期是几年" asks about a contract, not the document
+                )
             if kind == "amount" and "penalty" not in kinds_of(norm) and _only_quantity(norm):
                 continue
             if kind == "conditions" and is_yesno(query):

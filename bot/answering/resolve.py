@@ -30,6 +30,7 @@ from bot.answering.uncovered import (
 )
 from bot.answering.yesno import (
     permits,
+    permits_asked,
     permits_not_doing,
     rule_against,
     speaks_to,
@@ -290,7 +291,9 @@ def _verdict(
             # half of them: "Can our factory run the line at night?" is not answered "Yes" by
             # 鼓励制造业企业…; short of that the sentence is quoted without a verdict
             words = subject_words(query, sources, terms)
-            if not speaks_to(query, plan.sentence, words):
+            if not speaks_to(query, plan.sentence, words) or not permits_asked(
+                plan.sentence, words
+            ):
                 return replace(plan, verdict=None)
         elif query.lang != "zh":
             # read through the glossary, a duty ("应当") is no "yes" and a "不能" somewhere in

@@ -27,7 +27,8 @@ from bot.retrieval.tokens import char_bigrams
 from bot.text import normalize
 
 DEPTH: Final = 3  # the top clauses read for a verdict
-_NEGATIVE: Final = re.compile(r"不得|禁止|严禁|不准|不允许|不能|不予|不可|不应")
+# 不可抗力 (force majeure) forbids nothing
+_NEGATIVE: Final = re.compile(r"不得|禁止|严禁|不准|不允许|不能|不予|不可(?!抗力)|不应")
 _DUTY: Final = re.compile(r"应当|必须|应该|须(?!知)")
 _PERMIT: Final = re.compile(r"可以|有权|允许|准予|鼓励|支持")
 # A question whether something must be done ("一定要做审查吗", "do we have to check").
@@ -79,6 +80,17 @@ def permits(sentence: str) -> bool:
     return _PERMIT.search(normalize(sentence)) is not None and not _NEGATIVE.search(
         normalize(sentence)
     )
+
+
+def permits_asked(sentence: str, terms: Sequence[str]) -> bool:
+    """What the sentence permits (after 可以, 有权…, to the end of its clause) shares a
+    character pair with ``terms`` (the documents' words found for an English question):
+    "…劳动合同可以中止" permits suspending a contract, which is no "yes" to whether an employer
+    may keep a worker's copy of it, though the sentence names the contract and the employer."""
+    said = normalize(sentence)
+    pairs = set().union(*(char_bigrams(t) for t in terms)) if terms else set()
+    spans = [_CLAUSE_END.split(said[m.end() :], maxsplit=1)[0] for m in _PERMIT.finditer(said)]
+    return any(set(char_bigrams(span)) & pairs for span in spans)
 
 
 def asks_need(query: Query) -> bool:
@@ -308,6 +320,10 @@ def yesno_reading(
                 and not _forbids_asked(said, acting)
                 and not _forbids_asked(said, chars, pairs)
             ):
+                continue
+            # an English question's, a word the dictionary found for it: "…劳动合同暂时不能履行"
+            # is no answer to whether an employer may keep a worker's copy of the contract
+            if verdict == "no" and query.lang != "zh" and not _forbids_asked(said, chars, pairs):
                 continue
             # a duty answers whether one may do something only when it speaks of doing it
             # (two characters of it at least): "快递企业…应当自工商变更登记之日起…备案" says
