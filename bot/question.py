@@ -20,6 +20,18 @@ from bot.retrieval.intent import question_kinds
 from bot.text import Amount, clean, detect_lang, find_amounts, is_traditional, normalize, whole_word
 
 # What a question asks, beyond the retrieval kinds (amount, date, department...).
+# A phone number, address or contact asked for ("联系电话是多少", "What is the phone number to
+# apply…"), not a call told of ("城管打电话说…"), a telephone cable ("下面埋着电话线缆") or the
+# customers' phone numbers and addresses a shop collects
+PHONE_ASKED: tuple[str, ...] = (
+    "电话是多少", "电话号码", "联系电话", "咨询电话", "什么电话", "哪个电话", "电话多少", "打电话给谁",
+    "打电话问", "打什么电话", "打哪个电话", "the phone number", "a phone number",
+    "telephone number", "contact number", "contact details", "contact information",
+    "contact phone", "who to contact", "who do we contact", "who do i contact",
+    "who should we contact", "who should i contact", "how to contact", "how do we contact",
+    "how do i contact", "how can we contact", "how can i contact", "what number", "which number",
+    "what address", "which address", "the address of the office", "where is the office",
+)  # fmt: skip
 _ASKS: dict[str, tuple[str, ...]] = {
     "validity": (
         "还能申请", "还可以申请", "还有效", "有效吗", "还管用", "过期", "失效", "到期", "有效期",
@@ -49,12 +61,12 @@ _ASKS: dict[str, tuple[str, ...]] = {
     ),
     "procedure": (
         "怎么申请", "如何申请", "怎么申报", "如何申报", "申报流程", "申请流程", "流程", "材料",
-        "截止", "联系方式", "电话", "地址", "窗口", "在哪里申请", "去哪申请", "去哪里申请",
+        "截止", "联系方式", *PHONE_ASKED, "地址", "窗口", "在哪里申请", "去哪申请", "去哪里申请",
         "手续", "什么时候申报", "什么时候申请", "多久到账", "到账", "税", "发票", "审批时间",
         "how to apply", "how do i apply", "how can i apply", "application process", "procedure",
-        "deadline", "contact", "phone", "address", "documents required", "paperwork",
+        "deadline", "documents required", "paperwork",
         "materials", "tax", "where do i apply", "where to apply", "what documents", "which documents",
-        "documents do i need", "documents do we need", "how to claim", "taxable", "phone number",
+        "documents do i need", "documents do we need", "how to claim", "taxable",
     ),
     "duration": ("几年", "多少年", "多久", "多长时间", "连续", "how many years", "how long", "for how many"),
     "conditions": (
@@ -184,8 +196,10 @@ class Corrector:
                         inside = _inside_words(text) if inside is None else inside
                     # the end of one word and the start of the next is no typo of a term:
                     # 晚(上|十)点 is not 上市
-                    if meant and meant != chunk and not (
-                        inside and i in inside and i + size in inside
+                    if (
+                        meant
+                        and meant != chunk
+                        and not (inside and i in inside and i + size in inside)
                     ):
                         out = out[:i] + meant + out[i + size :]
                         fixes.append((chunk, meant))

@@ -139,3 +139,25 @@ def test_an_english_question_gets_no_verdict_from_a_clause_on_something_else(
     first = answer.text.splitlines()[0]
     assert first.startswith("The 《山东省劳动合同条例》"), answer.text
     assert not first.startswith(("No", "Yes")), answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "unsaid"),
+    [
+        # the article says how and by when to apply: it answers
+        ("工资集体协商一直谈不拢，我们想找劳动部门协调，怎么申请？", False),
+        # it names nothing to hand in: what to submit is not stated
+        ("工资集体协商谈不拢，申请劳动部门协调需要什么材料？", True),
+    ],
+)
+def test_an_article_that_says_how_to_apply_answers_a_question_on_the_procedure(
+    tmp_path: Path, question: str, unsaid: bool
+) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    shutil.copy(PROVINCES / "hn-wage-bargaining.md", folder / "hn-wage-bargaining.md")
+    services = fake_services(tmp_path / "data", documents=folder)
+    answer = answer_once(services, question, TODAY)
+    first = answer.text.splitlines()[0]
+    assert first.startswith("文件没有写明申报流程") == unsaid, answer.text
+    assert "以书面形式向有管辖权的劳动行政部门提出协调处理申请" in answer.text

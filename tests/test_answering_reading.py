@@ -79,6 +79,16 @@ def clause(text: str, section: str = "第二十四条") -> Clause:
         ("上海养犬管理归哪个部门管", "who"),
         ("出租车司机可以拒载吗", "yesno"),
         ("Can foreign livestreamers get work permits in Shanghai?", "yesno"),
+        # a phone number asked for is a question on the procedure; a call told of, or a
+        # telephone cable, is not
+        ("申报窗口的联系电话是多少", "procedure"),
+        ("城管打电话说我们的车停在人行道上，我们有多长时间去清走？", "duration"),
+        ("我们工地下面埋着电话线缆，动工前要先通知谁？", "general"),
+        ("What is the phone number to ask about the listing award?", "procedure"),
+        (
+            "We collect our customers' phone numbers and addresses. How long may we keep them?",
+            "duration",
+        ),
         ("丝路云品直播是什么", "general"),
     ],
 )

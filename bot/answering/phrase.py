@@ -37,6 +37,10 @@ def _tax_stated(q: Query, clause: Clause | None) -> bool:
     return clause is not None and bool(_TAX.search(q.norm)) and "税" in clause.text
 
 
+_MATERIALS_ASKED = re.compile(r"材料|手续|证件|\bdocuments\b|\bpaperwork\b|\bmaterials\b")
+_MATERIALS_STATED = re.compile(r"提交|提供|材料|证明|证件|许可证|执照|方案|资料|报告|申请书|文件")
+
+
 def _procedure_unsaid(f: Frame) -> bool:
     """The procedure is not in the documents: said when it is what the question asks, and the
     clause answering does not state it (a question on tax is a procedure question about a
@@ -49,13 +53,23 @@ def _procedure_unsaid(f: Frame) -> bool:
     q, plan = f.query, f.plan
     if _tax_stated(q, plan.clause):
         return False
-    if plan.asked == "procedure":
-        return True
-    if not (q.has("procedure") and plan.asked in ("general", "yesno") and not plan.read):
+    asked = plan.asked == "procedure"
+    if not asked and not (
+        q.has("procedure") and plan.asked in ("general", "yesno") and not plan.read
+    ):
         return False
     if plan.clause is None or plan.clause.kind != "article" or f.program is not None:
         return True
-    return reading.asks_applying(q) and not reading.states("procedure", normalize(plan.sentence))
+    said = normalize(plan.sentence)
+    stated = reading.states("procedure", said)
+    if not asked:
+        return reading.asks_applying(q) and not stated
+    # an article of a regulation that says how or when to apply answers a question on the
+    # procedure ("执业许可证快到期了，要提前多久申请续期" -> "应当在届满三十日前提出延续申请"),
+    # one on what to hand in when it names what ("持建设工程规划许可证、掘路工程修复方案…")
+    if _MATERIALS_ASKED.search(q.norm):
+        stated = stated and _MATERIALS_STATED.search(said) is not None
+    return not stated
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from bot.question import Query
+from bot.question import PHONE_ASKED, Query
 from bot.text import whole_word
 
 _NUM = r"[\d零〇一二两三四五六七八九十百千万亿.,]+"
@@ -57,8 +57,8 @@ _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     )),
     ("procedure", (
         "怎么申请", "如何申请", "怎么申报", "如何申报", "申报流程", "申请流程", "什么材料", "哪些材料",
-        "去哪申请", "在哪里申请", "电话", "联系方式", "地址", "窗口", "how to apply", "how do i apply",
-        "application process", "procedure", "phone", "contact",
+        "去哪申请", "在哪里申请", *PHONE_ASKED, "联系方式", "地址", "窗口", "how to apply", "how do i apply",
+        "application process", "procedure",
     )),
     ("duration", (
         "几年", "多少年", "多久", "多长时间", "多少天", "几天", "几个月", "多少日", "间隔", "how long",
