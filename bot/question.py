@@ -19,19 +19,19 @@ from pypinyin import lazy_pinyin
 from bot.retrieval.intent import question_kinds
 from bot.text import Amount, clean, detect_lang, find_amounts, is_traditional, normalize, whole_word
 
-# What a question asks, beyond the retrieval kinds (amount, date, department...).
 # A phone number, address or contact asked for ("联系电话是多少", "What is the phone number to
 # apply…"), not a call told of ("城管打电话说…"), a telephone cable ("下面埋着电话线缆") or the
 # customers' phone numbers and addresses a shop collects
 PHONE_ASKED: tuple[str, ...] = (
-    "电话是多少", "电话号码", "联系电话", "咨询电话", "什么电话", "哪个电话", "电话多少", "打电话给谁",
+    "电话是多少", "电话号码是多少", "电话号码多少", "联系电话", "咨询电话", "什么电话", "哪个电话", "电话多少", "打电话给谁",
     "打电话问", "打什么电话", "打哪个电话", "the phone number", "a phone number",
     "telephone number", "contact number", "contact details", "contact information",
     "contact phone", "who to contact", "who do we contact", "who do i contact",
     "who should we contact", "who should i contact", "how to contact", "how do we contact",
-    "how do i contact", "how can we contact", "how can i contact", "what number", "which number",
+    "how do i contact", "how can we contact", "how can i contact", "which number to call",
     "what address", "which address", "the address of the office", "where is the office",
 )  # fmt: skip
+# What a question asks, beyond the retrieval kinds (amount, date, department...).
 _ASKS: dict[str, tuple[str, ...]] = {
     "validity": (
         "还能申请", "还可以申请", "还有效", "有效吗", "还管用", "过期", "失效", "到期", "有效期",

@@ -141,6 +141,13 @@ def test_an_english_question_gets_no_verdict_from_a_clause_on_something_else(
     assert not first.startswith(("No", "Yes")), answer.text
 
 
+@pytest.fixture(scope="module")
+def wage_bargaining(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    folder = tmp_path_factory.mktemp("wages")
+    shutil.copy(PROVINCES / "hn-wage-bargaining.md", folder / "hn-wage-bargaining.md")
+    return fake_services(tmp_path_factory.mktemp("data"), documents=folder)
+
+
 @pytest.mark.parametrize(
     ("question", "unsaid"),
     [
@@ -151,13 +158,9 @@ def test_an_english_question_gets_no_verdict_from_a_clause_on_something_else(
     ],
 )
 def test_an_article_that_says_how_to_apply_answers_a_question_on_the_procedure(
-    tmp_path: Path, question: str, unsaid: bool
+    wage_bargaining: Any, question: str, unsaid: bool
 ) -> None:
-    folder = tmp_path / "documents"
-    folder.mkdir()
-    shutil.copy(PROVINCES / "hn-wage-bargaining.md", folder / "hn-wage-bargaining.md")
-    services = fake_services(tmp_path / "data", documents=folder)
-    answer = answer_once(services, question, TODAY)
+    answer = answer_once(wage_bargaining, question, TODAY)
     first = answer.text.splitlines()[0]
     assert first.startswith("文件没有写明申报流程") == unsaid, answer.text
     assert "以书面形式向有管辖权的劳动行政部门提出协调处理申请" in answer.text

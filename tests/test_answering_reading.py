@@ -84,6 +84,7 @@ def clause(text: str, section: str = "第二十四条") -> Clause:
         ("申报窗口的联系电话是多少", "procedure"),
         ("城管打电话说我们的车停在人行道上，我们有多长时间去清走？", "duration"),
         ("我们工地下面埋着电话线缆，动工前要先通知谁？", "general"),
+        ("我们收集了客户的电话号码，能不能打电话推销？", "yesno"),
         ("What is the phone number to ask about the listing award?", "procedure"),
         (
             "We collect our customers' phone numbers and addresses. How long may we keep them?",

@@ -321,8 +321,9 @@ def yesno_reading(
                 and not _forbids_asked(said, chars, pairs)
             ):
                 continue
-            # an English question's, a word the dictionary found for it: "…劳动合同暂时不能履行"
-            # is no answer to whether an employer may keep a worker's copy of the contract
+            # an English question's "no" needs what is forbidden to share a character pair with
+            # the dictionary's words for it: "…劳动合同暂时不能履行" is no answer to whether an
+            # employer may keep a worker's copy of the contract
             if verdict == "no" and query.lang != "zh" and not _forbids_asked(said, chars, pairs):
                 continue
             # a duty answers whether one may do something only when it speaks of doing it
