@@ -82,6 +82,12 @@ def permits(sentence: str) -> bool:
     )
 
 
+def _spans_after(modal: re.Pattern[str], said: str) -> list[str]:
+    """What follows each ``modal`` word of ``said``, to the end of its clause (the act it
+    forbids or permits)."""
+    return [_CLAUSE_END.split(said[m.end() :], maxsplit=1)[0] for m in modal.finditer(said)]
+
+
 def permits_asked(sentence: str, terms: Sequence[str]) -> bool:
     """What the sentence permits (after 可以, 有权…, to the end of its clause) shares a
     character pair with ``terms`` (the documents' words found for an English question):
@@ -89,8 +95,7 @@ def permits_asked(sentence: str, terms: Sequence[str]) -> bool:
     may keep a worker's copy of it, though the sentence names the contract and the employer."""
     said = normalize(sentence)
     pairs = set().union(*(char_bigrams(t) for t in terms)) if terms else set()
-    spans = [_CLAUSE_END.split(said[m.end() :], maxsplit=1)[0] for m in _PERMIT.finditer(said)]
-    return any(set(char_bigrams(span)) & pairs for span in spans)
+    return any(set(char_bigrams(span)) & pairs for span in _spans_after(_PERMIT, said))
 
 
 def asks_need(query: Query) -> bool:
@@ -189,7 +194,7 @@ def _forbids_asked(said: str, asked: set[str], pairs: set[str] | None = None) ->
     with ``asked`` (or, given ``pairs``, a character pair), or it forbids nothing outright (a
     penalty): "…发现其具有前述行为记录的，不得录用" forbids hiring, and is no answer to whether an
     employer may take a deposit from applicants, though the article names 招聘 and 应聘者."""
-    spans = [_CLAUSE_END.split(said[m.end() :], maxsplit=1)[0] for m in _NEGATIVE.finditer(said)]
+    spans = _spans_after(_NEGATIVE, said)
     if pairs is not None:  # read by the question's character pairs (its words)
         return not spans or any(set(char_bigrams(span)) & pairs for span in spans)
     # 不 and 得 of a question's "能不能" and of a span's "不一致" say nothing of what is forbidden
@@ -313,18 +318,14 @@ def yesno_reading(
             # what it forbids shares a character with what the question asks to do, or a
             # word with the question: "…不得影响相邻使用人…" is no answer to whether a landlord
             # may end a lease (解约), though 人 is in the question too; "…不得担任出租汽车驾驶员"
-            # answers whether a driver may drive again (重新当司机: 出租)
+            # answers whether a driver may drive again (重新当司机: 出租). An English question
+            # has only the word pairs, of the dictionary's words for it: "…劳动合同暂时不能履行"
+            # is no answer to whether an employer may keep a worker's copy of the contract.
             if (
                 verdict == "no"
-                and query.lang == "zh"
-                and not _forbids_asked(said, acting)
                 and not _forbids_asked(said, chars, pairs)
+                and (query.lang != "zh" or not _forbids_asked(said, acting))
             ):
-                continue
-            # an English question's "no" needs what is forbidden to share a character pair with
-            # the dictionary's words for it: "…劳动合同暂时不能履行" is no answer to whether an
-            # employer may keep a worker's copy of the contract
-            if verdict == "no" and query.lang != "zh" and not _forbids_asked(said, chars, pairs):
                 continue
             # a duty answers whether one may do something only when it speaks of doing it
             # (two characters of it at least): "快递企业…应当自工商变更登记之日起…备案" says
