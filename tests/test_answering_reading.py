@@ -163,6 +163,11 @@ def test_the_figure_of_the_kind_asked(sentence: str, kind: str, figure: str) -> 
     [
         ("徐汇的mcn能拿嘉定营收奖励吗", JIADING, "徐汇"),
         ("公司注册在闵行，经营在嘉定，能拿嘉定营收奖励吗", JIADING, "闵行"),
+        # "注册地址在…": the place, not "址在闵行" (a Shanghai district told it was outside
+        # Shanghai's own regulation)
+        ("我们公司注册地址在闵行，想在浦东另外租个地方开展业务", SHANGHAI, ""),
+        ("公司注册地址在闵行，能拿嘉定营收奖励吗", JIADING, "闵行"),
+        ("注册地是浦东新区的直播公司，上海有什么支持吗", SHANGHAI, ""),
         ("宝山的直播基地能拿嘉定的特色园区补贴吗", JIADING, "宝山"),
         ("can an mcn registered in xuhui get the jiading revenue award?", JIADING, "徐汇"),
         ("嘉定的直播公司能拿营收奖励吗", JIADING, ""),

@@ -18,7 +18,8 @@ SHANGHAI_DISTRICTS: Final[dict[str, str]] = {
     "崇明": "chongming",
 }  # fmt: skip
 _REGISTERED: Final = re.compile(
-    r"注册(?:在|于|地(?:是|在)?)\s*([\u4e00-\u9fff]{2,4}?)(?:区|的|，|,|$)|registered in (\w+)"
+    r"注册(?:在|于|地(?:址|点)?(?:是|在|位于)?)\s*([\u4e00-\u9fff]{2,4}?)(?:区|的|，|,|$)"
+    r"|registered in (\w+)"
 )
 
 
@@ -68,7 +69,7 @@ def other_place(norm: str, meta: DocumentMeta, known: frozenset[str] = frozenset
             (
                 zh
                 for zh, en in SHANGHAI_DISTRICTS.items()
-                if word in (zh, en) or word.startswith(zh)
+                if word in (zh, en) or zh in word
             ),
             word,
         )
