@@ -685,9 +685,33 @@ def test_what_a_permission_allows_is_read_against_an_english_questions_words() -
 
 
 def test_force_majeure_is_no_prohibition() -> None:
-    from bot.answering.yesno import _forbids_asked
+    from bot.answering.yesno import _NEGATIVE, _forbids_asked
 
     said = normalize("因不可抗力致使劳动合同暂时不能履行的，劳动合同可以中止。")
-    # what is "forbidden" after 不能 is 履行, nothing of a copy of the contract
-    assert not _forbids_asked(said, set(), set(char_bigrams("劳动合同保留复制")))
+    # neither 不可抗力 nor the condition's 不能 forbids anything
+    assert _NEGATIVE.search(said) is None
+    # and were 不能 read as a prohibition, what it "forbids" is 履行, nothing of a copy
+    assert not _forbids_asked(
+        "暂时不能履行，劳动合同可以中止", set(), set(char_bigrams("劳动合同保留复制"))
+    )
     assert reading.verdict_of(normalize("遇不可抗力的，可以延期。")) != "no"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "forbids"),
+    [
+        # 不能 in a condition or a description says what someone cannot do, not what is forbidden
+        ("不能辨认或者不能控制自己行为的精神病人，依法由有监护能力的配偶、父母担任监护人。", False),
+        ("业主委员会主任因故不能履行职责时，由副主任召集会议。", False),
+        ("超过十五日不能修复的，用户可以免交当月的月租费。", False),
+        # ...and forbids where it stands on its own
+        ("同一项目不能重复享受本区其他同类扶持政策。", True),
+        ("不得向未成年人销售烟酒。", True),
+    ],
+)
+def test_what_someone_cannot_do_is_no_prohibition(sentence: str, forbids: bool) -> None:
+    from bot.answering.yesno import _NEGATIVE
+
+    said = normalize(sentence)
+    assert (reading.verdict_of(said) == "no") is forbids
+    assert (_NEGATIVE.search(said) is not None) is forbids

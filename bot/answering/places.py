@@ -66,11 +66,7 @@ def other_place(norm: str, meta: DocumentMeta, known: frozenset[str] = frozenset
     if registered:
         word = registered.group(1) or registered.group(2) or ""
         place = next(
-            (
-                zh
-                for zh, en in SHANGHAI_DISTRICTS.items()
-                if word in (zh, en) or zh in word
-            ),
+            (zh for zh, en in SHANGHAI_DISTRICTS.items() if word in (zh, en) or zh in word),
             word,
         )
         return "" if _inside(place, meta, known) else place

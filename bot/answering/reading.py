@@ -37,7 +37,13 @@ STATES: Final[dict[str, re.Pattern[str]]] = {
     "yesno": re.compile(r"可以|可|有权|鼓励|支持|给予|允许|应当|不得|禁止|不予|不能|严禁|不可"),
     "general": re.compile(r"."),
 }
-_NEGATIVE: Final = re.compile(r"不得|禁止|不予|不能|严禁|不可(?!抗力)|不准|不允许|不属于|不适用")
+# 不能 forbids only outside a condition or a description: regulations say "因故不能履行职责时",
+# "不能当场办结的" and "不能辨认或者不能控制自己行为的精神病人" (a person, not a prohibition; a
+# firm asking whether it must be a worker's guardian was told "不能。"), and forbid with 不得.
+CANNOT: Final = r"不能(?![^，。；：,;]*的)(?![^，。；：,;]*时(?:[，。；：,;]|$))"
+_NEGATIVE: Final = re.compile(
+    rf"不得|禁止|不予|{CANNOT}|严禁|不可(?!抗力)|不准|不允许|不属于|不适用"
+)
 
 # What the question asks, by cue words, most specific first.
 _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
