@@ -337,6 +337,17 @@ def test_a_prohibition_of_something_else_gives_no_no() -> None:
     )
     found = yesno_reading(analyse("我们公司能不能用员工的照片做广告"), [ads], NO_RULES)
     assert found is None or found.verdict != "no"
+    # a question with no modal word ("这样行吗") is read by its word pairs only: one character
+    # (票 of 门票 and 联票) is no shared subject
+    rule = city_article("上海市旅游条例(2020-05-14).md", "第四十五条")
+    prices = city_article("上海市旅游条例(2020-05-14).md", "第四十五条", "实行政府指导价的景区")
+    text = f"{rule.clause.text}\n{prices.clause.text}"  # the article, both paragraphs
+    tickets = Hit(clause(text, "第四十五条"), 1.0, 1.0, 1.0)
+    temple = "景区里有座寺庙，想出资把它整个包下来运营，门票和香火钱我们分成，这样行吗？"
+    found = yesno_reading(analyse(temple), [tickets], NO_RULES)
+    assert found is None or found.verdict != "no"
+    found = yesno_reading(analyse("景区能强行卖联票吗？"), [tickets], NO_RULES)
+    assert found is not None and found.verdict == "no"
     # the article that forbids charging applicants anything answers it
     fees = city_article("上海市人才流动条例.md", "第十一条")
     found = yesno_reading(asked, [records, fees], NO_RULES)

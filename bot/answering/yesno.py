@@ -325,7 +325,7 @@ def yesno_reading(
             if (
                 verdict == "no"
                 and not _forbids_asked(said, chars, pairs)
-                and (query.lang != "zh" or not _forbids_asked(said, acting))
+                and (query.lang != "zh" or act is None or not _forbids_asked(said, acting))
             ):
                 continue
             # a duty answers whether one may do something only when it speaks of doing it
