@@ -726,3 +726,16 @@ def test_what_someone_cannot_do_is_no_prohibition(sentence: str, forbids: bool) 
     said = normalize(sentence)
     assert (reading.verdict_of(said) == "no") is forbids
     assert (_NEGATIVE.search(said) is not None) is forbids
+
+
+def test_a_prohibition_is_about_the_condition_it_opens_with() -> None:
+    # "对客户身份不明或者拒绝身份查验的，不得提供服务": what is forbidden (提供服务) shares no
+    # word with a guesthouse's question; the condition it opens with is what the rule is about
+    lodging = city_article("上海市实施《反恐怖主义法》办法(2021-10-28).md", "第二十一条")
+    asked = analyse("我们酒店有位客人拒绝出示身份证，说多给点押金，我们还能让他入住吗？")
+    found = yesno_reading(asked, [lodging], NO_RULES)
+    assert found is not None and found.verdict == "no"
+    assert "不得提供服务" in found.sentence.text
+    # a condition that names nothing the question asks about still gives no "no"
+    found = yesno_reading(analyse("我们酒店能收客人的押金吗？"), [lodging], NO_RULES)
+    assert found is None or found.verdict != "no"

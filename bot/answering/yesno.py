@@ -89,6 +89,17 @@ def _spans_after(modal: re.Pattern[str], said: str) -> list[str]:
     return [_CLAUSE_END.split(said[m.end() :], maxsplit=1)[0] for m in modal.finditer(said)]
 
 
+def _conditions_before(modal: re.Pattern[str], said: str) -> list[str]:
+    """The condition ("对客户身份不明或者拒绝身份查验的") right before each ``modal`` word whose
+    clause opens with it ("…的，不得提供服务"): what the rule is about."""
+    found = []
+    for m in modal.finditer(said):
+        before = said[: m.start()].rstrip("，, ")
+        if before.endswith("的") and m.start() - len(before) <= 1:
+            found.append(_CLAUSE_END.split(before)[-1])
+    return found
+
+
 def permits_asked(sentence: str, terms: Sequence[str]) -> bool:
     """What the sentence permits (after 可以, 有权…, to the end of its clause) shares a
     character pair with ``terms`` (the documents' words found for an English question):
@@ -194,10 +205,14 @@ def _forbids_asked(said: str, asked: set[str], pairs: set[str] | None = None) ->
     """What the sentence forbids (after 不得/禁止…, to the end of its clause) shares a character
     with ``asked`` (or, given ``pairs``, a character pair), or it forbids nothing outright (a
     penalty): "…发现其具有前述行为记录的，不得录用" forbids hiring, and is no answer to whether an
-    employer may take a deposit from applicants, though the article names 招聘 and 应聘者."""
+    employer may take a deposit from applicants, though the article names 招聘 and 应聘者. By
+    word pairs, the condition a prohibition opens with counts too: "对…拒绝身份查验的，不得提供
+    服务" answers whether a guesthouse may take in a guest who will not show an identity card
+    (a character of it would not: 客 of 客户 and of 客人 made it a "no" to taking a deposit)."""
     spans = _spans_after(_NEGATIVE, said)
     if pairs is not None:  # read by the question's character pairs (its words)
-        return not spans or any(set(char_bigrams(span)) & pairs for span in spans)
+        about = spans + _conditions_before(_NEGATIVE, said)
+        return not spans or any(set(char_bigrams(span)) & pairs for span in about)
     # 不 and 得 of a question's "能不能" and of a span's "不一致" say nothing of what is forbidden
     return not spans or any((_chars(span) & asked) - _MODAL_CHARS for span in spans)
 
