@@ -241,7 +241,15 @@ def _candidates(
 ) -> list[Sentence]:
     question_pairs = set(char_bigrams(question)).union(*(char_bigrams(t) for t in terms))
     out: list[Sentence] = []
+    # the paragraphs of one long article, indexed as its pieces, are one article: a piece
+    # below another of it competes at the rank of the first
+    first: dict[tuple[str, str, str], int] = {}
     for rank, hit in enumerate(hits[:EVIDENCE_DEPTH]):
+        c = hit.clause
+        first.setdefault((c.doc_id, c.section, c.clause), rank)
+    for hit in hits[:EVIDENCE_DEPTH]:
+        c = hit.clause
+        rank = first[(c.doc_id, c.section, c.clause)]
         # the clause's own title names its subject ("（九）建立金融保障体系")
         titled = 0.1 * sum(1 for w in focus if w in normalize(hit.clause.section))
         near = frozenset(char_bigrams(hit.near))  # once per clause, not per sentence and piece
