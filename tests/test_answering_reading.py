@@ -739,3 +739,29 @@ def test_a_prohibition_is_about_the_condition_it_opens_with() -> None:
     # a condition that names nothing the question asks about still gives no "no"
     found = yesno_reading(analyse("我们酒店能收客人的押金吗？"), [lodging], NO_RULES)
     assert found is None or found.verdict != "no"
+
+
+def test_the_paragraphs_of_one_article_compete_as_one_article() -> None:
+    from bot.answering.evidence import best_sentence
+
+    # a long article is indexed as its paragraphs; the one that answers, ranked below another
+    # article, competes at the rank of the article's first paragraph
+    name = "上海市住宅物业管理规定(2020-12-30).md"
+    lines = [row for row in (CITY_CORPUS / name).read_text(encoding="utf-8").splitlines() if row]
+    at = next(i for i, row in enumerate(lines) if row.startswith("第四十六条"))
+
+    def paragraph(number: int) -> Hit:
+        text = lines[at + number - 1]
+        piece = Clause(
+            key=f"doc/第四十六条/{number}", doc_id="doc", doc_title="规定", section="第四十六条",
+            clause="第四十六条", text=text, norm=normalize(text), part=number,
+        )  # fmt: skip
+        return Hit(piece, 1.0, 1.0, 1.0)
+
+    archives, fees = city_article(name, "第四十七条"), city_article(name, "第四十八条")
+    for hits in (
+        [paragraph(1), archives, paragraph(2)],
+        [paragraph(1), archives, fees, paragraph(2)],
+    ):
+        chosen = best_sentence("合同期满不再续签，物业公司应当怎么做", hits, "general")
+        assert chosen is not None and "届满前九十日书面通知业主" in chosen.text
