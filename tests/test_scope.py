@@ -219,3 +219,30 @@ def test_scope_rules_must_have_every_list(tmp_path: Path) -> None:
         ScopeRules.load(path)
     with pytest.raises(KnowledgeError):
         ScopeRules.load(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "in_scope"),
+    [
+        # a firm that says which district it is in asks about the city's rules, which apply there
+        ("我们是一家奶茶店，注册在徐汇，门口能摆桌子吗", ["奶茶店", "注册", "在", "徐汇", "门口", "桌子"], True),
+        ("徐汇的奶茶店门口能摆两张桌子吗", ["徐汇", "的", "奶茶店", "门口", "摆", "桌子"], True),
+        ("我们公司在闵行区，试用期最长多久", ["公司", "在", "闵行区", "试用期", "最长", "多久"], True),
+        # a district's own policy is not loaded: still out
+        ("浦东新区单独给的房租补贴标准是多少", ["浦东新区", "单独", "给", "房租", "补贴", "标准"], False),
+        ("闵行区人才公寓怎么申请", ["闵行区", "人才", "公寓", "怎么", "申请"], False),
+    ],
+)  # fmt: skip
+def test_a_firm_in_a_district_asks_about_its_citys_rules(
+    question: str, words: list[str], in_scope: bool
+) -> None:
+    kb = SimpleNamespace(
+        documents={"labour": DocumentMeta(id="labour", title="上海市劳动合同条例", region="上海市")}
+    )
+    rules = coverage_rules(ScopeRules.load(KNOWLEDGE / "scope.yaml"), kb)
+    assert _decide(rules, question, words).in_scope is in_scope
+    # with no city-wide document of Shanghai loaded, a Shanghai district is no covered place
+    jiading = SimpleNamespace(
+        documents={"jd": DocumentMeta(id="jd", title="嘉定区意见", region="上海市嘉定区")}
+    )
+    assert not coverage_rules(ScopeRules.load(KNOWLEDGE / "scope.yaml"), jiading).located

@@ -169,6 +169,17 @@ def governed(region: str) -> list[str]:
     ]
 
 
+def districts(region: str) -> list[str]:
+    """The districts of a municipality named by ``region`` (上海市: 徐汇区, 徐汇…), full and
+    short: where a firm governed by the city's own documents may be ("" for anything else)."""
+    atlas = gazetteer()
+    place = place_in(region)
+    if place is None or place.level != 1 or place.code[:2] not in _MUNICIPALITIES:
+        return []
+    names = [p.name for p in atlas.by_code.values() if p.code[:2] == place.code[:2] and p.level > 1]
+    return names + [short_form(n) for n in names if short_form(n) != n]
+
+
 def short_form(name: str) -> str:
     """潍坊市 -> 潍坊, 山东省 -> 山东; the name itself when fewer than two characters remain."""
     for suffix in _SUFFIXES:

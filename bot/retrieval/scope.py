@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Final
 
 import yaml
 from pypinyin import lazy_pinyin
@@ -22,7 +23,7 @@ from pypinyin import lazy_pinyin
 from bot.domain import DocumentMeta
 from bot.errors import KnowledgeError
 from bot.knowledge.coverage import places
-from bot.knowledge.places import governed, short_form
+from bot.knowledge.places import districts, governed, short_form
 from bot.text import normalize, whole_word
 
 DENSE_THRESHOLD = 0.88  # e5 cosine; unrelated chit-chat scores below, paraphrased questions above
@@ -35,6 +36,9 @@ class ScopeRules:
     domain_terms: frozenset[str]
     never: frozenset[str]
     off_topic: frozenset[str]
+    # districts of the municipalities whose city-wide documents are loaded: a question that
+    # says a firm is there (``located_at``) is about the city's rules, not the district's own
+    located: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path) -> ScopeRules:
@@ -71,17 +75,40 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     )
     # A topic a loaded document is about (电影 in a regulation on cinemas) is not off-topic.
     off_topic = frozenset(t for t in rules.off_topic if not any(t in title for title in titles))
+    located = {normalize(d) for m in documents.values() for d in districts(m.region)}
     return replace(
         rules,
         covered_places=rules.covered_places | frozenset(covered),
         outside_places=outside,
         off_topic=off_topic,
+        located=frozenset(located),
     )
 
 
 _SHORT_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}")  # 宁波, 山东: a place as people type it
 # Words that are a zone of a place (苏州工业园区, 前海自贸区): they name that place.
 _ZONE_ENDINGS = ("工业园区", "园区", "新区", "开发区", "高新区", "自贸区", "试验区", "保税区")
+
+
+# Where a firm says it is ("注册在徐汇", "我们在闵行", "徐汇的一家奶茶店"), as against what a
+# district itself gives ("浦东新区单独给直播企业的补贴").
+_FIRM: Final = (
+    "店|公司|企业|工厂|厂|餐厅|饭店|门店|商户|商铺|机构|mcn|工作室|超市|酒店|民宿|学校|医院"
+    "|诊所|园区|基地|商场|项目|工地|小区|写字楼|仓库"
+)
+
+
+def located_at(place: str, query: str) -> bool:
+    """Does the (normalised) question say the asker's firm is at ``place``?"""
+    name = re.escape(place)
+    return (
+        re.search(rf"(?:在|于|位于|落户|设在|开在)(?:上海市?)?{name}", query) is not None
+        or re.search(
+            rf"{name}区?(?:这边|那边)?的(?:一家|一个|一间)?[^，。？！,.?!]{{0,6}}?(?:{_FIRM})",
+            query,
+        )
+        is not None
+    )
 
 
 def latin(place: str) -> str:
@@ -132,10 +159,12 @@ def decide(
         if _mentions(p, query, word_set)
         or any(w.startswith(p) and w.endswith(_ZONE_ENDINGS) for w in words if not p.isascii())
     )
+    # a covered place named, or a district of a city whose own documents are loaded named as
+    # where the asker's firm is
     covered = any(
         _mentions(p, query, word_set) or (not p.isascii() and p in query)
         for p in rules.covered_places
-    )
+    ) or any(p in query and located_at(p, query) for p in rules.located)
     if outside and not covered:
         return ScopeDecision(False, f"outside:{outside[0]}")
     if any(
