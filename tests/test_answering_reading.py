@@ -765,3 +765,18 @@ def test_the_paragraphs_of_one_article_compete_as_one_article() -> None:
     ):
         chosen = best_sentence("合同期满不再续签，物业公司应当怎么做", hits, "general")
         assert chosen is not None and "届满前九十日书面通知业主" in chosen.text
+
+
+def test_a_question_in_everyday_words_is_read_in_the_documents_usual_ones() -> None:
+    # "抽烟" where the regulation says "吸烟": the documents' usual word for the question's own
+    # (the retriever's, ``Retriever.usual_words``) names the subject and what is forbidden
+    indoors = city_article("上海市公共场所控制吸烟条例.md", "第六条")
+    asked = analyse("我们办公室里能抽烟吗？")
+    assert yesno_reading(asked, [indoors], NO_RULES) is None  # read in its own words only
+    usual = {"抽烟": ("吸烟",), "办公室": ("工作场所",)}
+    sources = Sources(
+        documents={}, clauses=(), rulebook=_NO_RULES, usual=lambda w: usual.get(w, ())
+    )
+    found = yesno_reading(asked, [indoors], sources)
+    assert found is not None and found.verdict == "no"
+    assert "禁止吸烟" in found.sentence.text

@@ -127,6 +127,7 @@ class QA:
             vocabulary=self.retriever.vocabulary,
             places=self.scope.covered_places,
             expressed=self.retriever.expressed,
+            usual=self.retriever.usual_words,
         )
 
     def ask(self, question: str, today: date) -> AskResult:

@@ -4,7 +4,7 @@ answer ready for the dialogue (``Composed``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,8 @@ class Sources:
     vocabulary: frozenset[str] = frozenset()  # the documents' words and the glossary's
     places: frozenset[str] = frozenset()  # place names known to exist (normalised)
     expressed: frozenset[str] = frozenset()  # words the documents say in other words (司机)
+    # a question's word -> the documents' more usual words for it (抽烟: 吸烟; the retriever's)
+    usual: Callable[[str], Sequence[str]] = field(default=lambda word: ())
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ or a requirement. Generic patterns over any text. Pure.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -145,13 +145,28 @@ def _share(asked: set[str], said: set[str]) -> float:
     return len(asked & said) / len(asked) if asked else 0.0
 
 
-def coverage(words: Sequence[str], text: str) -> float:
+Usual = Mapping[str, Sequence[str]]  # a question's word -> the documents' usual words for it
+
+
+def coverage(words: Sequence[str], text: str, usual: Usual | None = None) -> float:
     """The share of the question's subject words the clause names (a word or a two-character
-    piece of it: 营业执照 ~ 执照, 借给 ~ 出借 share no pair and do not count)."""
+    piece of it: 营业执照 ~ 执照, 借给 ~ 出借 share no pair and do not count; or the documents'
+    usual word for it, ``usual``: 抽烟 ~ 吸烟)."""
     if not words:
         return 1.0
-    named = [w for w in words if w in text or any(w[i : i + 2] in text for i in range(len(w) - 1))]
+    named = [
+        w
+        for w in words
+        if w in text
+        or any(w[i : i + 2] in text for i in range(len(w) - 1))
+        or _said_otherwise(w, text, usual)
+    ]
     return len(named) / len(words)
+
+
+def _said_otherwise(word: str, said: str, usual: Usual | None) -> bool:
+    """The sentence says ``word`` in the documents' usual word for it (写字楼: 办公楼)."""
+    return usual is not None and any(u in said for u in usual.get(word, ()))
 
 
 def speaks_to(query: Query, sentence: str, words: Sequence[str]) -> bool:
@@ -160,7 +175,9 @@ def speaks_to(query: Query, sentence: str, words: Sequence[str]) -> bool:
     return not _about_else(query, sentence, words)
 
 
-def _about_else(query: Query, sentence: str, words: Sequence[str], spare: int = 1) -> bool:
+def _about_else(
+    query: Query, sentence: str, words: Sequence[str], spare: int = 1, usual: Usual | None = None
+) -> bool:
     """The sentence does not speak to the question's subject: more than one in four of the
     question's words (its verbs too: "强制…加入" is not "鼓励") are missing from it, ``spare``
     may always be ("员工" for "劳动者"; none before a "yes": "我们公司招了个未满16岁的学徒，这样
@@ -169,24 +186,30 @@ def _about_else(query: Query, sentence: str, words: Sequence[str], spare: int = 
     said = normalize(sentence)
     if query.lang != "zh":
         return not words or sum(1 for w in words if w in said) * 2 < len(words)
-    if not _too_many_missing(words, said, spare):
+    if not _too_many_missing(words, said, spare, usual):
         return False
     # A firm tells its case first and asks last ("我们奶茶店门口想摆两张桌子，占用人行道需要
     # 批准吗"): its shop and tables are no words of a rule, what it asks about is
     asked = _asking_words(query, words)
-    return len(asked) < 2 or _too_many_missing(asked, said, spare)
+    return len(asked) < 2 or _too_many_missing(asked, said, spare, usual)
 
 
-def _missing(words: Sequence[str], said: str) -> list[str]:
-    return [w for w in words if w not in said and not _partly(w, said)]
+def _missing(words: Sequence[str], said: str, usual: Usual | None = None) -> list[str]:
+    return [
+        w
+        for w in words
+        if w not in said and not _partly(w, said) and not _said_otherwise(w, said, usual)
+    ]
 
 
-def _names_a_third(words: Sequence[str], said: str) -> bool:
-    return 3 * (len(words) - len(_missing(words, said))) >= len(words)
+def _names_a_third(words: Sequence[str], said: str, usual: Usual | None = None) -> bool:
+    return 3 * (len(words) - len(_missing(words, said, usual))) >= len(words)
 
 
-def _too_many_missing(words: Sequence[str], said: str, spare: int = 1) -> bool:
-    return len(_missing(words, said)) > max(spare, len(words) // 4)
+def _too_many_missing(
+    words: Sequence[str], said: str, spare: int = 1, usual: Usual | None = None
+) -> bool:
+    return len(_missing(words, said, usual)) > max(spare, len(words) // 4)
 
 
 _PARTS_OF_QUESTION: Final = re.compile(r"[，,。；;！!？?]")
@@ -302,10 +325,14 @@ def yesno_reading(
     act = _asked_act(query.norm)
     acting = _chars(act + "".join(terms)) if act else chars
     words = [w for w in subject_words(query, sources, terms) if w not in _ASKING_WORDS]
+    # the documents' usual words for a Chinese question's own (抽烟: 吸烟; 写字楼: 办公楼) name
+    # its subject too, and what a rule forbids may be said in them ("禁止吸烟")
+    usual = {w: sources.usual(w) for w in words} if query.lang == "zh" else {}
+    pairs = pairs.union(*(char_bigrams(u) for found in usual.values() for u in found))
     need = asks_need(query)
     best: tuple[float, YesNo] | None = None
     for rank, hit in enumerate(hits[:DEPTH]):
-        covered = coverage(words, hit.clause.norm)
+        covered = coverage(words, hit.clause.norm, usual)
         if covered == 0:
             continue
         for clause, sentence in _article_sentences(hit.clause, sources):
@@ -324,12 +351,13 @@ def yesno_reading(
             # a prohibition may rest on a clause that names the subject in another sentence
             # ("…加入行业协会商会的权利。任何单位不得强制…入会")
             strict = verdict in ("yes", "must") or need or query.lang != "zh"
-            if strict and _about_else(query, sentence, words, 0 if verdict == "yes" else 1):
+            spare = 0 if verdict == "yes" else 1
+            if strict and _about_else(query, sentence, words, spare, usual):
                 continue
             # a duty is quoted as what the documents say of the subject, so it must name a
             # third of its words: "…部门应当加强对从业人员发生事故伤害的预防工作" is nothing
             # of whether a crash on the way to work is an injury at work
-            if verdict == "duty" and query.lang == "zh" and not _names_a_third(words, said):
+            if verdict == "duty" and query.lang == "zh" and not _names_a_third(words, said, usual):
                 continue
             # what it forbids shares a character with what the question asks to do, or a
             # word with the question: "…不得影响相邻使用人…" is no answer to whether a landlord
@@ -375,4 +403,8 @@ def yesno_reading(
     said = normalize(best[1].sentence.text)
     if best[1].verdict == "yes" and _SUPPORT.search(query.norm) and _SUPPORT.search(said):
         return YesNo(best[1].sentence, "supported")  # "嘉定支持吗" -> "支持。"
+    if best[1].verdict == "yes":
+        rule = rule_against(best[1].sentence, sources)
+        if rule is not None:  # the permission is the exception to the article's rule
+            return YesNo(rule, "no")
     return best[1]

@@ -48,6 +48,7 @@ def _tools(services: Services) -> tuple[Corrector, Sources]:
             vocabulary=vocabulary,
             places=services.qa.scope.covered_places,
             expressed=services.qa.retriever.expressed,
+            usual=services.qa.retriever.usual_words,
         )
         cached = _CACHE[key] = (corrector, sources)
     return cached
@@ -110,7 +111,6 @@ def policy(
     return step(session, [reply], log), True
 
 
-
 def _log_entry(text: str, query: Query, composed: Composed | None, worded: str) -> LogEntry:
     """The question log's entry for a question: in scope (answered or not), its top clause,
     whether a language model worded the answer."""
@@ -127,9 +127,7 @@ def _log_entry(text: str, query: Query, composed: Composed | None, worded: str) 
     )
 
 
-def _gate(
-    ctx: Ctx, query: Query, topic: Topic, named: frozenset[str]
-) -> tuple[Gated, str | None]:
+def _gate(ctx: Ctx, query: Query, topic: Topic, named: frozenset[str]) -> tuple[Gated, str | None]:
     """Retrieve once: a follow-up ("那5亿呢？") is searched with the topic's question, so that
     its citations stay on the topic. The second value is the language model's standalone
     rewrite of the message when that is what was retrieved."""

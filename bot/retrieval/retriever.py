@@ -128,6 +128,10 @@ class Retriever:
             tokens.extend(split(term))
         return tokens
 
+    def usual_words(self, word: str) -> tuple[str, ...]:
+        """The documents' more usual words for a Chinese word (抽烟: 吸烟; ``alternatives``)."""
+        return tuple(self._bilingual.alternatives([word]))
+
     def distinctive_terms(self, question: str) -> list[str]:
         """Words of the question that are distinctive words of the documents."""
         return [t for t in self._words(normalize(question)) if t in self._keywords.distinctive]
