@@ -165,3 +165,14 @@ def test_a_document_number_is_quoted_from_the_clause_that_holds_it(
     plan = resolved[0]
     assert plan.doc == JIADING and plan.clause is not None
     assert "嘉商规" in plan.clause.norm and "嘉商规" in normalize(plan.sentence)
+
+
+def test_a_subject_no_document_covers_names_the_nearest_clause_not_a_source(
+    services: Any,
+) -> None:
+    # "政策文件没有涉及“新能源汽车”": the clause shown beside it is what came nearest, and says
+    # nothing of it; "出处" would read as the source of that statement
+    answer = answer_once(services, "嘉定买新能源汽车有补贴吗", TODAY)
+    assert answer.text.startswith("政策文件没有涉及"), answer.text
+    assert "最接近的条文：《" in answer.text and "出处" not in answer.text
+    assert answer.citations  # the clause is still there to read

@@ -362,6 +362,9 @@ def source_line(f: Frame) -> str | None:
         or f.query.has("procedure")
         or any(f.query.has(a) for a in _DOC_ONLY)
     )
+    if f.plan.uncovered and program is None:
+        label = _v(label) if f.lang == "zh" else label
+        return msg("ans.nearest", f.lang, title=title, clause=label)
     if units and not asks_who and f.lang == "zh":
         return msg(
             "ans.source_units", f.lang, title=title, clause=_v(label), units=_v("、".join(units))

@@ -102,6 +102,9 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
     "ans.followup": ("接上题：", "Following up: "),
     "ans.followup_on": ("接上题（{bits}）：", "Following up ({bits}): "),
     "ans.source": ("出处：{title}{clause}", "Source: {title}, {clause}"),
+    # after "the documents do not cover …": the clause nearest the question, which says nothing
+    # of it (not the source of the answer)
+    "ans.nearest": ("最接近的条文：{title}{clause}", "Nearest clause: {title}, {clause}"),
     "ans.source_units": ("出处：{title}{clause}；责任单位：{units}", "Source: {title}, {clause}"),
     "ans.amounts_en": ("", "Amounts: {glosses}."),
     "ans.no_glossary_en": ("", "(This document has no English glossary; the source is quoted in Chinese.)"),
