@@ -171,7 +171,8 @@ def governed(region: str) -> list[str]:
 
 def districts(region: str) -> list[str]:
     """The districts of a municipality named by ``region`` (上海市: 徐汇区, 徐汇…), full and
-    short: where a firm governed by the city's own documents may be ("" for anything else)."""
+    short: where a firm governed by the city's own documents may be (none for any other
+    region)."""
     atlas = gazetteer()
     place = place_in(region)
     if place is None or place.level != 1 or place.code[:2] not in _MUNICIPALITIES:

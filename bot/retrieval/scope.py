@@ -5,7 +5,8 @@ the retrieval evidence. In order: a question about another city or province (and
 Shanghai) is out; a question with a domain word is in (a policy question with an injection
 attempt appended is still answered from the documents, which hold no secrets); requests for
 secrets or instructions, and known off-topic subjects (weather, jokes, code...), are
-out; a covered place, a glossary term or a word distinctive of the documents keeps it in; anything else is in only when it is semantically close to some clause. In-scope questions must not be refused, so the
+out; a covered place (or a district of a city whose city-wide documents are loaded, named as
+where the asker's firm is), a glossary term or a word distinctive of the documents keeps it in; anything else is in only when it is semantically close to some clause. In-scope questions must not be refused, so the
 gate leans towards answering.
 """
 
