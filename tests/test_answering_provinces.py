@@ -164,3 +164,44 @@ def test_an_article_that_says_how_to_apply_answers_a_question_on_the_procedure(
     first = answer.text.splitlines()[0]
     assert first.startswith("文件没有写明申报流程") == unsaid, answer.text
     assert "以书面形式向有管辖权的劳动行政部门提出协调处理申请" in answer.text
+
+
+@pytest.fixture(scope="module")
+def zhejiang(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A province's e-commerce regulation beside one of its cities' own."""
+    folder = tmp_path_factory.mktemp("zhejiang")
+    for name in ("zj-ecommerce.md", "hz-cross-border-ecommerce.md"):
+        shutil.copy(PROVINCES / name, folder / name)
+    return fake_services(tmp_path_factory.mktemp("data"), documents=folder)
+
+
+def test_a_city_named_does_not_hide_its_provinces_regulation(zhejiang: Any) -> None:
+    from bot.answering import answer
+    from bot.answering.plan import Topic
+    from bot.knowledge.coverage import governing
+    from bot.question import analyse
+    from bot.retrieval.retriever import Hit
+
+    documents = zhejiang.kb.documents
+    # Zhejiang's regulations hold Hangzhou's region; Hangzhou's hold no wider one
+    assert governing({"hz-cross-border-ecommerce"}, documents) == {"zj-ecommerce"}
+    assert governing({"zj-ecommerce"}, documents) == frozenset()
+    # "杭州" names Hangzhou's own regulation (cross-border e-commerce), which says nothing of
+    # reviews; retrieval put Zhejiang's, which governs Hangzhou, first: it answers
+    question = "我们在杭州开网店，能不能删掉顾客的差评？"
+    named = zhejiang.qa.retriever.preferred_documents(analyse(question).norm)
+    assert named == {"hz-cross-border-ecommerce"}
+    clauses = {c.key: c for c in zhejiang.kb.clauses}
+    reviews = next(c for c in clauses.values() if "不得删除消费者" in c.text)
+    hangzhou = [c for c in clauses.values() if c.doc_id == "hz-cross-border-ecommerce"][5:7]
+    sources = zhejiang.qa.sources()
+
+    def answered(order: list[Any]) -> str:
+        hits = [Hit(c, 1.0 - 0.1 * i, 0.9, 5.0) for i, c in enumerate(order)]
+        composed = answer(analyse(question), hits, sources, Topic(), TODAY, "zh", named=named)
+        assert composed is not None
+        return composed.text
+
+    assert answered([reviews, *hangzhou]).startswith("不能。")
+    # below the named document's clauses, it is not what the question named
+    assert "不得删除消费者" not in answered([*hangzhou, reviews]).split("\n")[0]

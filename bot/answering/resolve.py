@@ -37,6 +37,7 @@ from bot.answering.yesno import (
     yesno_reading,
 )
 from bot.domain import Clause
+from bot.knowledge.coverage import governing
 from bot.question import Query
 from bot.retrieval.retriever import Hit
 from bot.text import normalize, strip_spaces
@@ -229,7 +230,15 @@ def _with_evidence(
     """The evidence sentence: in the plan's clause, else the best of the top clauses of the
     plan's document that states what was asked."""
     own = [h for h in hits if plan.clause is not None and h.clause.key == plan.clause.key]
-    preferred = [h for h in hits if h.clause.doc_id in named][:3]
+    # the documents the question names, and above them those of the wider region holding
+    # theirs that retrieval put first (a province's regulation applies in the city named)
+    wider = governing(named, sources.documents) if named else frozenset()
+    first = next((i for i, h in enumerate(hits) if h.clause.doc_id in named), len(hits))
+    preferred = [
+        h
+        for i, h in enumerate(hits)
+        if h.clause.doc_id in named or (i < first and h.clause.doc_id in wider)
+    ][:3]
     pool = own if followup and own else preferred or list(hits[:3]) or own
     if reading.is_yesno(query) and plan.asked in ("yesno", "general") and not plan.programs:
         found = yesno_reading(query, pool, sources, terms)

@@ -58,6 +58,19 @@ def places(documents: Mapping[str, DocumentMeta]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def governing(named: Iterable[str], documents: Mapping[str, DocumentMeta]) -> frozenset[str]:
+    """Documents whose region is a wider one holding a ``named`` document's region (浙江省's
+    regulations for a question naming 杭州, whose own document it names; 上海市's for 嘉定):
+    they apply there too."""
+    held = {normalize(documents[d].region) for d in named if d in documents}
+    return frozenset(
+        meta.id
+        for meta in documents.values()
+        if meta.region
+        and any(r != normalize(meta.region) and r.startswith(normalize(meta.region)) for r in held)
+    )
+
+
 def regions(documents: Mapping[str, DocumentMeta]) -> list[str]:
     """The documents' regions, most documents first (unknown regions left out)."""
     counts: dict[str, int] = {}

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.domain import Clause
+from bot.knowledge.coverage import governing
 from bot.knowledge.index import KnowledgeBase
 from bot.knowledge.passages import PASSAGE_MARK, passages_of
 from bot.knowledge.references import cited_by
@@ -349,6 +350,9 @@ class Retriever:
         than those the question names (by place or alias) moved down, and versions of a
         document that a later one loaded beside them replaced."""
         patterns = [KINDS[k].boosts for k in question_kinds(question)]
+        # documents of a wider region that holds the named one's (浙江省's for a question
+        # naming 杭州, which names Hangzhou's own regulation): they apply there too
+        wider = governing(preferred, self._kb.documents) if preferred else frozenset()
 
         def factor(key: str) -> float:
             clause = self._kb.by_key[key]
@@ -356,7 +360,9 @@ class Retriever:
             if patterns and any(re.search(p, clause.norm) for p in patterns):
                 # Among equally relevant clauses, the one that states an amount, a date…
                 out *= 1.0 + boost
-            if preferred and clause.doc_id not in preferred:
+            if preferred and clause.doc_id in wider:
+                out *= self.tuning.wider_doc
+            elif preferred and clause.doc_id not in preferred:
                 out *= self.tuning.other_doc
             if clause.doc_id in self._superseded:
                 out *= self.tuning.superseded
