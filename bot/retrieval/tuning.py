@@ -17,8 +17,8 @@ class Tuning:
     with the text, and the keyword side takes them all); clauses of documents other than those
     the question names are scaled by ``other_doc`` (those of a wider region holding the named
     documents' by ``wider_doc``: 浙江省's regulations for a question naming 杭州; 0.8 lifted a
-    Shandong clause from third to first for a question naming 济南 and moved nothing else; the
-    same as ``other_doc`` is the old rule), clauses stating the kind of thing asked raised by
+    Shandong clause from third to first for a question naming 济南, and one seed question a
+    place, lowering none; the same as ``other_doc`` is the old rule), clauses stating the kind of thing asked raised by
     ``kind_boost``;
     words added to a Chinese question count ``expansion_weight`` of its own words; the named
     documents ranked among themselves vote with ``named_weight`` of the global rankings' weight;
