@@ -176,3 +176,12 @@ def test_a_subject_no_document_covers_names_the_nearest_clause_not_a_source(
     assert answer.text.startswith("政策文件没有涉及"), answer.text
     assert "最接近的条文：《" in answer.text and "出处" not in answer.text
     assert answer.citations  # the clause is still there to read
+
+
+def test_a_district_the_firm_is_in_is_a_place_not_a_subject_no_document_covers(
+    services: Any,
+) -> None:
+    # 徐汇 is in no document, but it is where the firm is, in the city the plan governs
+    answer = answer_once(services, "我们是徐汇的MCN，上海有什么支持？", TODAY)
+    assert "没有涉及" not in answer.text.splitlines()[0], answer.text
+    assert answer.citations[0].doc == SHANGHAI

@@ -125,7 +125,8 @@ class QA:
             clauses=self.kb.clauses,
             rulebook=self.rulebook,
             vocabulary=self.retriever.vocabulary,
-            places=self.scope.covered_places,
+            # a district of a city whose documents are loaded is a place, never a subject
+            places=self.scope.covered_places | self.scope.located,
             expressed=self.retriever.expressed,
             usual=self.retriever.usual_words,
         )

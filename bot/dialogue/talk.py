@@ -46,7 +46,8 @@ def _tools(services: Services) -> tuple[Corrector, Sources]:
             clauses=services.kb.clauses,
             rulebook=services.rulebook,
             vocabulary=vocabulary,
-            places=services.qa.scope.covered_places,
+            # a district of a city whose documents are loaded is a place, never a subject
+            places=services.qa.scope.covered_places | services.qa.scope.located,
             expressed=services.qa.retriever.expressed,
             usual=services.qa.retriever.usual_words,
         )
