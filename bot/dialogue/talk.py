@@ -40,16 +40,12 @@ def _tools(services: Services) -> tuple[Corrector, Sources]:
         vocabulary = services.qa.retriever.vocabulary
         corrector = Corrector(KEY_TERMS, known=vocabulary)
         glossary = load_glossary(services.settings.knowledge_dir / "glossary.yaml")
-        vocabulary = vocabulary | frozenset(glossary)
-        sources = Sources(
-            documents=services.kb.documents,
-            clauses=services.kb.clauses,
+        # the answering sources of ``policybot ask``, with the rules of these services and the
+        # glossary's words as the documents' own
+        sources = replace(
+            services.qa.sources(),
             rulebook=services.rulebook,
-            vocabulary=vocabulary,
-            # a district of a city whose documents are loaded is a place, never a subject
-            places=services.qa.scope.covered_places | services.qa.scope.located,
-            expressed=services.qa.retriever.expressed,
-            usual=services.qa.retriever.usual_words,
+            vocabulary=vocabulary | frozenset(glossary),
         )
         cached = _CACHE[key] = (corrector, sources)
     return cached

@@ -63,12 +63,12 @@ def governing(named: Iterable[str], documents: Mapping[str, DocumentMeta]) -> fr
     regulations for a question naming 杭州, whose own document it names; 上海市's for 嘉定):
     they apply there too."""
     held = {normalize(documents[d].region) for d in named if d in documents}
-    return frozenset(
-        meta.id
-        for meta in documents.values()
-        if meta.region
-        and any(r != normalize(meta.region) and r.startswith(normalize(meta.region)) for r in held)
-    )
+    wider = set()
+    for meta in documents.values():
+        region = normalize(meta.region)
+        if region and any(r != region and r.startswith(region) for r in held):
+            wider.add(meta.id)
+    return frozenset(wider)
 
 
 def regions(documents: Mapping[str, DocumentMeta]) -> list[str]:
