@@ -741,6 +741,32 @@ def test_a_prohibition_is_about_the_condition_it_opens_with() -> None:
     assert found is None or found.verdict != "no"
 
 
+def test_a_prohibition_protecting_the_party_asking_forbids_it_nothing() -> None:
+    # "不得对外商投资企业实行差别待遇" names the foreign firm that asks whether it may bid: it
+    # forbids the government something, and is no "不能" to the firm
+    name = "上海市外商投资条例(2020-09-25).md"
+    first = city_article(name, "第三十二条")
+    rule = city_article(name, "第三十二条", "本市在政府采购信息发布")
+    text = f"{first.clause.text}\n{rule.clause.text}"  # the article, both paragraphs
+    bids = Hit(clause(text, "第三十二条"), 1.0, 1.0, 1.0)
+    found = yesno_reading(analyse("我们是外资企业，能不能参加政府采购？"), [bids], NO_RULES)
+    assert found is None or found.verdict != "no"
+    # what it forbids is still answered
+    found = yesno_reading(analyse("政府采购的时候能不能对外资企业实行差别待遇？"), [bids], NO_RULES)
+    assert found is not None and found.verdict == "no"
+
+
+def test_a_penalty_answers_only_for_what_it_punishes() -> None:
+    # asked whether a hospital may take the usual deposit, "…家属到医院无理纠缠…的，…依法追究
+    # 责任" punishes a relative's disturbance: no "不能"
+    disturbance = city_article("上海市监护治疗管理肇事肇祸精神病人条例(1986-09-11).md", "第十三条")
+    deposit = analyse("我们是一家民营医院，有拿低保的病人要住院，住院押金还能像平时一样收吗？")
+    found = yesno_reading(deposit, [disturbance], NO_RULES)
+    assert found is None or found.verdict != "no"
+    found = yesno_reading(analyse("家属能到医院无理纠缠吗？"), [disturbance], NO_RULES)
+    assert found is not None and found.verdict == "no"
+
+
 def test_the_paragraphs_of_one_article_compete_as_one_article() -> None:
     from bot.answering.evidence import best_sentence
 

@@ -240,6 +240,36 @@ def _forbids_asked(said: str, asked: set[str], pairs: set[str] | None = None) ->
     return not spans or any((_chars(span) & asked) - _MODAL_CHARS for span in spans)
 
 
+# A word naming a party ("外资企业", "应聘者", "开发商"): a prohibition that names the party
+# the question names may forbid something else of it or to it ("不得对外商投资企业实行差别
+# 待遇" protects a foreign firm that asks whether it may bid), so sharing it says nothing of
+# what is forbidden.
+_PARTY: Final = re.compile(r"(?:者|人员|企业|单位|公司|机构|商|方|户)$")
+
+
+# pairs of words that say nothing of what is asked ("楼已经盖好": 已经 of "将已经预售的…")
+_EMPTY_PAIRS: Final = frozenset(
+    ["已经", "或者", "这些", "那些", "这个", "那个", "一个", "如果", "时候", "我们", "他们", "还是",
+     "只能", "不能", "可以", "能够", "应该", "需要", "什么", "怎么", "没有", "这样", "现在"]
+)  # fmt: skip
+
+
+def _content_pairs(pairs: set[str], words: Sequence[str]) -> set[str]:
+    """The question's character pairs (``pairs``) but those of the parties it names and of
+    words that say nothing of what is asked: what a prohibition must share to speak to it."""
+    party = set().union(*(char_bigrams(w) for w in words if _PARTY.search(w)))
+    return pairs - party - _EMPTY_PAIRS
+
+
+def _act_chars(act: str, words: Sequence[str]) -> set[str]:
+    """The characters of what the question asks to do, without the parties it names ("要求应
+    聘者提供体检报告": 要求提供体检报告)."""
+    for word in words:
+        if _PARTY.search(word):
+            act = act.replace(word, "")
+    return _chars(act) - _MODAL_CHARS
+
+
 # What a Chinese yes/no question asks to do: what follows its modal word
 _ASKED_ACT: Final = re.compile(
     r"(?:能不能|可不可以|可不可|能否|是否可以|可以|允许|准许|准不准|能)(.+)"
@@ -323,12 +353,13 @@ def yesno_reading(
     # 拆开包裹, not 快递); a prohibition is read against the whole question, which may say
     # what it forbids before the modal ("被取消资格的出租车司机第二年能重新当司机吗")
     act = _asked_act(query.norm)
-    acting = _chars(act + "".join(terms)) if act else chars
     words = [w for w in subject_words(query, sources, terms) if w not in _ASKING_WORDS]
+    acting = _act_chars(act + "".join(terms), words) if act else chars
     # the documents' usual words for a Chinese question's own (抽烟: 吸烟; 写字楼: 办公楼) name
     # its subject too, and what a rule forbids may be said in them ("禁止吸烟")
     usual = {w: sources.usual(w) for w in words} if query.lang == "zh" else {}
     pairs = pairs.union(*(char_bigrams(u) for found in usual.values() for u in found))
+    content = _content_pairs(pairs, words)
     need = asks_need(query)
     best: tuple[float, YesNo] | None = None
     for rank, hit in enumerate(hits[:DEPTH]):
@@ -367,8 +398,19 @@ def yesno_reading(
             # is no answer to whether an employer may keep a worker's copy of the contract.
             if (
                 verdict == "no"
-                and not _forbids_asked(said, chars, pairs)
+                and not _forbids_asked(said, chars, pairs if query.lang != "zh" else content)
                 and (query.lang != "zh" or act is None or not _forbids_asked(said, acting))
+            ):
+                continue
+            # what a penalty punishes is what it describes: asked whether a hospital may take a
+            # deposit, "…到医院无理纠缠…的，…依法追究责任" (a relative's disturbance) is no "no"
+            if (
+                verdict == "no"
+                and query.lang == "zh"
+                and act is not None
+                and len(acting) >= 2
+                and not _spans_after(_NEGATIVE, said)
+                and not (_chars(said) & acting)
             ):
                 continue
             # a duty answers whether one may do something only when it speaks of doing it
