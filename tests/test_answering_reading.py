@@ -767,6 +767,24 @@ def test_a_penalty_answers_only_for_what_it_punishes() -> None:
     assert found is not None and found.verdict == "no"
 
 
+def test_an_english_figure_is_stated_only_from_a_clause_that_holds_the_question() -> None:
+    from bot.answering.resolve import _loosely_found
+
+    # the dictionary's words for a testing lab's question on how long raw records are kept
+    # are in the article that says six years; those for a mall's lucky draw (24 words: 奖励,
+    # 商场, 奖项, 价值…) are not: a figure of that article is quoted, never stated as the answer
+    kept = city_article("上海市检验检测条例(2024-12-31).md", "第二十五条").clause
+    lab = ("经营", "运行", "检测", "检验", "保存", "符合", "记录")
+    draw = (
+        "奖励", "商场", "商圈", "商圈商场", "头部", "贸易中心", "规划", "方案", "作出", "制定",
+        "专门", "用户", "支出", "决定", "确定", "以上", "数量", "范围", "定期", "加油", "加上",
+        "奖项", "价值", "不足",
+    )  # fmt: skip
+    assert not _loosely_found(kept, lab)
+    assert _loosely_found(kept, draw)
+    assert not _loosely_found(kept, ())  # no dictionary words: nothing to tell by
+
+
 def test_the_paragraphs_of_one_article_compete_as_one_article() -> None:
     from bot.answering.evidence import best_sentence
 

@@ -251,7 +251,7 @@ def _evidence_lead(f: Frame) -> tuple[str, bool]:
         ), True
     title = short_en(f.rules, f.meta)
     stated = reading.figure(normalize(plan.sentence), plan.asked)
-    if stated and key == "ans.says":
+    if stated and key == "ans.says" and not plan.loose:
         glosses = money_glosses(stated)
         # in figures and English: "200万元" as "2,000,000 yuan", a time limit in Chinese
         # numerals ("一小时内") as "within 1 hour" (money in Chinese numerals stays as stated)

@@ -86,6 +86,9 @@ class AnswerPlan:
     followup: bool = False
     mismatch: bool = False  # the program is for individuals, the question about companies
     read: bool = False  # the verdict was read from a sentence with a modal word (yesno.py)
+    # an English question's clause holds few of the dictionary's words for it: its figure is
+    # quoted, not stated as the answer
+    loose: bool = False
 
 
 @dataclass(frozen=True)

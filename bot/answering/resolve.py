@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Final
 
 from bot.answering import programs as prog
 from bot.answering import reading
@@ -252,7 +253,22 @@ def _with_evidence(
     best = best_sentence(query.text, pool, plan.asked, terms, focus_words(query, sources))
     if best is None:
         return plan
-    return replace(plan, clause=best.clause, sentence=best.text, doc=best.clause.doc_id)
+    return replace(
+        plan, clause=best.clause, sentence=best.text, doc=best.clause.doc_id,
+        loose=query.lang != "zh" and _loosely_found(best.clause, terms),
+    )  # fmt: skip
+
+
+LOOSE: Final = 0.12  # share of an English question's dictionary words its clause must hold
+
+
+def _loosely_found(clause: Clause, terms: Sequence[str]) -> bool:
+    """The clause holds under ``LOOSE`` of the documents' words the dictionary found for an
+    English question: the right clause, where a figure was asked, holds several (a lab's
+    records kept six years: 检测, 保存, 记录, 报告 of 12); one found by a word or two
+    (记录, 保存 of 14 for a firm's payroll records) states a figure of something else."""
+    found = list(dict.fromkeys(terms))
+    return bool(found) and sum(t in clause.norm for t in found) < LOOSE * len(found)
 
 
 def _verdict(
