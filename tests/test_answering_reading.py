@@ -4,6 +4,7 @@ sentence per status. Real text from the seeds and from the city's regulations.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -783,6 +784,51 @@ def test_an_english_figure_is_stated_only_from_a_clause_that_holds_the_question(
     assert not _loosely_found(kept, lab)
     assert _loosely_found(kept, draw)
     assert not _loosely_found(kept, ())  # no dictionary words: nothing to tell by
+
+
+def whole_article(name: str, label: str) -> Hit:
+    """An article of a Shanghai regulation of ``../shared/corpus``, its paragraphs and list
+    items joined as ingest joins them."""
+    lines = (CITY_CORPUS / name).read_text(encoding="utf-8").splitlines()
+    at = next(i for i, row in enumerate(lines) if row.startswith(label + " "))
+    end = next(
+        (i for i in range(at + 1, len(lines)) if re.match(r"第.{1,6}条 |#", lines[i])), len(lines)
+    )
+    return Hit(clause("".join(r for r in lines[at:end] if r.strip()), label), 1.0, 1.0, 1.0)
+
+
+def test_a_prohibition_of_listed_activities_is_about_its_items() -> None:
+    # "在河道管理范围内，不得从事下列活动：（一）倾倒…建筑等废弃物…；（二）清洗装贮过油类…的车辆":
+    # what is forbidden is in the items, not in "从事下列活动"
+    river = whole_article("上海市河道管理条例(2018-12-20).md", "第三十五条")
+    for question in ("我们工厂能把建筑垃圾倒进河里吗？", "我们能在河道里洗油罐车吗？"):
+        found = yesno_reading(analyse(question), [river], NO_RULES)
+        assert found is not None and found.verdict == "no", question
+    # the setting every item shares (河道) says nothing of what is forbidden: a barbecue stall
+    # or fishing by the river is no item of the list
+    for question in ("我们公司能在河道管理范围内搞个烧烤摊吗？", "我们能在河道边上钓鱼吗？"):
+        found = yesno_reading(analyse(question), [river], NO_RULES)
+        assert found is None or found.verdict != "no", question
+    # nor is one character of an item (鱼 of 钓鱼 and of "挖筑鱼塘")
+    banks = whole_article("上海市河道管理条例(2018-12-20).md", "第三十四条")
+    found = yesno_reading(analyse("我们能在河道边上钓鱼吗？"), [banks], NO_RULES)
+    assert found is None or found.verdict != "no"
+
+
+def test_an_english_no_rests_on_two_of_its_words_in_what_is_forbidden() -> None:
+    # the dictionary's words for "Can our restaurant give customers free disposable
+    # chopsticks?" are guesses (酒店, 自由, 发放…); what the sentence forbids names two of them
+    waste = whole_article("上海市生活垃圾管理条例(2019-01-31).md", "第二十二条")
+    terms = ("餐饮", "酒店", "发放", "予以", "客户", "自由", "一次性", "筷子")
+    asked = analyse("Can our restaurant give customers free disposable chopsticks?")
+    found = yesno_reading(asked, [waste], NO_RULES, terms)
+    assert found is not None and found.verdict == "no"
+    assert "不得主动向消费者提供一次性筷子" in found.sentence.text
+    # one of them (一次性 of the hotel's toiletries) is not enough
+    slippers = ("酒店", "客人", "自由", "一次性", "拖鞋")
+    asked = analyse("Can our hotel give guests free disposable slippers?")
+    found = yesno_reading(asked, [waste], NO_RULES, slippers)
+    assert found is None or found.verdict != "no"
 
 
 def test_the_paragraphs_of_one_article_compete_as_one_article() -> None:

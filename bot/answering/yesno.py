@@ -89,6 +89,36 @@ def _spans_after(modal: re.Pattern[str], said: str) -> list[str]:
     return [_CLAUSE_END.split(said[m.end() :], maxsplit=1)[0] for m in modal.finditer(said)]
 
 
+# "不得从事下列活动：（一）倾倒…；（二）…": what is forbidden is the list that follows
+_LISTED: Final = re.compile(r"下列[\u4e00-\u9fff]{0,6}[：:]")
+
+
+def _lists_after(said: str) -> list[tuple[str, str]]:
+    """(the list, the setting) of each prohibition of "下列活动：（一）…": the items it forbids,
+    and what the sentence says before it ("在河道管理范围内，"), which every item shares and
+    which says nothing of what is forbidden (a question on fishing by a river names 河道 too)."""
+    found = []
+    for m in _NEGATIVE.finditer(said):
+        rest = said[m.end() :]
+        head = _CLAUSE_END.split(rest, maxsplit=1)[0]
+        listed = _LISTED.search(rest[: len(head) + 1])
+        if listed is not None:
+            found.append((rest[listed.end() :], said[: m.start()]))
+    return found
+
+
+def _lists_share(said: str, asked: set[str], pairs: bool) -> bool:
+    """A listed item of a prohibition shares a character pair (or, without ``pairs``, two
+    characters: 鱼 of 钓鱼 and of "挖筑鱼塘" is not enough) of ``asked`` that its setting does
+    not hold."""
+    for items, setting in _lists_after(said):
+        if pairs and (set(char_bigrams(items)) & asked) - set(char_bigrams(setting)):
+            return True
+        if not pairs and len((_chars(items) & asked) - _MODAL_CHARS - _chars(setting)) >= 2:
+            return True
+    return False
+
+
 def _conditions_before(modal: re.Pattern[str], said: str) -> list[str]:
     """The condition ("对客户身份不明或者拒绝身份查验的") right before each ``modal`` word whose
     clause opens with it ("…的，不得提供服务"): what the rule is about."""
@@ -235,9 +265,17 @@ def _forbids_asked(said: str, asked: set[str], pairs: set[str] | None = None) ->
     spans = _spans_after(_NEGATIVE, said)
     if pairs is not None:  # read by the question's character pairs (its words)
         about = spans + _conditions_before(_NEGATIVE, said)
-        return not spans or any(set(char_bigrams(span)) & pairs for span in about)
+        return (
+            not spans
+            or any(set(char_bigrams(span)) & pairs for span in about)
+            or _lists_share(said, pairs, pairs=True)
+        )
     # 不 and 得 of a question's "能不能" and of a span's "不一致" say nothing of what is forbidden
-    return not spans or any((_chars(span) & asked) - _MODAL_CHARS for span in spans)
+    return (
+        not spans
+        or any((_chars(span) & asked) - _MODAL_CHARS for span in spans)
+        or _lists_share(said, asked, pairs=False)
+    )
 
 
 # A word naming a party ("外资企业", "应聘者", "开发商"): a prohibition that names the party
@@ -295,6 +333,22 @@ def permits_not_doing(said: str, question: str) -> bool:
     城镇职工社会保险" is no "可以"."""
     act = _asked_act(question)
     return act is None or not act.startswith("不") or bool(_MAY_NOT.search(said))
+
+
+def _forbids_terms(said: str, terms: Sequence[str]) -> bool:
+    """What the sentence forbids (after 不得/禁止…) names two of the documents' words found
+    for an English question, neither part of the other: "…不得主动向消费者提供一次性筷子" names
+    一次性 and 筷子 of "Can our restaurant give customers free disposable chopsticks?", whose
+    other words (the dictionary's guesses: 酒店, 自由, 发放…) the sentence need not hold."""
+    spans = _spans_after(_NEGATIVE, said)
+    spans += [items for items, _ in _lists_after(said)]
+    setting = "".join(before for _, before in _lists_after(said))
+    for span in spans:
+        named = [t for t in dict.fromkeys(terms) if len(t) >= 2 and t in span and t not in setting]
+        distinct = [t for t in named if not any(t != o and t in o for o in named)]
+        if len(distinct) >= 2:
+            return True
+    return False
 
 
 def _partly(word: str, said: str) -> bool:
@@ -383,7 +437,11 @@ def yesno_reading(
             # ("…加入行业协会商会的权利。任何单位不得强制…入会")
             strict = verdict in ("yes", "must") or need or query.lang != "zh"
             spare = 0 if verdict == "yes" else 1
-            if strict and _about_else(query, sentence, words, spare, usual):
+            if (
+                strict
+                and _about_else(query, sentence, words, spare, usual)
+                and not (verdict == "no" and query.lang != "zh" and _forbids_terms(said, words))
+            ):
                 continue
             # a duty is quoted as what the documents say of the subject, so it must name a
             # third of its words: "…部门应当加强对从业人员发生事故伤害的预防工作" is nothing
