@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import CITY_CORPUS
+from conftest import CITY_CORPUS, KNOWLEDGE
 
 from bot.answering import reading, yesno
 from bot.answering.evidence import (
@@ -870,3 +870,24 @@ def test_a_question_in_everyday_words_is_read_in_the_documents_usual_ones() -> N
     found = yesno_reading(asked, [indoors], sources)
     assert found is not None and found.verdict == "no"
     assert "禁止吸烟" in found.sentence.text
+
+
+def test_an_english_question_names_a_program_only_when_it_asks_about_a_benefit() -> None:
+    from bot.answering.programs import match_programs
+    from bot.eligibility.loader import load_rulebook
+
+    # the rent subsidy for talent has everyday English keywords ("rent", "housing"): a firm
+    # asking whether it may sublet its office asks nothing of it
+    rules = load_rulebook(KNOWLEDGE)
+    assert (
+        match_programs(rules, analyse("Can we rent out part of our office to another company?"))
+        == []
+    )
+    asked = "Can our landlord rent the basement to us as living quarters for staff?"
+    assert match_programs(rules, analyse(asked)) == []
+    assert "jd-talent-rent" in match_programs(rules, analyse("Can our staff get help with rent?"))
+    assert "jd-talent-rent" in match_programs(
+        rules, analyse("What does Jiading give talent for rent?")
+    )
+    # a Chinese question names it by its own words, as before
+    assert "jd-talent-rent" in match_programs(rules, analyse("嘉定人才租房补贴有多少？"))

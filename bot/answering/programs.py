@@ -31,8 +31,21 @@ def kw_hit(keyword: str, norm: str) -> bool:
     return key in norm
 
 
+# An English question names a program only when it asks about a benefit: its keywords are
+# everyday words ("rent", "housing", "talent"), and "Can we rent out part of our office to
+# another company?" asks nothing of the rent subsidy for talent.
+_BENEFIT_EN = re.compile(
+    r"\b(?:subsid|support|grant|reward|award|fund|money|allowance|help|get|gets|getting|claim"
+    r"|apply|applying|application|bonus|incentive|cover|discount|free|benefit|assist|aid"
+    r"|eligib|qualif|how much|up to|cash|pay|pays|paid|policy|policies|programme|program"
+    r"|give|gives|giving|offer|offers|receive|entitled|reimburs|compensat|prize)"
+)
+
+
 def match_programs(rules: Rulebook, query: Query, docs: frozenset[str] = frozenset()) -> list[str]:
     """Programs the question names by their keywords, best first (ties kept)."""
+    if query.lang == "en" and _BENEFIT_EN.search(query.norm) is None:
+        return []
     scores: dict[str, float] = {}
     for program in rules.programs.values():
         if docs and program.source.doc not in docs:
