@@ -87,6 +87,8 @@ def stem(word: str) -> str:
 
 def _plain(text: str) -> str:
     """Lower case without accents ("Internet café" -> "internet cafe")."""
+    if text.isascii():  # most of the dictionary: nothing to take off
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
