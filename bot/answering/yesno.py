@@ -340,9 +340,9 @@ def _forbids_terms(said: str, terms: Sequence[str]) -> bool:
     for an English question, neither part of the other: "…不得主动向消费者提供一次性筷子" names
     一次性 and 筷子 of "Can our restaurant give customers free disposable chopsticks?", whose
     other words (the dictionary's guesses: 酒店, 自由, 发放…) the sentence need not hold."""
-    spans = _spans_after(_NEGATIVE, said)
-    spans += [items for items, _ in _lists_after(said)]
-    setting = "".join(before for _, before in _lists_after(said))
+    lists = _lists_after(said)
+    spans = _spans_after(_NEGATIVE, said) + [items for items, _ in lists]
+    setting = "".join(before for _, before in lists)
     for span in spans:
         named = [t for t in dict.fromkeys(terms) if len(t) >= 2 and t in span and t not in setting]
         distinct = [t for t in named if not any(t != o and t in o for o in named)]
