@@ -217,20 +217,27 @@ SYNONYM_SENSES = 30  # an English phrase shared by more words is too vague to ma
 PER_WORD = 2  # the documents' words kept for one word of a Chinese question
 
 
+class _Verdicts:
+    """``known`` asked once per word."""
+
+    def __init__(self, known: Callable[[str], bool]) -> None:
+        self._known = known
+        self._verdict: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        found = self._verdict.get(word)
+        if found is None:
+            found = self._verdict[word] = self._known(word)
+        return found
+
+
 def _cached(known: Callable[[str], bool]) -> Callable[[str], bool]:
-    verdict: dict[str, bool] = {}
-
-    def check(word: str) -> bool:
-        if word not in verdict:
-            verdict[word] = known(word)
-        return verdict[word]
-
-    return check
+    return _Verdicts(known)
 
 
 def translations(known: Callable[[str], bool]) -> Table:
     """The reverse dictionary cut to the words ``known`` to the documents."""
-    holds = _cached(known)
+    holds = known if isinstance(known, _Verdicts) else _cached(known)
     table: Table = {}
     for phrase, senses in reverse_dictionary().items():
         usable = [sense for sense in senses if holds(sense[0])]
@@ -260,13 +267,7 @@ def synonyms(known: Callable[[str], bool]) -> Synonyms:
     """Chinese word -> the documents' words that translate one of its first two senses and
     share a character with it (删掉 -> 删除, 买家 -> 买方, 招人 -> 招聘): the dictionary's
     English as a pivot, so that a question's everyday word meets the documents' own."""
-    found: dict[str, set[str]] = {}
-    for main, held in _shared_senses(_cached(known)):
-        for word in main:
-            for other in held:
-                if other != word and not set(other).isdisjoint(word):
-                    found.setdefault(word, set()).add(other)
-    return {word: tuple(sorted(others)) for word, others in found.items()}
+    return _pivoted(_cached(known))[0]
 
 
 def expressed(known: Callable[[str], bool]) -> frozenset[str]:
@@ -274,10 +275,27 @@ def expressed(known: Callable[[str], bool]) -> frozenset[str]:
     of its first two senses is a first or second sense of a word they hold (司机 -> 驾驶员,
     "driver"). A question's subject word among them is no subject the documents leave out,
     whichever word they use for it (``bot.answering.uncovered``)."""
-    found: set[str] = set()
-    for main, held in _shared_senses(_cached(known)):
-        found.update(word for word in main if word not in held)
-    return frozenset(found)
+    return _pivoted(_cached(known))[1]
+
+
+def _pivoted(holds: Callable[[str], bool]) -> tuple[Synonyms, frozenset[str]]:
+    """``synonyms`` and ``expressed``, from one pass over the dictionary."""
+    found: dict[str, set[str]] = {}
+    elsewhere: set[str] = set()
+    for main, held in _shared_senses(holds):
+        for word in main:
+            for other in held:
+                if other != word and not set(other).isdisjoint(word):
+                    found.setdefault(word, set()).add(other)
+        elsewhere.update(word for word in main if word not in held)
+    return {word: tuple(sorted(others)) for word, others in found.items()}, frozenset(elsewhere)
+
+
+def tables(known: Callable[[str], bool]) -> tuple[Table, Synonyms, frozenset[str]]:
+    """``translations``, ``synonyms`` and ``expressed`` at once, asking ``known`` once per
+    word (a new index builds all three: each pass over the dictionary took a second)."""
+    holds = _Verdicts(known)
+    return (translations(holds), *_pivoted(holds))
 
 
 class Bilingual:

@@ -16,9 +16,7 @@ from bot.retrieval.crosslingual import (
     Bilingual,
     Synonyms,
     Table,
-    expressed,
-    synonyms,
-    translations,
+    tables,
 )
 from bot.retrieval.kept import earlier, earlier_tokens, load, save
 from bot.retrieval.tokens import Tokenizer, char_bigrams
@@ -131,7 +129,7 @@ class KeywordIndex:
         kept: tuple[Table, Synonyms, frozenset[str]] = (
             (stored["table"], stored["synonyms"], stored["expressed"])
             if stored is not None
-            else (translations(self.may_hold), synonyms(self.may_hold), expressed(self.may_hold))
+            else tables(self.may_hold)
         )
         save(cache, {"key": key, "table": kept[0], "synonyms": kept[1], "expressed": kept[2]})
         return kept
