@@ -829,6 +829,20 @@ def test_an_english_no_rests_on_two_of_its_words_in_what_is_forbidden() -> None:
     asked = analyse("Can our hotel give guests free disposable slippers?")
     found = yesno_reading(asked, [waste], NO_RULES, slippers)
     assert found is None or found.verdict != "no"
+    # a word the article says only negated (成年 of 未成年人) makes it about the others: "禁止向未成年
+    # 人销售烟、酒" is no "No" to selling cigarettes to adults
+    # two of the dictionary's guesses must be two words of one thing forbidden: 砍伐 ("cut off")
+    # and 上水/水下 ("water", both of "水上水下") of different items of a river's list are not
+    river = whole_article("上海市河道管理条例(2018-12-20).md", "第三十五条")
+    water = ("物业管理", "企业", "砍伐", "分割", "住宅", "居民", "上水", "水下", "有偿")
+    asked = analyse("Can a property management company cut off a resident's water?")
+    found = yesno_reading(asked, [river], NO_RULES, water)
+    assert found is None or found.verdict != "no"
+    minors = whole_article("上海市未成年人保护条例(2024-12-31).md", "第四十五条")
+    adults = ("购物", "老字号", "销售", "处理", "电子烟", "成年")
+    asked = analyse("Can our shop sell cigarettes to adults?")
+    found = yesno_reading(asked, [minors], NO_RULES, adults)
+    assert found is None or found.verdict != "no"
 
 
 def test_the_paragraphs_of_one_article_compete_as_one_article() -> None:

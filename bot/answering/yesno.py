@@ -335,20 +335,51 @@ def permits_not_doing(said: str, question: str) -> bool:
     return act is None or not act.startswith("不") or bool(_MAY_NOT.search(said))
 
 
-def _forbids_terms(said: str, terms: Sequence[str]) -> bool:
+def _forbids_terms(said: str, terms: Sequence[str], article: str) -> bool:
     """What the sentence forbids (after 不得/禁止…) names two of the documents' words found
     for an English question, neither part of the other: "…不得主动向消费者提供一次性筷子" names
     一次性 and 筷子 of "Can our restaurant give customers free disposable chopsticks?", whose
     other words (the dictionary's guesses: 酒店, 自由, 发放…) the sentence need not hold."""
+    if any(_negated(t, article) for t in terms if len(t) >= 2):
+        return False  # "adults" said as 未成年人: the article is about the others
     lists = _lists_after(said)
-    spans = _spans_after(_NEGATIVE, said) + [items for items, _ in lists]
+    # each item on its own: 砍伐 of one item and 水下 of another ("cut off", "water") are no
+    # two words of what is forbidden
+    spans = _spans_after(_NEGATIVE, said) + [
+        item for items, _ in lists for item in re.split(r"[；;]|（[一二三四五六七八九十]+）", items)
+    ]
     setting = "".join(before for _, before in lists)
     for span in spans:
-        named = [t for t in dict.fromkeys(terms) if len(t) >= 2 and t in span and t not in setting]
-        distinct = [t for t in named if not any(t != o and t in o for o in named)]
-        if len(distinct) >= 2:
+        named = [t for t in dict.fromkeys(terms) if len(t) >= 2 and _said(t, span, setting)]
+        if len(_apart(named, span)) >= 2:
             return True
     return False
+
+
+def _apart(words: Sequence[str], span: str) -> list[str]:
+    """Of ``words`` found in ``span``, those at places none of the others covers, longest
+    first: 电池 inside 蓄电池 is one word, and so are 上水 and 水下 of "水上水下"."""
+    taken: set[int] = set()
+    kept = []
+    for word in sorted(words, key=len, reverse=True):
+        at = span.find(word)
+        places = set(range(at, at + len(word)))
+        if at >= 0 and not places & taken:
+            taken |= places
+            kept.append(word)
+    return kept
+
+
+def _negated(term: str, said: str) -> bool:
+    """``term`` is in ``said`` only negated inside a longer word (成年 of 未成年人: "adults" is
+    no word of "禁止向未成年人销售烟、酒")."""
+    found = [m.start() for m in re.finditer(re.escape(term), said)]
+    return bool(found) and all(at > 0 and said[at - 1] in "未非不无" for at in found)
+
+
+def _said(term: str, span: str, setting: str) -> bool:
+    """``term`` is in ``span``, and not only in the ``setting`` every listed item shares."""
+    return term in span and term not in setting
 
 
 def _partly(word: str, said: str) -> bool:
@@ -440,7 +471,11 @@ def yesno_reading(
             if (
                 strict
                 and _about_else(query, sentence, words, spare, usual)
-                and not (verdict == "no" and query.lang != "zh" and _forbids_terms(said, words))
+                and not (
+                    verdict == "no"
+                    and query.lang != "zh"
+                    and _forbids_terms(said, words, hit.clause.norm)
+                )
             ):
                 continue
             # a duty is quoted as what the documents say of the subject, so it must name a
