@@ -336,10 +336,11 @@ def permits_not_doing(said: str, question: str) -> bool:
 
 
 def _forbids_terms(said: str, terms: Sequence[str], article: str) -> bool:
-    """What the sentence forbids (after 不得/禁止…) names two of the documents' words found
-    for an English question, neither part of the other: "…不得主动向消费者提供一次性筷子" names
-    一次性 and 筷子 of "Can our restaurant give customers free disposable chopsticks?", whose
-    other words (the dictionary's guesses: 酒店, 自由, 发放…) the sentence need not hold."""
+    """What the sentence forbids (after 不得/禁止…, or one item of its list) names two of the
+    documents' words found for an English question, at different places: "…不得主动向消费者
+    提供一次性筷子" names 一次性 and 筷子 of "Can our restaurant give customers free disposable
+    chopsticks?", whose other words (the dictionary's guesses: 酒店, 自由, 发放…) it need not
+    hold."""
     if any(_negated(t, article) for t in terms if len(t) >= 2):
         return False  # "adults" said as 未成年人: the article is about the others
     lists = _lists_after(said)
