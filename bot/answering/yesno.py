@@ -38,15 +38,17 @@ _NEED: Final = re.compile(
     r"|要(?:审批|批准|许可|申请|报批|报备|备案|登记|签|通知|告知|报告)"
     r"|\bhave to\b|\bhas to\b|\bneeds?\b|\bmust\b|\brequired\b|\brequire\b"
 )
-# A question whether something is lawful ("这在浙江合法吗", "报了假材料算违规吗"): a
-# prohibition answers it with "not allowed", whichever way the question is put.
+# A question whether something is lawful ("这在浙江合法吗", "报了假材料算违规吗", "要我们出检验费，
+# 这合理吗"): a prohibition answers it with "not allowed", whichever way the question is put.
 _LAWFUL: Final = re.compile(
-    r"合法|违法|违规|违反|犯法|\blegal|illegal|violat|against the (?:law|rules)"
+    r"合法|违法|违规|违反|犯法|合规|合理|正当|有问题吗|有没有问题"
+    r"|\blegal|illegal|violat|against the (?:law|rules)"
 )
 # A question whether something may be done or is supported: only such a question is answered
 # "yes" by 可以/鼓励 ("专利申请权归个人吗" asks whose it is; "当事人可以请求调解" is no answer).
 _MAY: Final = re.compile(
-    r"能|可以|可不可|允许|准许|准不准|支持|鼓励|有权|让不让|\bcan\b|\bmay\b|allowed"
+    r"能|可以|可不可|允许|准许|准不准|支持|鼓励|有权|让不让|行不行|行吗|\bcan\b|\bmay\b|allowed"
+    r"|\bcould\b|permitted|\bok\b|okay"
 )
 _ASKING_WORDS: Final = frozenset(["一定", "需要", "必须", "应该", "是否", "可以", "能够"])
 # A sentence that punishes what it describes ("…的，处…罚款", "予以取缔").
@@ -459,6 +461,8 @@ def yesno_reading(
                 continue
             if verdict == "no" and need:
                 continue  # a ban ("禁止涂改…许可证") says nothing of whether one is needed
+            if verdict == "no" and not _MAY.search(query.norm) and not _LAWFUL.search(query.norm):
+                continue  # 不能 answers whether one may: "拒载，公司要担责吗" asks for no leave
             if verdict in ("yes", "duty") and query.lang != "zh":
                 continue  # the glossary's words are too few to tell what a "yes" is about
             if verdict == "yes" and not _MAY.search(query.norm):
