@@ -28,7 +28,9 @@ STATES: Final[dict[str, re.Pattern[str]]] = {
     ),
     # a unit in charge, or the party a firm turns to ("应当向燃气企业查询", "向…提出申请")
     "who": re.compile(
-        r"主管部门|负责|责任单位|委员会|局(?:[、，,）)]|$)|部门|机构|管理处|中心|协会|联盟"
+        r"主管部门|负责|责任单位|委员会|部门|机构|管理处|中心|协会|联盟"
+        # an office ("市知识产权局对…作出处理决定"), not 格局, 布局, 局面
+        r"|[\u4e00-\u9fff](?<![格布全大结当开僵时政赌饭棋])局(?![面部限势])"
         r"|向[\u4e00-\u9fff]{2,12}?(?:查询|申请|报告|提出|报送|咨询|备案|报批|投诉|举报)"
     ),
     "penalty": re.compile(rf"罚款|罚金|处{_NUM}|没收|吊销|责令|警告|处罚|追究"),
@@ -71,6 +73,7 @@ _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         "几小时", "几个小时", "多少小时", "多少个小时", "几分钟", "多少分钟",
         "how many years", "how many days", "how many months", "how many working days",
         "within how many", "how many weeks", "how many hours", "how many minutes",
+        "how much notice", "how much time", "how far in advance", "how soon", "notice period",
     )),
     ("count", ("多少个", "几个", "多少家", "几家", "多少名", "多少位", "几名", "how many", "number of")),
     ("amount", (
