@@ -69,7 +69,8 @@ KINDS: dict[str, Kind] = {
             "几年 多久 多长时间 多少年 几天 多少天 几日 多少日 几个月 多少个月 几个工作日 多少个工作日 "
             "几小时 几个小时 多少小时 多少个小时 几分钟 多少分钟 "
             "how_long how_many_years how_many_days how_many_months how_many_working_days "
-            "how_many_hours how_many_minutes how_soon within duration deadline"
+            "how_many_hours how_many_minutes how_soon within duration deadline how_much_notice "
+            "how_much_time how_far_in_advance in_advance notice_period advance_notice"
         ),
         r"\d+\s*年|[一二三四五]年|三年内|最长",
         # a time limit in hours too: 事故发生后…一小时内报告, 二十四小时内
@@ -113,4 +114,10 @@ def _has(cue: str, query: str) -> bool:
 def question_kinds(question: str) -> list[str]:
     """The kinds of answer the question asks for (may be several, may be none)."""
     query = normalize(question)
-    return [name for name, kind in KINDS.items() if any(_has(cue, query) for cue in kind.cues)]
+    kinds = [name for name, kind in KINDS.items() if any(_has(cue, query) for cue in kind.cues)]
+    if "amount" in kinds and _TIME_ASKED.search(query):
+        kinds.remove("amount")  # "how much notice must they give us" asks for days, not money
+    return kinds
+
+
+_TIME_ASKED = re.compile(r"\bhow much (?:notice|time)\b")
