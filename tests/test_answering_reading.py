@@ -426,6 +426,49 @@ def test_a_clause_that_names_no_unit_is_answered_so(issuers: tuple[str, ...], sa
     assert composed.text.splitlines()[0] == says
 
 
+def test_a_clause_that_names_an_office_is_not_said_to_name_none() -> None:
+    from bot.answering import Topic, answer
+
+    # "市知识产权局对专利侵权纠纷作出处理决定的…": the office is named, not 格局 or 局面
+    decisions = city_article("上海市专利保护条例.md", "第二十三条")
+    meta = DocumentMeta(id="doc", title="上海市专利保护条例", region="上海市")
+    sources = Sources(documents={"doc": meta}, clauses=(decisions.clause,), rulebook=_NO_RULES)
+    asked = analyse("别人抄袭了我们的专利产品，在上海可以找哪个部门投诉？")
+    composed = answer(asked, [decisions], sources, Topic(), TODAY, "zh")
+    assert composed is not None
+    assert "没有写明责任单位" not in composed.text
+    assert "市知识产权局" in composed.text.splitlines()[0]
+    assert not reading.states("who", "优化本市产业布局，改变局面")
+
+
+def test_no_is_the_answer_only_to_whether_one_may() -> None:
+    # a penalty for a firm that lost its licence is no "不能" to whether the firm answers for
+    # a driver's refusal: the question asks for no leave
+    licence = city_article("上海市出租汽车管理条例.md", "第五十一条")
+    found = yesno_reading(analyse("我们出租车公司的司机拒载，公司要担责吗？"), [licence], NO_RULES)
+    assert found is None or found.verdict != "no"
+    # asked whether it complies, a ban says it does not
+    fees = city_article("上海市人才流动条例.md", "第十一条")
+    asked = analyse("我们公司招聘的时候，想向来面试的人收一笔报名费，这样做合规吗？")
+    found = yesno_reading(asked, [fees], NO_RULES)
+    assert found is not None and found.verdict == "forbidden"
+    # so is a question whether it is proper (合理)
+    checks = article("hn-product-quality.md", "第十条")
+    asked = analyse("抽查我们产品的部门让我们付检验费，合理吗？")
+    found = yesno_reading(asked, [checks], NO_RULES)
+    assert found is not None and found.verdict == "forbidden"
+
+
+def test_how_much_notice_asks_for_days_not_money() -> None:
+    from bot.retrieval.intent import question_kinds
+
+    question = "The power company wants to cut our electricity. How much notice must they give?"
+    assert question_kinds(question) == ["duration"]
+    assert reading.asked(analyse(question)) == "duration"
+    assert question_kinds("How far in advance do we have to notify the port?") == ["duration"]
+    assert "amount" in question_kinds("How much is the fine for that?")
+
+
 def test_a_prohibition_is_read_against_what_is_asked_last() -> None:
     # the case names a sublet (能不能转租); the question is whether the landlord may end the
     # lease: the article's ban on disturbing neighbours (…不得影响相邻使用人…) is no "不能"
