@@ -37,7 +37,9 @@ def kw_hit(keyword: str, norm: str) -> bool:
 _BENEFIT_EN = re.compile(
     r"\b(?:subsid|support|grant|reward|award|fund|money|allowance|help|get|gets|getting|claim"
     r"|apply|applying|application|bonus|incentive|cover|discount|free|benefit|assist|aid"
-    r"|eligib|qualif|how much|up to|cash|pay|pays|paid|policy|policies|programme|program"
+    r"|eligib|qualif|how much|up to|cash|policy|policies|programme|program"
+    # paying, unless someone did not ("our tenant hasn't paid rent": no subsidy is asked for)
+    r"|(?<!n't )(?<!n’t )(?<!not )(?<!never )(?:pay|pays|paid)"
     r"|give|gives|giving|offer|offers|receive|entitled|reimburs|compensat|prize)"
 )
 
