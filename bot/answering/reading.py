@@ -43,8 +43,20 @@ STATES: Final[dict[str, re.Pattern[str]]] = {
 # "不能当场办结的" and "不能辨认或者不能控制自己行为的精神病人" (a person, not a prohibition; a
 # firm asking whether it must be a worker's guardian was told "不能。"), and forbid with 不得.
 CANNOT: Final = r"不能(?![^，。；：,;]*的)(?![^，。；：,;]*时(?:[，。；：,;]|$))"
+# 禁止 names a place or a sign, not a prohibition, in "禁止吸烟场所所在单位违反…" and "设立为临
+# 时禁止吸烟区域" (a restaurant asking whether it may have a smoking area was told 不能 from
+# the government's power to set up temporary no-smoking areas outdoors); "禁止在以下区域停放"
+# and "禁止进入施工区域。" forbid.
+NAMING: Final = (
+    r"(?<!临时)(?<!设立)(?<!划定)(?<!为)(?<!的)"
+    r"禁止(?=[^在于向对将把从，。；：,;][\u4e00-\u9fff]{0,5}?(?:区域|场所|标志|标识)"
+    r"[^，。；：,;])"
+    r"|(?:(?<=临时)|(?<=设立)|(?<=划定)|(?<=为)|(?<=的))禁止"
+    r"(?=[\u4e00-\u9fff]{1,6}?(?:区域|场所|标志|标识))"
+    r"|禁止(?=[\u4e00-\u9fff]{1,6}?义务)"  # 履行禁止吸烟义务
+)
 _NEGATIVE: Final = re.compile(
-    rf"不得|禁止|不予|{CANNOT}|严禁|不可(?!抗力)|不准|不允许|不属于|不适用"
+    rf"不得|(?!{NAMING})禁止|不予|{CANNOT}|严禁|不可(?!抗力)|不准|不允许|不属于|不适用"
 )
 
 # What the question asks, by cue words, most specific first.

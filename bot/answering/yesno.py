@@ -19,7 +19,7 @@ from typing import Final
 
 from bot.answering.evidence import Sentence, score_gap, whole_sentences
 from bot.answering.plan import Sources
-from bot.answering.reading import CANNOT
+from bot.answering.reading import CANNOT, NAMING
 from bot.answering.uncovered import subject_words
 from bot.domain import Clause
 from bot.question import Query
@@ -29,7 +29,9 @@ from bot.text import normalize
 
 DEPTH: Final = 3  # the top clauses read for a verdict
 # 不可抗力 (force majeure) forbids nothing
-_NEGATIVE: Final = re.compile(rf"不得|禁止|严禁|不准|不允许|{CANNOT}|不予|不可(?!抗力)|不应")
+_NEGATIVE: Final = re.compile(
+    rf"不得|(?!{NAMING})禁止|严禁|不准|不允许|{CANNOT}|不予|不可(?!抗力)|不应"
+)
 _DUTY: Final = re.compile(r"应当|必须|应该|须(?!知)")
 _PERMIT: Final = re.compile(r"可以|有权|允许|准予|鼓励|支持")
 # A question whether something must be done ("一定要做审查吗", "do we have to check").
