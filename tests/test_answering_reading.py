@@ -459,6 +459,24 @@ def test_no_is_the_answer_only_to_whether_one_may() -> None:
     assert found is not None and found.verdict == "forbidden"
 
 
+def test_a_no_smoking_area_named_is_no_prohibition() -> None:
+    name = "上海市公共场所控制吸烟条例.md"
+    # "…设立为临时禁止吸烟区域" and "要求禁止吸烟场所所在单位履行禁止吸烟义务" name an area and a
+    # duty: neither is a "no" to smoking in an internet café
+    temporary = city_article(name, "第七条", "市和区人民政府可以根据大型活动的需要")
+    anyone = city_article(name, "第十条")
+    asked = analyse("网吧里能吸烟吗？")
+    for named in (temporary, anyone):
+        found = yesno_reading(asked, [named], NO_RULES)
+        assert found is None or found.verdict != "no"
+    found = yesno_reading(asked, [temporary, anyone, city_article(name, "第六条")], NO_RULES)
+    assert found is not None and found.verdict == "no"
+    assert found.sentence.text.startswith("室内公共场所、室内工作场所、公共交通工具内禁止吸烟")
+    # a prohibition that names an area forbids: "禁止在以下区域停放", "禁止进入施工区域"
+    assert yesno.verdict_of("禁止在以下区域停放电动自行车。", False) == "no"
+    assert yesno.verdict_of("禁止进入施工区域", False) == "no"
+
+
 def test_how_much_notice_asks_for_days_not_money() -> None:
     from bot.retrieval.intent import question_kinds
 
@@ -942,6 +960,10 @@ def test_an_english_question_names_a_program_only_when_it_asks_about_a_benefit()
     )
     asked = "Can our landlord rent the basement to us as living quarters for staff?"
     assert match_programs(rules, analyse(asked)) == []
+    # a tenant who has not paid is no benefit asked for; paying one is
+    asked = "Our tenant hasn't paid rent for three months. Can we change the locks?"
+    assert match_programs(rules, analyse(asked)) == []
+    assert "jd-talent-rent" in match_programs(rules, analyse("Will Jiading pay our staff's rent?"))
     assert "jd-talent-rent" in match_programs(rules, analyse("Can our staff get help with rent?"))
     assert "jd-talent-rent" in match_programs(
         rules, analyse("What does Jiading give talent for rent?")
