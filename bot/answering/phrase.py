@@ -183,7 +183,9 @@ def _topic_lines(f: Frame) -> list[str]:
                 lines.append(msg("ans.who_none", lang, title=f.title, issuers=issuers))
             else:  # a document whose issuer no line of it names
                 lines.append(msg("ans.who_none_unknown", lang))
-        elif program is not None or (plan.clause is not None and plan.clause.responsible):
+        elif program is not None or (
+            plan.clause is not None and plan.clause.responsible and plan.verdict != "unsaid"
+        ):
             lines.append(msg("ans.who", lang, who=f.who()))
     if _procedure_unsaid(f):
         key = "ans.procedure" if f.who() else "ans.procedure_nowho"

@@ -25,6 +25,7 @@ from bot.answering.plan import AnswerPlan, Sources, Topic
 from bot.answering.uncovered import (
     focus_words,
     mostly_spoken,
+    none_spoken,
     subject_words,
     uncovered,
     unspoken,
@@ -40,6 +41,7 @@ from bot.answering.yesno import (
 from bot.domain import Clause
 from bot.knowledge.coverage import governing
 from bot.question import Query
+from bot.retrieval.intent import IN_FORCE, asks_when_in_force
 from bot.retrieval.retriever import Hit
 from bot.text import normalize, strip_spaces
 
@@ -241,6 +243,17 @@ def _with_evidence(
         if h.clause.doc_id in named or (i < first and h.clause.doc_id in wider)
     ][:3]
     pool = own if followup and own else preferred or list(hits[:3]) or own
+    if (
+        not followup
+        and hits
+        and (not named or hits[0].clause.doc_id in named)
+        and asks_when_in_force(query.norm)
+        and IN_FORCE.search(hits[0].clause.norm)
+    ):
+        # retrieval put the force clause of the document meant first (``Retriever``): its
+        # "本规定自…起施行", not another document's "本条例自…起施行", which shares 条例 with
+        # "When does the regulation on pre-paid cards take effect?"
+        pool = list(hits[:1])
     if reading.is_yesno(query) and plan.asked in ("yesno", "general") and not plan.programs:
         found = yesno_reading(query, pool, sources, terms)
         if found is not None:
@@ -297,6 +310,16 @@ def _verdict(
         return replace(plan, asked="combine", verdict="unsaid")
     if reading.asks_late(query):
         return replace(plan, asked="procedure", programs=())
+    if (
+        plan.asked == "who"
+        and not plan.programs
+        and plan.clause is not None
+        and plan.clause.responsible
+        and none_spoken(query, plan.sentence, sources)
+    ):
+        # the units of a clause about something else are no answer to who handles what was
+        # asked ("门店外墙挂招牌，要找谁批" was told Jiading's units for its offline outlets)
+        return replace(plan, verdict="unsaid")
     if plan.read:
         return plan  # read from the sentence with a modal word that speaks to the question
     if (
@@ -307,6 +330,11 @@ def _verdict(
         and plan.asked in ("yesno", "general")
     ):
         verdict = reading.verdict_of(normalize(plan.sentence))
+        if verdict == "no" and query.lang == "zh":
+            # the modal reading (yesno.py) read this sentence's prohibition and found it about
+            # something else ("招收已满十六周岁…的，…不得安排其从事过重…的劳动" is no 不能 to
+            # hiring a sixteen-year-old for the summer): quoted without a verdict
+            return replace(plan, verdict=None)
         if verdict == "yes" and plan.clause is not None:
             rule = rule_against(Sentence(plan.sentence, plan.clause, 0.0), sources)
             if rule is not None:  # the permission is an exception to the article's rule

@@ -233,6 +233,20 @@ def unspoken(query: Query, sentence: str, sources: Sources, strict: bool = False
     ]
 
 
+def none_spoken(query: Query, sentence: str, sources: Sources) -> bool:
+    """The evidence sentence mentions none of the question's subject nouns (a Chinese question
+    with some): it speaks of something else."""
+    if query.lang != "zh":
+        return False
+    said = normalize(sentence)
+    words = [
+        w
+        for w in _nouns(query.norm)
+        if w not in LIGHT_WORDS and w not in QUESTION_WORDS and not _is_place(w, sources)
+    ]
+    return bool(words) and not any(w in said or _partly(w, said) for w in words)
+
+
 def mostly_spoken(query: Query, sentence: str, sources: Sources) -> bool:
     """The evidence sentence mentions more than half of the question's subject nouns, two at
     least: it is about what was asked, in its own words ("物业服务企业应当…将物业服务合同报房管
