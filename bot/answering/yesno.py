@@ -356,9 +356,16 @@ def _forbids_terms(said: str, terms: Sequence[str], article: str) -> bool:
     setting = "".join(before for _, before in lists)
     for span in spans:
         named = [t for t in dict.fromkeys(terms) if len(t) >= 2 and _said(t, span, setting)]
-        if len(_apart(named, span)) >= 2:
+        if _unlike(_apart(named, span)):
             return True
     return False
+
+
+def _unlike(words: Sequence[str]) -> bool:
+    """Two of ``words`` share no character: 录用 and 录取 are the dictionary's two words for
+    "hire", not two things asked ("Can we hire a 16-year-old?" is no "No" from "…不得录用或者
+    录取" of those who dodged the draft)."""
+    return any(not set(a) & set(b) for i, a in enumerate(words) for b in words[i + 1 :])
 
 
 def _apart(words: Sequence[str], span: str) -> list[str]:
@@ -467,6 +474,12 @@ def yesno_reading(
                 continue  # 不能 answers whether one may: "拒载，公司要担责吗" asks for no leave
             if verdict in ("yes", "duty") and query.lang != "zh":
                 continue  # the glossary's words are too few to tell what a "yes" is about
+            if (
+                verdict == "no"
+                and query.lang != "zh"
+                and not _forbids_terms(said, words, hit.clause.norm)
+            ):
+                continue  # nor a "no" but by two words of the question in what is forbidden
             if verdict == "yes" and not _MAY.search(query.norm):
                 continue  # 可以 answers whether one may, not whose or what something is
             # a "yes" or "required" about something else would be false, and so would any
@@ -475,15 +488,8 @@ def yesno_reading(
             # ("…加入行业协会商会的权利。任何单位不得强制…入会")
             strict = verdict in ("yes", "must") or need or query.lang != "zh"
             spare = 0 if verdict == "yes" else 1
-            if (
-                strict
-                and _about_else(query, sentence, words, spare, usual)
-                and not (
-                    verdict == "no"
-                    and query.lang != "zh"
-                    and _forbids_terms(said, words, hit.clause.norm)
-                )
-            ):
+            english_no = verdict == "no" and query.lang != "zh"  # checked by what it forbids
+            if strict and not english_no and _about_else(query, sentence, words, spare, usual):
                 continue
             # a duty is quoted as what the documents say of the subject, so it must name a
             # third of its words: "…部门应当加强对从业人员发生事故伤害的预防工作" is nothing
