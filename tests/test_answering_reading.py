@@ -477,6 +477,22 @@ def test_a_no_smoking_area_named_is_no_prohibition() -> None:
     assert yesno.verdict_of("禁止进入施工区域", False) == "no"
 
 
+def test_a_prohibition_the_modal_reading_found_about_else_leads_no_no() -> None:
+    from bot.answering import Topic, answer
+
+    # "招收已满十六周岁未满十八周岁的未成年人的，…不得安排其从事过重…的劳动" rules how a firm
+    # employs a sixteen-year-old; it is no 不能 to hiring one for the summer
+    name = "上海市未成年人保护条例.md"
+    rules = city_article(name, "第二十九条", "任何组织和个人依照国家有关规定招收已满十六周岁")
+    meta = DocumentMeta(id="doc", title="上海市未成年人保护条例", region="上海市")
+    sources = Sources(documents={"doc": meta}, clauses=(rules.clause,), rulebook=_NO_RULES)
+    asked = analyse("我们公司想招一个16岁的暑期工，可以吗？")
+    composed = answer(asked, [rules], sources, Topic(), TODAY, "zh")
+    assert composed is not None
+    lead = composed.text.splitlines()[0]
+    assert not lead.startswith("不能") and "不得安排其从事过重" in lead
+
+
 def test_how_much_notice_asks_for_days_not_money() -> None:
     from bot.retrieval.intent import question_kinds
 
@@ -485,6 +501,53 @@ def test_how_much_notice_asks_for_days_not_money() -> None:
     assert reading.asked(analyse(question)) == "duration"
     assert question_kinds("How far in advance do we have to notify the port?") == ["duration"]
     assert "amount" in question_kinds("How much is the fine for that?")
+
+
+def test_the_units_of_a_clause_about_something_else_are_not_who_to_ask() -> None:
+    from bot.answering import Topic, answer
+
+    text = (
+        "（七）鼓励直播和短视频产业化发展，建立完备的集货体系，打通设计研发、生产制造、品牌打造、"
+        "线下网点和仓储物流体系等产业链各环节。"
+    )
+    outlets = replace(clause(text, "（七）"), responsible=("区经委", "区商务委", "各街镇"))
+    meta = DocumentMeta(id="doc", title="若干意见", region="上海市嘉定区")
+    sources = Sources(documents={"doc": meta}, clauses=(outlets,), rulebook=_NO_RULES)
+    hits = [Hit(outlets, 1.0, 1.0, 1.0)]
+    sign = analyse("我们想在自家门店外墙挂一个招牌，要找谁批？")
+    composed = answer(sign, hits, sources, Topic(), TODAY, "zh")
+    assert composed is not None
+    lead = composed.text.splitlines()[0]
+    assert lead.startswith("文件没有写明这一点") and "区经委" not in composed.text.splitlines()[0]
+    # asked about what the clause speaks of, its units answer
+    asked = analyse("打通线下网点这件事找谁？")
+    composed = answer(asked, hits, sources, Topic(), TODAY, "zh")
+    assert composed is not None
+    assert composed.text.splitlines()[0].startswith("负责单位：区经委")
+
+
+def test_when_a_document_took_effect_is_read_from_the_force_clause_found_first() -> None:
+    from bot.answering import Topic, answer
+
+    # retrieval puts the force clause of the document meant first; the second's "本条例" shares
+    # 条例 with "regulation", and must not answer instead
+    cards = replace(clause("第三十一条 本规定自2019年1月1日起施行。", "第三十一条"), doc_id="cards")
+    credit = replace(
+        clause("第五十六条 本条例自2017年10月1日起施行。", "第五十六条"), doc_id="credit"
+    )
+    documents = {
+        "cards": DocumentMeta(id="cards", title="上海市单用途预付消费卡管理规定", region="上海市"),
+        "credit": DocumentMeta(id="credit", title="上海市社会信用条例", region="上海市"),
+    }
+    sources = Sources(documents=documents, clauses=(cards, credit), rulebook=_NO_RULES)
+    hits = [Hit(cards, 1.0, 1.0, 1.0), Hit(credit, 0.9, 0.9, 0.9)]
+    asked = analyse("When does the Shanghai regulation on pre-paid cards take effect?")
+    terms = ("上海", "施行", "监管", "条例", "前置", "有偿", "名片")  # the dictionary's words
+    composed = answer(
+        asked, hits, sources, Topic(), TODAY, "en", named=frozenset(documents), terms=terms
+    )
+    assert composed is not None
+    assert "2019" in composed.text.splitlines()[0] and "2017" not in composed.text
 
 
 def test_a_prohibition_is_read_against_what_is_asked_last() -> None:
@@ -903,6 +966,14 @@ def test_an_english_no_rests_on_two_of_its_words_in_what_is_forbidden() -> None:
     adults = ("购物", "老字号", "销售", "处理", "电子烟", "成年")
     asked = analyse("Can our shop sell cigarettes to adults?")
     found = yesno_reading(asked, [minors], NO_RULES, adults)
+    assert found is None or found.verdict != "no"
+    # 录用 and 录取 are the dictionary's two words for "hire": one word of the question, though
+    # the sentence also says 当年 ("year"): no "No" to hiring a 16-year-old from the ban on
+    # hiring those who dodged the draft
+    draft = whole_article("上海市征兵工作条例.md", "第三十九条")
+    hire = ("录取", "录用", "当年", "年久失修", "夏令")
+    asked = analyse("Can we hire a 16-year-old for the summer?")
+    found = yesno_reading(asked, [draft], NO_RULES, hire)
     assert found is None or found.verdict != "no"
 
 
