@@ -493,6 +493,41 @@ def test_a_prohibition_the_modal_reading_found_about_else_leads_no_no() -> None:
     assert not lead.startswith("不能") and "不得安排其从事过重" in lead
 
 
+def test_a_long_act_asked_about_must_be_what_is_forbidden() -> None:
+    # the question and the prohibition share a place or the people (人行道; 老人 ~ 老年人), not
+    # what the firm asks to do (摆桌子, 用束缚带): no 不能
+    billboards = city_article("上海市城市道路管理条例.md", "第二十七条", "占用人行道设置广告牌的")
+    found = yesno_reading(analyse("我们餐馆门口的人行道能摆桌子吗？"), [billboards], NO_RULES)
+    assert found is None or found.verdict != "no"
+    housing = city_article("上海市老年人权益保障条例(2016-01-29).md", "第十七条")
+    found = yesno_reading(analyse("我们养老院能给老人用束缚带吗？"), [housing], NO_RULES)
+    assert found is None or found.verdict != "no"
+    # what is forbidden is the act (降低…工资): 不能
+    women = city_article(
+        "上海市妇女权益保障条例(2024-09-27).md", "第四十五条", "用人单位不得因结婚、怀孕"
+    )
+    asked = analyse("员工怀孕了，公司能不能把她调到工资低的岗位？")
+    found = yesno_reading(asked, [women], NO_RULES)
+    assert found is not None and found.verdict == "no"
+    # the party the act is done to ("向快递公司收…") is no part of it: "不得收取任何费用" shares
+    # 收 and 费 with it, and its sentence names 物业 and 快递 of the question: 不能; "不得经营快递业
+    # 务" shares only the party: none
+    access = city_article("上海市实施《邮政法》办法.md", "第二十七条")
+    licence = city_article("上海市实施《邮政法》办法.md", "第二十条")
+    asked = analyse(
+        "我们是小区的物业公司，快递员每天进进出出送件，我们能不能向快递公司收点进门费或者管理费？"
+    )
+    found = yesno_reading(asked, [licence], NO_RULES)
+    assert found is None or found.verdict != "no"
+    found = yesno_reading(asked, [access], NO_RULES)
+    assert found is not None and found.verdict == "no"
+    # only the piece of the sentence that forbids counts: "…酒店…落实客户身份查验…义务；对客户身份不明
+    # 或者拒绝身份查验的，不得提供服务" is no 不能 to holding a guest's identity card
+    hotels = city_article("上海市实施《反恐怖主义法》办法(2021-10-28).md", "第二十一条")
+    found = yesno_reading(analyse("我们酒店能不能要求客人押身份证？"), [hotels], NO_RULES)
+    assert found is None or found.verdict != "no"
+
+
 def test_how_much_notice_asks_for_days_not_money() -> None:
     from bot.retrieval.intent import question_kinds
 

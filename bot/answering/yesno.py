@@ -289,6 +289,10 @@ def _forbids_asked(said: str, asked: set[str], pairs: set[str] | None = None) ->
 _PARTY: Final = re.compile(r"(?:者|人员|企业|单位|公司|机构|商|方|户)$")
 
 
+# A word naming people ("老人", "顾客", "员工")
+_PERSON: Final = re.compile(r"(?:人|客|员工|学生)$")
+
+
 # pairs of words that say nothing of what is asked ("楼已经盖好": 已经 of "将已经预售的…")
 _EMPTY_PAIRS: Final = frozenset(
     ["已经", "或者", "这些", "那些", "这个", "那个", "一个", "如果", "时候", "我们", "他们", "还是",
@@ -305,7 +309,8 @@ def _content_pairs(pairs: set[str], words: Sequence[str]) -> set[str]:
 
 def _act_chars(act: str, words: Sequence[str]) -> set[str]:
     """The characters of what the question asks to do, without the parties it names ("要求应
-    聘者提供体检报告": 要求提供体检报告)."""
+    聘者提供体检报告": 要求提供体检报告; "向快递公司收…": 向收…)."""
+    act = _PARTY_NAMED.sub("", act)
     for word in words:
         if _PARTY.search(word):
             act = act.replace(word, "")
@@ -316,6 +321,75 @@ def _act_chars(act: str, words: Sequence[str]) -> set[str]:
 _ASKED_ACT: Final = re.compile(
     r"(?:能不能|可不可以|可不可|能否|是否可以|可以|允许|准许|准不准|能)(.+)"
 )
+
+
+# characters of an act that say nothing of it: pronouns, particles
+_LIGHT_CHARS: Final = frozenset("他她它我你们的了吗呢吧啊么这那些个给把被让帮？?")
+
+
+def _named_apart(words: Sequence[str], said: str) -> int:
+    """How many of ``words`` the sentence names by a character pair, words named by the same
+    pair counted once (物业 of 物业公司 and of 物业费 is one)."""
+    named: list[set[str]] = []
+    for word in dict.fromkeys(words):
+        found = {p for p in char_bigrams(word) if p in said}
+        if found and not any(found & other for other in named):
+            named.append(found)
+    return len(named)
+
+
+def _without_persons(act: str, words: Sequence[str]) -> str:
+    """``act`` without the people it is done to or by (老人, 顾客: "给老人用束缚带")."""
+    for word in words:
+        if _PERSON.search(word):
+            act = act.replace(word, "")
+    return act
+
+
+# a party the act is done to or with ("向快递公司收…", "给供货商"), whole
+_PARTY_NAMED: Final = re.compile(
+    r"(?<=[向给对把被和与跟让替])[\u4e00-\u9fff]{0,5}?(?:公司|企业|单位|机构|商|者|人员)"
+)
+
+
+def _act_pairs(act: str, words: Sequence[str]) -> set[str]:
+    """The character pairs of what the question asks to do, without the parties it names or
+    the people it is done to or by."""
+    act = _PARTY_NAMED.sub("", act)
+    for word in words:
+        if _PARTY.search(word):
+            act = act.replace(word, "")
+    return set(char_bigrams(_without_persons(act, words))) - _EMPTY_PAIRS
+
+
+_SENTENCE_END: Final = re.compile(r"[。；;！？]")
+
+
+def _forbidden_parts(said: str) -> list[str]:
+    """What the sentence forbids: after each 不得/禁止… to the end of its sentence ("不得因结婚、
+    怀孕…等情形，违法降低女职工的工资…"), and each item of a list it forbids; all of a penalty."""
+    after = [_SENTENCE_END.split(said[m.end() :], maxsplit=1)[0] for m in _NEGATIVE.finditer(said)]
+    # a penalty forbids nothing outright: what it punishes is what it describes
+    return after + [items for items, _ in _lists_after(said)] or [said]
+
+
+def _forbidding(said: str) -> str:
+    """The pieces of the sentence (between "；") that forbid, as one text: "…落实客户身份查验
+    …义务；对客户身份不明或者拒绝身份查验的，不得提供服务" forbids in its second piece only."""
+    pieces = [p for p in re.split(r"[；;]", said) if _NEGATIVE.search(p)]
+    return "。".join(pieces) or said
+
+
+def _forbids_act(said: str, pairs: set[str], acting: set[str], content: set[str]) -> bool:
+    """What the sentence forbids (after 不得/禁止…, or an item of its list) shares a character
+    pair with what the question asks to do, or a character of it and a pair of the rest of the
+    question ("营业执照能借给别人用吗": 借 and 执照 of "不得出租、出借营业执照"); two characters
+    alone are not enough (进 and 河 of "排进河里" and of "禁止运输…船舶进入…内河水域")."""
+    return any(
+        set(char_bigrams(span)) & pairs
+        or (_chars(span) & acting and set(char_bigrams(span)) & content)
+        for span in _forbidden_parts(said)
+    )
 
 
 def _asked_act(question: str) -> str | None:
@@ -457,6 +531,12 @@ def yesno_reading(
     usual = {w: sources.usual(w) for w in words} if query.lang == "zh" else {}
     pairs = pairs.union(*(char_bigrams(u) for found in usual.values() for u in found))
     content = _content_pairs(pairs, words)
+    # what the question asks to do, in its words and the documents' usual ones for them
+    act_own = _act_chars(_without_persons(act or "", words), words) - _LIGHT_CHARS
+    said_usually = "".join(
+        u for w, found in usual.items() if act and w in act and not _PERSON.search(w) for u in found
+    )
+    act_pairs = _act_pairs((act or "") + "".join(terms), words) | set(char_bigrams(said_usually))
     need = asks_need(query)
     best: tuple[float, YesNo] | None = None
     for rank, hit in enumerate(hits[:DEPTH]):
@@ -506,6 +586,21 @@ def yesno_reading(
                 verdict == "no"
                 and not _forbids_asked(said, chars, pairs if query.lang != "zh" else content)
                 and (query.lang != "zh" or act is None or not _forbids_asked(said, acting))
+            ):
+                continue
+            # a long act must be what is forbidden, unless what is forbidden names two of the
+            # question's words ("招聘时能不能要求应聘者交押金": 招聘, 应聘 of "不得采用不正当手段招
+            # 聘人才，不得以任何名义向应聘人员收取费用"): not only the place or the party it
+            # shares: "…人行道能摆桌子吗" is no 不能 from "禁止占用…人行道设置广告牌", nor "卖给顾
+            # 客没有处方的抗生素" from "对客户身份不明…的，不得进行销售", nor "酒店能不能要求客人押
+            # 身份证" from "…酒店…落实客户身份查验…；…拒绝身份查验的，不得提供服务"
+            if (
+                verdict == "no"
+                and query.lang == "zh"
+                and act is not None
+                and len(_act_chars(act, words) - _LIGHT_CHARS) >= 3
+                and not _forbids_act(said, act_pairs, act_own, content)
+                and _named_apart(words, _forbidding(said)) < 2
             ):
                 continue
             # what a penalty punishes is what it describes: asked whether a hospital may take a
