@@ -290,7 +290,7 @@ _PARTY: Final = re.compile(r"(?:者|人员|企业|单位|公司|机构|商|方|�
 
 
 # A word naming people ("老人", "顾客", "员工")
-_PERSON: Final = re.compile(r"(?:人|客|员工|学生)$")
+_PERSON: Final = re.compile(r"(?:人|客|员工|职工|学生)$")
 
 
 # pairs of words that say nothing of what is asked ("楼已经盖好": 已经 of "将已经预售的…")
@@ -533,10 +533,16 @@ def yesno_reading(
     content = _content_pairs(pairs, words)
     # what the question asks to do, in its words and the documents' usual ones for them
     act_own = _act_chars(_without_persons(act or "", words), words) - _LIGHT_CHARS
+    # and the pairs of the people it names, in its words and the documents' (员工: 职工)
+    people = set().union(
+        *(char_bigrams(u) for w in words if _PERSON.search(w) for u in (w, *usual.get(w, ()))),
+        *(char_bigrams(t) for t in terms if _PERSON.search(t)),
+    )
     said_usually = "".join(
         u for w, found in usual.items() if act and w in act and not _PERSON.search(w) for u in found
     )
     act_pairs = _act_pairs((act or "") + "".join(terms), words) | set(char_bigrams(said_usually))
+    act_pairs -= people
     need = asks_need(query)
     best: tuple[float, YesNo] | None = None
     for rank, hit in enumerate(hits[:DEPTH]):
@@ -599,7 +605,7 @@ def yesno_reading(
                 and query.lang == "zh"
                 and act is not None
                 and len(_act_chars(act, words) - _LIGHT_CHARS) >= 3
-                and not _forbids_act(said, act_pairs, act_own, content)
+                and not _forbids_act(said, act_pairs, act_own, content - people)
                 and _named_apart(words, _forbidding(said)) < 2
             ):
                 continue
