@@ -531,9 +531,10 @@ def yesno_reading(
     usual = {w: sources.usual(w) for w in words} if query.lang == "zh" else {}
     pairs = pairs.union(*(char_bigrams(u) for found in usual.values() for u in found))
     content = _content_pairs(pairs, words)
-    # what the question asks to do, in its words and the documents' usual ones for them
+    # what the question asks to do, less the people it is done to or by: its characters, and
+    # its pairs in its words and the documents' usual ones for them; the people's pairs, in
+    # its words and the documents' (员工: 职工)
     act_own = _act_chars(_without_persons(act or "", words), words) - _LIGHT_CHARS
-    # and the pairs of the people it names, in its words and the documents' (员工: 职工)
     people = set().union(
         *(char_bigrams(u) for w in words if _PERSON.search(w) for u in (w, *usual.get(w, ()))),
         *(char_bigrams(t) for t in terms if _PERSON.search(t)),
