@@ -233,18 +233,24 @@ def unspoken(query: Query, sentence: str, sources: Sources, strict: bool = False
     ]
 
 
-def none_spoken(query: Query, sentence: str, sources: Sources) -> bool:
-    """The evidence sentence mentions none of the question's subject nouns (a Chinese question
-    with some): it speaks of something else."""
-    if query.lang != "zh":
-        return False
+def _spoken_nouns(query: Query, sentence: str, sources: Sources) -> tuple[list[str], list[str]]:
+    """The question's subject nouns (no places), and those the sentence mentions."""
     said = normalize(sentence)
     words = [
         w
         for w in _nouns(query.norm)
         if w not in LIGHT_WORDS and w not in QUESTION_WORDS and not _is_place(w, sources)
     ]
-    return bool(words) and not any(w in said or _partly(w, said) for w in words)
+    return words, [w for w in words if w in said or _partly(w, said)]
+
+
+def none_spoken(query: Query, sentence: str, sources: Sources) -> bool:
+    """The evidence sentence mentions none of the question's subject nouns (a Chinese question
+    with some): it speaks of something else."""
+    if query.lang != "zh":
+        return False
+    words, spoken = _spoken_nouns(query, sentence, sources)
+    return bool(words) and not spoken
 
 
 def mostly_spoken(query: Query, sentence: str, sources: Sources) -> bool:
@@ -254,13 +260,7 @@ def mostly_spoken(query: Query, sentence: str, sources: Sources) -> bool:
     verb or a noun of the question is not in it."""
     if query.lang != "zh":
         return False
-    said = normalize(sentence)
-    words = [
-        w
-        for w in _nouns(query.norm)
-        if w not in LIGHT_WORDS and w not in QUESTION_WORDS and not _is_place(w, sources)
-    ]
-    spoken = [w for w in words if w in said or _partly(w, said)]
+    words, spoken = _spoken_nouns(query, sentence, sources)
     return len(spoken) >= 2 and 2 * len(spoken) > len(words)
 
 
