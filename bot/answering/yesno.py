@@ -307,14 +307,19 @@ def _content_pairs(pairs: set[str], words: Sequence[str]) -> set[str]:
     return pairs - party - _EMPTY_PAIRS
 
 
-def _act_chars(act: str, words: Sequence[str]) -> set[str]:
-    """The characters of what the question asks to do, without the parties it names ("要求应
-    聘者提供体检报告": 要求提供体检报告; "向快递公司收…": 向收…)."""
+def _without_parties(act: str, words: Sequence[str]) -> str:
+    """``act`` without the parties it names ("要求应聘者提供体检报告": 要求提供体检报告; "向快递公
+    司收…": 向收…)."""
     act = _PARTY_NAMED.sub("", act)
     for word in words:
         if _PARTY.search(word):
             act = act.replace(word, "")
-    return _chars(act) - _MODAL_CHARS
+    return act
+
+
+def _act_chars(act: str, words: Sequence[str]) -> set[str]:
+    """The characters of what the question asks to do, without the parties it names."""
+    return _chars(_without_parties(act, words)) - _MODAL_CHARS
 
 
 # What a Chinese yes/no question asks to do: what follows its modal word
@@ -355,11 +360,8 @@ _PARTY_NAMED: Final = re.compile(
 def _act_pairs(act: str, words: Sequence[str]) -> set[str]:
     """The character pairs of what the question asks to do, without the parties it names or
     the people it is done to or by."""
-    act = _PARTY_NAMED.sub("", act)
-    for word in words:
-        if _PARTY.search(word):
-            act = act.replace(word, "")
-    return set(char_bigrams(_without_persons(act, words))) - _EMPTY_PAIRS
+    act = _without_persons(_without_parties(act, words), words)
+    return set(char_bigrams(act)) - _EMPTY_PAIRS
 
 
 _SENTENCE_END: Final = re.compile(r"[。；;！？]")
