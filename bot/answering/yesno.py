@@ -546,6 +546,7 @@ def yesno_reading(
     )
     act_pairs = _act_pairs((act or "") + "".join(terms), words) | set(char_bigrams(said_usually))
     act_pairs -= people
+    long_act = act is not None and len(_act_chars(act, words) - _LIGHT_CHARS) >= 3
     need = asks_need(query)
     best: tuple[float, YesNo] | None = None
     for rank, hit in enumerate(hits[:DEPTH]):
@@ -606,8 +607,7 @@ def yesno_reading(
             if (
                 verdict == "no"
                 and query.lang == "zh"
-                and act is not None
-                and len(_act_chars(act, words) - _LIGHT_CHARS) >= 3
+                and long_act
                 and not _forbids_act(said, act_pairs, act_own, content - people)
                 and _named_apart(words, _forbidding(said)) < 2
             ):
