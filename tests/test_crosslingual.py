@@ -78,6 +78,18 @@ def test_longest_phrase_first_and_words_split_by_the_tokenizer() -> None:
     assert "网吧" in b.terms("How far from a school must an Internet café be?")
 
 
+def test_an_abbreviations_sense_also_gives_the_word_in_full() -> None:
+    # CC-CEDICT gives "social insurance" only to 社保 ("abbr. for 社會保險|社会保险"), and
+    # 社会保险 is "social security"; regulations write 社会保险 ("Can we defer our employees'
+    # social insurance?" found 社保 in 6 articles, not 缓缴's)
+    table = reverse_dictionary()
+    assert {"社保", "社会保险"} <= {sense[0] for sense in table[("social", "insur")]}
+    units = {"a": ["社会保险", "缓缴"], "b": ["社会保险", "费"], "c": ["保险"]}
+    words = Bm25Index(list(units), list(units.values()))
+    b = Bilingual(words.postings, lambda w: w in words.vocabulary)
+    assert b.terms("Can we defer the social insurance?")[0] == "社会保险"
+
+
 def test_of_a_phrases_translations_the_documents_most_used_is_weighed_first() -> None:
     # "move" is 迁居 (to move house) as well as 搬迁 and 移动; where the documents use 迁居
     # once and 搬迁 in three articles, a question without other clues gets 搬迁

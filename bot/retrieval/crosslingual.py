@@ -37,7 +37,7 @@ import numpy as np
 import snowballstemmer
 
 # Changes when the reading of the dictionary changes (tables kept beside an index are rebuilt).
-DICTIONARY_VERSION = "cedict-2023-11-07/5"
+DICTIONARY_VERSION = "cedict-2023-11-07/6"
 MAX_PHRASE = 4  # words in the longest English phrase looked up
 PER_PHRASE = 2  # translations kept for one phrase
 CANDIDATES = 6  # translations weighed for one phrase
@@ -45,6 +45,9 @@ _KEPT_POSTINGS = 4096  # words whose units are remembered
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _PAREN = re.compile(r"\([^()]*\)")
 _WORD = re.compile(r"[a-z]+")
+# "social insurance (abbr. for 社會保險|社会保险[she4 hui4 bao3 xian3])": the full form
+# (simplified after the bar) says the same, and the documents write words in full.
+_ABBREVIATES = re.compile(r"\(abbr\. for ([^\s\[\]|,;()/]+)(?:\|([^\s\[\]|,;()/]+))?\[")
 # Senses that are not a translation (references, classifiers, names).
 _SKIP = re.compile(
     r"^(cl:|variant of|old variant|see |see also|surname|used in|abbr\. for|"
@@ -206,8 +209,11 @@ def reverse_dictionary() -> dict[tuple[str, ...], tuple[Sense, ...]]:
         if len(word) < 2:
             continue  # a single character is too ambiguous to be a keyword
         for order, definition in enumerate(definitions):
+            full = _ABBREVIATES.search(definition)
+            spelled = [word] if full is None else [word, full.group(2) or full.group(1)]
             for phrase in _phrases(definition):
-                found.setdefault(phrase, []).append((word, order, len(definitions)))
+                for written in spelled:
+                    found.setdefault(phrase, []).append((written, order, len(definitions)))
     return {phrase: tuple(senses) for phrase, senses in found.items()}
 
 
