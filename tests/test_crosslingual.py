@@ -18,6 +18,7 @@ from bot.dialogue import answer_once
 from bot.dialogue.talk import _tools
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.crosslingual import Bilingual, english_words, reverse_dictionary
+from bot.retrieval.intent import meant_words
 
 UNITS = {
     "penalty": ["施工", "单位", "未", "采取", "扬尘", "防治", "措施", "处", "罚款"],
@@ -69,6 +70,20 @@ def test_an_ambiguous_word_takes_the_sense_found_with_the_other_words() -> None:
     assert "罚款" in terms and "精细" not in terms and "优良" not in terms
     quality = bilingual().terms("Is the workmanship fine quality?")
     assert "罚款" not in quality
+
+
+def test_in_a_question_about_a_penalty_fine_is_the_penalty() -> None:
+    # with nothing of a building site in the question, co-occurrence cannot tell 罚款 from
+    # 精细/优良 ("If the fire inspectors catch us, how much could they fine us?" took 良好
+    # and 优美, not 罚款); the question asks about a penalty, so the penalty is meant
+    question = "Our workmanship was checked: how much could they fine us?"
+    assert meant_words(question) is not None
+    terms = bilingual().terms(question, meant_words(question))
+    assert "罚款" in terms and "精细" not in terms and "优良" not in terms
+    for well in ("Is the workmanship of fine quality?", "Is it fine if we build it ourselves?"):
+        assert meant_words(well) is None
+    assert "罚款" not in bilingual().terms("Is the workmanship of fine quality?")
+    assert meant_words("Will we be fined for the dust?") is not None
 
 
 def test_longest_phrase_first_and_words_split_by_the_tokenizer() -> None:

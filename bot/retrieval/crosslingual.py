@@ -405,13 +405,17 @@ class Bilingual:
                 position += 1
         return groups
 
-    def terms(self, question: str) -> list[str]:
-        """The documents' words for the English words of ``question``."""
+    def terms(self, question: str, meant: re.Pattern[str] | None = None) -> list[str]:
+        """The documents' words for the English words of ``question``; of a phrase's
+        translations, those ``meant`` matches are the ones taken when there are any (what the
+        question asks for: "fine" is 罚款, not 良好, in "how much could they fine us?")."""
         groups = self.phrases(question)
         out: list[str] = []
         for i, group in enumerate(groups):
             others = groups[:i] + groups[i + 1 :]
-            out.extend(w for w in self._chosen(group, others) if w not in out)
+            sense = [w for w in group if meant is not None and meant.search(w)]
+            chosen = sense[:PER_PHRASE] if sense else self._chosen(group, others)
+            out.extend(w for w in chosen if w not in out)
         return out
 
     def _chosen(self, group: tuple[str, ...], others: list[tuple[str, ...]]) -> list[str]:

@@ -106,6 +106,26 @@ KINDS: dict[str, Kind] = {
 }
 
 
+# The words of a penalty: of an English word's translations, these are meant in a question
+# about one ("fine" is 罚款 and 良好, "penalty" 处罚 and 刑罚, "revoke" 吊销 and 撤销).
+_PENALTY_WORDS = re.compile(r"罚|吊销|没收")
+
+
+# "fine" that is no penalty: "is it fine if…", "that's fine", "fine quality" (but "what is
+# the fine if we…" asks for one)
+_FINE_WELL = re.compile(
+    r"\b(?:is\s+it|it'?s|it\s+is|that'?s|be|are|is|looks?|sounds?|seems?)\s+fine\b"
+    r"|\bfine\s+(?:quality|print)\b"
+)
+
+
+def meant_words(question: str) -> re.Pattern[str] | None:
+    """The documents' words an ambiguous English word means in ``question`` (the words of a
+    penalty in a question about one), else None."""
+    asked = question_kinds(_FINE_WELL.sub(" ", normalize(question)))
+    return _PENALTY_WORDS if "penalty" in asked else None
+
+
 def _has(cue: str, query: str) -> bool:
     cue = cue.replace("_", " ")
     if cue.isascii():

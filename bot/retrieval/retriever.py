@@ -17,7 +17,13 @@ from bot.knowledge.passages import PASSAGE_MARK, passages_of
 from bot.knowledge.references import cited_by
 from bot.knowledge.versions import counterparts
 from bot.retrieval.fusion import reciprocal_rank_fusion, score_fusion
-from bot.retrieval.intent import IN_FORCE, KINDS, asks_when_in_force, question_kinds
+from bot.retrieval.intent import (
+    IN_FORCE,
+    KINDS,
+    asks_when_in_force,
+    meant_words,
+    question_kinds,
+)
 from bot.retrieval.keywords import KeywordIndex
 from bot.retrieval.named import NamedDocuments
 from bot.retrieval.tokens import Tokenizer, expansions
@@ -426,7 +432,7 @@ class Retriever:
     def search(self, question: str, k: int = 5) -> Retrieval:
         query = normalize(question)
         terms = expansions(query, self._glossary)
-        terms += [t for t in self._bilingual.terms(query) if t not in terms]
+        terms += [t for t in self._bilingual.terms(query, meant_words(query)) if t not in terms]
         # The documents' usual words for the question's own (删掉 -> 删除), or for the
         # dictionary's translations of an English question's, help find the clause; what the
         # question says is still read in its own words (not in ``terms``).
