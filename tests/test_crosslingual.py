@@ -105,6 +105,24 @@ def test_an_abbreviations_sense_also_gives_the_word_in_full() -> None:
     assert b.terms("Can we defer the social insurance?")[0] == "社会保险"
 
 
+def test_a_customer_is_no_custom() -> None:
+    # the stemmer makes "customers" and "customs" both "custom": a firm's customers got 海关
+    # (customs) and 习惯 (habit); where the stem is a word of its own, the -er word is apart
+    table = reverse_dictionary()
+    customer = {sense[0] for sense in table[("customer",)]}
+    assert {"顾客", "客户"} <= customer and "海关" not in customer
+    assert "海关" in {sense[0] for sense in table[("custom",)]}
+    assert "雇主" in {sense[0] for sense in table[("employer",)]}
+    # "manag" is no word: a manager stays with manage and management
+    assert ("manager",) not in table
+    units = {"a": ["海关", "申报"], "b": ["顾客", "投诉"], "c": ["海关"]}
+    words = Bm25Index(list(units), list(units.values()))
+    b = Bilingual(words.postings, lambda w: w in words.vocabulary)
+    for question in ("A customer complained", "Our customers' complaints"):
+        assert "顾客" in b.terms(question) and "海关" not in b.terms(question)
+    assert "海关" in b.terms("What do customs check?")
+
+
 def test_of_a_phrases_translations_the_documents_most_used_is_weighed_first() -> None:
     # "move" is 迁居 (to move house) as well as 搬迁 and 移动; where the documents use 迁居
     # once and 搬迁 in three articles, a question without other clues gets 搬迁

@@ -29,7 +29,7 @@ import gzip
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -37,7 +37,7 @@ import numpy as np
 import snowballstemmer
 
 # Changes when the reading of the dictionary changes (tables kept beside an index are rebuilt).
-DICTIONARY_VERSION = "cedict-2023-11-07/6"
+DICTIONARY_VERSION = "cedict-2023-11-07/9"
 MAX_PHRASE = 4  # words in the longest English phrase looked up
 PER_PHRASE = 2  # translations kept for one phrase
 CANDIDATES = 6  # translations weighed for one phrase
@@ -163,11 +163,29 @@ _CONTRACTED = re.compile(r"\b[a-z]+n['’]t\b|['’](?:re|m|s|ll|ve|d)\b")
 
 def english_words(text: str) -> list[str]:
     """Lower-case stems of the Latin-script words of ``text``, contractions left out."""
-    return [stem(american(w)) for w in _WORD.findall(_CONTRACTED.sub(" ", _plain(text)))]
+    return [form[0] for form in english_forms(text)]
 
 
-def _phrases(definition: str) -> Iterator[tuple[str, ...]]:
-    """Stemmed phrases of one dictionary sense ("to fine; to impose a penalty (on sb)")."""
+def english_forms(text: str) -> list[tuple[str, str | None]]:
+    """``english_words`` with, for each, its ``agent`` form (or None)."""
+    words = [american(w) for w in _WORD.findall(_CONTRACTED.sub(" ", _plain(text)))]
+    return [(stem(w), agent(w)) for w in words]
+
+
+def agent(word: str) -> str | None:
+    """The singular of a word ending in -er whose stem drops that ending ("customers" ->
+    "customer", stemmed "custom"), else None. Where that stem is a word of its own, the
+    dictionary keeps the -er word apart (``_kept_apart``): the stemmer makes customers
+    customs (海关) and employers employing (雇用)."""
+    base = word[:-1] if word.endswith("ers") else word
+    if base.endswith("er") and stem(word) == base[:-2]:
+        return base
+    return None
+
+
+def _phrases(definition: str, apart: frozenset[str] = frozenset()) -> Iterator[tuple[str, ...]]:
+    """Stemmed phrases of one dictionary sense ("to fine; to impose a penalty (on sb)"); a
+    word whose ``agent`` form is in ``apart`` is kept in that form."""
     lowered = _plain(definition).strip()
     if _SKIP.match(lowered):
         return
@@ -179,7 +197,24 @@ def _phrases(definition: str) -> Iterator[tuple[str, ...]]:
         for cut in (words, _head(words)):
             content = [w for w in cut if w not in STOP]
             if content and len(cut) <= MAX_PHRASE:
-                yield tuple(stem(w) for w in content)
+                yield tuple(_key(american(w), apart) for w in content)
+
+
+def _key(word: str, apart: frozenset[str]) -> str:
+    form = agent(word)
+    return form if form is not None and form in apart else stem(word)
+
+
+def _kept_apart(senses: Iterable[str]) -> frozenset[str]:
+    """The ``agent`` forms whose stem is a word of the dictionary's English that means
+    something else ("custom" is "customer"'s stem and a word, "customs"' too; "manag" of
+    "manager" is no word, and manager stays with manage, management)."""
+    words = {american(w) for sense in senses for w in _WORD.findall(_plain(sense))}
+    return frozenset(
+        form
+        for word in words
+        if (form := agent(word)) is not None and form[:-2] in words and stem(form[:-2]) == form[:-2]
+    )
 
 
 def _head(words: list[str]) -> list[str]:
@@ -205,13 +240,13 @@ def _entries() -> Iterator[tuple[str, list[str]]]:
 def reverse_dictionary() -> dict[tuple[str, ...], tuple[Sense, ...]]:
     """English phrase (stems) -> the Chinese words that translate it, the whole dictionary."""
     found: dict[tuple[str, ...], list[Sense]] = {}
-    for word, definitions in _entries():
-        if len(word) < 2:
-            continue  # a single character is too ambiguous to be a keyword
+    entries = [(word, definitions) for word, definitions in _entries() if len(word) >= 2]
+    apart = _kept_apart(d for _, definitions in entries for d in definitions)
+    for word, definitions in entries:  # a single character is too ambiguous to be a keyword
         for order, definition in enumerate(definitions):
             full = _ABBREVIATES.search(definition)
             spelled = [word] if full is None else [word, full.group(2) or full.group(1)]
-            for phrase in _phrases(definition):
+            for phrase in _phrases(definition, apart):
                 for written in spelled:
                     found.setdefault(phrase, []).append((written, order, len(definitions)))
     return {phrase: tuple(senses) for phrase, senses in found.items()}
@@ -381,15 +416,19 @@ class Bilingual:
 
     def phrases(self, question: str) -> list[tuple[str, ...]]:
         """The translations of each English phrase of ``question``, longest phrase first."""
-        stems = [w for w in english_words(question) if w not in _STOP_STEMS]
-        if not stems:
+        forms = [f for f in english_forms(question) if f[0] not in _STOP_STEMS]
+        if not forms:
             return []
         table = self.table
         groups: list[tuple[str, ...]] = []
         position = 0
-        while position < len(stems):
-            for size in range(min(MAX_PHRASE, len(stems) - position), 0, -1):
-                listed = table.get(tuple(stems[position : position + size]), ())
+        while position < len(forms):
+            for size in range(min(MAX_PHRASE, len(forms) - position), 0, -1):
+                span = forms[position : position + size]
+                # "customers" is looked up as "customer" where the dictionary keeps it apart
+                listed = table.get(tuple(a or s for s, a in span), ()) or table.get(
+                    tuple(s for s, _ in span), ()
+                )
                 # The table knows a word's characters are there; the units must hold it whole.
                 held = [w for w in listed if self._units_of(w).size]
                 # The documents' most used translations are weighed first: a rare wrong
