@@ -37,7 +37,7 @@ import numpy as np
 import snowballstemmer
 
 # Changes when the reading of the dictionary changes (tables kept beside an index are rebuilt).
-DICTIONARY_VERSION = "cedict-2023-11-07/9"
+DICTIONARY_VERSION = "cedict-2023-11-07/14"
 MAX_PHRASE = 4  # words in the longest English phrase looked up
 PER_PHRASE = 2  # translations kept for one phrase
 CANDIDATES = 6  # translations weighed for one phrase
@@ -294,8 +294,17 @@ def translations(known: Callable[[str], bool]) -> Table:
 
 def _shared_senses(holds: Callable[[str], bool]) -> Iterator[tuple[list[str], list[str]]]:
     """For every English phrase of the dictionary that few words translate: the words whose
-    first or second sense it is, and those of them the documents hold (when any)."""
-    for senses in reverse_dictionary().values():
+    first or second sense it is, and those of them the documents hold (when any). Phrases
+    are taken by their stems, as a question's words were before ``_kept_apart``: what the
+    documents say in other words (``expressed``) was measured so ("顾客" shares "custom" with
+    习惯; with "customer" alone, 顾客 is a word no document of a province uses, whose
+    消费者 the dictionary does not link, and a question about deleting customers' reviews was
+    told the documents do not speak of customers)."""
+    by_stems: dict[tuple[str, ...], list[Sense]] = {}
+    for phrase, senses in reverse_dictionary().items():
+        stems = tuple(stem(w) if w.endswith("er") else w for w in phrase)  # agent forms
+        by_stems.setdefault(stems, []).extend(senses)
+    for senses in by_stems.values():
         if len(senses) > SYNONYM_SENSES:
             continue
         main = list(dict.fromkeys(word for word, order, _ in senses if order <= 1))
