@@ -527,7 +527,14 @@ def yesno_reading(
     # what it forbids before the modal ("被取消资格的出租车司机第二年能重新当司机吗")
     act = _asked_act(query.norm)
     words = [w for w in subject_words(query, sources, terms) if w not in _ASKING_WORDS]
-    acting = _act_chars(act + "".join(terms), words) if act else chars
+    # the documents' words found for the question that say what it asks to do: for a Chinese
+    # one, those of the act's own words ("快过期的食品能降价卖吗": 食品's 精致食品 is not what
+    # it asks to do, and made "禁止…将超过保质期的食品…退回" a 不能); an English one's act is
+    # in its terms alone
+    acted = [
+        t for t in terms if query.lang != "zh" or (act is not None and _chars(t) & _chars(act))
+    ]
+    acting = _act_chars(act + "".join(acted), words) if act else chars
     # the documents' usual words for a Chinese question's own (抽烟: 吸烟; 写字楼: 办公楼) name
     # its subject too, and what a rule forbids may be said in them ("禁止吸烟")
     usual = {w: sources.usual(w) for w in words} if query.lang == "zh" else {}
@@ -544,7 +551,7 @@ def yesno_reading(
     said_usually = "".join(
         u for w, found in usual.items() if act and w in act and not _PERSON.search(w) for u in found
     )
-    act_pairs = _act_pairs((act or "") + "".join(terms), words) | set(char_bigrams(said_usually))
+    act_pairs = _act_pairs((act or "") + "".join(acted), words) | set(char_bigrams(said_usually))
     act_pairs -= people
     long_act = act is not None and len(_act_chars(act, words) - _LIGHT_CHARS) >= 3
     need = asks_need(query)
