@@ -301,9 +301,9 @@ def _shared_senses(holds: Callable[[str], bool]) -> Iterator[tuple[list[str], li
     消费者 the dictionary does not link, and a question about deleting customers' reviews was
     told the documents do not speak of customers)."""
     by_stems: dict[tuple[str, ...], list[Sense]] = {}
-    for phrase, senses in reverse_dictionary().items():
+    for phrase, translated in reverse_dictionary().items():
         stems = tuple(stem(w) if w.endswith("er") else w for w in phrase)  # agent forms
-        by_stems.setdefault(stems, []).extend(senses)
+        by_stems.setdefault(stems, []).extend(translated)
     for senses in by_stems.values():
         if len(senses) > SYNONYM_SENSES:
             continue
