@@ -197,11 +197,11 @@ def _phrases(definition: str, apart: frozenset[str] = frozenset()) -> Iterator[t
         for cut in (words, _head(words)):
             content = [w for w in cut if w not in STOP]
             if content and len(cut) <= MAX_PHRASE:
-                yield tuple(_key(american(w), apart) for w in content)
+                yield tuple(_key(w, apart) for w in content)
 
 
 def _key(word: str, apart: frozenset[str]) -> str:
-    form = agent(word)
+    form = agent(word) if word.endswith(("er", "ers")) else None
     return form if form is not None and form in apart else stem(word)
 
 
@@ -209,11 +209,16 @@ def _kept_apart(senses: Iterable[str]) -> frozenset[str]:
     """The ``agent`` forms whose stem is a word of the dictionary's English that means
     something else ("custom" is "customer"'s stem and a word, "customs"' too; "manag" of
     "manager" is no word, and manager stays with manage, management)."""
-    words = {american(w) for sense in senses for w in _WORD.findall(_plain(sense))}
+    words: set[str] = set()
+    for sense in senses:
+        words.update(_WORD.findall(sense.lower()))
     return frozenset(
         form
         for word in words
-        if (form := agent(word)) is not None and form[:-2] in words and stem(form[:-2]) == form[:-2]
+        if word.endswith(("er", "ers"))
+        and (form := agent(word)) is not None
+        and form[:-2] in words
+        and stem(form[:-2]) == form[:-2]
     )
 
 
@@ -300,17 +305,24 @@ def _shared_senses(holds: Callable[[str], bool]) -> Iterator[tuple[list[str], li
     习惯; with "customer" alone, 顾客 is a word no document of a province uses, whose
     消费者 the dictionary does not link, and a question about deleting customers' reviews was
     told the documents do not speak of customers)."""
-    by_stems: dict[tuple[str, ...], list[Sense]] = {}
-    for phrase, translated in reverse_dictionary().items():
-        stems = tuple(stem(w) if w.endswith("er") else w for w in phrase)  # agent forms
-        by_stems.setdefault(stems, []).extend(translated)
-    for senses in by_stems.values():
+    for senses in _by_stems().values():
         if len(senses) > SYNONYM_SENSES:
             continue
         main = list(dict.fromkeys(word for word, order, _ in senses if order <= 1))
         held = [word for word in main if holds(word)]
         if held:
             yield main, held
+
+
+@lru_cache(maxsize=1)
+def _by_stems() -> dict[tuple[str, ...], tuple[Sense, ...]]:
+    """``reverse_dictionary`` with the -er words kept apart put back under their stems."""
+    found = dict(reverse_dictionary())
+    for phrase in [p for p in found if any(w.endswith("er") for w in p)]:
+        stems = tuple(stem(w) if w.endswith("er") else w for w in phrase)
+        if stems != phrase:
+            found[stems] = found.get(stems, ()) + found.pop(phrase)
+    return found
 
 
 def synonyms(known: Callable[[str], bool]) -> Synonyms:
