@@ -528,12 +528,18 @@ def test_a_long_act_asked_about_must_be_what_is_forbidden() -> None:
     assert found is None or found.verdict != "no"
     # the glossary's word for the food (精致食品) is not what the question asks to do (降价卖):
     # "禁止…将超过保质期的食品…退回…" is no 不能 to selling it cheaper, and is one to returning it
-    food = city_article("上海市食品安全条例(2017-01-20).md", "第二十九条", "禁止食品生产经营者将超过")
+    food = city_article(
+        "上海市食品安全条例(2017-01-20).md", "第二十九条", "禁止食品生产经营者将超过"
+    )
     terms = ("精致食品",)
     found = yesno_reading(analyse("我们超市快过期的食品能降价卖吗？"), [food], NO_RULES, terms)
     assert found is None or found.verdict != "no"
     asked = analyse("我们能不能把过期的食品退回给供货商？")
     found = yesno_reading(asked, [food], NO_RULES, terms)
+    assert found is not None and found.verdict == "no"
+    # asked whether one may, then "还是只能…": the act asked is the first (退回), not 只能's
+    asked = analyse("仓库里有一批食品过期了，能不能退给厂家？还是只能自己销毁？")
+    found = yesno_reading(asked, [food], NO_RULES)
     assert found is not None and found.verdict == "no"
 
 

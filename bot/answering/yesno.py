@@ -323,8 +323,11 @@ def _act_chars(act: str, words: Sequence[str]) -> set[str]:
 
 
 # What a Chinese yes/no question asks to do: what follows its modal word
+# (能 of 只能, 才能 is no question of leave: "能不能直接退回给供货商？还是只能自己处理掉？" asks
+# whether it may be returned; nor that of 功能, 性能, 技能, 智能, 能力, 能源)
 _ASKED_ACT: Final = re.compile(
-    r"(?:能不能|可不可以|可不可|能否|是否可以|可以|允许|准许|准不准|能)(.+)"
+    r"(?:能不能|可不可以|可不可|能否|是否可以|可以|允许|准许|准不准"
+    r"|(?<![只才不功性技智])能(?![力源耗]))(.+)"
 )
 
 
