@@ -144,6 +144,10 @@ def test_figures_are_read_as_the_text_states_them() -> None:
         ("提取不低于百分之七十的比例用于奖励", "amount", "百分之七十"),
         ("年补偿费不得低于该员工离职前一年从该企业获得的年报酬总额的二分之一", "amount", "二分之一"),
         ("本条例自2013年10月1日起施行", "duration", ""),  # a date is no duration
+        # nor a day of a month, nor the year before (上海市精神卫生条例 第二十八条: "How many
+        # days of maternity leave…" was told it "states 3月", then "一年 (1 year)")
+        ("心理咨询机构应当于每年3月31日前，向卫生计生部门报告上一年度开展心理咨询业务的情况", "duration", ""),
+        ("应当于每年十二月三十一日前报送，有效期为三年", "duration", "三年"),
         ("应当自劳动合同期满之日起一个月内与劳动者续订劳动合同", "duration", "一个月内"),
         ("工资专项集体合同有效期限为一至三年", "duration", "一至三年"),
         ("发生生产安全事故后，应当在一小时内向安全生产监管部门报告", "duration", "一小时内"),

@@ -223,8 +223,9 @@ FIGURES: Final[dict[str, re.Pattern[str]]] = {
         rf"(?:{_MONEY}|{_SHARE})(?:(?:以上|至|到|-|～|~)\s*(?:{_MONEY}|{_SHARE})(?:以下)?)?"
     ),
     "count": re.compile(rf"{_NUM}\s*(?:个|家|名|位|项|所|座|条|人|次|批)(?!月|工作日)"),
+    # (not "上一年度", the year before, nor "第二年")
     "duration": re.compile(
-        rf"{_NUM}(?:至{_NUM})?\s*(?:个)?(?:工作日|日|天|周|个月|月|年|小时|分钟)"
+        rf"(?<![上下第\d零〇一二两三四五六七八九十百千万亿]){_NUM}(?:至{_NUM})?\s*(?:个)?(?:工作日|日|天|周|个月|月|年(?!度)|小时|分钟)"
         r"(?:内|以内|之内|后|以上|以下|以后)?"
     ),
     "effective": re.compile(r"(?:自|于)[^，。；]{0,20}?(?:起施行|起实施|起生效)"),
@@ -236,9 +237,16 @@ _DATE: Final = re.compile(
 _DIGIT: Final = re.compile(r"[\d一二两三四五六七八九十百千]")
 
 
+# a day of a month without its year ("每年3月31日前": no duration of "3月"); "3个月" is one
+_MONTH_DAY: Final = re.compile(
+    r"(?<![\d〇零一二三四五六七八九十个])[\d一二三四五六七八九十]{1,2}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*[日号]"
+)
+
+
 def _undated(sentence: str) -> str:
-    """The sentence without its calendar dates: "2013年10月1日" is no duration of "1日"."""
-    return _DATE.sub("·", sentence)
+    """The sentence without its calendar dates: "2013年10月1日" is no duration of "1日", nor
+    "每年3月31日前" of "3月"."""
+    return _MONTH_DAY.sub("·", _DATE.sub("·", sentence))
 
 
 def figure(sentence: str, kind: str = "amount") -> str:
