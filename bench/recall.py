@@ -118,6 +118,7 @@ def setups(corpus: Path = CITY_CORPUS) -> tuple[Setup, ...]:
                 ("heldout-city-6b.yaml", EVAL / "heldout-city-6b.yaml"),
                 ("heldout-city-7a.yaml", EVAL / "heldout-city-7a.yaml"),
                 ("heldout-city-7b.yaml", EVAL / "heldout-city-7b.yaml"),
+                ("heldout-city-8.yaml", EVAL / "heldout-city-8.yaml"),
                 ("questions.yaml", EVAL / "questions.yaml"),
                 ("dev.yaml", DEV_QUESTIONS),
             ),
