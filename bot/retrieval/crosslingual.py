@@ -447,9 +447,8 @@ class Bilingual:
             for size in range(min(MAX_PHRASE, len(forms) - position), 0, -1):
                 span = forms[position : position + size]
                 # "customers" is looked up as "customer" where the dictionary keeps it apart
-                listed = table.get(tuple(a or s for s, a in span), ()) or table.get(
-                    tuple(s for s, _ in span), ()
-                )
+                keys = dict.fromkeys([tuple(a or s for s, a in span), tuple(s for s, _ in span)])
+                listed = next((found for key in keys if (found := table.get(key, ()))), ())
                 # The table knows a word's characters are there; the units must hold it whole.
                 held = [w for w in listed if self._units_of(w).size]
                 # The documents' most used translations are weighed first: a rare wrong
