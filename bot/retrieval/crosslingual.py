@@ -201,7 +201,7 @@ def _phrases(definition: str, apart: frozenset[str] = frozenset()) -> Iterator[t
 
 
 def _key(word: str, apart: frozenset[str]) -> str:
-    form = agent(word) if word.endswith(("er", "ers")) else None
+    form = agent(word)
     return form if form is not None and form in apart else stem(word)
 
 
@@ -215,10 +215,7 @@ def _kept_apart(senses: Iterable[str]) -> frozenset[str]:
     return frozenset(
         form
         for word in words
-        if word.endswith(("er", "ers"))
-        and (form := agent(word)) is not None
-        and form[:-2] in words
-        and stem(form[:-2]) == form[:-2]
+        if (form := agent(word)) is not None and form[:-2] in words and stem(form[:-2]) == form[:-2]
     )
 
 
