@@ -29,7 +29,7 @@ import gzip
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 
@@ -183,9 +183,10 @@ def agent(word: str) -> str | None:
     return None
 
 
-def _phrases(definition: str, apart: frozenset[str] = frozenset()) -> Iterator[tuple[str, ...]]:
+def _phrases(definition: str, apart: Mapping[str, str] | None = None) -> Iterator[tuple[str, ...]]:
     """Stemmed phrases of one dictionary sense ("to fine; to impose a penalty (on sb)"); a
-    word whose ``agent`` form is in ``apart`` is kept in that form."""
+    word ``apart`` maps is kept in that form (its ``agent`` form: ``_kept_apart``)."""
+    kept = apart or {}
     lowered = _plain(definition).strip()
     if _SKIP.match(lowered):
         return
@@ -197,26 +198,20 @@ def _phrases(definition: str, apart: frozenset[str] = frozenset()) -> Iterator[t
         for cut in (words, _head(words)):
             content = [w for w in cut if w not in STOP]
             if content and len(cut) <= MAX_PHRASE:
-                yield tuple(_key(w, apart) for w in content)
+                yield tuple(kept.get(w) or stem(w) for w in content)
 
 
-def _key(word: str, apart: frozenset[str]) -> str:
-    form = agent(word)
-    return form if form is not None and form in apart else stem(word)
-
-
-def _kept_apart(senses: Iterable[str]) -> frozenset[str]:
-    """The ``agent`` forms whose stem is a word of the dictionary's English that means
-    something else ("custom" is "customer"'s stem and a word, "customs"' too; "manag" of
-    "manager" is no word, and manager stays with manage, management)."""
-    words: set[str] = set()
-    for sense in senses:
-        words.update(_WORD.findall(sense.lower()))
-    return frozenset(
-        form
+def _kept_apart(senses: Iterable[str]) -> dict[str, str]:
+    """The words of the dictionary's English kept in their ``agent`` form, with that form
+    ("customers": "customer"): those whose stem is a word of its own that means something else
+    ("custom" is "customer"'s stem and a word, "customs"' too; "manag" of "manager" is no word,
+    and manager stays with manage, management)."""
+    words = set(_WORD.findall("\n".join(senses).lower()))
+    return {
+        word: form
         for word in words
         if (form := agent(word)) is not None and form[:-2] in words and stem(form[:-2]) == form[:-2]
-    )
+    }
 
 
 def _head(words: list[str]) -> list[str]:
@@ -246,7 +241,7 @@ def reverse_dictionary() -> dict[tuple[str, ...], tuple[Sense, ...]]:
     apart = _kept_apart(d for _, definitions in entries for d in definitions)
     for word, definitions in entries:  # a single character is too ambiguous to be a keyword
         for order, definition in enumerate(definitions):
-            full = _ABBREVIATES.search(definition)
+            full = _ABBREVIATES.search(definition) if "abbr. for" in definition else None
             spelled = [word] if full is None else [word, full.group(2) or full.group(1)]
             for phrase in _phrases(definition, apart):
                 for written in spelled:
