@@ -539,6 +539,39 @@ def test_a_paraphrased_chinese_question_keeps_its_vectors_best_match(
     assert not any(by_rank)
 
 
+SOCIAL_INSURANCE = "上海市城镇职工社会保险费征缴若干规定(2000-11-17).md"
+
+
+@pytest.mark.slow  # embeds a regulation with e5
+@NEEDS_CITY_CORPUS
+def test_a_regulations_title_gives_way_to_its_articles_unless_the_regulation_is_asked_about(
+    tmp_path: Path, settings: Any, services: Any
+) -> None:
+    # A regulation's header is its title alone, whose vector is near any question on its
+    # subject: among the city's 235 documents, "can we defer our social insurance?" got this
+    # regulation's title second, above the article on deferring (``Tuning.header``; the
+    # scores of a few documents do not spread as the city's do, so the ranking is given).
+    served = seeds_with([SOCIAL_INSURANCE], tmp_path, settings)
+    retriever = served.qa.retriever
+    doc = next(d for d, m in served.kb.documents.items() if "社会保险费征缴" in m.title)
+    header = next(c.key for c in served.kb.clauses if c.doc_id == doc and c.kind == "header")
+    article = next(c.key for c in served.kb.clauses if "缓缴期最长为一年" in c.text)
+    ranking = [(header, 1.0), (article, 0.9)]
+
+    def first(question: str, named: frozenset[str] = frozenset(), in_force: bool = False) -> str:
+        return str(retriever._nudged(ranking, question, named, 0.5, in_force)[0][0])
+
+    asked = "Business is slow. Can we pay our staff's social insurance contributions later?"
+    assert retriever.tuning.header < 1.0
+    assert first(asked) == article
+    # asked about the regulation itself (who issued it, when it took effect), its header leads
+    named = "《上海市城镇职工社会保险费征缴若干规定》是哪个部门发布的？"
+    assert doc in retriever.preferred_documents(normalize(named))
+    assert first(named, frozenset({doc})) == header
+    assert first("这个规定什么时候开始施行？", in_force=True) == header
+    assert retriever.search(named, 3).hits[0].clause.key == header
+
+
 def _found_in_top_three(
     retriever: Any, asked: dict[str, tuple[str, str]], **otherwise: Any
 ) -> tuple[list[bool], list[bool]]:

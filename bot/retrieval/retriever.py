@@ -350,15 +350,23 @@ class Retriever:
         return _passed_on(fused, self._cited_by, weight, CANDIDATES * 3)
 
     def _nudged(
-        self, fused: Ranking, question: str, preferred: frozenset[str], boost: float
+        self,
+        fused: Ranking,
+        question: str,
+        preferred: frozenset[str],
+        boost: float,
+        in_force: bool = False,
     ) -> Ranking:
         """Clauses stating the kind of thing asked for nudged up by ``boost``; other documents
         than those the question names (by place or alias) moved down, and versions of a
-        document that a later one loaded beside them replaced."""
+        document that a later one loaded beside them replaced; documents' headers moved down
+        when the question names none and does not ask when one is ``in_force``
+        (``Tuning.header``)."""
         patterns = [KINDS[k].boosts for k in question_kinds(question)]
         # documents of a wider region that holds the named one's (浙江省's for a question
         # naming 杭州, which names Hangzhou's own regulation): they apply there too
         wider = governing(preferred, self._kb.documents) if preferred else frozenset()
+        header = 1.0 if preferred or in_force else self.tuning.header
 
         def factor(key: str) -> float:
             clause = self._kb.by_key[key]
@@ -372,9 +380,11 @@ class Retriever:
                 out *= self.tuning.other_doc
             if clause.doc_id in self._superseded:
                 out *= self.tuning.superseded
+            if clause.kind == "header":
+                out *= header
             return out
 
-        if not patterns and not preferred and not self._superseded:
+        if not patterns and not preferred and not self._superseded and header == 1.0:
             return fused
         return sorted(((key, score * factor(key)) for key, score in fused), key=lambda i: -i[1])
 
@@ -449,9 +459,10 @@ class Retriever:
         fused = self._carried_over(fused)
         if "penalty" in question_kinds(question):
             fused = self._penalties(fused)
-        fused = self._nudged(fused, question, preferred, boost)
+        in_force = asks_when_in_force(query)
+        fused = self._nudged(fused, question, preferred, boost, in_force)
         fused = self._without_repeats(fused)
-        if asks_when_in_force(query):
+        if in_force:
             fused = self._in_force_first(fused, preferred)
         hits = tuple(
             Hit(
