@@ -162,6 +162,9 @@ def test_decide_never_and_off_topic(rules: ScopeRules) -> None:
         == "off_topic"
     )
     assert _decide(rules, "What's the weather in Shanghai?", []).in_scope is False
+    # with 235 regulations loaded, some word of any question is theirs ("won": 赢得)
+    trivia = _decide(rules, "Who won the 2022 World Cup?", [], glossary_terms=["赢得"])
+    assert trivia.reason == "off_topic"
 
 
 def test_a_procedure_is_not_a_computer_program(rules: ScopeRules) -> None:
@@ -183,6 +186,36 @@ def test_what_a_regulation_governs_is_in_scope_whatever_the_topic(rules: ScopeRu
     assert _decide(rules, "放电影要什么许可证", words).reason == "domain"
     # the topic alone is still not
     assert _decide(rules, "Recommend a good movie for tonight", []).reason == "off_topic"
+
+
+def test_whether_a_firm_may_do_something_is_in_scope_whatever_the_topic(
+    rules: ScopeRules,
+) -> None:
+    question = (
+        "We screen films for a ticket fee. A primary school asked us to run paid movie nights "
+        "on its premises. Are we allowed to do that?"
+    )
+    assert _decide(rules, question, []).reason == "domain"
+    words = ["在", "小学", "门口", "放", "电影", "收费", "违法", "吗"]
+    assert _decide(rules, "在小学门口放电影收费违法吗", words).reason == "domain"
+    assert _decide(rules, "Tell me a joke about movies", []).reason == "off_topic"
+
+
+def test_a_dish_named_after_a_place_is_not_that_place(rules: ScopeRules) -> None:
+    # 兰州拉面, 沙县小吃, 重庆火锅: a Shanghai noodle shop asks about Shanghai's rules
+    words = ["我开", "了", "家", "兰州", "拉面馆", "，", "想", "申请", "清真", "牌子"]
+    assert not _decide(rules, "我开了家兰州拉面馆，想申请清真牌子", words).reason.startswith("out")
+    words = ["我们", "的", "重庆", "火锅店", "要", "办", "什么", "许可证"]
+    assert _decide(rules, "我们的重庆火锅店要办什么许可证", words).reason == "domain"
+    assert _decide(rules, "Our Lanzhou beef noodle shop needs what permit?", []).reason == "domain"
+    # the place itself, or named once as a place and once as a dish, is still the place
+    words = ["兰州", "的", "拉面馆", "有", "什么", "补贴"]
+    assert not _decide(rules, "兰州的拉面馆有什么补贴", words).in_scope
+    words = ["在", "重庆", "开", "重庆", "火锅店", "有", "补贴", "吗"]
+    assert not _decide(rules, "在重庆开重庆火锅店有补贴吗", words).in_scope
+    assert not _decide(rules, "Do restaurants in Chongqing get subsidies?", []).in_scope
+    # 北京菜市场 is a market in Beijing, not a cuisine
+    assert not _decide(rules, "北京菜市场摊位补贴", ["北京", "菜市场", "摊位", "补贴"]).in_scope
 
 
 def test_a_topic_a_loaded_document_is_about_is_not_off_topic() -> None:

@@ -89,6 +89,18 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
 _SHORT_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}")  # 宁波, 山东: a place as people type it
 # Words that are a zone of a place (苏州工业园区, 前海自贸区): they name that place.
 _ZONE_ENDINGS = ("工业园区", "园区", "新区", "开发区", "高新区", "自贸区", "试验区", "保税区")
+# A place followed by one of these is a dish or a cuisine, not where the asker is or asks
+# about: 兰州拉面馆, 沙县小吃, 重庆火锅, 北京烤鸭, "Lanzhou noodles", "Sichuan-style food". Not
+# 菜 alone (北京菜市场 is a market) nor "food" or "restaurants" ("Beijing's food rules",
+# "restaurants in Beijing" ask about Beijing).
+_CUISINE: Final = (
+    "拉面|牛肉面|小面|小吃|火锅|烤鸭|米线|米粉|凉皮|肉夹馍|酸辣粉|麻辣烫|串串|烧烤|汤包|菜馆|菜系|风味"
+    "|料理|口味"
+)
+_CUISINE_EN: Final = (
+    r"(?:beef\s+)?noodles?|hot\s*pots?|roast\s+duck|duck|cuisine|dishes|snacks?"
+    r"|style\s+(?:food|restaurant|cooking|noodles?|hot\s*pot)"
+)
 
 
 # Where a firm says it is ("注册在徐汇", "我们在闵行", "徐汇的一家奶茶店"), as against what a
@@ -138,6 +150,19 @@ def _mentions(term: str, query: str, words: frozenset[str]) -> bool:
     return term in words
 
 
+def _as_cuisine(place: str, query: str) -> bool:
+    """Is every mention of ``place`` in the (normalised) question the name of a dish or a
+    cuisine (兰州拉面馆, a Sichuan restaurant)?"""
+    name = re.escape(place)
+    if place.isascii():
+        every = re.findall(rf"\b{name}\b", query)
+        dishes = re.findall(rf"\b{name}[\s-]+(?:{_CUISINE_EN})\b", query)
+    else:
+        every = re.findall(name, query)
+        dishes = re.findall(rf"{name}(?:{_CUISINE})", query)
+    return bool(every) and len(dishes) == len(every)
+
+
 def decide(
     question: str,
     words: Sequence[str],
@@ -157,8 +182,11 @@ def decide(
     outside = sorted(
         p
         for p in rules.outside_places
-        if _mentions(p, query, word_set)
-        or any(w.startswith(p) and w.endswith(_ZONE_ENDINGS) for w in words if not p.isascii())
+        if (
+            _mentions(p, query, word_set)
+            or any(w.startswith(p) and w.endswith(_ZONE_ENDINGS) for w in words if not p.isascii())
+        )
+        and not _as_cuisine(p, query)
     )
     # a covered place named, or a district of a city whose own documents are loaded named as
     # where the asker's firm is
