@@ -208,12 +208,15 @@ def test_mis_split_words_are_not_subjects(word: str, question: str, split: bool)
         ("小餐馆", True),
         ("新能源汽车", False),  # not any car: the documents say nothing of electric ones
         ("门口", False),  # a word of its own is in the vocabulary or not
+        ("转租给", True),  # jieba's 转租给 (给别人): the documents speak of 转租
+        ("转租人", False),  # a sublessor is not a sublease
     ],
 )
 def test_a_word_the_documents_use_with_one_character_before_it_is_covered(
     word: str, covered: bool
 ) -> None:
-    assert _one_character_more(word, frozenset({"门口", "餐馆", "汽车", "人行道"})) is covered
+    vocabulary = frozenset({"门口", "餐馆", "汽车", "人行道", "转租"})
+    assert _one_character_more(word, vocabulary) is covered
 
 
 @pytest.mark.parametrize(

@@ -126,11 +126,18 @@ def _mis_split(word: str, norm: str, vocabulary: frozenset[str]) -> bool:
     return False
 
 
+# Characters jieba leaves on the end of a verb (转租给, 卖掉了): a word of the documents with one
+# of them after it is that word.
+_TRAILING: Final = frozenset("给了过着到掉完好")
+
+
 def _one_character_more(word: str, vocabulary: frozenset[str]) -> bool:
-    """A word the documents use with one character before it (店门口: 门口 of a shop, 小餐馆):
-    what the question asks about is the word, and the documents speak of it. Not a longer
-    modifier (新能源汽车 is not 汽车)."""
-    return len(word) >= 3 and word[1:] in vocabulary
+    """A word the documents use with one character before it (店门口: 门口 of a shop, 小餐馆),
+    or with a particle after it (转租给): what the question asks about is the word, and the
+    documents speak of it. Not a longer modifier (新能源汽车 is not 汽车)."""
+    return len(word) >= 3 and (
+        word[1:] in vocabulary or (word[-1] in _TRAILING and word[:-1] in vocabulary)
+    )
 
 
 def _nouns(norm: str) -> list[str]:
@@ -155,7 +162,7 @@ def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str,
     subjects = [w for w in words if not _is_place(w, sources)]
     missing = [
         w
-        for w in subjects
+        for w in dict.fromkeys(subjects)  # a word asked twice is one subject
         if w not in vocabulary
         and w not in sources.expressed  # said in other words: 司机 (驾驶员)
         and not any(w in v for v in vocabulary if len(v) <= 6)
