@@ -98,6 +98,27 @@ def test_what_the_question_asks(question: str, asked: str) -> None:
     assert reading.asked(analyse(question)) == asked
 
 
+@pytest.mark.parametrize(
+    ("question", "last"),
+    [
+        (
+            "We screen films for a ticket fee. A primary school asked us to run paid movie "
+            "nights there. Are we allowed to do that?",
+            True,
+        ),
+        (
+            "We run a car hire firm. A customer refuses to show ID, can we still rent him the car?",
+            True,
+        ),
+        ("We run a car hire firm. What do we check when we rent a car out?", False),
+        ("Can we defer our social insurance?", False),  # a yes/no question from its start
+        ("我们租车公司，客户不出示身份证，还能租给他吗？", False),
+    ],
+)
+def test_a_yes_or_no_asked_after_a_firms_story(question: str, last: bool) -> None:
+    assert reading.asks_yesno_last(analyse(question)) is last
+
+
 def test_a_penalty_is_quoted_through_its_fine() -> None:
     sentence = whole_sentences(clause(DOG_ARTICLE))[0]
     pairs = set(char_bigrams("警告后还不改会罚多少钱"))

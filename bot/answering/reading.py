@@ -96,6 +96,12 @@ _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
 )  # fmt: skip
 _YESNO_ZH: Final = re.compile(r"吗[?？。!！]*$|能不能|可不可以|是不是|是否|有没有|行不行|会不会")
 _YESNO_EN: Final = re.compile(r"^(?:can|could|is|are|does|do|may|will|should|has|have)\b")
+# ...asked after a firm's story: its last sentence, or the clause after its comma ("A customer
+# refuses to show ID, can we still rent him the car?")
+_YESNO_EN_CLAUSE: Final = re.compile(
+    r",\s*(?:can|could|is|are|does|do|may|will|should|has|have)\s+"
+    r"(?:we|i|you|they|it|he|she|our|my|the|this|that|these|those|there|such)\b"
+)
 # A question about doing something again ("第二年再超1亿还有吗", "再拿一次").
 _REPEAT: Final = re.compile(r"再|第二次|第二年|又|重复|again|second time|twice")
 _ONCE: Final = re.compile(r"首次|首超|第一次|一次性|新增认定|新上市")
@@ -185,6 +191,18 @@ def is_yesno(query: Query) -> bool:
     if query.lang == "en":
         return _YESNO_EN.search(query.norm.strip()) is not None
     return _YESNO_ZH.search(query.norm.strip()) is not None
+
+
+def asks_yesno_last(query: Query) -> bool:
+    """An English question that asks yes or no after telling the firm's story ("We run a car
+    hire firm. A customer refuses to show ID, can we still rent him the car?"): a verdict
+    read from the documents answers it, but without one it is not told the documents do not
+    say whether (they may say what it asks in other words: the clause is quoted as for any
+    question)."""
+    if query.lang != "en" or is_yesno(query):
+        return False
+    last = re.split(r"(?<=[.!?])\s+", query.norm.strip())[-1]
+    return any(p.search(last) for p in (_YESNO_EN, _YESNO_EN_CLAUSE))
 
 
 def asks_again(query: Query) -> bool:

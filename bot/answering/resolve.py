@@ -254,7 +254,8 @@ def _with_evidence(
         # "本规定自…起施行", not another document's "本条例自…起施行", which shares 条例 with
         # "When does the regulation on pre-paid cards take effect?"
         pool = list(hits[:1])
-    if reading.is_yesno(query) and plan.asked in ("yesno", "general") and not plan.programs:
+    asks_yesno = reading.is_yesno(query) or reading.asks_yesno_last(query)
+    if asks_yesno and plan.asked in ("yesno", "general") and not plan.programs:
         found = yesno_reading(query, pool, sources, terms)
         if found is not None:
             said = found.sentence
