@@ -152,7 +152,7 @@ def _mentions(term: str, query: str, words: frozenset[str]) -> bool:
 
 def _as_cuisine(place: str, query: str) -> bool:
     """Is every mention of ``place`` in the (normalised) question the name of a dish or a
-    cuisine (兰州拉面馆, a Sichuan restaurant)?"""
+    cuisine (兰州拉面馆, "Lanzhou noodles")?"""
     name = re.escape(place)
     if place.isascii():
         every = re.findall(rf"\b{name}\b", query)
