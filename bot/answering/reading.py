@@ -95,12 +95,12 @@ _CUES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("conditions", ("什么条件", "哪些条件", "条件", "要求", "需要满足", "谁能", "谁可以", "门槛", "who can", "eligible", "requirements")),
 )  # fmt: skip
 _YESNO_ZH: Final = re.compile(r"吗[?？。!！]*$|能不能|可不可以|是不是|是否|有没有|行不行|会不会")
-_YESNO_EN: Final = re.compile(r"^(?:can|could|is|are|does|do|may|will|should|has|have)\b")
+_AUXILIARY: Final = r"(?:can|could|is|are|does|do|may|will|should|has|have)"
+_YESNO_EN: Final = re.compile(rf"^{_AUXILIARY}\b")
 # ...asked after a firm's story: its last sentence, or the clause after its comma ("A customer
 # refuses to show ID, can we still rent him the car?")
 _YESNO_EN_CLAUSE: Final = re.compile(
-    r",\s*(?:can|could|is|are|does|do|may|will|should|has|have)\s+"
-    r"(?:we|i|you|they|it|he|she|our|my|the|this|that|these|those|there|such)\b"
+    rf",\s*{_AUXILIARY}\s+(?:we|i|you|they|it|he|she|our|my|the|this|that|these|those|there|such)\b"
 )
 # A question about doing something again ("第二年再超1亿还有吗", "再拿一次").
 _REPEAT: Final = re.compile(r"再|第二次|第二年|又|重复|again|second time|twice")
