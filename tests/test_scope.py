@@ -232,6 +232,26 @@ def test_a_topic_a_loaded_document_is_about_is_not_off_topic() -> None:
     assert _decide(rules, "给我讲个笑话", ["给", "我", "讲个", "笑话"]).reason == "off_topic"
 
 
+def test_a_place_a_loaded_documents_title_names_is_covered_in_english_too() -> None:
+    # 浦东 is covered by a regulation on Pudong; an English question names it "Pudong", and a
+    # partner from elsewhere it names is not what it asks about
+    kb = SimpleNamespace(
+        documents={
+            "pd": DocumentMeta(
+                id="pd", title="上海市推进浦东新区实施建筑师负责制若干规定", region="上海市"
+            )
+        }
+    )
+    rules = coverage_rules(ScopeRules.load(KNOWLEDGE / "scope.yaml"), kb)
+    assert {"浦东", "pudong"} <= rules.covered_places
+    question = (
+        "We're developing an office building in Pudong and want an architect licensed in "
+        "Hong Kong to take charge. Is that possible?"
+    )
+    assert not _decide(rules, question, []).reason.startswith("outside")
+    assert _decide(rules, "Hong Kong livestreaming subsidies", []).reason == "outside:hong kong"
+
+
 def test_decide_vocabulary_and_similarity(rules: ScopeRules) -> None:
     assert _decide(
         rules, "营收过亿怎么办", ["营收", "过亿"], glossary_terms=["主营业务收入"]

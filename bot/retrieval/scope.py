@@ -68,9 +68,11 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     documents: Mapping[str, DocumentMeta] = getattr(kb, "documents", {})
     covered = {normalize(p) for p in places(documents)}
     covered |= {normalize(p) for m in documents.values() for p in _governed_forms(m.region)}
-    covered |= {latin(p) for p in covered if _SHORT_PLACE.fullmatch(p)}
     titles = [normalize(m.title) for m in documents.values()]
     covered |= {p for p in rules.outside_places if not p.isascii() and any(p in t for t in titles)}
+    # as an English question names them: those of the titles too (浦东 of a regulation on
+    # Pudong: "We're developing an office building in Pudong…")
+    covered |= {latin(p) for p in covered if _SHORT_PLACE.fullmatch(p)}
     outside = frozenset(
         p for p in rules.outside_places if p not in covered and not any(p in c for c in covered)
     )
