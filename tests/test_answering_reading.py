@@ -844,6 +844,20 @@ def test_a_subject_the_documents_name_in_other_words_is_not_uncovered() -> None:
     assert uncovered(asked, said, [rule]) == ()
 
 
+def test_what_the_asker_says_its_firm_is_is_not_an_uncovered_subject() -> None:
+    from bot.answering.uncovered import uncovered
+
+    # a smoking ban's article, and documents that say nothing of hot pot or of ashtrays
+    rule = city_article("上海市公共场所控制吸烟条例.md", "第八条")
+    vocabulary = frozenset({"吸烟", "顾客", "禁止", "场所", "餐厅"})
+    told = Sources(documents={}, clauses=(), rulebook=_NO_RULES, vocabulary=vocabulary)
+    asked = analyse("我开的火锅店里面不让抽烟，老顾客总问要烟灰缸，我们能在桌上摆几个烟灰缸吗？")
+    assert "火锅店" not in uncovered(asked, told, [rule])
+    # the same words asked about are subjects
+    about = analyse("火锅店可以摆烟灰缸吗？")
+    assert "火锅店" in uncovered(about, told, [rule])
+
+
 def test_a_regulations_bare_header_answers_no_question_on_its_content() -> None:
     from bot.answering.resolve import _bare_header
     from bot.knowledge.documents import read_document

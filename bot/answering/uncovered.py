@@ -19,6 +19,7 @@ from bot.answering.plan import Sources
 from bot.answering.programs import LIGHT_WORDS
 from bot.question import Query
 from bot.retrieval.retriever import Hit
+from bot.retrieval.scope import FIRM
 from bot.text import normalize
 
 # Question and colloquial words: never a subject.
@@ -153,12 +154,31 @@ def _nouns(norm: str) -> list[str]:
     ]
 
 
+# The asker telling what its firm is ("我们是一家做奶茶的小店", "我开的火锅店"): who asks, not
+# what is asked about.
+_SELF: Final = re.compile(
+    rf"(?:我们|我)(?:公司|家)?(?:是|开了|开的|开|经营|做)(?:一家|一个|一间|家|个)?"
+    rf"[^，。？！,.?!]{{0,12}}?(?:{FIRM})"
+)
+
+
+def _who_asks(norm: str) -> str:
+    """The asker's words for its own firm, if the question says what it is."""
+    return " ".join(m.group(0) for m in _SELF.finditer(norm))
+
+
 def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str, ...]:
-    """Subject words of the question that no document uses ("新能源汽车", "购车")."""
+    """Subject words of the question that no document uses ("新能源汽车", "购车"), not the
+    words of what the asker says its firm is ("我们是一家做奶茶的小店")."""
     vocabulary = sources.vocabulary
     if not vocabulary or query.lang != "zh":
         return ()
-    words = [w for w in _nouns(query.norm) if w not in LIGHT_WORDS and w not in QUESTION_WORDS]
+    asker = _who_asks(query.norm)
+    words = [
+        w
+        for w in _nouns(query.norm)
+        if w not in LIGHT_WORDS and w not in QUESTION_WORDS and w not in asker
+    ]
     subjects = [w for w in words if not _is_place(w, sources)]
     missing = [
         w

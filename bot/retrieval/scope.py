@@ -105,11 +105,12 @@ _CUISINE_EN: Final = (
 )
 
 
-# Where a firm says it is ("注册在徐汇", "我们在闵行", "徐汇的一家奶茶店"), as against what a
-# district itself gives ("浦东新区单独给直播企业的补贴").
-_FIRM: Final = (
+# What a firm is (its words end a firm's name: 奶茶店, 餐厅, 仓库); where a firm says it is
+# ("注册在徐汇", "我们在闵行", "徐汇的一家奶茶店"), as against what a district itself gives
+# ("浦东新区单独给直播企业的补贴").
+FIRM: Final = (
     "店|公司|企业|工厂|厂|餐厅|饭店|门店|商户|商铺|机构|mcn|工作室|超市|酒店|民宿|学校|医院"
-    "|诊所|园区|基地|商场|项目|工地|小区|写字楼|仓库"
+    "|诊所|园区|基地|商场|项目|工地|小区|写字楼|仓库|馆|网点|作坊|酒吧|ktv"
 )
 
 
@@ -119,7 +120,7 @@ def located_at(place: str, query: str) -> bool:
     return (
         re.search(rf"(?:在|于|位于|落户|设在|开在)(?:上海市?)?{name}", query) is not None
         or re.search(
-            rf"{name}区?(?:这边|那边)?的(?:一家|一个|一间)?[^，。？！,.?!]{{0,6}}?(?:{_FIRM})",
+            rf"{name}区?(?:这边|那边)?的(?:一家|一个|一间)?[^，。？！,.?!]{{0,6}}?(?:{FIRM})",
             query,
         )
         is not None
