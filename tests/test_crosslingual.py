@@ -18,7 +18,8 @@ from bot.dialogue import answer_once
 from bot.dialogue.talk import _tools
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.crosslingual import Bilingual, english_words, reverse_dictionary
-from bot.retrieval.intent import meant_words
+from bot.retrieval.intent import meant_words, minors
+from bot.text import normalize
 
 UNITS = {
     "penalty": ["施工", "单位", "未", "采取", "扬尘", "防治", "措施", "处", "罚款"],
@@ -84,6 +85,23 @@ def test_in_a_question_about_a_penalty_fine_is_the_penalty() -> None:
         assert meant_words(well) is None
     assert "罚款" not in bilingual().terms("Is the workmanship of fine quality?")
     assert meant_words("Will we be fined for the dust?") is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "under_18"),
+    [
+        ("我们餐厅想招一个16岁的暑假工，可以吗？", True),
+        ("不满十八周岁的能来打工吗", True),
+        ("Can our convenience store sell cigarettes to a 16-year-old?", True),
+        ("Can we hire someone under 18 for the summer?", True),
+        ("我们招了个20岁的员工，要签合同吗", False),
+        ("We hired a 45-year-old manager.", False),
+        ("我们公司成立3年了，能申请吗", False),  # years of a firm are no age
+    ],
+)
+def test_an_age_under_18_is_said_as_minors(question: str, under_18: bool) -> None:
+    # the documents say 未成年人 ("招收已满十六周岁未满十八周岁的未成年人"), the question an age
+    assert (minors(normalize(question)) == ["未成年人"]) is under_18
 
 
 def test_longest_phrase_first_and_words_split_by_the_tokenizer() -> None:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.text import normalize, whole_word
+from bot.text.numbers import chinese_number
 
 
 @dataclass(frozen=True)
@@ -143,3 +144,26 @@ def question_kinds(question: str) -> list[str]:
 
 
 _TIME_ASKED = re.compile(r"\bhow much (?:notice|time)\b")
+
+
+# A person's age in a question ("卖酒给17岁的顾客", "a 16-year-old", "under 18"): below 18 the
+# documents call them 未成年人, a word the question does not use.
+_AGE = re.compile(
+    r"(\d{1,2}|[一二三四五六七八九十]{1,3})\s*周?岁"
+    r"|\b(\d{1,2})[\s-]*(?:years?|yrs?)[\s-]*olds?\b"
+    r"|(?:不满|未满|未成年|under(?:\s+the\s+age\s+of)?\s*)(18|十八)"
+)
+ADULT_AGE = 18
+MINORS = "未成年人"
+
+
+def minors(query: str) -> list[str]:
+    """The documents' word for people under 18 when the (normalised) question gives such an
+    age, else none."""
+    for match in _AGE.finditer(query):
+        if match.group(3):
+            return [MINORS]
+        age = chinese_number(match.group(1) or match.group(2))
+        if age is not None and age < ADULT_AGE:
+            return [MINORS]
+    return []

@@ -22,6 +22,7 @@ from bot.retrieval.intent import (
     KINDS,
     asks_when_in_force,
     meant_words,
+    minors,
     question_kinds,
 )
 from bot.retrieval.keywords import KeywordIndex
@@ -443,6 +444,7 @@ class Retriever:
         query = normalize(question)
         terms = expansions(query, self._glossary)
         terms += [t for t in self._bilingual.terms(query, meant_words(query)) if t not in terms]
+        terms += [t for t in minors(query) if t not in terms]
         # The documents' usual words for the question's own (删掉 -> 删除), or for the
         # dictionary's translations of an English question's, help find the clause; what the
         # question says is still read in its own words (not in ``terms``).
