@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import (
+    CITY_CORPUS,
     JIADING,
     KNOWLEDGE,
     NEEDS_CITY_CORPUS,
@@ -506,6 +507,40 @@ def test_a_time_limit_in_hours_is_a_duration() -> None:
     assert re.search(boost, "应当在一小时内向安全生产监管部门报告")
     assert re.search(boost, "在二十四小时内将有关情况报告") and re.search(boost, "三十分钟内")
     assert not re.search(boost, "每小时收费标准")
+
+
+DRAINAGE = "上海市排水与污水处理条例(2019-12-19).md"
+
+
+@NEEDS_CITY_CORPUS
+def test_asked_where_to_go_the_article_naming_the_office_to_apply_to_is_nudged() -> None:
+    # "这个接管手续要去哪里办？" is answered by the article on connecting a firm's drains
+    # ("向区水务部门办理内部排水设施接入手续"); its neighbours name the same office for duties of
+    # its own (the office inspects the pipes, approves a temporary blockage: 向…提出申请
+    # is the firm's step there too), and the article on inspections has no step of the firm.
+    from bot.knowledge.documents import read_document
+    from bot.knowledge.parse import split_clauses
+    from bot.retrieval.intent import KINDS, question_kinds
+
+    for asked in (
+        "我们新盖的食品厂要把下水管接到市政污水管上，这个接管手续要去哪里办？",
+        "我把铺面租给别人开店，租约签好了，还得去哪儿登记一下？",
+        "Whom do we have to apply to for permission to hold a fireworks show?",
+        "Which office gives out the halal sign, and where do we apply?",
+    ):
+        assert "office" in question_kinds(asked), asked
+    assert "office" not in question_kinds("排水管道多久检测一次？")
+    assert "office" not in question_kinds("How long must we keep the records?")
+    source = read_document(CITY_CORPUS / DRAINAGE)
+    articles = {c.clause: c.norm for c in split_clauses(source.meta, source.body)}
+    goes_to = KINDS["office"].boosts
+    assert re.search(goes_to, articles["第二十六条"])  # 向区水务部门办理内部排水设施接入手续
+    assert not re.search(goes_to, articles["第四十条"])  # 市、区水务部门应当对排水管道…检测评估
+    assert re.search(goes_to, normalize("并经市或者区绿化行政管理部门批准。"))
+    assert re.search(goes_to, "由租赁当事人到房屋所在地的区、县房地产登记机构办理登记备案手续")
+    assert not re.search(
+        goes_to, "市场监督管理部门应当对商品交易市场内依法强制检定的计量器具实行监督检查"
+    )
 
 
 PARAPHRASED = {  # a firm's own words, none of the article's: (regulation, question, answer)

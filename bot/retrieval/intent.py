@@ -1,5 +1,6 @@
-"""What a question asks for (an amount, a date, a count, a duration, a department, the
-document itself), by cue words; each kind has a pattern that marks a text stating it.
+"""What a question asks for (an amount, a date, a count, a duration, a department, the office
+a firm goes to, the document itself), by cue words; each kind has a pattern that marks a text
+stating it.
 
 Used twice: retrieval nudges up clauses that state the kind of thing asked for, and the
 composer leads with the sentence that states it. Patterns are matched against normalised
@@ -37,6 +38,18 @@ _WHEN_CUES = re.compile(
 def asks_when_in_force(query: str) -> bool:
     """A (normalised) question asking when a document takes effect."""
     return bool(_FORCE_CUES.search(query)) and bool(_WHEN_CUES.search(query))
+
+
+# A clause naming the office a firm goes to, as regulations say it: "向区水务部门办理…接入手续",
+# "到…登记机构办理登记备案手续", "经市或者区绿化行政管理部门批准". Asked "whom do we apply to"
+# or "去哪里办", the article that says so goes before its neighbours on the same subject, which
+# name the same office for other duties of its own ("市、区水务部门应当对排水管道…检测评估").
+_OFFICE = (
+    r"(?:向|到)[^，。；：]{0,25}(?:部门|机构|机关|局|委员会|中心|管理处|所|站)[^，。；]{0,12}"
+    r"(?:申请|申领|报告|备案|办理|申报|登记|提出|报送|提交|核准|审批|许可|报批)"
+    r"|(?:经|由)[^，。；：]{0,25}(?:部门|机构|机关|局|委员会)[^，。；]{0,4}"
+    r"(?:批准|同意|审批|核准|许可|核发|颁发)"
+)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -86,6 +99,17 @@ KINDS: dict[str, Kind] = {
         ),
         r"委员会|局|责任单位|负责解释|商务委",
         r"委员会|负责解释",
+    ),
+    "office": Kind(
+        _words(
+            "哪个部门 哪些部门 什么部门 哪个单位 哪个机构 什么机构 哪个机关 找谁 找哪 向谁 去哪 到哪 哪里办 "
+            "哪儿办 哪里申请 哪里报 which_department which_office which_authority which_agency "
+            "which_government which_body whom who_do_we who_should_we who_must_we "
+            "where_do_we_apply where_to_apply where_should_we_apply where_do_we_register "
+            "where_do_we_report who_issues who_grants"
+        ),
+        _OFFICE,
+        _OFFICE,
     ),
     "penalty": Kind(
         _words(
