@@ -120,6 +120,7 @@ def setups(corpus: Path = CITY_CORPUS) -> tuple[Setup, ...]:
                 ("heldout-city-7b.yaml", EVAL / "heldout-city-7b.yaml"),
                 ("heldout-city-8.yaml", EVAL / "heldout-city-8.yaml"),
                 ("heldout-city-9.yaml", EVAL / "heldout-city-9.yaml"),
+                ("heldout-city-10.yaml", EVAL / "heldout-city-10.yaml"),
                 ("questions.yaml", EVAL / "questions.yaml"),
                 ("dev.yaml", DEV_QUESTIONS),
             ),
