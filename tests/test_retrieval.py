@@ -543,6 +543,20 @@ def test_asked_where_to_go_the_article_naming_the_office_to_apply_to_is_nudged()
     )
 
 
+def test_asked_for_the_conditions_or_the_papers_the_article_listing_them_is_nudged() -> None:
+    from bot.retrieval.intent import KINDS, question_kinds
+
+    assert "conditions" in question_kinds("开宠物诊所要具备什么条件？")
+    assert "conditions" in question_kinds("What are the requirements to open a pet clinic?")
+    assert "papers" in question_kinds("运活禽进上海，司机要带什么证件？")
+    assert "papers" in question_kinds("What paperwork do our drivers need to carry?")
+    assert not {"conditions", "papers"} & set(question_kinds("开宠物诊所要向哪个部门申请？"))
+    conditions, papers = KINDS["conditions"].boosts, KINDS["papers"].boosts
+    assert re.search(conditions, "从事宠物诊疗活动的，应当具备下列条件：（一）有符合动物防疫条件的")
+    assert re.search(papers, "运载动物、动物产品进入本市，应当凭检疫证明及相应的验讫印章")
+    assert not re.search(papers, "非经市人民政府指定的道口，禁止运载动物、动物产品进入本市")
+
+
 PARAPHRASED = {  # a firm's own words, none of the article's: (regulation, question, answer)
     "上海市社区公共文化服务规定(2012-11-21).md": (
         "我们公司临时把街道文化活动中心的一间活动室占来堆货，被执法部门查到会罚多少钱？",

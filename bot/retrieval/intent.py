@@ -111,6 +111,26 @@ KINDS: dict[str, Kind] = {
         _OFFICE,
         _OFFICE,
     ),
+    # "要具备什么条件", "what are the requirements": the article listing them ("应当具备下列条件")
+    "conditions": Kind(
+        _words(
+            "什么条件 哪些条件 啥条件 条件是 要求是 什么要求 哪些要求 具备什么 满足什么 符合什么 够格 资格 "
+            "what_conditions which_conditions requirements what_requirements qualify qualified "
+            "eligible criteria"
+        ),
+        r"(?:具备|符合|满足)[^。；]{0,6}条件|下列条件|应当具备|条件：",
+        r"(?:具备|符合|满足)[^。；]{0,6}条件|下列条件|应当具备|条件：",
+    ),
+    # "要带什么证件", "what paperwork do they need": the article naming what is shown or handed in
+    # ("应当凭检疫证明…", "提交下列材料")
+    "papers": Kind(
+        _words(
+            "什么材料 哪些材料 啥材料 什么手续 哪些手续 什么证件 哪些证件 带什么 提交什么 准备什么 "
+            "paperwork documents_do_we what_documents which_documents what_papers"
+        ),
+        r"(?:提交|提供|携带|凭|出具|报送)[^。；]{0,20}(?:材料|证明|文件|证件|证书|资料)",
+        r"(?:提交|提供|携带|凭|出具|报送)[^。；]{0,20}(?:材料|证明|文件|证件|证书|资料)",
+    ),
     "penalty": Kind(
         _words(
             "处罚 罚款 罚多少 罚金 会被罚 被罚 怎么罚 怎样罚 罚不罚 被怎么处理 被如何处理 被处理 "
