@@ -543,6 +543,18 @@ def test_asked_where_to_go_the_article_naming_the_office_to_apply_to_is_nudged()
     )
 
 
+def test_the_closing_article_on_who_interprets_a_document_is_nudged_only_when_asked_about() -> None:
+    from bot.retrieval.intent import KINDS, question_kinds
+
+    closing = "本条例的具体应用问题由市绿化行政管理部门负责解释。"
+    asked = question_kinds("工地要临时占用绿地，找哪个部门申请？")
+    assert "department" in asked and "interpretation" not in asked
+    assert not any(re.search(KINDS[kind].boosts, closing) for kind in asked)
+    for about in ("这个政策由哪个部门负责解释？", "Who interprets this policy?"):
+        kinds = question_kinds(about)
+        assert any(re.search(KINDS[kind].boosts, closing) for kind in kinds), about
+
+
 def test_asked_for_the_conditions_or_the_papers_the_article_listing_them_is_nudged() -> None:
     from bot.retrieval.intent import KINDS, question_kinds
 
