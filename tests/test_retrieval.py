@@ -567,6 +567,10 @@ def test_asked_for_the_conditions_or_the_papers_the_article_listing_them_is_nudg
     assert re.search(conditions, "从事宠物诊疗活动的，应当具备下列条件：（一）有符合动物防疫条件的")
     assert re.search(papers, "运载动物、动物产品进入本市，应当凭检疫证明及相应的验讫印章")
     assert not re.search(papers, "非经市人民政府指定的道口，禁止运载动物、动物产品进入本市")
+    # how to apply is not what is carried: an article on what two parties hand each other
+    # took the place of the one on applying (河南省企业工资集体协商条例)
+    assert "papers" not in question_kinds("工资集体协商谈不拢，申请劳动部门协调需要什么材料？")
+    assert not re.search(papers, "协商双方应当向对方提供协商方案以及与协商方案相关的信息和资料")
 
 
 PARAPHRASED = {  # a firm's own words, none of the article's: (regulation, question, answer)

@@ -130,15 +130,16 @@ KINDS: dict[str, Kind] = {
         r"(?:具备|符合|满足)[^。；]{0,6}条件|下列条件|应当具备|条件：",
         r"(?:具备|符合|满足)[^。；]{0,6}条件|下列条件|应当具备|条件：",
     ),
-    # "要带什么证件", "what paperwork do they need": the article naming what is shown or handed in
-    # ("应当凭检疫证明…", "提交下列材料")
+    # "要带什么证件", "what paperwork do our drivers need to carry": the article naming what is
+    # shown or carried ("应当凭检疫证明…"). Not "需要什么材料": a question on how to apply, which
+    # an article on applying answers, not one on what two parties hand each other.
     "papers": Kind(
         _words(
-            "什么材料 哪些材料 啥材料 什么手续 哪些手续 什么证件 哪些证件 带什么 提交什么 准备什么 "
-            "paperwork documents_do_we what_documents which_documents what_papers"
+            "什么证件 哪些证件 啥证件 带什么 要带 随身带 携带什么 出示什么 paperwork what_papers "
+            "documents_do_we what_documents which_documents"
         ),
-        r"(?:提交|提供|携带|凭|出具|报送)[^。；]{0,20}(?:材料|证明|文件|证件|证书|资料)",
-        r"(?:提交|提供|携带|凭|出具|报送)[^。；]{0,20}(?:材料|证明|文件|证件|证书|资料)",
+        r"(?:凭|携带|持有?|出示)[^。；]{0,20}(?:证明|证件|证书|证照|执照)",
+        r"(?:凭|携带|持有?|出示)[^。；]{0,20}(?:证明|证件|证书|证照|执照)",
     ),
     "penalty": Kind(
         _words(
