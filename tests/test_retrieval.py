@@ -530,6 +530,13 @@ def test_asked_where_to_go_the_article_naming_the_office_to_apply_to_is_nudged()
     ):
         assert "office" in question_kinds(asked), asked
     assert "office" not in question_kinds("排水管道多久检测一次？")
+    # who issued a document is asked of its header, not of the office a firm goes to
+    assert "office" not in question_kinds(
+        "《上海市城镇职工社会保险费征缴若干规定》是哪个部门发布的？"
+    )
+    assert "office" not in question_kinds("Which department issued this regulation?")
+    assert "office" in question_kinds("Which office issues the permit for a fireworks show?")
+    assert "office" in question_kinds("我们要发布户外广告，要去哪里办手续？")
     assert "office" not in question_kinds("How long must we keep the records?")
     source = read_document(CITY_CORPUS / DRAINAGE)
     articles = {c.clause: c.norm for c in split_clauses(source.meta, source.body)}

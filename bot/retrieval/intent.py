@@ -194,10 +194,19 @@ def question_kinds(question: str) -> list[str]:
     kinds = [name for name, kind in KINDS.items() if any(_has(cue, query) for cue in kind.cues)]
     if "amount" in kinds and _TIME_ASKED.search(query):
         kinds.remove("amount")  # "how much notice must they give us" asks for days, not money
+    if "office" in kinds and _ISSUER_ASKED.search(query):
+        kinds.remove("office")  # "是哪个部门发布的" asks who issued the document, not where to go
     return kinds
 
 
 _TIME_ASKED = re.compile(r"\bhow much (?:notice|time)\b")
+_ISSUER_ASKED = re.compile(  # who issued or interprets the document (not "which office issues
+    # the permit", not "发布户外广告要去哪里办")
+    r"(?:谁|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|哪个机关)(?:联合)?"
+    r"(?:发布|印发|发文|出台|颁布|制定|负责解释|解释)"
+    r"|(?:发布|印发|发文|制定)(?:单位|机关|部门)|由谁(?:发布|印发|制定|解释)"
+    r"|\b(?:who|which\s+\w+)\s+(?:issued|published|interprets)\b|\bissued\s+by\b"
+)
 
 
 # A person's age in a question ("卖酒给17岁的顾客", "a 16-year-old", "under 18"): below 18 the
