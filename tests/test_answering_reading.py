@@ -469,6 +469,28 @@ def test_a_clause_that_names_an_office_is_not_said_to_name_none() -> None:
     assert not reading.states("who", "优化本市产业布局，改变局面")
 
 
+def test_asked_whom_to_go_to_the_sentence_of_the_article_naming_the_office_is_quoted() -> None:
+    # 第二十条 of the parks regulation names the office in its first sentence ("…并经市或者区
+    # 绿化行政管理部门批准") and none in its second, the passage nearest the question, which was
+    # quoted with "这一条没有写明责任单位" before it (the hits, their passages and the question's
+    # subject words as the city's index and the answer gave them)
+    name = "上海市公园管理条例(2017-11-23).md"
+    moved = "因公园建设需要搬迁或者撤销公园内商业服务设施的，有关单位和个人应当服从。"
+    filed = "公园建设单位应当在施工前将建设项目设计方案报绿化行政管理部门备案，"
+    shops = city_article(name, "第二十条").clause  # its first paragraph; the second is ``moved``
+    shops = clause(f"{shops.text}\n{moved}", "第二十条")
+    hits = [
+        Hit(shops, 1.0, 1.0, 1.0, normalize(moved)),
+        replace(city_article(name, "第十条"), score=0.86, near=normalize(filed)),
+        replace(city_article("上海市殡葬管理条例.md", "第十三条"), score=0.82),
+    ]
+    question = "我们在公园里开个咖啡亭，要找哪个部门审批？"
+    best = best_sentence(question, hits, "who", (), ("公园", "开个", "咖啡", "审批"))
+    assert best is not None and best.clause.clause == "第二十条"
+    assert "并经市或者区绿化行政管理部门批准" in best.text
+    assert reading.states("who", normalize(best.text))
+
+
 def test_no_is_the_answer_only_to_whether_one_may() -> None:
     # a penalty for a firm that lost its licence is no "不能" to whether the firm answers for
     # a driver's refusal: the question asks for no leave

@@ -176,6 +176,16 @@ def best_sentence(
     if not candidates:
         return None
     best = _whole_if_short(_nearest_of_clause(max(candidates, key=lambda c: c.score), candidates))
+    if kind == "who" and not states(kind, normalize(best.text)):
+        # asked whom to go to, the article's sentence naming the office ("…并经市或者区绿化行政
+        # 管理部门批准") rather than the one nearest by words ("因公园建设需要搬迁…应当服从")
+        naming = [
+            c
+            for c in candidates
+            if c.clause.key == best.clause.key and states(kind, normalize(c.text))
+        ]
+        if naming:
+            return _whole_if_short(max(naming, key=lambda c: c.score + NEAR_WEIGHT * c.near))
     if kind in FIGURES and not states_figure(kind, normalize(best.text)):
         joined = _with_figure_after(best, kind)
         if joined is not None:
