@@ -185,7 +185,7 @@ def best_sentence(
             if c.clause.key == best.clause.key and states(kind, normalize(c.text))
         ]
         if naming:
-            return _whole_if_short(max(naming, key=lambda c: c.score + NEAR_WEIGHT * c.near))
+            return _whole_if_short(max(naming, key=_nearness))
     if kind in FIGURES and not states_figure(kind, normalize(best.text)):
         joined = _with_figure_after(best, kind)
         if joined is not None:
@@ -213,7 +213,12 @@ def _nearest_of_clause(best: Sentence, candidates: Sequence[Sentence]) -> Senten
     long article's words match the question in several sentences, and an English question's
     only through the dictionary's guesses ("可以委托检定" rather than who pays for the test)."""
     own = [c for c in candidates if c.clause.key == best.clause.key]
-    return max(own, key=lambda c: c.score + NEAR_WEIGHT * c.near)
+    return max(own, key=_nearness)
+
+
+def _nearness(candidate: Sentence) -> float:
+    """How well a sentence of a chosen clause answers: its words and its passage's nearness."""
+    return candidate.score + NEAR_WEIGHT * candidate.near
 
 
 def _whole_if_short(best: Sentence) -> Sentence:
