@@ -51,6 +51,11 @@ _OFFICE = (
     r"(?:批准|同意|审批|核准|许可|核发|颁发)"
 )
 
+# The conditions a firm must meet ("应当具备下列条件") and the papers it carries or shows
+# ("应当凭检疫证明…"), as regulations say them.
+_CONDITIONS = r"(?:具备|符合|满足)[^。；]{0,6}条件|下列条件|应当具备|条件："
+_PAPERS = r"(?:凭|携带|持有?|出示)[^。；]{0,20}(?:证明|证件|证书|证照|执照)"
+
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
@@ -127,8 +132,8 @@ KINDS: dict[str, Kind] = {
             "what_conditions which_conditions requirements what_requirements qualify qualified "
             "eligible criteria"
         ),
-        r"(?:具备|符合|满足)[^。；]{0,6}条件|下列条件|应当具备|条件：",
-        r"(?:具备|符合|满足)[^。；]{0,6}条件|下列条件|应当具备|条件：",
+        _CONDITIONS,
+        _CONDITIONS,
     ),
     # "要带什么证件", "what paperwork do our drivers need to carry": the article naming what is
     # shown or carried ("应当凭检疫证明…"). Not "需要什么材料": a question on how to apply, which
@@ -138,8 +143,8 @@ KINDS: dict[str, Kind] = {
             "什么证件 哪些证件 啥证件 带什么 要带 随身带 携带什么 出示什么 paperwork what_papers "
             "documents_do_we what_documents which_documents"
         ),
-        r"(?:凭|携带|持有?|出示)[^。；]{0,20}(?:证明|证件|证书|证照|执照)",
-        r"(?:凭|携带|持有?|出示)[^。；]{0,20}(?:证明|证件|证书|证照|执照)",
+        _PAPERS,
+        _PAPERS,
     ),
     "penalty": Kind(
         _words(
