@@ -34,7 +34,7 @@ from fakes.services import fake_services
 from bot.config import Settings
 from bot.retrieval.bm25 import Bm25Index
 from bot.retrieval.embeddings import E5Embeddings
-from bot.retrieval.fusion import RRF_K, reciprocal_rank_fusion, score_fusion
+from bot.retrieval.fusion import RRF_K, blended, reciprocal_rank_fusion, score_fusion
 from bot.retrieval.tokens import Tokenizer, char_bigrams, expansions
 from bot.services import build_services, embedder_of, generations
 from bot.text import normalize
@@ -69,6 +69,23 @@ def test_rrf_ties_keep_first_appearance() -> None:
     assert [k for k, _ in reciprocal_rank_fusion([["a"], ["b"]])] == ["a", "b"]
     assert [k for k, _ in reciprocal_rank_fusion([["b"], ["a"]])] == ["b", "a"]
     assert [k for k, _ in reciprocal_rank_fusion([["x", "a"], ["y", "b"]])] == ["x", "y", "a", "b"]
+
+
+def test_blended_scores_weigh_the_parts_best_score_beside_the_whole() -> None:
+    whole = [("a", 0.9), ("b", 0.8), ("c", 0.7)]
+    parts = {"c": 0.95, "d": 0.85, "b": 0.6}
+    mixed = dict(blended(whole, parts, 0.5))
+    assert mixed["a"] == pytest.approx(0.5 * 0.9 + 0.5 * 0.6)  # the parts' lowest for "a"
+    assert mixed["c"] == pytest.approx(0.5 * 0.7 + 0.5 * 0.95)
+    assert mixed["d"] == pytest.approx(0.5 * 0.7 + 0.5 * 0.85)  # the whole's lowest for "d"
+    assert [key for key, _ in blended(whole, parts, 0.5)] == ["c", "d", "a", "b"]
+    assert blended(whole, parts, 0.0) == whole
+    assert blended(whole, {}, 0.5) == whole
+    # ties keep the whole search's order, then the parts'
+    assert [k for k, _ in blended([("x", 1.0), ("y", 1.0)], {"y": 1.0, "x": 1.0}, 0.5)] == [
+        "x",
+        "y",
+    ]
 
 
 def test_rrf_duplicates_within_a_list_count_once() -> None:
@@ -256,6 +273,44 @@ def test_search_finds_the_answering_clause(services: Any) -> None:
     for question, key in cases.items():
         hits = retriever.search(question, 5).hits
         assert hits[0].clause.key == key, (question, [h.clause.key for h in hits])
+
+
+def test_a_chinese_question_is_also_embedded_as_asked(services: Any, monkeypatch: Any) -> None:
+    # Beside the question with the documents' words added, the dense side embeds the question
+    # as asked, sentence by sentence when it tells a case before it asks; not an English one
+    # (its sentences carry too few of the dictionary's words each: measured lower).
+    from bot.retrieval.retriever import _as_asked
+
+    retriever = services.qa.retriever
+    searched: list[str] = []
+    search = retriever._store.search
+
+    def recorded(query: str, *args: Any, **kwargs: Any) -> Any:
+        searched.append(query)
+        return search(query, *args, **kwargs)
+
+    monkeypatch.setattr(retriever._store, "search", recorded)
+    story = "我们公司是做直播带货的，去年在嘉定注册。主营业务收入首次超过1亿元，奖励多少？"
+    hits = retriever.search(story, 3).hits
+    assert hits and hits[0].clause.key == f"{JIADING}/（三）"
+    asked = _as_asked(normalize(story), "")
+    assert len(asked) == 2 and asked[1].startswith("主营业务收入")
+    # each dense search (the named document's own ranking is one more): the whole, then each
+    # sentence
+    assert len(searched) % 3 == 0 and searched[1:3] == list(asked)
+    assert searched[0].startswith(normalize(story)) and len(set(searched)) == 3
+    searched.clear()
+    retriever.search("How much is the reward for a first 100 million yuan of revenue?", 3)
+    assert searched and len(set(searched)) == 1
+    searched.clear()
+    monkeypatch.setattr(retriever, "tuning", replace(retriever.tuning, sentences=0.0))
+    retriever.search(story, 3)
+    assert searched and len(set(searched)) == 1
+    # one sentence: the question itself, when words were added to it; else nothing more
+    assert _as_asked("人才租房补贴每月多少", "人才租房补贴每月多少 住房") == (
+        "人才租房补贴每月多少",
+    )
+    assert _as_asked("人才租房补贴每月多少", "人才租房补贴每月多少") == ()
 
 
 def test_search_returns_distinct_clauses_with_evidence(services: Any) -> None:

@@ -53,3 +53,23 @@ def score_fusion(
             total[key] += weight * (ranking.get(key, low) - low) / spread
     order = {key: i for i, key in enumerate(candidates)}
     return sorted(total.items(), key=lambda item: (-item[1], order[item[0]]))
+
+
+def blended(
+    whole: Sequence[tuple[str, float]], parts: Mapping[str, float], weight: float
+) -> list[tuple[str, float]]:
+    """Scores of one search blended with the best scores of searches for its parts:
+    ``(1 - weight) * whole + weight * part``, a key one side did not score taking that side's
+    lowest; best first, ties in order of first appearance (``whole`` first)."""
+    if not parts or weight <= 0.0:
+        return list(whole)
+    first = dict(whole)
+    low_whole = min(first.values(), default=0.0)
+    low_part = min(parts.values())
+    keys = list(dict.fromkeys([*first, *parts]))
+    order = {key: i for i, key in enumerate(keys)}
+    scores = {
+        key: (1.0 - weight) * first.get(key, low_whole) + weight * parts.get(key, low_part)
+        for key in keys
+    }
+    return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))

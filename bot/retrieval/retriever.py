@@ -16,7 +16,7 @@ from bot.knowledge.index import KnowledgeBase
 from bot.knowledge.passages import PASSAGE_MARK, passages_of
 from bot.knowledge.references import cited_by
 from bot.knowledge.versions import counterparts
-from bot.retrieval.fusion import reciprocal_rank_fusion, score_fusion
+from bot.retrieval.fusion import blended, reciprocal_rank_fusion, score_fusion
 from bot.retrieval.intent import (
     IN_FORCE,
     KINDS,
@@ -30,11 +30,12 @@ from bot.retrieval.named import NamedDocuments
 from bot.retrieval.tokens import Tokenizer, expansions
 from bot.retrieval.tuning import Tuning
 from bot.retrieval.vectors import VectorStore
-from bot.text import has_cjk, normalize
+from bot.text import has_cjk, normalize, sentences
 
 CANDIDATES = 20  # how deep each ranking goes before fusion
 GROUP_UNITS = 4000  # named documents up to this many units are ranked by their own statistics
 DENSE_DEPTH = 300  # units read from the dense side when scores are added up
+SENTENCE_MIN = 6  # characters of a question's sentence embedded on its own (``_as_asked``)
 
 
 @dataclass(frozen=True)
@@ -178,9 +179,11 @@ class Retriever:
         documents: frozenset[str] | None,
         weights: tuple[dict[str, float], dict[str, float]] = ({}, {}),
         passages: bool = False,
+        parts: Sequence[str] = (),
     ) -> tuple[Ranking, Ranking, Ranking]:
         """Dense, word and bigram rankings of clauses (of ``documents`` only, when given; the
-        dense one over the articles' passages too with ``passages``)."""
+        dense one over the articles' passages too with ``passages``, and with the question as
+        asked, ``parts``: ``_nearest``)."""
         doc_ids = None
         word_w, pair_w = weights
         if documents is None:
@@ -196,7 +199,7 @@ class Retriever:
                 keyword = self._bm25.search(tokens, CANDIDATES * 3, within, word_w)
                 pairs = self._bigrams.search(pair_tokens, CANDIDATES * 3, within, pair_w)
         dense = _best_per_clause(
-            self._store.search(dense_query, CANDIDATES * 3, doc_ids, passages), self._kb
+            self._nearest(dense_query, parts, CANDIDATES * 3, doc_ids, passages), self._kb
         )
         keyword = _best_per_clause(keyword, self._kb)
         pairs = _best_per_clause(pairs, self._kb)
@@ -239,11 +242,14 @@ class Retriever:
         named = named and len(preferred) < len(self._kb.documents)
         # the articles' passages (``bot.knowledge.passages``), once they are built
         passages = tuning.passages
+        parts = _as_asked(query, dense_query) if tuning.sentences and has_cjk(query) else ()
         if tuning.by_score:
             named_docs = preferred if named else frozenset()
-            return self._by_score(dense_query, tokens, pair_tokens, named_docs, term_w, passages)
+            return self._by_score(
+                dense_query, tokens, pair_tokens, named_docs, term_w, passages, parts
+            )
         dense, keyword, pairs = self._rankings(
-            dense_query, tokens, pair_tokens, None, term_w, passages
+            dense_query, tokens, pair_tokens, None, term_w, passages, parts
         )
         lists = [[key for key, _ in ranking] for ranking in (dense, keyword, pairs)]
         weights = list(tuning.weights)
@@ -252,7 +258,9 @@ class Retriever:
             # themselves with their own word statistics: extra votes, so that a named
             # document's clause is a candidate even when the whole index ranks it too low
             # (直播 is rare among 235 documents but says nothing within the live-streaming plan).
-            within = self._rankings(dense_query, tokens, pair_tokens, preferred, term_w, passages)
+            within = self._rankings(
+                dense_query, tokens, pair_tokens, preferred, term_w, passages, parts
+            )
             lists += [[key for key, _ in ranking] for ranking in within]
             weights += [w * tuning.named_weight for w in tuning.weights]
         if tuning.group_docs and len(self._kb.documents) > tuning.group_docs:
@@ -265,7 +273,7 @@ class Retriever:
                 group.add(self._kb.by_key[key].doc_id)
             if group:
                 within = self._rankings(
-                    dense_query, tokens, pair_tokens, frozenset(group), term_w, passages
+                    dense_query, tokens, pair_tokens, frozenset(group), term_w, passages, parts
                 )
                 lists += [[key for key, _ in ranking] for ranking in within[1:]]
                 weights += list(tuning.weights[1:])
@@ -279,6 +287,7 @@ class Retriever:
         named: frozenset[str],
         term_w: tuple[dict[str, float], dict[str, float]],
         passages: bool = False,
+        parts: Sequence[str] = (),
     ) -> tuple[Ranking, dict[str, float], dict[str, float], dict[str, str]]:
         """Clauses ranked by their dense, word and bigram scores added up, each normalised
         over the candidates (the best of each ranking) and weighed by ``Tuning.scores``; the
@@ -298,7 +307,7 @@ class Retriever:
         depth, tuning, clauses = CANDIDATES * 3, self.tuning, self._kb.clauses
         dense: dict[str, float] = {}
         nearest: dict[str, str] = {}  # each clause's unit or passage nearest the question
-        for unit_id, score in self._store.search(dense_query, DENSE_DEPTH, passages=passages):
+        for unit_id, score in self._nearest(dense_query, parts, DENSE_DEPTH, None, passages):
             key = unit_id.rsplit("#", 1)[0]
             if key in self._kb.by_key and key not in dense:
                 dense[key] = score
@@ -319,11 +328,39 @@ class Retriever:
             tuning.scores,
         )
         if named:
-            within = self._rankings(dense_query, tokens, pair_tokens, named, term_w, passages)
+            within = self._rankings(
+                dense_query, tokens, pair_tokens, named, term_w, passages, parts
+            )
             own = score_fusion([dict(r) for r in within], tuning.scores)
             fused = _added(fused, own, tuning.named_weight)
         seen = _near_best(near, self._dense_keep)
         return fused, dict(seen), dict(_near_best(best_words, self._keyword_keep)), nearest
+
+    def _nearest(
+        self,
+        dense_query: str,
+        parts: Sequence[str],
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        passages: bool = False,
+    ) -> list[tuple[str, float]]:
+        """The ``k`` units nearest ``dense_query``, with each unit's best score for the
+        question as asked (``parts``: ``_as_asked``) blended in at ``Tuning.sentences``.
+
+        The words added to a Chinese question (the glossary's, the documents' usual words for
+        its own) pull its vector towards every article using them, and a firm tells its case
+        before it asks ("我们开了家洗车店，洗车的脏水……流进马路边的雨水口。这样可以吗？"):
+        embedded whole, the story outweighs the sentence that names what the article is about.
+        See ``Tuning.sentences`` for what it changed."""
+        whole = self._store.search(dense_query, k, doc_ids, passages)
+        if not parts:
+            return whole
+        best: dict[str, float] = {}
+        for part in parts:
+            for unit_id, score in self._store.search(part, k, doc_ids, passages):
+                if score > best.get(unit_id, -1.0):
+                    best[unit_id] = score
+        return blended(whole, best, self.tuning.sentences)[:k]
 
     def _by_clause(self, unit_scores: np.ndarray) -> np.ndarray:
         """Each clause's best unit score."""
@@ -486,6 +523,16 @@ class Retriever:
 
 
 Ranking = list[tuple[str, float]]
+
+
+def _as_asked(query: str, dense_query: str) -> tuple[str, ...]:
+    """What is embedded beside ``dense_query`` (the question with the documents' words for
+    it): the question as asked, sentence by sentence when it has several (long enough to
+    stand alone); nothing when that is the same text."""
+    said = tuple(part for part in sentences(query) if len(part) >= SENTENCE_MIN)
+    if len(said) >= 2:
+        return said
+    return (query,) if dense_query != query else ()
 
 
 def _passed_on(

@@ -39,7 +39,10 @@ class Tuning:
     social insurance contributions second, above the article on deferring them; 0.3, 0.5 and
     0.75 measured, the same: four questions of the city's sets from second to first, none
     lower; a question that names its document or asks about its force keeps the header, which
-    answers who issued it and when).
+    answers who issued it and when); a Chinese question is also embedded as asked, without
+    the words added to it and sentence by sentence when it has several, each unit's best score
+    for those weighing ``sentences`` beside its score for the question with its words (0 = off;
+    ``Retriever._nearest``).
     """
 
     dense: float = 0.5
@@ -63,6 +66,7 @@ class Tuning:
     superseded: float = 0.7
     cited: float = 1.0
     header: float = 0.5
+    sentences: float = 0.5
 
     @property
     def weights(self) -> tuple[float, float, float]:
