@@ -42,7 +42,9 @@ class Tuning:
     answers who issued it and when); a Chinese question is also embedded as asked, without
     the words added to it and sentence by sentence when it has several, each unit's best score
     for those weighing ``sentences`` beside its score for the question with its words (0 = off;
-    ``Retriever._nearest``).
+    ``Retriever._nearest``; 492 held-out city questions, recall@3 375 -> 379, recall@1 of the
+    452 older ones 271 -> 276; 0.7 the same, 1.0, the question as asked alone, 377; an English
+    question's sentences, each with fewer of the dictionary's words, 355: not for English).
     """
 
     dense: float = 0.5
