@@ -349,8 +349,9 @@ class Retriever:
 
         The words added to a Chinese question (the glossary's, the documents' usual words for
         its own) pull its vector towards every article using them, and a firm tells its case
-        before it asks ("我们开了家洗车店，洗车的脏水……流进马路边的雨水口。这样可以吗？"):
-        embedded whole, the story outweighs the sentence that names what the article is about.
+        before it asks ("我们在上海新开一家火锅店，后厨……污水要排进市政下水管，开业前需要办什么证？
+        找哪个部门办？": the article on the sewer permit came in, from fourth): embedded whole,
+        the story outweighs the sentence that names what the article is about.
         See ``Tuning.sentences`` for what it changed."""
         whole = self._store.search(dense_query, k, doc_ids, passages)
         if not parts:
