@@ -678,6 +678,8 @@ def test_a_regulations_title_gives_way_to_its_articles_unless_the_regulation_is_
     # subject: among the city's 235 documents, "can we defer our social insurance?" got this
     # regulation's title second, above the article on deferring (``Tuning.header``; the
     # scores of a few documents do not spread as the city's do, so the ranking is given).
+    from bot.retrieval.intent import question_kinds
+
     served = seeds_with([SOCIAL_INSURANCE], tmp_path, settings)
     retriever = served.qa.retriever
     doc = next(d for d, m in served.kb.documents.items() if "社会保险费征缴" in m.title)
@@ -686,7 +688,8 @@ def test_a_regulations_title_gives_way_to_its_articles_unless_the_regulation_is_
     ranking = [(header, 1.0), (article, 0.9)]
 
     def first(question: str, named: frozenset[str] = frozenset(), in_force: bool = False) -> str:
-        return str(retriever._nudged(ranking, question, named, 0.5, in_force)[0][0])
+        kinds = question_kinds(question)
+        return str(retriever._nudged(ranking, kinds, named, 0.5, in_force)[0][0])
 
     asked = "Business is slow. Can we pay our staff's social insurance contributions later?"
     assert retriever.tuning.header < 1.0

@@ -391,17 +391,18 @@ class Retriever:
     def _nudged(
         self,
         fused: Ranking,
-        question: str,
+        kinds: Sequence[str],
         preferred: frozenset[str],
         boost: float,
         in_force: bool = False,
     ) -> Ranking:
-        """Clauses stating the kind of thing asked for nudged up by ``boost``; other documents
+        """Clauses stating the ``kinds`` of thing asked for (``question_kinds``) nudged up by
+        ``boost``; other documents
         than those the question names (by place or alias) moved down, and versions of a
         document that a later one loaded beside them replaced; documents' headers moved down
         when the question names none and does not ask when one is ``in_force``
         (``Tuning.header``)."""
-        patterns = [KINDS[k].boosts for k in question_kinds(question)]
+        patterns = [KINDS[k].boosts for k in kinds]
         # documents of a wider region that holds the named one's (浙江省's for a question
         # naming 杭州, which names Hangzhou's own regulation): they apply there too
         wider = governing(preferred, self._kb.documents) if preferred else frozenset()
@@ -497,10 +498,11 @@ class Retriever:
         tuning = self.tuning
         boost = tuning.kind_boost_by_score if tuning.by_score else tuning.kind_boost
         fused = self._carried_over(fused)
-        if "penalty" in question_kinds(question):
+        kinds = question_kinds(question)
+        if "penalty" in kinds:
             fused = self._penalties(fused)
         in_force = asks_when_in_force(query)
-        fused = self._nudged(fused, question, preferred, boost, in_force)
+        fused = self._nudged(fused, kinds, preferred, boost, in_force)
         fused = self._without_repeats(fused)
         if in_force:
             fused = self._in_force_first(fused, preferred)
