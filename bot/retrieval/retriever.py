@@ -397,11 +397,10 @@ class Retriever:
         in_force: bool = False,
     ) -> Ranking:
         """Clauses stating the ``kinds`` of thing asked for (``question_kinds``) nudged up by
-        ``boost``; other documents
-        than those the question names (by place or alias) moved down, and versions of a
-        document that a later one loaded beside them replaced; documents' headers moved down
-        when the question names none and does not ask when one is ``in_force``
-        (``Tuning.header``)."""
+        ``boost``; other documents than those the question names (by place or alias) moved
+        down, and versions of a document that a later one loaded beside them replaced;
+        documents' headers moved down when the question names none and does not ask when one
+        is ``in_force`` (``Tuning.header``)."""
         patterns = [KINDS[k].boosts for k in kinds]
         # documents of a wider region that holds the named one's (浙江省's for a question
         # naming 杭州, which names Hangzhou's own regulation): they apply there too
