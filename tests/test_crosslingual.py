@@ -17,7 +17,7 @@ from bot.answering.yesno import rule_against
 from bot.dialogue import answer_once
 from bot.dialogue.talk import _tools
 from bot.retrieval.bm25 import Bm25Index
-from bot.retrieval.crosslingual import Bilingual, english_words, reverse_dictionary
+from bot.retrieval.crosslingual import Bilingual, english_words, reverse_dictionary, shared
 from bot.retrieval.intent import meant_words, minors
 from bot.text import normalize
 
@@ -319,3 +319,14 @@ def test_a_word_the_documents_say_in_other_words_is_expressed() -> None:
     assert "司机" in b.expressed
     assert "驾驶员" not in b.expressed  # their own word is simply theirs
     assert "新能源汽车" not in b.expressed  # nothing they hold means an electric car
+
+
+def test_shared_positions_count_as_a_set_intersection_would() -> None:
+    """The co-occurrence count behind the choice of translations (``shared``) agrees with
+    numpy's set intersection on sorted position lists of every shape, empty ones included."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        a = np.unique(rng.integers(0, 60, rng.integers(0, 25)))
+        b = np.unique(rng.integers(0, 60, rng.integers(0, 40)))
+        assert shared(a, b) == shared(b, a) == np.intersect1d(a, b).size
+    assert shared(np.array([5, 9]), np.array([1, 2, 3])) == 0  # all past the end of the other

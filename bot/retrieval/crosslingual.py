@@ -487,8 +487,18 @@ class Bilingual:
         units_a, units_b = self._units_of(a), self._units_of(b)
         if not units_a.size or not units_b.size:
             return 0.0
-        both = np.intersect1d(units_a, units_b, assume_unique=True).size
-        return 2.0 * both / (units_a.size + units_b.size)
+        return 2.0 * shared(units_a, units_b) / (units_a.size + units_b.size)
 
 
 _STOP_STEMS = frozenset(stem(w) for w in STOP)
+
+
+def shared(a: np.ndarray, b: np.ndarray) -> int:
+    """How many positions two sorted arrays of distinct positions have in common: each of the
+    shorter one looked up in the longer (``np.intersect1d`` sorts both again, and the choice
+    of an English question's translations asks this hundreds of times: 12 ms an answer)."""
+    small, large = (a, b) if a.size <= b.size else (b, a)
+    if not small.size:
+        return 0
+    at = np.minimum(np.searchsorted(large, small), large.size - 1)
+    return int(np.count_nonzero(large[at] == small))
