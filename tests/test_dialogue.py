@@ -12,6 +12,7 @@ import json
 from datetime import date
 
 import pytest
+from conftest import NEEDS_CITY_CORPUS, seeds_with
 
 from bot.dialogue import handle
 from bot.domain import Incoming, Option, Reply, Session
@@ -443,6 +444,42 @@ def test_a_firm_asking_whether_it_may_do_something_is_answered_not_walked_throug
     assert new.flow != "eligibility"
     assert "我来帮您看看" not in replies[0].text
     assert "Let's check what support" not in replies[0].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Landlord offers us a cheap unit that is an unauthorised extension. Can we get a business "
+        "licence for a shop there?",
+        "A stallholder sold a customer fakes and vanished; the customer wants us to pay. Do we "
+        "have to, and can we get the money back?",
+    ],
+)
+def test_a_firm_asking_whether_it_can_get_what_no_program_gives_is_answered(svc, text):
+    # "can we get" a licence, or money back, is no support the walk-through could check
+    new, replies = turn(svc, Session(chat_id="s"), text=text)
+    assert new.flow != "eligibility", show(replies)
+    assert "Let's check what support" not in replies[0].text
+
+
+@NEEDS_CITY_CORPUS
+def test_a_grant_a_regulation_gives_is_answered_from_it_not_walked_through(tmp_path, settings, svc):
+    # Beside a city's regulations, a firm asking for a grant that one of them gives gets its
+    # article; asking for the live-streaming programs' support still starts the walk-through
+    served = seeds_with(["上海市鼓励引进技术的吸收与创新规定.md"], tmp_path, settings)
+    served = dataclasses.replace(served, store=svc.store)
+    asked = (
+        "We licensed a foreign patented technology and we'll be the first company in China to use "
+        "it in our product development. Can we get a grant from the city for that?"
+    )
+    new, replies = turn(served, Session(chat_id="g"), text=asked)
+    assert new.flow != "eligibility", show(replies)
+    cited = {c.title for c in replies[0].citations}
+    assert "上海市鼓励引进技术的吸收与创新规定" in cited, show(replies)
+    new, _ = turn(
+        served, Session(chat_id="l"), text="Can our company get a subsidy for live-streaming?"
+    )
+    assert new.flow == "eligibility"
 
 
 @pytest.mark.parametrize(

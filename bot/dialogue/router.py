@@ -55,6 +55,18 @@ _FIRST_PERSON = re.compile(r"我|本公司|本企业|\b(?:we|our|us|i|my)\b")
 # A question asking for one fact (how many years, which department, what fine) is answered
 # from the documents even when it says "can we get".
 _ONE_FACT = frozenset({"count", "duration", "date", "department", "penalty", "document"})
+# A firm asking whether it can get something (not asking for the check outright) is walked
+# through only where the walk-through has something to check: the message names a program or
+# asks for support in these words, and the clause that best matches it is in a document the
+# rules cover. Among a city's regulations "can we get a business licence for a shop there?",
+# "can we get the money back from the stallholder?", "我们培训学校新招了一位刚拿到教师资格的毕业
+# 生，试用期该定多长？" (培训 names the staff-training program) or "can we get any help with
+# the rent?" (a regulation's rent support for start-ups) ask what a document without rules
+# says, and its article answers them.
+_SUPPORT = re.compile(
+    r"补贴|扶持|奖励|资助|补助|奖补|支持|优惠|津贴|资金|"
+    r"\b(?:subsid\w*|support\w*|grants?|fund\w*|rewards?|incentives?|allowances?|bonus\w*)\b"
+)
 # A message phrased as a question while a walk-through question is pending.
 _QUESTION_CUES = re.compile(
     r"[?？]|吗|么|什么|多少|怎么|如何|哪|几|是否|有没有|能不能|可不可以|"
@@ -299,19 +311,39 @@ class Router:
         if greeting is not None:
             message = greeting
             key = normalize(message)
-        if _asks_for_check(key):
+        if _walks_through(ctx, message, key):
             return walkthrough.start(ctx, talk.opening_focus(ctx.services, message), message)
         turn, _ = talk.policy(ctx, message)
         return turn
 
 
-def _asks_for_check(key: str) -> bool:
-    """Does the (normalised) message ask what the asker's firm can get?"""
+def _asks_for_check(key: str) -> str | None:
+    """Does the (normalised) message ask what the asker's firm can get? "outright" (检查我的
+    资格, "what can we get"), "whether" (a firm asking whether it can get something) or None."""
     if any(kind in _ONE_FACT for kind in question_kinds(key)):
+        return None
+    if any(cue in key for cue in _ELIGIBILITY_CUES):
+        return "outright"
+    if _GETTING.search(key):
+        return "whether"
+    own = any(cue in key for cue in _OWN_CUES) and _FIRST_PERSON.search(key) is not None
+    return "whether" if own else None
+
+
+def _walks_through(ctx: Ctx, message: str, key: str) -> bool:
+    """Does the message start the walk-through? Asked outright, yes; a firm asking whether it
+    can get something, when the walk-through has something to check (``_SUPPORT``): it names
+    a program or support, and its best clause is in a document the rules cover."""
+    asked = _asks_for_check(key)
+    if asked != "whether":
+        return asked == "outright"
+    services = ctx.services
+    if not services.rulebook.documents:
         return False
-    if any(cue in key for cue in _ELIGIBILITY_CUES) or _GETTING.search(key):
-        return True
-    return any(cue in key for cue in _OWN_CUES) and _FIRST_PERSON.search(key) is not None
+    if not _SUPPORT.search(key) and not talk.opening_focus(services, message):
+        return False
+    hits = services.qa.retriever.search(message, 1).hits
+    return bool(hits) and hits[0].clause.doc_id in services.rulebook.documents
 
 
 def _strip_greeting(key: str) -> str | None:
