@@ -290,11 +290,16 @@ def _answering(
     store = open_generation(settings, gens.path(name), name, embeddings, fetch)
     store.warm()
     glossary = load_glossary(settings.knowledge_dir / "glossary.yaml")
-    scope = coverage_rules(ScopeRules.load(settings.knowledge_dir / "scope.yaml"), kb)
+    rules = ScopeRules.load(settings.knowledge_dir / "scope.yaml")
+    # The places a title names are read from its words (``coverage_rules``) once the tokenizer
+    # has loaded jieba's dictionary, which jieba's own functions then share; its place words do
+    # not depend on them (a title's place moves from outside to covered).
+    places = coverage_rules(rules, kb, split=lambda _title: ()).place_words()
     tokenizer = Tokenizer(
         settings.data_dir / "cache",
-        extra_words=[t for terms in glossary.values() for t in terms] + list(scope.place_words()),
+        extra_words=[t for terms in glossary.values() for t in terms] + list(places),
     )
+    scope = coverage_rules(rules, kb)
     retriever = Retriever(
         kb, store, tokenizer, glossary, token_cache=gens.path(name) / "tokens.pickle"
     )

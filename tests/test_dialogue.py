@@ -586,6 +586,26 @@ def test_out_of_scope_question_is_logged_as_unanswered(svc):
     assert logged.text == "明天上海天气怎么样？" and not logged.in_scope and not logged.answered
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "深圳直播基地补贴多少？",
+        "北京对直播企业有什么补贴",
+        "杭州余杭区直播电商扶持政策",
+        "How much does Shenzhen give a livestreaming base?",
+    ],
+)
+def test_a_question_about_another_place_is_refused_in_a_conversation(svc, text):
+    # 基地补贴 names a program of the rules table: Jiading's park subsidy is no answer about
+    # Shenzhen's (asked of `ask` the gate refused it; in a conversation it was answered)
+    new, replies = turn(svc, Session(chat_id="o"), text=text)
+    assert not replies[0].citations, show(replies)
+    assert "不在我能回答的范围内" in replies[0].text or "outside what I can" in replies[0].text
+    assert new.flow == "idle"
+    (logged,) = svc.store.questions(unanswered_only=True)
+    assert not logged.in_scope
+
+
 CANCEL = ["/cancel", "取消", "退出", "cancel", "STOP", "Quit."]
 BACK = ["/back", "返回", "上一步", "back", "Go back"]
 WHY = ["/why", "/why@policy_bot", "为什么", "为啥", "why", "Why?", "why do you ask?"]

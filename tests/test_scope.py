@@ -167,6 +167,22 @@ def test_decide_never_and_off_topic(rules: ScopeRules) -> None:
     assert trivia.reason == "off_topic"
 
 
+def test_an_office_named_after_a_topic_is_no_off_topic_subject(rules: ScopeRules) -> None:
+    # lightning rods are tested under the weather bureau's rules: the question is a fine's
+    story = (
+        "Our warehouse has lightning rods we never had tested. The weather bureau gave us a "
+        "deadline and we missed it. What fine could we get?"
+    )
+    decision = _decide(rules, story, [], corpus_terms=["防雷"])
+    assert (decision.in_scope, decision.reason) == (True, "vocabulary")
+    words = ["电影局", "要求", "我们", "影院", "整改"]
+    assert _decide(rules, "电影局要求我们影院整改", words, corpus_terms=["整改"]).in_scope
+    # the topic itself, beside an office, stays off-topic
+    weather = "What's the weather like? The weather bureau says rain."
+    assert _decide(rules, weather, [], corpus_terms=["防雷"]).reason == "off_topic"
+    assert _decide(rules, "气象局说明天天气怎么样", ["气象局", "天气"]).reason == "off_topic"
+
+
 def test_a_procedure_is_not_a_computer_program(rules: ScopeRules) -> None:
     # 程序 in a regulation is a procedure: asking for the procedure of a fine is in scope.
     words = ["行政复议", "的", "程序", "是", "什么"]
@@ -216,6 +232,24 @@ def test_a_dish_named_after_a_place_is_not_that_place(rules: ScopeRules) -> None
     assert not _decide(rules, "Do restaurants in Chongqing get subsidies?", []).in_scope
     # 北京菜市场 is a market in Beijing, not a cuisine
     assert not _decide(rules, "北京菜市场摊位补贴", ["北京", "菜市场", "摊位", "补贴"]).in_scope
+
+
+def test_a_place_is_named_by_a_titles_words_not_its_letters() -> None:
+    # 上海口岸 holds 海口, 黄浦江苏州河 holds 江苏 and 苏州: none of them is what the title is about
+    titles = {
+        "port": "上海口岸服务条例",
+        "river": "上海市黄浦江苏州河滨水公共空间条例",
+        "pd": "上海市促进浦东新区商事调解规定",
+    }
+    kb = SimpleNamespace(
+        documents={k: DocumentMeta(id=k, title=t, region="上海市") for k, t in titles.items()}
+    )
+    rules = coverage_rules(ScopeRules.load(KNOWLEDGE / "scope.yaml"), kb)
+    assert {"海口", "江苏", "苏州"}.isdisjoint(rules.covered_places)
+    assert {"海口", "苏州"} <= rules.outside_places and "浦东" in rules.covered_places
+    assert _decide(rules, "海口的直播补贴多少", ["海口", "的", "直播", "补贴", "多少"]).reason == (
+        "outside:海口"
+    )
 
 
 def test_a_topic_a_loaded_document_is_about_is_not_off_topic() -> None:
@@ -284,6 +318,10 @@ def test_scope_rules_must_have_every_list(tmp_path: Path) -> None:
         # a district's own policy is not loaded: still out
         ("浦东新区单独给的房租补贴标准是多少", ["浦东新区", "单独", "给", "房租", "补贴", "标准"], False),
         ("闵行区人才公寓怎么申请", ["闵行区", "人才", "公寓", "怎么", "申请"], False),
+        # in English too; partners elsewhere do not make it a question about their places
+        ("We plan a plant in Qingpu, in the eco zone shared with Jiangsu and Zhejiang. Whose list decides which projects need sign-off?", [], True),
+        ("Our firm is based in Minhang. How long may a probation period be?", [], True),
+        ("Jiangsu subsidies for a plant", [], False),
     ],
 )  # fmt: skip
 def test_a_firm_in_a_district_asks_about_its_citys_rules(

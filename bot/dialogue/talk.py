@@ -82,17 +82,23 @@ def policy(
             composed_multi, entry = multi
             reply, updated = _reply(ctx, composed_multi, query, lang, traditional)
             return step(updated, [reply], (entry,)), True
-    composed = answer(
-        query,
-        hits,
-        sources,
-        topic,
-        ctx.today,
-        lang,
-        traditional,
-        named,
-        gated.retrieval.terms,
-        gated.scope.in_scope,
+    # A question about another place ("深圳直播基地补贴多少") is refused even where it
+    # names a program of the rules table: its amount is the loaded document's, not that place's.
+    composed = (
+        None
+        if gated.scope.elsewhere
+        else answer(
+            query,
+            hits,
+            sources,
+            topic,
+            ctx.today,
+            lang,
+            traditional,
+            named,
+            gated.retrieval.terms,
+            gated.scope.in_scope,
+        )
     )
     worded = ""
     if composed is not None and composed.citations and services.writer is not None:

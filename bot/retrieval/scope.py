@@ -12,14 +12,16 @@ gate leans towards answering.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
+import jieba
 import yaml
-from pypinyin import lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from bot.domain import DocumentMeta
 from bot.errors import KnowledgeError
@@ -58,7 +60,9 @@ class ScopeRules:
         return (p for p in self.outside_places | self.covered_places if not p.isascii())
 
 
-def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
+def coverage_rules(
+    rules: ScopeRules, kb: object, split: Callable[[str], Iterable[str]] = jieba.lcut
+) -> ScopeRules:
     """The scope rules for the documents actually loaded: every place a document governs
     (its region and place aliases, ``bot.knowledge.coverage.places``; a province's cities and
     counties) is covered and no longer outside, and a place named in a document's title
@@ -69,7 +73,8 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     covered = {normalize(p) for p in places(documents)}
     covered |= {normalize(p) for m in documents.values() for p in _governed_forms(m.region)}
     titles = [normalize(m.title) for m in documents.values()]
-    covered |= {p for p in rules.outside_places if not p.isascii() and any(p in t for t in titles)}
+    named = {w for t in titles for w in _title_places(t, split)}
+    covered |= {p for p in rules.outside_places if not p.isascii() and p in named}
     # as an English question names them: those of the titles too (浦东 of a regulation on
     # Pudong: "We're developing an office building in Pudong…")
     covered |= {latin(p) for p in covered if _SHORT_PLACE.fullmatch(p)}
@@ -79,6 +84,7 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
     # A topic a loaded document is about (电影 in a regulation on cinemas) is not off-topic.
     off_topic = frozenset(t for t in rules.off_topic if not any(t in title for title in titles))
     located = {normalize(d) for m in documents.values() for d in districts(m.region)}
+    located |= {r for d in located if _SHORT_PLACE.fullmatch(d) for r in readings(d)}
     return replace(
         rules,
         covered_places=rules.covered_places | frozenset(covered),
@@ -86,6 +92,17 @@ def coverage_rules(rules: ScopeRules, kb: object) -> ScopeRules:
         off_topic=off_topic,
         located=frozenset(located),
     )
+
+
+# A place named in a title is one of its words, alone or with its administrative ending
+# (浦东新区): 上海口岸服务条例 names no 海口, 黄浦江苏州河 neither 江苏 nor 苏州.
+_PLACE_ENDING = re.compile(r"(?:新区|自治区|自治州|特别行政区|省|市|区|县|州)$")
+
+
+def _title_places(title: str, split: Callable[[str], Iterable[str]]) -> set[str]:
+    """The words of a (normalised) title, and each without an administrative ending."""
+    words = {w for w in split(title) if len(w) >= 2}
+    return words | {_PLACE_ENDING.sub("", w) for w in words}
 
 
 _SHORT_PLACE = re.compile(r"[\u4e00-\u9fff]{2,3}")  # 宁波, 山东: a place as people type it
@@ -105,6 +122,15 @@ _CUISINE_EN: Final = (
 )
 
 
+# An off-topic word followed by one of these names an office, not the topic: "the weather
+# bureau gave us a deadline" (lightning protection), "the film bureau", 电影局.
+_OFFICE: Final = "局|管理局|管理部门|主管部门|部门|办公室"
+_OFFICE_EN: Final = (
+    r"bureaus?|offices?|departments?|authorit(?:y|ies)|administrations?|agenc(?:y|ies)"
+    r"|services?|stations?"
+)
+
+
 # What a firm is (its words end a firm's name: 奶茶店, 餐厅, 仓库); where a firm says it is
 # ("注册在徐汇", "我们在闵行", "徐汇的一家奶茶店"), as against what a district itself gives
 # ("浦东新区单独给直播企业的补贴").
@@ -117,6 +143,8 @@ FIRM: Final = (
 def located_at(place: str, query: str) -> bool:
     """Does the (normalised) question say the asker's firm is at ``place``?"""
     name = re.escape(place)
+    if place.isascii():  # "a plant in Qingpu", "we're based in Minhang district"
+        return re.search(rf"\b(?:in|at)\s+{name}\b(?!\s+district'?s)", query) is not None
     return (
         re.search(rf"(?:在|于|位于|落户|设在|开在)(?:上海市?)?{name}", query) is not None
         or re.search(
@@ -132,6 +160,14 @@ def latin(place: str) -> str:
     return "".join(lazy_pinyin(place))
 
 
+def readings(place: str) -> set[str]:
+    """Every way of writing a short place name in pinyin, each character read each way it can
+    be (闵行: minhang, not only lazy_pinyin's minxing; 长宁: changning): "a plant in Qingpu"."""
+    return {
+        "".join(p) for p in itertools.product(*pinyin(place, style=Style.NORMAL, heteronym=True))
+    }
+
+
 def _governed_forms(region: str) -> list[str]:
     """The cities and counties a province's document governs, by full name, and the cities
     also as people type them (潍坊市, 潍坊; 寿光市): a provincial regulation applies there.
@@ -144,6 +180,11 @@ def _governed_forms(region: str) -> list[str]:
 class ScopeDecision:
     in_scope: bool
     reason: str
+
+    @property
+    def elsewhere(self) -> bool:
+        """Out because the question is about a place no loaded document governs."""
+        return not self.in_scope and self.reason.startswith("outside:")
 
 
 def _mentions(term: str, query: str, words: frozenset[str]) -> bool:
@@ -164,6 +205,19 @@ def _as_cuisine(place: str, query: str) -> bool:
         every = re.findall(name, query)
         dishes = re.findall(rf"{name}(?:{_CUISINE})", query)
     return bool(every) and len(dishes) == len(every)
+
+
+def _as_office(term: str, query: str) -> bool:
+    """Is every mention of the off-topic ``term`` in the (normalised) question part of an
+    office's name ("weather bureau", 电影局)?"""
+    name = re.escape(term)
+    if term.isascii():
+        every = re.findall(rf"\b{name}\b", query)
+        offices = re.findall(rf"\b{name}\s+(?:{_OFFICE_EN})\b", query)
+    else:
+        every = re.findall(name, query)
+        offices = re.findall(rf"{name}(?:{_OFFICE})", query)
+    return bool(every) and len(offices) == len(every)
 
 
 def decide(
@@ -207,7 +261,9 @@ def decide(
     if any(term in query for term in rules.never):
         return ScopeDecision(False, "never")
     if any(
-        _mentions(t, query, word_set) or (not t.isascii() and t in query) for t in rules.off_topic
+        (_mentions(t, query, word_set) or (not t.isascii() and t in query))
+        and not _as_office(t, query)
+        for t in rules.off_topic
     ):
         return ScopeDecision(False, "off_topic")
     if covered or glossary_terms or corpus_terms:
