@@ -52,6 +52,7 @@ _OWN_CUES = (
     "资格", "可以享受", "能享受", "符合什么", "符合条件", "eligib", "qualify", "can we get",
 )  # fmt: skip
 _FIRST_PERSON = re.compile(r"我|本公司|本企业|\b(?:we|our|us|i|my)\b")
+_WHICH = re.compile(r"哪些|什么|\b(?:which|what)\b")
 # A question asking for one fact (how many years, which department, what fine) is answered
 # from the documents even when it says "can we get".
 _ONE_FACT = frozenset({"count", "duration", "date", "department", "penalty", "document"})
@@ -326,8 +327,10 @@ def _asks_for_check(key: str) -> str | None:
         return "outright"
     if _GETTING.search(key):
         return "whether"
-    own = any(cue in key for cue in _OWN_CUES) and _FIRST_PERSON.search(key) is not None
-    return "whether" if own else None
+    if not any(cue in key for cue in _OWN_CUES) or _FIRST_PERSON.search(key) is None:
+        return None
+    # "我们是松江的直播公司，能享受哪些政策？" asks which: the check, outright
+    return "outright" if _WHICH.search(key) else "whether"
 
 
 def _walks_through(ctx: Ctx, message: str, key: str) -> bool:
