@@ -194,30 +194,30 @@ def _mentions(term: str, query: str, words: frozenset[str]) -> bool:
     return term in words
 
 
-def _as_cuisine(place: str, query: str) -> bool:
-    """Is every mention of ``place`` in the (normalised) question the name of a dish or a
-    cuisine (兰州拉面馆, "Lanzhou noodles")?"""
-    name = re.escape(place)
-    if place.isascii():
+def _only_before(word: str, query: str, chinese: str, english: str) -> bool:
+    """Is every mention of ``word`` in the (normalised) question followed by one of these
+    words (``chinese`` or ``english``, alternatives of a pattern), so that it only names
+    something else?"""
+    name = re.escape(word)
+    if word.isascii():
         every = re.findall(rf"\b{name}\b", query)
-        dishes = re.findall(rf"\b{name}[\s-]+(?:{_CUISINE_EN})\b", query)
+        followed = re.findall(rf"\b{name}[\s-]+(?:{english})\b", query)
     else:
         every = re.findall(name, query)
-        dishes = re.findall(rf"{name}(?:{_CUISINE})", query)
-    return bool(every) and len(dishes) == len(every)
+        followed = re.findall(rf"{name}(?:{chinese})", query)
+    return bool(every) and len(followed) == len(every)
+
+
+def _as_cuisine(place: str, query: str) -> bool:
+    """Is every mention of ``place`` the name of a dish or a cuisine (兰州拉面馆, "Lanzhou
+    noodles")?"""
+    return _only_before(place, query, _CUISINE, _CUISINE_EN)
 
 
 def _as_office(term: str, query: str) -> bool:
-    """Is every mention of the off-topic ``term`` in the (normalised) question part of an
-    office's name ("weather bureau", 电影局)?"""
-    name = re.escape(term)
-    if term.isascii():
-        every = re.findall(rf"\b{name}\b", query)
-        offices = re.findall(rf"\b{name}\s+(?:{_OFFICE_EN})\b", query)
-    else:
-        every = re.findall(name, query)
-        offices = re.findall(rf"{name}(?:{_OFFICE})", query)
-    return bool(every) and len(offices) == len(every)
+    """Is every mention of the off-topic ``term`` part of an office's name ("weather bureau",
+    电影局)?"""
+    return _only_before(term, query, _OFFICE, _OFFICE_EN)
 
 
 def decide(
