@@ -312,8 +312,11 @@ class Router:
         if greeting is not None:
             message = greeting
             key = normalize(message)
-        if _walks_through(ctx, message, key):
-            return walkthrough.start(ctx, talk.opening_focus(ctx.services, message), message)
+        asked = _asks_for_check(key)
+        if asked is not None:
+            focus = talk.opening_focus(ctx.services, message)
+            if asked == "outright" or _checkable(ctx, message, key, focus):
+                return walkthrough.start(ctx, focus, message)
         turn, _ = talk.policy(ctx, message)
         return turn
 
@@ -333,17 +336,12 @@ def _asks_for_check(key: str) -> str | None:
     return "outright" if _WHICH.search(key) else "whether"
 
 
-def _walks_through(ctx: Ctx, message: str, key: str) -> bool:
-    """Does the message start the walk-through? Asked outright, yes; a firm asking whether it
-    can get something, when the walk-through has something to check (``_SUPPORT``): it names
-    a program or support, and its best clause is in a document the rules cover."""
-    asked = _asks_for_check(key)
-    if asked != "whether":
-        return asked == "outright"
+def _checkable(ctx: Ctx, message: str, key: str, focus: tuple[str, ...]) -> bool:
+    """Has the walk-through something to check for a firm asking whether it can get
+    something (``_SUPPORT``)? It names a program (``focus``) or support, and its best clause
+    is in a document the rules cover."""
     services = ctx.services
-    if not services.rulebook.documents:
-        return False
-    if not _SUPPORT.search(key) and not talk.opening_focus(services, message):
+    if not services.rulebook.documents or not (focus or _SUPPORT.search(key)):
         return False
     hits = services.qa.retriever.search(message, 1).hits
     return bool(hits) and hits[0].clause.doc_id in services.rulebook.documents
