@@ -169,16 +169,17 @@ def governed(region: str) -> list[str]:
     ]
 
 
-def districts(region: str) -> list[str]:
+@cache  # asked once per document, and a city's documents share one region
+def districts(region: str) -> tuple[str, ...]:
     """The districts of a municipality named by ``region`` (上海市: 徐汇区, 徐汇…), full and
     short: where a firm governed by the city's own documents may be (none for any other
     region)."""
     atlas = gazetteer()
     place = place_in(region)
     if place is None or place.level != 1 or place.code[:2] not in _MUNICIPALITIES:
-        return []
+        return ()
     names = [p.name for p in atlas.by_code.values() if p.code[:2] == place.code[:2] and p.level > 1]
-    return names + [short_form(n) for n in names if short_form(n) != n]
+    return (*names, *(short_form(n) for n in names if short_form(n) != n))
 
 
 def short_form(name: str) -> str:
