@@ -437,28 +437,17 @@ def test_starting_the_walk_through(svc, text):
         "我们企业能派人去旁听吗？",
         "我司能否延期申报纳税",
         "Can our company refuse to hire a woman because she is pregnant?",
-    ],
-)
-def test_a_firm_asking_whether_it_may_do_something_is_answered_not_walked_through(svc, text):
-    new, replies = turn(svc, Session(chat_id="s"), text=text)
-    assert new.flow != "eligibility"
-    assert "我来帮您看看" not in replies[0].text
-    assert "Let's check what support" not in replies[0].text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        # "can we get" a licence, or money back, is no support the walk-through could check
         "Landlord offers us a cheap unit that is an unauthorised extension. Can we get a business "
         "licence for a shop there?",
         "A stallholder sold a customer fakes and vanished; the customer wants us to pay. Do we "
         "have to, and can we get the money back?",
     ],
 )
-def test_a_firm_asking_whether_it_can_get_what_no_program_gives_is_answered(svc, text):
-    # "can we get" a licence, or money back, is no support the walk-through could check
+def test_a_firm_asking_whether_it_may_do_something_is_answered_not_walked_through(svc, text):
     new, replies = turn(svc, Session(chat_id="s"), text=text)
-    assert new.flow != "eligibility", show(replies)
+    assert new.flow != "eligibility"
+    assert "我来帮您看看" not in replies[0].text
     assert "Let's check what support" not in replies[0].text
 
 
