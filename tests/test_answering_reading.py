@@ -677,6 +677,24 @@ def test_whether_something_is_needed_is_not_answered_by_a_ban() -> None:
     assert yesno.asks_need(analyse("Do we need a permit to sell alcohol?"))
 
 
+def test_a_requirement_is_of_what_the_question_asks_to_be_needed() -> None:
+    # a ban on how a firm takes on a project (借用他人资质…) shares the case's words (承接,
+    # 工程) but says nothing of filing (备案): it was answered "需要"
+    text = (CITY_CORPUS / "上海市建筑市场管理条例.md").read_text(encoding="utf-8")
+    lines = [row for row in text.splitlines() if row.strip()]
+    first = lines.index(next(row for row in lines if row.startswith("第二十六条 ")))
+    article = "".join(lines[first : first + 7])  # the article with its six items
+    assert article.endswith("（六）法律、法规禁止的其他行为。")
+    bans = Hit(clause(article, "第二十六条"), 1.0, 1.0, 1.0)
+    asked = analyse("我们是外地来的建筑公司，在上海承接工程需要备案吗？")
+    found = yesno_reading(asked, [bans], NO_RULES)
+    assert found is None or found.verdict != "must"
+    # what is needed, said in the sentence, still makes it a requirement
+    system = city_article("上海市酒类商品产销管理条例.md", "第六条")
+    found = yesno_reading(analyse("我们小超市卖酒，需要办许可证吗？"), [system], NO_RULES)
+    assert found is not None and found.verdict == "must"
+
+
 def test_a_yes_needs_every_word_of_a_short_question() -> None:
     # "may we take on an apprentice under 16?" is no "可以" from a sentence on apprentices that
     # says nothing of the age: of two subject words, none may be missing before a "yes"

@@ -148,6 +148,29 @@ def asks_need(query: Query) -> bool:
     return _NEED.search(query.norm) is not None
 
 
+def _needed(question: str) -> str:
+    """What a question asks whether one must do or have: what follows its last need word, up
+    to the end of that clause ("…在上海承接工程需要备案吗": 备案; "公司搬家要不要去税务局登记":
+    去税务局登记); empty without one."""
+    ends = [match.end() for match in _NEED.finditer(question)]
+    return re.split(r"[，。？！?!,；;]|吗|呢", question[ends[-1] :])[0] if ends else ""
+
+
+# A formality a firm may need: filing, a licence, an approval, registration.
+_FORMALITY: Final = re.compile(r"备案|报备|许可|审批|报批|批准|核准|登记|证")
+
+
+def _says_needed(said: str, question: str) -> bool:
+    """Asked whether a formality is needed, does the sentence name it (half the characters of
+    the formality's words at least)? A duty or a ban on something else of the case is no
+    requirement of it: "…承接建设工程时不得有下列行为：借用他人资质…" is no "需要" to whether a
+    firm from elsewhere must file (备案). Asked whether to do something else, its words may be
+    the documents' own (必须配合吗: 应当予以协助), and the other checks read it."""
+    formalities = _FORMALITY.findall(_needed(question))
+    needed = _chars("".join(formalities))
+    return not needed or len(needed & _chars(said)) * 2 >= len(needed)
+
+
 # "…实行许可证制度": a licence (approval, filing, registration) system is a requirement
 _SYSTEM: Final = re.compile(r"实行[^，。；]{0,12}(?:许可|审批|备案|登记|准入)证?(?:制度|管理)")
 
@@ -590,6 +613,8 @@ def yesno_reading(
             spare = 0 if verdict == "yes" else 1
             english_no = verdict == "no" and query.lang != "zh"  # checked by what it forbids
             if strict and not english_no and _about_else(query, sentence, words, spare, usual):
+                continue
+            if verdict == "must" and not _says_needed(said, query.norm):
                 continue
             # a duty is quoted as what the documents say of the subject, so it must name a
             # third of its words: "…部门应当加强对从业人员发生事故伤害的预防工作" is nothing
