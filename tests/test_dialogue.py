@@ -582,6 +582,8 @@ def test_out_of_scope_question_is_logged_as_unanswered(svc):
         "北京对直播企业有什么补贴",
         "杭州余杭区直播电商扶持政策",
         "How much does Shenzhen give a livestreaming base?",
+        # two programs asked at once, each part about Shenzhen: no part is answered
+        "深圳直播基地补贴多少？深圳人才租房补贴多少？",
     ],
 )
 def test_a_question_about_another_place_is_refused_in_a_conversation(svc, text):
@@ -593,6 +595,18 @@ def test_a_question_about_another_place_is_refused_in_a_conversation(svc, text):
     assert new.flow == "idle"
     (logged,) = svc.store.questions(unanswered_only=True)
     assert not logged.in_scope
+
+
+def test_one_part_about_another_place_is_refused_and_the_other_answered(svc):
+    _, replies = turn(
+        svc, Session(chat_id="o"), text="深圳直播基地补贴多少？嘉定人才租房补贴多少？"
+    )
+    (reply,) = replies
+    first, _, rest = reply.text.partition("\n")
+    assert "深圳直播基地补贴多少" in first and "不涉及深圳" in first, show(replies)
+    assert "200万元" not in reply.text  # Jiading's park subsidy is no answer about Shenzhen
+    assert "3,000元" in rest
+    assert [c.clause for c in reply.citations] == ["（十一）"]
 
 
 CANCEL = ["/cancel", "取消", "退出", "cancel", "STOP", "Quit."]

@@ -75,7 +75,7 @@ def policy(
     if standalone is not None:  # the model's rewrite is what is answered
         query = analyse(standalone, corrector)
     hits = gated.retrieval.hits
-    parts = _parts(services, text, sources)
+    parts = [] if gated.scope.elsewhere else _parts(services, text, sources)
     if len(parts) > 1:  # "营收奖励多少？人才租房补贴多少？": each part with its own clause
         multi = _answer_parts(ctx, parts, sources, lang, traditional)
         if multi is not None:
@@ -169,6 +169,8 @@ def _parts(services: Services, text: str, sources: Sources) -> list[str]:
 def _answer_parts(
     ctx: Ctx, parts: list[str], sources: Sources, lang: Lang, traditional: bool
 ) -> tuple[Composed, LogEntry] | None:
+    from bot.messages import text as msg
+
     texts: list[str] = []
     cited: list[Citation] = []
     last: Composed | None = None
@@ -178,6 +180,10 @@ def _answer_parts(
             gated = ctx.services.qa.gate(query.text)
         except BadInput:
             return None
+        if gated.scope.elsewhere:  # "深圳直播基地补贴多少？": not the loaded program's amount
+            place = gated.scope.reason.partition(":")[2]
+            texts.append(msg("part.elsewhere", lang, traditional, part=part, place=place))
+            continue
         named = ctx.services.qa.retriever.preferred_documents(query.norm)
         composed = answer(
             query,
@@ -195,7 +201,8 @@ def _answer_parts(
         texts.append("\n".join(ln for ln in composed.text.splitlines() if ln not in seen))
         cited.extend(c for c in composed.citations[:1] if c not in cited)
         last = composed
-    assert last is not None
+    if last is None:  # every part is about another place: refused as one question
+        return None
     joined = replace(last, text="\n\n".join(texts), citations=tuple(cited[:3]))
     entry = LogEntry(
         text=" / ".join(parts),

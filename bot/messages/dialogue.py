@@ -245,6 +245,11 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
     "wechat.menu.ask": ("政策问答", "Policy Q&A"),
     "wechat.menu.check": ("资格检查", "Eligibility"),
     "wechat.menu.person": ("人工服务", "Talk to staff"),
+    # One part of a message of several questions asks about a place no document governs.
+    "part.elsewhere": (
+        "「{part}」：已加载的文件不涉及{place}，这一问无法回答。",
+        "\u201c{part}\u201d: the loaded documents do not cover {place}, so that part cannot be answered.",
+    ),
     "disclaimer": (
         "以上内容依据政策原文，具体以主管部门解释为准。",
         "Based on the policy texts; the responsible departments have the final word.",
