@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import jieba
 import pytest
 import yaml
 from conftest import DEV_SET, KNOWLEDGE
@@ -232,6 +233,31 @@ def test_a_dish_named_after_a_place_is_not_that_place(rules: ScopeRules) -> None
     assert not _decide(rules, "Do restaurants in Chongqing get subsidies?", []).in_scope
     # 北京菜市场 is a market in Beijing, not a cuisine
     assert not _decide(rules, "北京菜市场摊位补贴", ["北京", "菜市场", "摊位", "补贴"]).in_scope
+
+
+def test_a_place_where_another_party_is_is_not_the_askers(rules: ScopeRules) -> None:
+    # a Hong Kong label that wants a Shanghai plant to press its discs: the plant asks about
+    # its own rules (heldout-city-4 f08 was refused as a question about Hong Kong)
+    q = "我们是一家光盘压制厂，香港一家唱片公司想让我们帮他们压一批专辑碟片，要经过哪个部门批准？"
+    assert not _decide(rules, q, jieba.lcut(q)).reason.startswith("outside")
+    q = "深圳的客户让我们代发货，需要备案吗"
+    assert _decide(rules, q, jieba.lcut(q)).in_scope
+    q = "Our client from Shenzhen asks us to store goods in our warehouse. Do we need a permit?"
+    assert _decide(rules, q, []).in_scope
+    q = "A Hong Kong record label wants us to press 5,000 CDs. Which office must approve it?"
+    assert not _decide(rules, q, []).reason.startswith("outside")
+    # the asker there, the place asked about, or no party acting on the asker: still that place
+    for q in (
+        "杭州一家公司能拿什么补贴？",
+        "我们是杭州一家公司，能拿什么补贴？",
+        "我们在北京，北京的客户让我们发货要备案吗",
+        "我们想知道深圳的企业能拿多少补贴",
+        "我们想知道深圳直播基地补贴多少",
+        "We are a Hong Kong company. What subsidies can we get?",
+        "We're based in Hong Kong; a Hong Kong client wants us to ship. Do we need a permit?",
+        "What do Shenzhen companies get? We want to know.",
+    ):
+        assert _decide(rules, q, jieba.lcut(q)).reason.startswith("outside"), q
 
 
 def test_a_place_is_named_by_a_titles_words_not_its_letters() -> None:

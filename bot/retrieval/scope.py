@@ -214,6 +214,54 @@ def _as_cuisine(place: str, query: str) -> bool:
     return _only_before(place, query, _CUISINE, _CUISINE_EN)
 
 
+# Who else a firm deals with: a place before one of these (香港一家唱片公司, "a Hong Kong
+# record label") says where that party is, not where the asker is.
+_PARTY: Final = (
+    "公司|企业|工厂|厂家|厂商|客户|客商|买家|卖家|商家|投资者|投资方|供应商|合作方|经销商|品牌"
+    "|机构|门店|酒店|游客|外商"
+)
+_PARTY_EN: Final = (
+    r"(?:[a-z-]+\s+){0,2}?(?:compan(?:y|ies)|firms?|clients?|customers?|buyers?|suppliers?"
+    r"|labels?|investors?|partners?|brands?|distributors?|manufacturers?|tourists?|visitors?)"
+)
+# The asker, after that party in the same sentence: what the party wants of the asker
+# ("…想让我们…", "…wants us to…"), not what the asker wants to know about it.
+_ASKER_AFTER: Final = r"[^。？！.?!]*?(?:我们|我司|我方|本公司|\b(?:we|us|our)\b)"
+
+
+def _as_party(place: str, query: str) -> bool:
+    """Is every mention of ``place`` where another party of the asker's is, one that asks or
+    does something of the asker ("我们是一家光盘压制厂，香港一家唱片公司想让我们…", "a Hong
+    Kong client wants us to…"), the asker not said to be at ``place``? The question is then
+    about the asker's own rules; "我们想知道深圳的企业能拿多少补贴" stays about 深圳."""
+    name = re.escape(place)
+    if place.isascii():
+        mine = rf"\b(?:we|i)(?:'re|\s+are|'m|\s+am)\s+(?:an?\s+|based\s+in\s+|in\s+)?{name}\b"
+        if re.search(mine, query):
+            return False
+        every = re.findall(rf"\b{name}\b", query)
+        party = re.findall(
+            rf"\b(?:an?|one|the|our)\s+{name}[\s-]+{_PARTY_EN}\b{_ASKER_AFTER}", query
+        )
+        party += re.findall(
+            rf"\b{_PARTY_EN}\s+(?:from|in|based\s+in)\s+{name}\b{_ASKER_AFTER}", query
+        )
+    else:
+        mine = (
+            rf"我(?:们|司)?是(?:一家|一个)?{name}|(?:在|于|位于|落户|设在|开在)(?:上海市?)?{name}"
+        )
+        if re.search(mine, query):
+            return False
+        every = re.findall(name, query)
+        party = re.findall(
+            rf"{name}(?:的|这边的|那边的)?(?:一家|一个|一位|某|几家)?[^，。？！,.?!我]{{0,6}}?"
+            rf"(?:{_PARTY}){_ASKER_AFTER}",
+            query,
+        )
+        party += re.findall(rf"来自{name}的[^。？！.?!]{{0,8}}?(?:{_PARTY}){_ASKER_AFTER}", query)
+    return bool(every) and len(party) >= len(every)
+
+
 def _as_office(term: str, query: str) -> bool:
     """Is every mention of the off-topic ``term`` part of an office's name ("weather bureau",
     电影局)?"""
@@ -244,6 +292,7 @@ def decide(
             or any(w.startswith(p) and w.endswith(_ZONE_ENDINGS) for w in words if not p.isascii())
         )
         and not _as_cuisine(p, query)
+        and not _as_party(p, query)
     )
     # a covered place named, or a district of a city whose own documents are loaded named as
     # where the asker's firm is
