@@ -695,6 +695,22 @@ def test_a_requirement_is_of_what_the_question_asks_to_be_needed() -> None:
     assert found is not None and found.verdict == "must"
 
 
+def test_a_duty_that_names_nothing_of_the_case_is_no_requirement() -> None:
+    # a firm tells its case (a lift stopped for repairs) and asks only whether it must give
+    # notice: a worker's duty to give notice before quitting names the notice, not the case
+    quitting = city_article("上海市劳动合同条例(2001-11-15).md", "第三十条")
+    asked = analyse("我们物业公司要停小区的电梯维修三天，需要提前通知业主吗？")
+    found = yesno_reading(asked, [quitting], NO_RULES)
+    assert found is None or found.verdict != "must", found
+    # the case named in the firm's own words still meets the rule's (分租 ~ 出租)
+    asked = analyse("我们是工厂，想把空着的车间出租给别的单位，需要签安全管理协议吗？")
+    lease = city_article(
+        "上海市安全生产条例(2018-05-24).md", "第三十条", "生产经营单位出租厂房、场所给其他单位"
+    )
+    found = yesno_reading(asked, [lease], NO_RULES)
+    assert found is not None and found.verdict == "must"
+
+
 def test_a_yes_needs_every_word_of_a_short_question() -> None:
     # "may we take on an apprentice under 16?" is no "可以" from a sentence on apprentices that
     # says nothing of the age: of two subject words, none may be missing before a "yes"

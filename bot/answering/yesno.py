@@ -171,6 +171,32 @@ def _says_needed(said: str, question: str) -> bool:
     return not needed or len(needed & _chars(said)) * 2 >= len(needed)
 
 
+# what may stand before the need word of the part that asks and says nothing of the case
+_PLAIN_ASKING: Final = re.compile(r"^(?:请问|那么|那|这样|这种情况下?|是不是|是否|还)*")
+_NUMERAL_CHARS: Final = frozenset("一二两三四五六七八九十百千万零半")
+
+
+def _case_unnamed(query: Query, said: str, words: Sequence[str], usual: Usual) -> bool:
+    """A firm that tells its case, then asks only whether a duty is owed ("我们物业公司要停小区
+    的电梯维修三天，需要提前通知业主吗"): does the sentence share no character with the case
+    (the question's words outside the part that asks, its parties and numbers left out)?
+    "劳动者解除劳动合同，应当提前三十日以书面形式通知用人单位" names the notice and nothing of the
+    lift: no "需要". Read by characters, as a firm words its case in its own (分租 of a warehouse:
+    出租 of the rule)."""
+    parts = [p for p in _PARTS_OF_QUESTION.split(query.norm) if p.strip()]
+    if len(parts) < 2:
+        return False
+    last = parts[-1].strip()
+    need = _NEED.search(last)
+    if need is None or _chars(_PLAIN_ASKING.sub("", last[: need.start()])):
+        return False
+    case = [w for w in words if w not in last and not _PARTY.search(w)]
+    case_chars = _chars("".join(case)) - _NUMERAL_CHARS - _MODAL_CHARS
+    if not case_chars:
+        return False
+    return not case_chars & _chars(said) and not any(_said_otherwise(w, said, usual) for w in case)
+
+
 # "…实行许可证制度": a licence (approval, filing, registration) system is a requirement
 _SYSTEM: Final = re.compile(r"实行[^，。；]{0,12}(?:许可|审批|备案|登记|准入)证?(?:制度|管理)")
 
@@ -615,6 +641,12 @@ def yesno_reading(
             if strict and not english_no and _about_else(query, sentence, words, spare, usual):
                 continue
             if verdict == "must" and not _says_needed(said, query.norm):
+                continue
+            if (
+                verdict == "must"
+                and query.lang == "zh"
+                and _case_unnamed(query, said, words, usual)
+            ):
                 continue
             # a duty is quoted as what the documents say of the subject, so it must name a
             # third of its words: "…部门应当加强对从业人员发生事故伤害的预防工作" is nothing
