@@ -5,7 +5,7 @@ no cited clause states."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -185,3 +185,63 @@ def test_a_district_the_firm_is_in_is_a_place_not_a_subject_no_document_covers(
     answer = answer_once(services, "我们是徐汇的MCN，上海有什么支持？", TODAY)
     assert "没有涉及" not in answer.text.splitlines()[0], answer.text
     assert answer.citations[0].doc == SHANGHAI
+
+
+def _hit(clause: Any) -> Any:
+    from bot.retrieval.retriever import Hit
+
+    return Hit(clause, 1.0, 1.0, 1.0)
+
+
+def test_a_follow_up_is_answered_from_the_topics_document(services: Any, sources: Any) -> None:
+    # searched with the topic's question, a follow-up may find another document's clause first
+    # (a worker's notice to quit for "提前几天？" after a property firm's notice to owners): it
+    # is answered from the document the conversation is about
+    jiading = [c for c in sources.clauses if c.doc_id == JIADING]
+    shanghai = [c for c in sources.clauses if c.doc_id == SHANGHAI]
+    topic_clause, other = jiading[3], jiading[4]
+    topic = Topic(doc=JIADING, clause=topic_clause.key, question="嘉定对直播园区有什么支持")
+    follow_up = analyse("具体有哪些？")
+    hits = [_hit(shanghai[5]), _hit(shanghai[6]), _hit(other)]
+    resolved = resolve(follow_up, hits, sources, topic, frozenset())
+    assert resolved is not None
+    plan, _ = resolved
+    assert plan.followup and plan.doc == JIADING, plan
+    assert plan.clause is not None and plan.clause.doc_id == JIADING, plan
+    # with no clause of its document among the hits, the topic's own clause is read
+    resolved = resolve(follow_up, hits[:2], sources, topic, frozenset())
+    assert resolved is not None
+    assert resolved[0].clause == topic_clause, resolved[0]
+
+
+@pytest.mark.parametrize("follow_up", ["提前几天？", "罚多少？", "找哪个部门？"])
+def test_a_detail_of_what_the_documents_do_not_say_is_not_said_either(
+    services: Any, sources: Any, follow_up: str
+) -> None:
+    # the last answer said the documents do not say it: how many days ahead, what fine, which
+    # office are not read from the clause quoted beside it
+    query = analyse("带货主播能落户上海吗")
+    gated = services.qa.gate(query.text)
+    first = resolve(query, gated.retrieval.hits, sources, Topic(), frozenset())
+    assert first is not None and first[0].verdict == "unsaid"
+    plan = first[0]
+    topic = Topic(
+        doc=plan.doc,
+        clause=plan.clause.key if plan.clause else None,
+        question=query.text,
+        unsaid=True,
+    )
+    again = resolve(analyse(follow_up), gated.retrieval.hits, sources, topic, frozenset())
+    assert again is not None and again[0].followup, again
+    assert again[0].verdict == "unsaid", again[0]
+    # after an answer, the same follow-up is read as before
+    said = resolve(
+        analyse(follow_up), gated.retrieval.hits, sources, replace(topic, unsaid=False), frozenset()
+    )
+    assert said is not None and said[0].verdict != "unsaid"
+
+
+def test_the_topic_keeps_whether_the_documents_said_it() -> None:
+    topic = Topic(doc="d", clause="d/1", question="q", unsaid=True)
+    assert Topic.from_json(topic.to_json()) == topic
+    assert not Topic.from_json({"doc": "d", "clause": "d/1"}).unsaid  # sessions saved before

@@ -471,6 +471,25 @@ def test_a_grant_a_regulation_gives_is_answered_from_it_not_walked_through(tmp_p
     assert new.flow == "eligibility"
 
 
+@NEEDS_CITY_CORPUS
+def test_what_the_documents_do_not_say_is_not_said_in_a_follow_up_either(tmp_path, settings, svc):
+    # a property firm stopping a lift for repairs asks whether it must tell the owners, then
+    # how many days ahead: it was told "需要" from a worker's notice to quit ("劳动者解除劳动合同，
+    # 应当提前三十日…通知"), and then thirty days. Neither regulation says it.
+    served = seeds_with(
+        ["上海市住宅物业管理规定(2020-12-30).md", "上海市劳动合同条例(2001-11-15).md"],
+        tmp_path,
+        settings,
+    )
+    served = dataclasses.replace(served, store=svc.store)
+    first = "我们物业公司要停小区的电梯维修三天，需要提前通知业主吗？"
+    new, replies = turn(served, Session(chat_id="f"), text=first)
+    assert replies[0].text.startswith("文件没有写明这一点"), show(replies)
+    _, replies = turn(served, new, text="提前几天？")
+    (reply,) = replies
+    assert reply.text.startswith("接上题：文件没有写明这一点"), show(replies)
+
+
 @pytest.mark.parametrize(
     "text", ["Can our company get a subsidy for live-streaming?", "can my firm apply for support?"]
 )

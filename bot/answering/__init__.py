@@ -100,6 +100,7 @@ def answer(
         question=query.text if not plan.followup else topic.question,
         related=tuple(c.key for c in cited[1:]),
         asks=query.asks,
+        unsaid=plan.verdict == "unsaid" or bool(plan.uncovered),
     )
     return Composed(
         text=finish("\n".join(out), traditional),

@@ -23,6 +23,9 @@ class Topic:
     question: str = ""
     related: tuple[str, ...] = ()  # clause keys of the other citations
     asks: tuple[str, ...] = ()  # what the last question asked (validity, number, ...)
+    # the last answer said the documents do not say it (or cover it): a follow-up asking a
+    # figure of it ("提前几天？") is not answered from the clause quoted beside that
+    unsaid: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -33,6 +36,7 @@ class Topic:
             "question": self.question,
             "related": list(self.related),
             "asks": list(self.asks),
+            "unsaid": self.unsaid,
         }
 
     @classmethod
@@ -46,6 +50,7 @@ class Topic:
             question=str(data.get("question") or ""),
             related=tuple(str(k) for k in data.get("related") or ()),
             asks=tuple(str(a) for a in data.get("asks") or ()),
+            unsaid=bool(data.get("unsaid")),
         )
 
 

@@ -191,7 +191,16 @@ def resolve(
         plan = replace(plan, uncovered=uncovered(query, sources, hits))
     if program is None and query.has("number"):
         plan = _citing_number(plan, sources)
-    return _verdict(plan, query, sources, terms), query
+    plan = _verdict(plan, query, sources, terms)
+    if plan.followup and topic.unsaid and not plan.programs and plan.asked in _DETAILS:
+        # the documents did not say what was asked ("物业停电梯维修要提前通知业主吗"), nor then
+        # how many days ahead: the 60 days of the clause quoted beside it are another case's
+        plan = replace(plan, verdict="unsaid")
+    return plan, query
+
+
+# what a follow-up asks of the last answer's subject: a figure, a time, a penalty, an office
+_DETAILS: Final = frozenset(["amount", "count", "duration", "penalty", "who"])
 
 
 def _citing_number(plan: AnswerPlan, sources: Sources) -> AnswerPlan:
@@ -243,6 +252,14 @@ def _with_evidence(
         if h.clause.doc_id in named or (i < first and h.clause.doc_id in wider)
     ][:3]
     pool = own if followup and own else preferred or list(hits[:3]) or own
+    if followup and not own and plan.clause is not None:
+        # "提前几天？" after a question on a property firm's notice to owners is asked of that
+        # regulation: searched with the topic's question, another one's "提前三十日…通知"
+        # (a worker's notice to quit) would answer it. Its best clauses, else the topic's own.
+        doc_id = plan.clause.doc_id
+        pool = [h for h in hits if h.clause.doc_id == doc_id][:3] or [
+            Hit(plan.clause, 0.0, 0.0, 0.0)
+        ]
     if (
         not followup
         and hits
