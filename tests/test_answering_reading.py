@@ -912,6 +912,13 @@ def test_what_the_asker_says_its_firm_is_is_not_an_uncovered_subject() -> None:
     # the same words asked about are subjects
     about = analyse("火锅店可以摆烟灰缸吗？")
     assert "火锅店" in uncovered(about, told, [rule])
+    # where the firm is told before what it is, and the firm named again as where something
+    # happens (店里): the dog-keeping regulation's article on barking speaks to it
+    barking = city_article("上海市养犬管理条例.md", "第四十五条")
+    vocabulary = frozenset({"犬吠", "邻居", "投诉", "罚款", "警告", "宠物"})
+    told = Sources(documents={}, clauses=(), rulebook=_NO_RULES, vocabulary=vocabulary)
+    asked = analyse("我们在浦东开了家宠物店，店里的狗晚上叫被邻居投诉了，会被罚吗？")
+    assert uncovered(asked, told, [barking]) == ()
 
 
 def test_a_regulations_bare_header_answers_no_question_on_its_content() -> None:

@@ -154,12 +154,14 @@ def _nouns(norm: str) -> list[str]:
     ]
 
 
-# The asker telling what its firm is ("我们是一家做奶茶的小店", "我开的火锅店"): who asks, not
-# what is asked about.
+# The asker telling what its firm is ("我们是一家做奶茶的小店", "我开的火锅店", "我们在浦东开了
+# 家宠物店"): who asks, not what is asked about.
 _SELF: Final = re.compile(
-    rf"(?:我们|我)(?:公司|家)?(?:是|开了|开的|开|经营|做)(?:一家|一个|一间|家|个)?"
-    rf"[^，。？！,.?!]{{0,12}}?(?:{FIRM})"
+    rf"(?:我们|我)(?:公司|家)?(?:在[^，。？！,.?!]{{1,8}}?)?(?:是|开了|开的|开|经营|做)"
+    rf"(?:一家|一个|一间|家|个)?[^，。？！,.?!]{{0,12}}?(?:{FIRM})"
 )
+# The firm named again as where something happens ("店里的狗", "厂里", "公司里")
+_AT_FIRM: Final = re.compile(rf"(?:{FIRM})里")
 
 
 def _who_asks(norm: str) -> str:
@@ -177,7 +179,10 @@ def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str,
     words = [
         w
         for w in _nouns(query.norm)
-        if w not in LIGHT_WORDS and w not in QUESTION_WORDS and w not in asker
+        if w not in LIGHT_WORDS
+        and w not in QUESTION_WORDS
+        and w not in asker
+        and not _AT_FIRM.fullmatch(w)
     ]
     subjects = [w for w in words if not _is_place(w, sources)]
     missing = [
