@@ -711,6 +711,14 @@ def test_a_duty_that_names_nothing_of_the_case_is_no_requirement() -> None:
     assert found is not None and found.verdict == "must"
 
 
+def test_a_word_of_three_is_named_by_its_first_two() -> None:
+    # 身份证 of the question, 身份查验 of the rule: a guesthouse must register its guests
+    rule = city_article("上海市实施《反恐怖主义法》办法(2021-10-28).md", "第二十一条")
+    found = yesno_reading(analyse("我们开了家民宿，客人的身份证信息要登记吗？"), [rule], NO_RULES)
+    assert found is not None and found.verdict == "must", found
+    assert "乡村民宿" in found.sentence.text
+
+
 def test_a_yes_needs_every_word_of_a_short_question() -> None:
     # "may we take on an apprentice under 16?" is no "可以" from a sentence on apprentices that
     # says nothing of the age: of two subject words, none may be missing before a "yes"
@@ -919,6 +927,14 @@ def test_what_the_asker_says_its_firm_is_is_not_an_uncovered_subject() -> None:
     told = Sources(documents={}, clauses=(), rulebook=_NO_RULES, vocabulary=vocabulary)
     asked = analyse("我们在浦东开了家宠物店，店里的狗晚上叫被邻居投诉了，会被罚吗？")
     assert uncovered(asked, told, [barking]) == ()
+    # the firm named right after 我们, and a word jieba cut with 用 (包装用塑料袋): only what
+    # the documents never name is said to be uncovered
+    told = Sources(
+        documents={}, clauses=(), rulebook=_NO_RULES,
+        vocabulary=frozenset({"外卖", "包装", "塑料", "罚款"}),
+    )  # fmt: skip
+    asked = analyse("我们奶茶店的外卖包装用塑料袋会被罚吗？")
+    assert uncovered(asked, told, [barking]) == ("塑料袋",)
 
 
 def test_a_regulations_bare_header_answers_no_question_on_its_content() -> None:

@@ -129,7 +129,7 @@ def _mis_split(word: str, norm: str, vocabulary: frozenset[str]) -> bool:
 
 # Characters jieba leaves on the end of a verb (转租给, 卖掉了): a word of the documents with one
 # of them after it is that word.
-_TRAILING: Final = frozenset("给了过着到掉完好")
+_TRAILING: Final = frozenset("给了过着到掉完好用")  # 用: 包装用 (包装用塑料袋)
 
 
 def _one_character_more(word: str, vocabulary: frozenset[str]) -> bool:
@@ -155,10 +155,11 @@ def _nouns(norm: str) -> list[str]:
 
 
 # The asker telling what its firm is ("我们是一家做奶茶的小店", "我开的火锅店", "我们在浦东开了
-# 家宠物店"): who asks, not what is asked about.
+# 家宠物店", "我们奶茶店的外卖…"): who asks, not what is asked about.
 _SELF: Final = re.compile(
     rf"(?:我们|我)(?:公司|家)?(?:在[^，。？！,.?!]{{1,8}}?)?(?:是|开了|开的|开|经营|做)"
     rf"(?:一家|一个|一间|家|个)?[^，。？！,.?!]{{0,12}}?(?:{FIRM})"
+    rf"|(?:我们|我家)(?:这家|这个|的)?[\u4e00-\u9fff]{{0,4}}?(?:{FIRM})"
 )
 # The firm named again as where something happens ("店里的狗", "厂里", "公司里")
 _AT_FIRM: Final = re.compile(rf"(?:{FIRM})里")

@@ -523,7 +523,10 @@ def _said(term: str, span: str, setting: str) -> bool:
 
 
 def _partly(word: str, said: str) -> bool:
-    """A two-character piece of a longer word is in the sentence (人才引进 ~ 人才)."""
+    """A two-character piece of a longer word is in the sentence (人才引进 ~ 人才), or the first
+    two of a word of three (身份证 ~ 身份: "…落实客户身份查验、信息登记")."""
+    if len(word) == 3:
+        return word[:2] in said
     return len(word) >= 4 and any(word[i : i + 2] in said for i in range(len(word) - 1))
 
 
