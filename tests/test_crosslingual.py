@@ -55,6 +55,10 @@ def test_the_dictionary_reads_senses_as_stemmed_phrases() -> None:
     assert english_words("We're sure they won't, and it’s the firm's fine") == [
         "we", "sure", "they", "and", "it", "the", "firm", "fine",
     ]  # fmt: skip
+    # an age is no words to translate ("year" gave 年度, "old" 年久失修): a minor's is 未成年人
+    assert english_words("sell beer to a 17-year-old or 16 years old") == [
+        "sell", "beer", "to", "a", "or",
+    ]  # fmt: skip
 
 
 def test_only_words_the_documents_use_are_given() -> None:

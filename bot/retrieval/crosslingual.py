@@ -166,9 +166,15 @@ def english_words(text: str) -> list[str]:
     return [form[0] for form in english_forms(text)]
 
 
+# An age ("a 17-year-old", "16 years old"): no words to translate ("year" gave 年度, "old"
+# 年久失修); a minor's is the documents' 未成年人 (``retrieval.intent.minors``).
+_AGED = re.compile(r"\b\d{1,3}[\s-]*(?:years?|yrs?)[\s-]*olds?\b")
+
+
 def english_forms(text: str) -> list[tuple[str, str | None]]:
     """``english_words`` with, for each, its ``agent`` form (or None)."""
-    words = [american(w) for w in _WORD.findall(_CONTRACTED.sub(" ", _plain(text)))]
+    plain = _AGED.sub(" ", _CONTRACTED.sub(" ", _plain(text)))
+    words = [american(w) for w in _WORD.findall(plain)]
     return [(stem(w), agent(w)) for w in words]
 
 
