@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import JIADING, SHANGHAI
 
-from bot.answering import Topic
+from bot.answering import Topic, answer
 from bot.answering.plan import AnswerPlan
 from bot.answering.resolve import resolve
 from bot.dialogue import answer_once
@@ -245,3 +245,30 @@ def test_the_topic_keeps_whether_the_documents_said_it() -> None:
     topic = Topic(doc="d", clause="d/1", question="q", unsaid=True)
     assert Topic.from_json(topic.to_json()) == topic
     assert not Topic.from_json({"doc": "d", "clause": "d/1"}).unsaid  # sessions saved before
+
+
+def test_a_higher_tier_reached_later_is_no_second_time(services: Any, sources: Any) -> None:
+    # 首超3亿 is a threshold of its own: after 2.5亿 (the 1亿 tier), reaching 3亿 is its first
+    # time, not the 1亿 award again ("不能" was the answer); 2.8亿 is still the 1亿 tier
+    first = "我们是嘉定的直播公司，今年营收做到了2.5亿，能拿多少奖励？"
+    plan, follow = _then(services, sources, first, "明年到了3亿还能再拿吗？")
+    assert plan.programs and plan.value == 250_000_000
+    assert follow.followup and follow.value == 300_000_000
+    assert follow.higher_tier and follow.verdict is None, follow
+    _, same = _then(services, sources, first, "明年到了2.8亿还能再拿吗？")
+    assert not same.higher_tier and same.verdict == "no", same
+    # as a user gets it: the higher tier's amount, and that the documents do not say how the
+    # tiers add up
+    composed = answer(
+        analyse("明年到了3亿还能再拿吗？"),
+        services.qa.gate(f"{first} 明年到了3亿还能再拿吗？").retrieval.hits,
+        sources,
+        Topic(doc=plan.doc, clause=plan.clause.key if plan.clause else None,
+              programs=plan.programs, amount=plan.value, question=first),
+        TODAY,
+        "zh",
+    )  # fmt: skip
+    assert composed is not None
+    lead, *rest = composed.text.splitlines()
+    assert "100万元" in lead and "不能" not in lead and "可以" not in lead, composed.text
+    assert any("文件没有写明已拿过低一档" in line for line in rest), composed.text

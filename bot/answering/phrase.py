@@ -296,10 +296,12 @@ def lines_of(f: Frame) -> tuple[list[str], str, list[str]]:
         else:
             prefix = (
                 msg("ans.yes_have" if "有" in q.norm else "ans.yes", lang)
-                if reading.is_yesno(q) and not lines
+                if reading.is_yesno(q) and not lines and not plan.higher_tier
                 else ""
             )
             lines.insert(0, prefix + lead)
+        if plan.higher_tier:
+            lines.append(msg("ans.higher_tier", lang, word=_v(plan.reason)))
     if not lines and plan.clause is not None and plan.sentence and not plan.uncovered:
         lead_line, inline = _evidence_lead(f)
         lines.append(lead_line)

@@ -94,6 +94,9 @@ class AnswerPlan:
     # an English question's clause holds few of the dictionary's words for it: its figure is
     # quoted, not stated as the answer
     loose: bool = False
+    # asked again with a figure that reaches a higher tier than the last ("明年到了3亿还能再拿
+    # 吗" after 2.5亿): that tier's amount, and that the documents do not say how the tiers add
+    higher_tier: bool = False
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,8 @@ def resolve(
         plan = replace(plan, uncovered=uncovered(query, sources, hits))
     if program is None and query.has("number"):
         plan = _citing_number(plan, sources)
-    plan = _verdict(plan, query, sources, terms)
+    higher = _higher_tier(plan, topic, sources)
+    plan = _verdict(plan, query, sources, terms, higher)
     if plan.followup and topic.unsaid and not plan.programs and plan.asked in _DETAILS:
         # the documents did not say what was asked ("物业停电梯维修要提前通知业主吗"), nor then
         # how many days ahead: the 60 days of the clause quoted beside it are another case's
@@ -302,8 +303,24 @@ def _loosely_found(clause: Clause, terms: Sequence[str]) -> bool:
     return bool(found) and sum(t in clause.norm for t in found) < LOOSE * len(found)
 
 
+def _higher_tier(plan: AnswerPlan, topic: Topic, sources: Sources) -> bool:
+    """A follow-up's figure reaches a higher tier of the program than the topic's did: "首超
+    3亿元" is a threshold of its own, first reached then, not the 1亿 one again."""
+    if not plan.followup or not plan.programs or plan.value is None or topic.amount is None:
+        return False
+    rule = sources.rulebook.programs[plan.programs[0]].amount
+    if rule.kind != "tiers":
+        return False
+    reached = [sum(1 for t in rule.tiers if v >= t.min) for v in (topic.amount, plan.value)]
+    return reached[0] >= 1 and reached[1] > reached[0]
+
+
 def _verdict(
-    plan: AnswerPlan, query: Query, sources: Sources, terms: Sequence[str] = ()
+    plan: AnswerPlan,
+    query: Query,
+    sources: Sources,
+    terms: Sequence[str] = (),
+    higher: bool = False,
 ) -> AnswerPlan:
     """A yes/no question's verdict, with the words of the clause it rests on (``terms``: the
     documents' words found for the question, which an English question is read through)."""
@@ -322,6 +339,8 @@ def _verdict(
                 plan, verdict="no", place=place, reason=_region_words(plan.sentence, meta.region)
             )
     once = reading.once_word(plan.sentence)
+    if once and reading.asks_again(query) and higher:
+        return replace(plan, higher_tier=True, reason=once)
     if once and reading.asks_again(query):
         return replace(plan, verdict="no", reason=once)
     if yesno and reading.asks_combination(query) and not _COMBINED.search(normalize(plan.sentence)):

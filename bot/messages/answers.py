@@ -151,6 +151,11 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
     ),
     # amounts from the rules table (bot/answering/amounts.py)
     "ans.taking_said": ("（按您说的“{said}”，以{value}计）", ' (taking your "{said}" as {value})'),
+    "ans.higher_tier": (
+        "这是更高一档，第一次达到；文件没有写明已拿过低一档“{word}”奖励的企业能否再拿、是否扣除已拿的部分。",
+        "That is a higher tier, reached for the first time; the documents do not say whether a "
+        "firm that received a lower tier gets it too, or less what it received.",
+    ),
     "ans.tier_below": (
         "不够：{value}未达到最低一档（{tier}），{name}不适用{stated}。",
         "Not enough: {value} is below the lowest tier ({tier}); the {name} does not apply{stated}.",
