@@ -481,12 +481,26 @@ def _forbids_terms(said: str, terms: Sequence[str], article: str) -> bool:
     spans = _spans_after(_NEGATIVE, said) + [
         item for items, _ in lists for item in re.split(r"[；;]|（[一二三四五六七八九十]+）", items)
     ]
+    spans += _on_grounds(said)
     setting = "".join(before for _, before in lists)
     for span in spans:
         named = [t for t in dict.fromkeys(terms) if len(t) >= 2 and _said(t, span, setting)]
         if _unlike(_apart(named, span)):
             return True
     return False
+
+
+def _on_grounds(said: str) -> list[str]:
+    """A ban on grounds ("不得因结婚、怀孕…等情形，违法降低…工资…，辞退女职工，单方解除…合同")
+    forbids each act it lists on those grounds: the grounds with each act, one by one."""
+    out: list[str] = []
+    for m in _NEGATIVE.finditer(said):
+        rest = _SENTENCE_END.split(said[m.end() :], maxsplit=1)[0]
+        if not rest.startswith("因"):
+            continue
+        grounds, *acts = re.split(r"[，,]", rest)
+        out += [f"{grounds}，{act}" for act in acts if act]
+    return out
 
 
 def _unlike(words: Sequence[str]) -> bool:
