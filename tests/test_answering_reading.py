@@ -719,6 +719,24 @@ def test_a_word_of_three_is_named_by_its_first_two() -> None:
     assert "乡村民宿" in found.sentence.text
 
 
+def test_a_ban_on_grounds_forbids_each_act_it_lists_on_them() -> None:
+    # "不得因结婚、怀孕…等情形，违法降低…工资…，辞退女职工，单方解除…合同": dismissing a
+    # pregnant worker is forbidden, though 辞退 is two commas after 怀孕 (it was "The documents
+    # do not say")
+    rule = city_article(
+        "上海市妇女权益保障条例(2024-09-27).md", "第四十五条", "用人单位不得因结婚、怀孕"
+    )
+    asked = analyse("Can we dismiss a pregnant employee during her probation period?")
+    terms = ("辞退", "罢免", "怀孕", "从业人员", "员工", "试用")  # the dictionary's words
+    found = yesno_reading(asked, [rule], NO_RULES, terms)
+    assert found is not None and found.verdict == "no", found
+    # grounds alone, or an act alone, are still no two words of what is forbidden
+    found = yesno_reading(
+        analyse("Can we give a pregnant employee a bonus?"), [rule], NO_RULES, ("怀孕", "奖金")
+    )
+    assert found is None or found.verdict != "no", found
+
+
 def test_a_yes_needs_every_word_of_a_short_question() -> None:
     # "may we take on an apprentice under 16?" is no "可以" from a sentence on apprentices that
     # says nothing of the age: of two subject words, none may be missing before a "yes"
@@ -935,6 +953,13 @@ def test_what_the_asker_says_its_firm_is_is_not_an_uncovered_subject() -> None:
     )  # fmt: skip
     asked = analyse("我们奶茶店的外卖包装用塑料袋会被罚吗？")
     assert uncovered(asked, told, [barking]) == ("塑料袋",)
+    # a modal and its verb that end the question (能管, jieba's noun) are what is asked
+    told = Sources(
+        documents={}, clauses=(), rulebook=_NO_RULES,
+        vocabulary=frozenset({"外卖", "门口", "电动车", "停放"}),
+    )  # fmt: skip
+    asked = analyse("外卖骑手在我们店门口乱停电动车，我们能管吗？")
+    assert "能管" not in uncovered(asked, told, [barking])
 
 
 def test_a_regulations_bare_header_answers_no_question_on_its_content() -> None:

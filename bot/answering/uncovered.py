@@ -132,6 +132,18 @@ def _mis_split(word: str, norm: str, vocabulary: frozenset[str]) -> bool:
 _TRAILING: Final = frozenset("给了过着到掉完好用")  # 用: 包装用 (包装用塑料袋)
 
 
+def _modal_verb(word: str, norm: str) -> bool:
+    """A modal and a verb that end the question ("我们能管吗": 能管, jieba's noun): what is
+    asked, not a subject."""
+    at = norm.find(word)
+    return (
+        len(word) == 2
+        and word[0] in "能可会该要"
+        and at >= 0
+        and re.match(r"[吗呢么不没]|$", norm[at + 2 :].lstrip("?？!！。 ")) is not None
+    )
+
+
 def _one_character_more(word: str, vocabulary: frozenset[str]) -> bool:
     """A word the documents use with one character before it (店门口: 门口 of a shop, 小餐馆),
     or with a particle after it (转租给): what the question asks about is the word, and the
@@ -193,6 +205,7 @@ def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str,
         and w not in sources.expressed  # said in other words: 司机 (驾驶员)
         and not any(w in v for v in vocabulary if len(v) <= 6)
         and not _mis_split(w, query.norm, vocabulary)
+        and not _modal_verb(w, query.norm)
         and not _one_character_more(w, vocabulary)
         and not any(w in h.clause.norm for h in hits[:3])
     ]
