@@ -183,10 +183,7 @@ def _case_unnamed(query: Query, said: str, words: Sequence[str], usual: Usual) -
     "劳动者解除劳动合同，应当提前三十日以书面形式通知用人单位" names the notice and nothing of the
     lift: no "需要". Read by characters, as a firm words its case in its own (分租 of a warehouse:
     出租 of the rule)."""
-    parts = [p for p in _PARTS_OF_QUESTION.split(query.norm) if p.strip()]
-    if len(parts) < 2:
-        return False
-    last = parts[-1].strip()
+    last = _asking_part(query)
     need = _NEED.search(last)
     if need is None or _chars(_PLAIN_ASKING.sub("", last[: need.start()])):
         return False
@@ -298,13 +295,17 @@ def _too_many_missing(
 _PARTS_OF_QUESTION: Final = re.compile(r"[，,。；;！!？?]")
 
 
-def _asking_words(query: Query, words: Sequence[str]) -> list[str]:
-    """Of ``words``, those of the part of a question told in several that asks (its last);
-    none when it is told in one."""
+def _asking_part(query: Query) -> str:
+    """The part of a question told in several that asks (its last); "" when it is told in one."""
     parts = [p for p in _PARTS_OF_QUESTION.split(query.norm) if p.strip()]
-    if len(parts) < 2:
-        return []
-    return [w for w in words if w in parts[-1]]
+    return parts[-1].strip() if len(parts) >= 2 else ""
+
+
+def _asking_words(query: Query, words: Sequence[str]) -> list[str]:
+    """Of ``words``, those of the part of a question told in several that asks; none when it
+    is told in one."""
+    last = _asking_part(query)
+    return [w for w in words if w in last] if last else []
 
 
 def _forbids_asked(said: str, asked: set[str], pairs: set[str] | None = None) -> bool:

@@ -36,6 +36,8 @@ from importlib import resources
 import numpy as np
 import snowballstemmer
 
+from bot.retrieval.intent import ENGLISH_AGE
+
 # Changes when the reading of the dictionary changes (tables kept beside an index are rebuilt).
 DICTIONARY_VERSION = "cedict-2023-11-07/14"
 MAX_PHRASE = 4  # words in the longest English phrase looked up
@@ -168,7 +170,7 @@ def english_words(text: str) -> list[str]:
 
 # An age ("a 17-year-old", "16 years old"): no words to translate ("year" gave 年度, "old"
 # 年久失修); a minor's is the documents' 未成年人 (``retrieval.intent.minors``).
-_AGED = re.compile(r"\b\d{1,3}[\s-]*(?:years?|yrs?)[\s-]*olds?\b")
+_AGED = re.compile(ENGLISH_AGE)
 
 
 def english_forms(text: str) -> list[tuple[str, str | None]]:

@@ -216,9 +216,11 @@ _ISSUER_ASKED = re.compile(  # who issued or interprets the document (not "which
 
 # A person's age in a question ("卖酒给17岁的顾客", "a 16-year-old", "under 18"): below 18 the
 # documents call them 未成年人, a word the question does not use.
+# an age in English ("a 17-year-old", "16 years old"); ``crosslingual`` leaves it untranslated
+ENGLISH_AGE = r"\b(\d{1,2})[\s-]*(?:years?|yrs?)[\s-]*olds?\b"
 _AGE = re.compile(
     r"(\d{1,2}|[一二三四五六七八九十]{1,3})\s*周?岁"
-    r"|\b(\d{1,2})[\s-]*(?:years?|yrs?)[\s-]*olds?\b"
+    rf"|{ENGLISH_AGE}"
     r"|(?:不满|未满|未成年|under(?:\s+the\s+age\s+of)?\s*)(18|十八)"
 )
 ADULT_AGE = 18
