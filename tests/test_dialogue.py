@@ -421,7 +421,15 @@ def test_help_when_idle(svc):
 
 
 @pytest.mark.parametrize(
-    "text", ["/check", "/check@policy_bot", "检查我的资格", "我们公司能拿什么补贴"]
+    "text",
+    [
+        "/check",
+        "/check@policy_bot",
+        "检查我的资格",
+        "我们公司能拿什么补贴",
+        # which of them it can apply for, asked in that order (it was answered with one clause)
+        "我们是一家做直播电商的公司，注册在嘉定，有哪些政策可以申请？",
+    ],
 )
 def test_starting_the_walk_through(svc, text):
     new, replies = turn(svc, Session(chat_id="s"), text=text)
@@ -469,6 +477,11 @@ def test_a_grant_a_regulation_gives_is_answered_from_it_not_walked_through(tmp_p
         served, Session(chat_id="l"), text="Can our company get a subsidy for live-streaming?"
     )
     assert new.flow == "eligibility"
+    # which support it can apply for, when a regulation's article matches best: answered
+    new, replies = turn(
+        served, Session(chat_id="w"), text="我们公司引进了国外的专利技术，有哪些资助可以申请？"
+    )
+    assert new.flow != "eligibility", show(replies)
 
 
 @NEEDS_CITY_CORPUS

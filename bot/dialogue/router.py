@@ -52,6 +52,9 @@ _OWN_CUES = (
     "资格", "可以享受", "能享受", "符合什么", "符合条件", "eligib", "qualify", "can we get",
 )  # fmt: skip
 _FIRST_PERSON = re.compile(r"我|本公司|本企业|\b(?:we|our|us|i|my)\b")
+# ...or asks which of them it can apply for, in that order ("…，有哪些政策可以申请？",
+# "有什么补贴能拿"): walked through where the walk-through has something to check
+_WHICH_TO_GET = re.compile(r"(?:哪些|什么)[^，。？！,.?!]{0,6}(?:可以|能)(?:申请|申报|享受|拿|领)")
 _WHICH = re.compile(r"哪些|什么|\b(?:which|what)\b")
 # A question asking for one fact (how many years, which department, what fine) is answered
 # from the documents even when it says "can we get".
@@ -328,7 +331,7 @@ def _asks_for_check(key: str) -> str | None:
         return None
     if any(cue in key for cue in _ELIGIBILITY_CUES):
         return "outright"
-    if _GETTING.search(key):
+    if _GETTING.search(key) or (_WHICH_TO_GET.search(key) and _FIRST_PERSON.search(key)):
         return "whether"
     if not any(cue in key for cue in _OWN_CUES) or _FIRST_PERSON.search(key) is None:
         return None
@@ -341,7 +344,9 @@ def _checkable(ctx: Ctx, message: str, key: str, focus: tuple[str, ...]) -> bool
     something (``_SUPPORT``)? It names a program (``focus``) or support, and its best clause
     is in a document the rules cover."""
     services = ctx.services
-    if not services.rulebook.documents or not (focus or _SUPPORT.search(key)):
+    if not services.rulebook.documents or not (
+        focus or _SUPPORT.search(key) or _WHICH_TO_GET.search(key)
+    ):
         return False
     hits = services.qa.retriever.search(message, 1).hits
     return bool(hits) and hits[0].clause.doc_id in services.rulebook.documents
