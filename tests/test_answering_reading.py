@@ -1104,6 +1104,11 @@ def test_an_english_figure_is_stated_only_from_a_clause_that_holds_the_question(
     assert not _loosely_found(kept, lab)
     assert _loosely_found(kept, draw)
     assert not _loosely_found(kept, ())  # no dictionary words: nothing to tell by
+    # one word of the question is no clause that holds it: "How many days do we have to pay an
+    # employee's final wages?" was told the labour regulation "states 十二个月", the period an
+    # average wage is taken over (工资 alone of its five words)
+    average = city_article("上海市劳动合同条例(2001-11-15).md", "第四十五条").clause
+    assert _loosely_found(average, ("当年", "工资", "从业人员", "最终", "相当"))
 
 
 def whole_article(name: str, label: str) -> Hit:
