@@ -1108,7 +1108,7 @@ def test_an_english_figure_is_stated_only_from_a_clause_that_holds_the_question(
     # employee's final wages?" was told the labour regulation "states 十二个月", the period an
     # average wage is taken over (工资 alone of its five words)
     average = city_article("上海市劳动合同条例(2001-11-15).md", "第四十五条").clause
-    assert _loosely_found(average, ("当年", "工资", "从业人员", "最终", "相当"))
+    assert _loosely_found(average, ("当年", "工资", "从业人员", "最终", "相当"), "duration")
 
 
 def whole_article(name: str, label: str) -> Hit:

@@ -287,22 +287,26 @@ def _with_evidence(
         return plan
     return replace(
         plan, clause=best.clause, sentence=best.text, doc=best.clause.doc_id,
-        loose=query.lang != "zh" and _loosely_found(best.clause, terms),
+        loose=query.lang != "zh" and _loosely_found(best.clause, terms, plan.asked),
     )  # fmt: skip
 
 
 LOOSE: Final = 0.12  # share of an English question's dictionary words its clause must hold
 
 
-def _loosely_found(clause: Clause, terms: Sequence[str]) -> bool:
+def _loosely_found(clause: Clause, terms: Sequence[str], asked: str = "") -> bool:
     """The clause holds under ``LOOSE`` of the documents' words the dictionary found for an
-    English question, or one of them only: the right clause, where a figure was asked, holds
-    several (a lab's records kept six years: 检测, 保存, 记录, 报告 of 12); one found by a word or
-    two (记录, 保存 of 14 for a firm's payroll records; 工资 of five for when final wages are
-    due) states a figure of something else."""
+    English question, or, asked for a figure (``asked``), one of them only: the right clause
+    holds several (a lab's records kept six years: 检测, 保存, 记录, 报告 of 12); one found by a
+    word or two (记录, 保存 of 14 for a firm's payroll records; 工资 of five for when final wages
+    are due) states a figure of something else. A clause on when a text takes effect holds few
+    of any question's words ("本规定自…起施行")."""
     found = list(dict.fromkeys(terms))
     held = sum(t in clause.norm for t in found)
-    return bool(found) and (held < LOOSE * len(found) or held < 2)
+    return bool(found) and (held < LOOSE * len(found) or (held < 2 and asked in _FIGURE_ASKS))
+
+
+_FIGURE_ASKS: Final = frozenset(["amount", "count", "duration", "penalty"])
 
 
 def _higher_tier(plan: AnswerPlan, topic: Topic, sources: Sources) -> bool:
