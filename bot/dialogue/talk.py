@@ -181,7 +181,7 @@ def _answer_parts(
         except BadInput:
             return None
         if gated.scope.elsewhere:  # "深圳直播基地补贴多少？": not the loaded program's amount
-            place = gated.scope.reason.partition(":")[2]
+            place = gated.scope.place
             texts.append(msg("part.elsewhere", lang, traditional, part=part, place=place))
             continue
         named = ctx.services.qa.retriever.preferred_documents(query.norm)

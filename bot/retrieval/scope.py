@@ -140,13 +140,17 @@ FIRM: Final = (
 )
 
 
+# the words before a place that say a firm is there ("在闵行", "位于上海市浦东")
+_AT: Final = r"(?:在|于|位于|落户|设在|开在)(?:上海市?)?"
+
+
 def located_at(place: str, query: str) -> bool:
     """Does the (normalised) question say the asker's firm is at ``place``?"""
     name = re.escape(place)
     if place.isascii():  # "a plant in Qingpu", "we're based in Minhang district"
         return re.search(rf"\b(?:in|at)\s+{name}\b(?!\s+district'?s)", query) is not None
     return (
-        re.search(rf"(?:在|于|位于|落户|设在|开在)(?:上海市?)?{name}", query) is not None
+        re.search(rf"{_AT}{name}", query) is not None
         or re.search(
             rf"{name}区?(?:这边|那边)?的(?:一家|一个|一间)?[^，。？！,.?!]{{0,6}}?(?:{FIRM})",
             query,
@@ -185,6 +189,11 @@ class ScopeDecision:
     def elsewhere(self) -> bool:
         """Out because the question is about a place no loaded document governs."""
         return not self.in_scope and self.reason.startswith("outside:")
+
+    @property
+    def place(self) -> str:
+        """The place of a question about another place (``elsewhere``), else ""."""
+        return self.reason.partition(":")[2] if self.elsewhere else ""
 
 
 def _mentions(term: str, query: str, words: frozenset[str]) -> bool:
@@ -247,9 +256,7 @@ def _as_party(place: str, query: str) -> bool:
             rf"\b{_PARTY_EN}\s+(?:from|in|based\s+in)\s+{name}\b{_ASKER_AFTER}", query
         )
     else:
-        mine = (
-            rf"我(?:们|司)?是(?:一家|一个)?{name}|(?:在|于|位于|落户|设在|开在)(?:上海市?)?{name}"
-        )
+        mine = rf"我(?:们|司)?是(?:一家|一个)?{name}|{_AT}{name}"
         if re.search(mine, query):
             return False
         every = re.findall(name, query)
