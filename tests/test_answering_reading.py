@@ -70,6 +70,11 @@ def clause(text: str, section: str = "第二十四条") -> Clause:
         ("Will we be punished if we miss the deadline?", "penalty"),
         ("上海市公路管理条例什么时候开始施行", "effective"),
         ("When did the Jiading policy take effect?", "effective"),
+        ("这个政策什么时候开始？", "effective"),
+        # when a firm starts doing something is not when the document took effect ("新招的员工
+        # 住房公积金从什么时候开始交" was told the regulation's date of 2006)
+        ("新招的员工住房公积金从什么时候开始交？", "general"),
+        ("今年的直播产业扶持资金什么时候开始申报？", "general"),
         ("上海直播三年行动计划到什么时候", "expiry"),
         ("上市奖励申报截止到哪天", "procedure"),
         ("养狗搬家了多少天内要去办变更", "duration"),

@@ -34,15 +34,20 @@ def test_every_article_of_a_list_is_cited_and_only_the_documents_own(tmp_path: P
         "第三条 经营者不得哄抬价格。\n\n"
         "第四条 经营者应当保存记录。\n\n"
         "第五条 违反本条例第二条、第三条第二款或者第四条规定的，处一千元以上一万元以下罚款。\n\n"
-        "第六条 违反《中华人民共和国价格法》第十四条规定的，依照其规定处罚；本条例第六条另有说明。\n"
+        "第六条 违反《中华人民共和国价格法》第十四条规定的，依照其规定处罚；本条例第六条另有说明。\n\n"
+        "第七条 违反本条例规定，由价格部门依照下列规定处罚：\n\n"
+        "（一）违反第二条第一款规定的，责令改正，可以并处一千元以上五千元以下罚款；\n\n"
+        "（二）违反第四条规定的，处一百元以上二千元以下罚款。\n"
     )
     path = tmp_path / "test-regulation.md"
     path.write_text(text, encoding="utf-8")
     kb = KnowledgeBase.from_sources([read_document(path)])
     key = {c.clause: c.key for c in kb.clauses}
     cites = cited_by(kb.clauses)
-    for article in ("第二条", "第三条", "第四条"):
-        assert cites[key[article]] == (key["第五条"],)
+    for article in ("第二条", "第四条"):
+        assert cites[key[article]] == (key["第五条"], key["第七条"])
+    # a penalty article's items name the articles they enforce bare ("违反第二条第一款规定的")
+    assert cites[key["第三条"]] == (key["第五条"],)
     # another law's article number is not this document's; an article citing itself is not kept
     assert key["第六条"] not in cites and key["第一条"] not in cites
 

@@ -130,6 +130,11 @@ _DOCUMENT: Final = re.compile(
     r"政策|文件|条例|意见|计划|办法|规定|细则|方案|policy|plan|regulation|opinion"
 )
 _APPLYING: Final = re.compile(r"申报|申请|报名|apply|application")
+# "…什么时候开始交/申报/发放": when something is done, not when the document takes effect
+# ("…什么时候开始实施", "这个政策什么时候开始？" still ask that)
+_STARTS_ACT: Final = re.compile(
+    r"(?:什么时候|何时|哪天|哪年)开始(?!实施|施行|生效|执行|有效|的?[吗呢呀啊]?[?？。!！]*$)"
+)
 _CHOICE: Final = re.compile(r"还是|\bor\b")
 _STILL: Final = re.compile(r"还能|还可以|还有效|还管用|还在执行|还适用|\bstill\b")
 # Words that say something other than the document has a term (a contract, a licence, a card).
@@ -141,6 +146,12 @@ def asked(query: Query) -> str:
     norm = query.norm
     for kind, cues in _CUES:
         if any(_cue(c, norm) for c in cues):
+            if (
+                kind == "effective"
+                and _STARTS_ACT.search(norm)
+                and not any(_cue(c, norm) for c in cues if "开始" not in c)
+            ):
+                continue  # "公积金从什么时候开始交": when a firm starts doing something
             if kind == "expiry" and _APPLYING.search(norm):
                 return "procedure"  # "申报截止到哪天" asks for the application deadline
             if kind == "expiry" and not _DOCUMENT.search(norm) and not query.short:

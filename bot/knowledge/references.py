@@ -21,12 +21,17 @@ _OWN = re.compile(
     rf"本(?:条例|办法|规定|细则|决定|法|规则)"
     rf"((?:第{_NUMBER}条(?:第{_NUMBER}款)?(?:第{_NUMBER}项)?(?:、|，|,|和|及|或者|或|至)?)+)"
 )
+# "违反第二十二条第一款规定的": a penalty article's items name the document's own articles bare
+# (another document's article comes after its title: "违反《…法》第十条")
+_BARE = re.compile(
+    rf"违反((?:第{_NUMBER}条(?:第{_NUMBER}款)?(?:第{_NUMBER}项)?(?:、|，|,|和|及|或者|或|至)?)+)"
+)
 _ARTICLE = re.compile(rf"第{_NUMBER}条")
 
 
 def cited_by(clauses: Iterable[Clause]) -> dict[str, tuple[str, ...]]:
     """Each clause key -> the keys of the clauses of its document that cite it by number
-    ("本条例第X条"), in document order; a clause citing itself is left out."""
+    ("本条例第X条", "违反第X条"), in document order; a clause citing itself is left out."""
     by_label: dict[tuple[str, str], str] = {}
     citing: list[tuple[Clause, list[str]]] = []
     for clause in clauses:
@@ -34,7 +39,8 @@ def cited_by(clauses: Iterable[Clause]) -> dict[str, tuple[str, ...]]:
         by_label.setdefault((clause.doc_id, normalize(clause.clause)), clause.key)
         if clause.kind == "header":
             continue
-        labels = [a for m in _OWN.finditer(clause.norm) for a in _ARTICLE.findall(m.group(1))]
+        found = [*_OWN.finditer(clause.norm), *_BARE.finditer(clause.norm)]
+        labels = [a for m in found for a in _ARTICLE.findall(m.group(1))]
         if labels:
             citing.append((clause, labels))
     out: dict[str, list[str]] = {}
