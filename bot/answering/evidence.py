@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.answering.reading import FIGURES, states, states_figure
 from bot.domain import Citation, Clause
+from bot.knowledge.references import own_articles
 from bot.retrieval.retriever import Hit
 from bot.retrieval.tokens import char_bigrams
 from bot.text import has_cjk, normalize, sentences, strip_spaces, to_traditional
@@ -186,6 +187,14 @@ def best_sentence(
         ]
         if naming:
             return _whole_if_short(max(naming, key=_nearness))
+    if kind == "penalty" and not states_figure(kind, normalize(best.text)):
+        # the article a firm breaks, in the firm's words, and the sentence of the penalty
+        # article enforcing it by number ("（五）违反第二十二条第一款规定的，…罚款")
+        enforcing = [c for c in candidates if _enforces(c, best.clause)]
+        if enforcing:
+            chosen = max(enforcing, key=lambda c: c.score)
+            part = _enforcing_part(chosen.text, best.clause.clause)
+            return Sentence(part, chosen.clause, chosen.score, chosen.near)
     if kind in FIGURES and not states_figure(kind, normalize(best.text)):
         joined = _with_figure_after(best, kind)
         if joined is not None:
@@ -227,6 +236,31 @@ def _whole_if_short(best: Sentence) -> Sentence:
     if len(whole) <= SHORT_CLAUSE and best.text in whole:
         return Sentence(whole, best.clause, best.score)
     return best
+
+
+def _enforces(candidate: Sentence, clause: Clause) -> bool:
+    """Does ``candidate`` set the penalty for breaking ``clause``, an article it names by
+    number ("违反本条例第二十条规定的", "违反第二十二条第一款规定的")?"""
+    if candidate.clause.doc_id != clause.doc_id or candidate.clause.clause == clause.clause:
+        return False
+    said = normalize(candidate.text)
+    return clause.clause in own_articles(said) and states_figure("penalty", said)
+
+
+def _enforcing_part(text: str, article: str) -> str:
+    """Of a sentence of a penalty article's items, the item enforcing ``article``: from the
+    part naming it to the next item ("情节严重的，…；（五）违反第二十二条第一款规定的，…罚款。"
+    -> "（五）违反第二十二条第一款规定的，…罚款。")."""
+    parts = re.split(r"(?<=；)", text)
+    at = next((i for i, p in enumerate(parts) if article in own_articles(normalize(p))), None)
+    if at is None:
+        return text
+    end = at + 1
+    while end < len(parts) and not re.match(
+        r"\s*(?:[（(][一二三四五六七八九十\d]+[)）]|违反)", parts[end]
+    ):
+        end += 1
+    return "".join(parts[at:end]).strip()
 
 
 def _with_figure_after(best: Sentence, kind: str) -> Sentence | None:

@@ -39,8 +39,7 @@ def cited_by(clauses: Iterable[Clause]) -> dict[str, tuple[str, ...]]:
         by_label.setdefault((clause.doc_id, normalize(clause.clause)), clause.key)
         if clause.kind == "header":
             continue
-        found = [*_OWN.finditer(clause.norm), *_BARE.finditer(clause.norm)]
-        labels = [a for m in found for a in _ARTICLE.findall(m.group(1))]
+        labels = own_articles(clause.norm)
         if labels:
             citing.append((clause, labels))
     out: dict[str, list[str]] = {}
@@ -53,3 +52,10 @@ def cited_by(clauses: Iterable[Clause]) -> dict[str, tuple[str, ...]]:
             if clause.key not in keys:
                 keys.append(clause.key)
     return {key: tuple(keys) for key, keys in out.items()}
+
+
+def own_articles(text: str) -> list[str]:
+    """The articles of its own document a (normalised) text names by number, in order
+    ("违反本条例第十二条、第十五条第二款规定的" -> 第十二条, 第十五条)."""
+    found = sorted([*_OWN.finditer(text), *_BARE.finditer(text)], key=lambda m: m.start())
+    return [a for m in found for a in _ARTICLE.findall(m.group(1))]
