@@ -967,6 +967,30 @@ def test_what_the_asker_says_its_firm_is_is_not_an_uncovered_subject() -> None:
     assert "能管" not in uncovered(asked, told, [barking])
 
 
+def test_a_clause_saying_what_a_missing_word_does_in_its_own_word_speaks_to_it() -> None:
+    from bot.answering.uncovered import uncovered
+
+    # the smoking ban's article on what a venue owes: it says 吸烟, the question 抽烟, and
+    # nothing of 客人 (a guest smoking is a smoker there)
+    duty = city_article("上海市公共场所控制吸烟条例.md", "第九条")
+    vocabulary = frozenset({"餐厅", "包间", "吸烟", "劝阻", "场所", "罚款"})
+    asked = analyse("我们餐厅包间里客人抽烟，我们要管吗？管不了会罚谁？")
+    plain = Sources(documents={}, clauses=(), rulebook=_NO_RULES, vocabulary=vocabulary)
+    assert uncovered(asked, plain, [duty]) == ("客人",)
+    usual = {"抽烟": ("吸烟",)}
+    told = Sources(
+        documents={}, clauses=(), rulebook=_NO_RULES, vocabulary=vocabulary,
+        usual=lambda word: usual.get(word, ()),
+    )  # fmt: skip
+    assert uncovered(asked, told, [duty]) == ()
+    # a noun beside a missing word is part of its name: 新能源汽车 is no car the clause names
+    cars = Sources(
+        documents={}, clauses=(), rulebook=_NO_RULES,
+        vocabulary=frozenset({"汽车", "补贴", "购买"}), usual=lambda word: ("汽车",),
+    )  # fmt: skip
+    assert uncovered(analyse("买新能源汽车有补贴吗？"), cars, [duty]) == ("新能源",)
+
+
 def test_a_regulations_bare_header_answers_no_question_on_its_content() -> None:
     from bot.answering.resolve import _bare_header
     from bot.knowledge.documents import read_document
@@ -1247,3 +1271,31 @@ def test_an_english_question_names_a_program_only_when_it_asks_about_a_benefit()
     )
     # a Chinese question names it by its own words, as before
     assert "jd-talent-rent" in match_programs(rules, analyse("嘉定人才租房补贴有多少？"))
+
+
+def test_a_penalty_is_quoted_from_the_item_enforcing_the_article_the_firm_breaks() -> None:
+    # "不明码标价会被罚多少": the article on marking prices says it in the firm's words; the
+    # penalty article's fifth item enforces it by number, after the fourth item's tail
+    name = "上海市价格管理条例.md"
+    duty = city_article(name, "第二十二条")
+    lines = (CITY_CORPUS / name).read_text(encoding="utf-8").splitlines()
+    items = [
+        row for row in lines if row.startswith(("（四）违反第二十一条", "（五）违反第二十二条"))
+    ]
+    fourth_tail = items[0].split("；", 1)[1]  # "情节严重的，处…一万元以上五万元以下罚款；"
+    penalty = Hit(
+        clause("第三十三条 违反本条例规定：……" + fourth_tail + items[1], "第三十三条"),
+        1.0,
+        1.0,
+        1.0,
+    )
+    best = best_sentence("我们超市的商品不明码标价会被罚多少？", [duty, penalty], "penalty")
+    assert best is not None and best.clause.clause == "第三十三条"
+    assert (
+        best.text.startswith("（五）违反第二十二条第一款规定的")
+        and "一千元以上五千元以下罚款" in best.text
+    )
+    assert "一万元以上五万元以下" not in best.text
+    # asked what the article says, the article itself
+    plain = best_sentence("超市商品要明码标价吗？", [duty, penalty], "yesno")
+    assert plain is not None and plain.clause.clause == "第二十二条"

@@ -211,13 +211,21 @@ def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str,
     ]
     if not missing or len(missing) * 2 < len(subjects):
         return ()
-    # another word of the question that the top clauses use: they speak to it after all
+    # another word of the question that the top clauses use, or the documents' usual word for
+    # it (抽烟: 吸烟): they speak to it after all
+    # (a noun next to a missing word is part of its name, 新能源汽车; a verb is what it does,
+    # 客人抽烟)
+    nouns = set(_nouns(query.norm))
     others = [
         w
         for w in _content_words(query.norm, sources)
-        if not any(w in m or m in w or m + w in query.norm or w + m in query.norm for m in missing)
+        if not any(
+            w in m or m in w or (w in nouns and (m + w in query.norm or w + m in query.norm))
+            for m in missing
+        )
     ]
-    if any(w in h.clause.norm for w in others for h in hits[:3]):
+    said = [u for w in others for u in (w, *sources.usual(w))]
+    if any(w in h.clause.norm for w in said for h in hits[:3]):
         return ()
     return tuple(missing[:3])
 
