@@ -1045,3 +1045,20 @@ def test_back_and_why_outside_a_walk_through_say_so(svc, text, expected):
     new, replies = turn(svc, session, text=text)
     assert expected in replies[0].text, replies
     assert new.flow == "idle" and new.pending is None
+
+
+def test_a_short_question_mid_walk_through_is_answered_from_the_topic(svc):
+    # the award asked about first, then the walk-through started: "找谁申请" (four characters,
+    # no question mark) asks who handles it; it was read as an answer and the options shown again
+    session, _ = in_walk(
+        svc,
+        ("text", "我们是嘉定的一家直播公司，去年营收1.2亿"),
+        ("text", "能拿什么奖励？"),
+    )
+    pending = session.pending
+    new, replies = turn(svc, session, text="找谁申请")
+    assert "区商务委" in replies[0].text and replies[0].citations, show(replies)
+    assert new.pending == pending and new.facts == session.facts
+    # a short answer is still an answer
+    new, replies = turn(svc, session, text="公司")
+    assert new.pending != pending or new.facts != session.facts, show(replies)

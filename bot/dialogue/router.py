@@ -73,10 +73,14 @@ _SUPPORT = re.compile(
 )
 # A message phrased as a question while a walk-through question is pending.
 _QUESTION_CUES = re.compile(
-    r"[?？]|吗|么|什么|多少|怎么|如何|哪|几|是否|有没有|能不能|可不可以|"
+    r"[?？]|吗|么|什么|多少|怎么|如何|哪|几|谁|是否|有没有|能不能|可不可以|"
     r"^\s*(what|how|which|when|where|who|why|does|do|is|are|can|could|should)\b",
     re.IGNORECASE,
 )
+
+# ...and a short one that can only be a question ("找谁申请", "去哪办", "要多久"), not an answer
+# such as "是吗" or "大概吧？"
+_ASKING = re.compile(r"谁|哪|什么|多少|多久|怎么|如何|几[天年月个]")
 
 
 # ------------------------------------------------------------------------------ handlers
@@ -376,7 +380,7 @@ def _follow_writing(ctx: Ctx, message: str) -> Ctx:
 
 def _pending_text(ctx: Ctx, message: str) -> Turn:
     """Typed text while a question is pending: a policy question in between, or an answer."""
-    if _QUESTION_CUES.search(message) and len(message) >= 6:
+    if _QUESTION_CUES.search(message) and (len(message) >= 6 or _ASKING.search(message)):
         try:
             turn, answered = talk.policy(ctx, message, log_out_of_scope=False)
         except BadInput:
