@@ -272,3 +272,27 @@ def test_a_higher_tier_reached_later_is_no_second_time(services: Any, sources: A
     lead, *rest = composed.text.splitlines()
     assert "100万元" in lead and "不能" not in lead and "可以" not in lead, composed.text
     assert any("文件没有写明已拿过低一档" in line for line in rest), composed.text
+
+
+@pytest.mark.parametrize(
+    ("about", "follow_up", "unsaid"),
+    [
+        # the article on work permits for foreign streamers states no time
+        ("上海对外籍主播有什么支持", "那工作许可证办下来要多久", True),
+        ("上海对外籍主播有什么支持", "能招几个？", True),
+        # the talent housing article states its amounts and years: it answers
+        ("嘉定人才租房补贴", "每月多少？", False),
+    ],
+)
+def test_a_follow_up_asking_a_figure_its_clause_does_not_state_is_told_so(
+    services: Any, sources: Any, about: str, follow_up: str, unsaid: bool
+) -> None:
+    query = analyse(about)
+    gated = services.qa.gate(query.text)
+    first = resolve(query, gated.retrieval.hits, sources, Topic(), frozenset())
+    assert first is not None and first[0].clause is not None
+    plan = first[0]
+    topic = Topic(doc=plan.doc, clause=plan.clause.key, question=query.text)
+    again = resolve(analyse(follow_up), gated.retrieval.hits, sources, topic, frozenset())
+    assert again is not None and again[0].followup, again
+    assert (again[0].verdict == "unsaid") is unsaid, again[0]

@@ -197,11 +197,23 @@ def resolve(
         # the documents did not say what was asked ("物业停电梯维修要提前通知业主吗"), nor then
         # how many days ahead: the 60 days of the clause quoted beside it are another case's
         plan = replace(plan, verdict="unsaid")
+    elif (
+        plan.followup
+        and not plan.programs
+        and plan.verdict is None
+        and plan.asked in _FIGURES_ASKED
+        and plan.clause is not None
+        and not reading.states_figure(plan.asked, plan.clause.norm)
+    ):
+        # "那工作许可证办下来要多久" after the plan's article on work permits for foreign
+        # streamers: it states no time, and quoting it again would not answer
+        plan = replace(plan, verdict="unsaid")
     return plan, query
 
 
 # what a follow-up asks of the last answer's subject: a figure, a time, a penalty, an office
 _DETAILS: Final = frozenset(["amount", "count", "duration", "penalty", "who"])
+_FIGURES_ASKED: Final = frozenset(["amount", "count", "duration"])
 
 
 def _citing_number(plan: AnswerPlan, sources: Sources) -> AnswerPlan:
