@@ -1299,3 +1299,47 @@ def test_a_penalty_is_quoted_from_the_item_enforcing_the_article_the_firm_breaks
     # asked what the article says, the article itself
     plain = best_sentence("超市商品要明码标价吗？", [duty, penalty], "yesno")
     assert plain is not None and plain.clause.clause == "第二十二条"
+
+
+@pytest.mark.parametrize(
+    ("question", "opposite"),
+    [
+        # the ban is for contracts not registered; the asker's is registered
+        ("浙江技术合同登记了可以享受优惠吗", True),
+        ("我们的送餐员都有健康证明，可以送餐吗", True),
+        # the asker's case is the one banned
+        ("浙江技术合同没有登记能享受优惠吗", False),
+        ("送餐员没有健康证明可以送餐吗", False),
+    ],
+)
+def test_a_ban_on_those_who_did_not_is_no_no_to_one_who_did(question: str, opposite: bool) -> None:
+    from bot.answering.yesno import _case_opposite
+
+    bans = [
+        "未经认定登记或者不予认定的技术合同，不得享受国家和本省规定的优惠待遇。",
+        "未取得健康证明的送餐人员不得从事餐饮配送服务。",
+    ]
+    ban = next(b for b in bans if set(char_bigrams(b)) & set(char_bigrams(question)) - {"可以"})
+    assert _case_opposite(normalize(ban), normalize(question)) is opposite
+
+
+def test_a_sentence_saying_a_benefit_is_enjoyed_answers_whether_there_is_one() -> None:
+    # "…其技术交易的收入享受国家规定的税收优惠" answers "有税收优惠吗" (it was "文件没有写明")
+    assert reading.verdict_of(normalize("其技术交易的收入享受国家规定的税收优惠。")) == "yes"
+    assert reading.verdict_of(normalize("未经认定登记的技术合同，不得享受优惠待遇。")) == "no"
+
+
+@pytest.mark.parametrize(
+    ("question", "having"),
+    [
+        ("浙江的技术合同认定登记后有税收优惠吗", True),
+        ("有没有补贴", True),
+        ("员工有权拒绝加班吗", False),  # a right, answered 可以
+        ("可以享受税收优惠吗", False),
+        ("这个政策还有效吗", False),
+    ],
+)
+def test_a_yes_to_whether_there_is_something_is_led_by_you_have_it(question: str, having: bool) -> None:
+    from bot.answering.phrase import _ASKS_HAVING
+
+    assert bool(_ASKS_HAVING.search(normalize(question))) is having

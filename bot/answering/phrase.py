@@ -220,6 +220,13 @@ def _program_facts(f: Frame, program: Program) -> list[str]:
     return lines
 
 
+# a question whether there is something ("有税收优惠吗", "有没有补贴"), not whether one may
+# ("可以有…吗") nor whether one has a right (有权)
+_ASKS_HAVING = re.compile(
+    r"^(?!.*(?:可以|能|允许)).*(?:有没有|(?<![没所具享拥持])有(?![权关效限])[^，。？?]{0,12}吗)"
+)
+
+
 def _verdict_lines(f: Frame) -> list[str]:
     plan, lang = f.plan, f.lang
     if plan.verdict == "no" and plan.place:
@@ -247,6 +254,8 @@ def _evidence_lead(f: Frame) -> tuple[str, bool]:
         "supported": "ans.supported_says",
         "unsaid": "ans.unsaid_says",
     }.get(plan.verdict or "", "ans.says")
+    if key == "ans.yes_says" and _ASKS_HAVING.search(f.query.norm):
+        key = "ans.yes_have_says"  # "有税收优惠吗": 有。
     if lang == "zh":
         return msg(
             key, lang, title=f.title, clause=_v(clause.clause), sentence=_v(plan.sentence)

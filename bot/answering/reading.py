@@ -36,7 +36,7 @@ STATES: Final[dict[str, re.Pattern[str]]] = {
     "penalty": re.compile(rf"罚款|罚金|处{_NUM}|没收|吊销|责令|警告|处罚|追究"),
     "conditions": re.compile(r"符合|条件|具备|满足|经认定|认定的|对.{1,30}的[，,]|应当"),
     "procedure": re.compile(r"申请|申报|提交|材料|办理|登记|备案"),
-    "yesno": re.compile(r"可以|可|有权|鼓励|支持|给予|允许|应当|不得|禁止|不予|不能|严禁|不可"),
+    "yesno": re.compile(r"可以|可|有权|享受|享有|鼓励|支持|给予|允许|应当|不得|禁止|不予|不能|严禁|不可"),
     "general": re.compile(r"."),
 }
 # 不能 forbids only outside a condition or a description: regulations say "因故不能履行职责时",

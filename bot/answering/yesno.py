@@ -428,6 +428,26 @@ def _forbidden_parts(said: str) -> list[str]:
     return after + [items for items, _ in _lists_after(said)] or [said]
 
 
+# the case a ban is for, said as what was not done ("未经认定登记或者不予认定的技术合同，不得享受…",
+# "未取得健康证明的…不得…")
+_NOT_DONE: Final = re.compile(r"(?:未经|未|没有|不具备|不符合)([\u4e00-\u9fff、]{2,16}?)的")
+_DENIED: Final = re.compile(r"[未没无不非]")
+
+
+def _case_opposite(said: str, question: str) -> bool:
+    """The ban is for those who did not do what the question says the asker did: "技术合同登记
+    了可以享受优惠吗" is no 不能 from "未经认定登记…的技术合同，不得享受…优惠待遇" (the asker's
+    contract is registered); "没有登记能享受吗" still is."""
+    for case in _NOT_DONE.finditer(said):
+        if _NEGATIVE.search(said, case.end()) is None:
+            continue  # no ban after it
+        for pair in char_bigrams(case.group(1)):
+            at = question.find(pair)
+            if at >= 0 and pair not in _EMPTY_PAIRS:
+                return not _DENIED.search(question[max(0, at - 3) : at])
+    return False
+
+
 def _forbidding(said: str) -> str:
     """The pieces of the sentence (between "；") that forbid, as one text: "…落实客户身份查验
     …义务；对客户身份不明或者拒绝身份查验的，不得提供服务" forbids in its second piece only."""
@@ -696,6 +716,8 @@ def yesno_reading(
                 and not _forbids_act(said, act_pairs, act_own, content - people)
                 and _named_apart(words, _forbidding(said)) < 2
             ):
+                continue
+            if verdict == "no" and query.lang == "zh" and _case_opposite(said, query.norm):
                 continue
             # what a penalty punishes is what it describes: asked whether a hospital may take a
             # deposit, "…到医院无理纠缠…的，…依法追究责任" (a relative's disturbance) is no "no"

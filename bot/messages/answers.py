@@ -17,6 +17,7 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
     "ans.states_en": ("", "The {title}, {clause}, states {figure}:"),
     "ans.says": ("据{title}{clause}：{sentence}", "The {title}, {clause}, says:"),
     "ans.yes_says": ("可以。据{title}{clause}：{sentence}", "Yes. The {title}, {clause}, says:"),
+    "ans.yes_have_says": ("有。据{title}{clause}：{sentence}", "Yes. The {title}, {clause}, says:"),
     "ans.no_says": ("不能。据{title}{clause}：{sentence}", "No. The {title}, {clause}, says:"),
     "ans.supported_says": (
         "支持。据{title}{clause}：{sentence}",
@@ -107,7 +108,10 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
     "ans.nearest": ("最接近的条文：{title}{clause}", "Nearest clause: {title}, {clause}"),
     "ans.source_units": ("出处：{title}{clause}；责任单位：{units}", "Source: {title}, {clause}"),
     "ans.amounts_en": ("", "Amounts: {glosses}."),
-    "ans.no_glossary_en": ("", "(This document has no English glossary; the source is quoted in Chinese.)"),
+    "ans.no_glossary_en": (
+        "",
+        "(This document has no English glossary; the source is quoted in Chinese.)",
+    ),
     # validity: one entry per status (DocumentMeta.validity)
     "ans.valid.in_force": (
         "可以：{title}有效期至{until}，目前（{today}）仍在有效期内。",
@@ -160,8 +164,14 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
         "不够：{value}未达到最低一档（{tier}），{name}不适用{stated}。",
         "Not enough: {value} is below the lowest tier ({tier}); the {name} does not apply{stated}.",
     ),
-    "ans.tier": ("{per}奖励{amount}（{tier}）{stated}。", "{amount}, {per} ({tier}){stated}: {name}."),
-    "ans.tier_max": ("最高{per}奖励{amount}（{tier}）。", "At most {amount} {per} ({tier}): {name}."),
+    "ans.tier": (
+        "{per}奖励{amount}（{tier}）{stated}。",
+        "{amount}, {per} ({tier}){stated}: {name}.",
+    ),
+    "ans.tier_max": (
+        "最高{per}奖励{amount}（{tier}）。",
+        "At most {amount} {per} ({tier}): {name}.",
+    ),
     "ans.tiers": ("按档{per}奖励：{parts}。", "{name}, {per} by tier: {parts}."),
     "ans.percent": ("可补贴{amount}{capped}{stated}。", "{amount}{capped}{stated}: {name}."),
     "ans.capped": ("（达到上限）", " (the cap)"),
@@ -177,16 +187,25 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
     "ans.at_most_years": ("，最长{years}年", ", for at most {years} years"),
     "ans.choice": ("{per}补贴{amount}（{label}）。", "{amount}, {per} ({label}): {name}."),
     "ans.choices": ("{per}补贴：{parts}。", "{name}, {per}: {parts}."),
-    "ans.percent_rule": ("按举办费的{rate}%补贴{cap}{years}。", "{rate}% of the cost{cap}{years}: {name}."),
+    "ans.percent_rule": (
+        "按举办费的{rate}%补贴{cap}{years}。",
+        "{rate}% of the cost{cap}{years}: {name}.",
+    ),
     "ans.percent_cap": ("，{per}最高{cap}", ", at most {cap} {per}"),
     "ans.fixed": ("{per}{word}{amount}。", "{amount}, {per}: {name}."),
     "ans.up_to": ("最高{per}{amount}{years}。", "Up to {amount}{per}{years}: {name}."),
-    "ans.at_least": ("{per}奖励{amount}以上（视贡献确定）。", "At least {amount}, {per} (set by contribution): {name}."),
+    "ans.at_least": (
+        "{per}奖励{amount}以上（视贡献确定）。",
+        "At least {amount}, {per} (set by contribution): {name}.",
+    ),
     "ans.at_least_no_max": (
         "文件没有写明上限：条款只说{per}奖励“{amount}以上”，视贡献确定。",
         "The documents do not state a maximum: the clause says at least {amount} ({per}), set by contribution.",
     ),
-    "ans.no_figure": ("文件没有写明具体金额：{name}，{note}。", "The documents do not state a figure for the {name}: {note}."),
+    "ans.no_figure": (
+        "文件没有写明具体金额：{name}，{note}。",
+        "The documents do not state a figure for the {name}: {note}.",
+    ),
     "ans.per.once": ("一次性", "one-off"),
     "ans.per.year": ("每年", "per year"),
     "ans.per.month": ("每月", "per month"),
