@@ -1343,3 +1343,17 @@ def test_a_yes_to_whether_there_is_something_is_led_by_you_have_it(question: str
     from bot.answering.phrase import _ASKS_HAVING
 
     assert bool(_ASKS_HAVING.search(normalize(question))) is having
+
+
+def test_a_penalty_for_another_act_is_no_no() -> None:
+    from bot.answering.yesno import _act_pairs, _punishes_act
+
+    fraud = normalize(
+        "通过编造虚假技术合同等不正当手段骗取技术合同认定登记证明的，由原技术合同认定登记机构撤销"
+        "其认定登记证明，科技主管部门并可对当事人处以五千元以上一万元以下的罚款；非法享受的税收等"
+        "优惠，由有关部门追回。"
+    )
+    # asked whether a registered contract's income may enjoy the relief: faking is punished
+    assert not _punishes_act(fraud, _act_pairs("享受优惠", ["技术合同", "登记", "优惠"]))
+    # asked whether one may fake a contract to get the certificate: that is what is punished
+    assert _punishes_act(fraud, _act_pairs("编造技术合同骗取证明", ["技术合同", "证明"]))

@@ -448,6 +448,15 @@ def _case_opposite(said: str, question: str) -> bool:
     return False
 
 
+def _punishes_act(said: str, act_pairs: set[str]) -> bool:
+    """The case a penalty sets out ("…骗取…证明的，") shares a character pair with what the
+    question asks to do; a sentence without such a case is read as before."""
+    case = re.split(r"的[，,]", said, maxsplit=1)
+    if len(case) < 2 or not act_pairs:
+        return True
+    return bool(set(char_bigrams(case[0])) & act_pairs)
+
+
 def _forbidding(said: str) -> str:
     """The pieces of the sentence (between "；") that forbid, as one text: "…落实客户身份查验
     …义务；对客户身份不明或者拒绝身份查验的，不得提供服务" forbids in its second piece only."""
@@ -728,6 +737,17 @@ def yesno_reading(
                 and len(acting) >= 2
                 and not _spans_after(_NEGATIVE, said)
                 and not (_chars(said) & acting)
+            ):
+                continue
+            # and a penalty's case must be what the question asks to do: "通过编造虚假技术合同…
+            # 骗取…认定登记证明的，…罚款；非法享受的税收等优惠，由有关部门追回" punishes faking,
+            # no 不能 to whether a registered contract's income may enjoy the tax relief
+            if (
+                verdict == "no"
+                and query.lang == "zh"
+                and act is not None
+                and not _spans_after(_NEGATIVE, said)
+                and not _punishes_act(said, act_pairs)
             ):
                 continue
             # a duty answers whether one may do something only when it speaks of doing it
