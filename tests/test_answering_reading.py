@@ -1310,6 +1310,7 @@ def test_a_penalty_is_quoted_from_the_item_enforcing_the_article_the_firm_breaks
         # the asker's case is the one banned
         ("浙江技术合同没有登记能享受优惠吗", False),
         ("送餐员没有健康证明可以送餐吗", False),
+        ("我们的送餐员没经过体检拿到健康证明，可以送餐吗", False),
     ],
 )
 def test_a_ban_on_those_who_did_not_is_no_no_to_one_who_did(question: str, opposite: bool) -> None:
@@ -1321,6 +1322,9 @@ def test_a_ban_on_those_who_did_not_is_no_no_to_one_who_did(question: str, oppos
     ]
     ban = next(b for b in bans if set(char_bigrams(b)) & set(char_bigrams(question)) - {"可以"})
     assert _case_opposite(normalize(ban), normalize(question)) is opposite
+    # an item of a list of banned cases: the ban is the list's, before it (held-out city h40)
+    listed = "有下列情形之一的，不得交易：（一）危害国家安全的；（二）未经合法权利人授权同意的；（三）法律、法规规定禁止交易的其他情形。"
+    assert not _case_opposite(normalize(listed), normalize("数据权利人授权同意了，可以交易吗"))
 
 
 def test_a_sentence_saying_a_benefit_is_enjoyed_answers_whether_there_is_one() -> None:
@@ -1339,7 +1343,9 @@ def test_a_sentence_saying_a_benefit_is_enjoyed_answers_whether_there_is_one() -
         ("这个政策还有效吗", False),
     ],
 )
-def test_a_yes_to_whether_there_is_something_is_led_by_you_have_it(question: str, having: bool) -> None:
+def test_a_yes_to_whether_there_is_something_is_led_by_you_have_it(
+    question: str, having: bool
+) -> None:
     from bot.answering.phrase import _ASKS_HAVING
 
     assert bool(_ASKS_HAVING.search(normalize(question))) is having

@@ -439,12 +439,15 @@ def _case_opposite(said: str, question: str) -> bool:
     了可以享受优惠吗" is no 不能 from "未经认定登记…的技术合同，不得享受…优惠待遇" (the asker's
     contract is registered); "没有登记能享受吗" still is."""
     for case in _NOT_DONE.finditer(said):
-        if _NEGATIVE.search(said, case.end()) is None:
-            continue  # no ban after it
+        if not _NEGATIVE.search(re.split(r"[；;。]", said[case.end() :], maxsplit=1)[0]):
+            continue  # no ban after it in its sentence (an item of a list of banned cases is
+            # the list's, "有下列情形之一的，不得交易：…（二）未经…授权同意的；")
         for pair in char_bigrams(case.group(1)):
             at = question.find(pair)
             if at >= 0 and pair not in _EMPTY_PAIRS:
-                return not _DENIED.search(question[max(0, at - 3) : at])
+                # denied anywhere before it in its part of the question ("没有经过…授权")
+                part = re.split(r"[，,。；;？?！!]", question[:at])[-1]
+                return not _DENIED.search(part)
     return False
 
 
