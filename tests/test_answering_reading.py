@@ -1363,3 +1363,19 @@ def test_a_penalty_for_another_act_is_no_no() -> None:
     assert not _punishes_act(fraud, _act_pairs("享受优惠", ["技术合同", "登记", "优惠"]))
     # asked whether one may fake a contract to get the certificate: that is what is punished
     assert _punishes_act(fraud, _act_pairs("编造技术合同骗取证明", ["技术合同", "证明"]))
+
+
+def test_a_duty_the_other_way_round_is_not_the_evidence() -> None:
+    # a firm asking how far ahead it must tell a worker it is let go: the article on the
+    # employer's notice, not the worker's notice to quit (the same thirty days, the other party)
+    name = "上海市劳动合同条例(2001-11-15).md"
+    worker = city_article(name, "第三十条")
+    employer = city_article(name, "第三十二条")
+    asked = "公司辞退员工要提前多少天通知？"
+    best = best_sentence(
+        asked, [worker, employer], "duration", (), ("辞退", "员工", "提前", "通知")
+    )
+    assert best is not None and best.clause.clause == "第三十二条", best
+    asked = "员工辞职要提前几天告诉公司？"
+    best = best_sentence(asked, [worker, employer], "duration", (), ("辞职", "员工", "提前"))
+    assert best is not None and best.clause.clause == "第三十条", best

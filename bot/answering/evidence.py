@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from bot.answering.reading import FIGURES, states, states_figure
 from bot.domain import Citation, Clause
@@ -39,6 +40,19 @@ FIGURE_MARGIN = 0.3  # how much closer to the question a sentence without the fi
 # its ranking adds up scores that say how far apart the clauses are (a Chinese question's
 # fused ranks say little of that, and its own words meet the sentences).
 SCORE_GAP = 1.0
+# The two sides of a relation a regulation sets duties for each way round (an employer's notice
+# to a worker, a worker's to an employer): a sentence whose acting party is the side the
+# question acts on is the other way round ("公司辞退员工要提前多少天通知" is no "劳动者解除劳动合同，
+# 应当提前三十日…通知用人单位"), and counts this much less.
+_SIDES: Final = (
+    (
+        re.compile(r"用人单位|单位|企业|公司|雇主|老板|我们|我司|厂里|店里"),
+        re.compile(r"劳动者|职工|员工|工人|雇员|劳务人员|求职者|应聘者|女职工"),
+    ),
+    (re.compile(r"出租人|房东|业主"), re.compile(r"承租人|租客|租户")),
+    (re.compile(r"经营者|商家|销售者|我们"), re.compile(r"消费者|顾客|客户|买家")),
+)
+OTHER_SIDE = 0.2
 _ARTICLE = re.compile(r"第[零〇一二两三四五六七八九十百千\d]+条")
 _ARTICLE_LABEL = re.compile(r"^第[零〇一二两三四五六七八九十百千\d]+条\s*")
 _MONEY = re.compile(r"((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(万元|亿元|万|亿|元)")
@@ -311,8 +325,33 @@ def _candidates(
             score += 0.15 * sum(1 for w in focus if w in said) + titled
             if kind != "general" and states(kind, said):
                 score += 0.25
+            if _other_side(question, said):
+                score -= OTHER_SIDE
             out.append(Sentence(part.strip(), hit.clause, score, _within(part, near)))
     return out
+
+
+def _acting(text: str) -> int | None:
+    """Which side of a relation of ``_SIDES`` acts first in ``text`` (the side's index times
+    two, plus 0 or 1), or None when no party of one is named."""
+    found: tuple[int, int] | None = None
+    for i, (first, second) in enumerate(_SIDES):
+        for side, pattern in enumerate((first, second)):
+            m = pattern.search(text)
+            if m is not None and (found is None or m.start() < found[0]):
+                found = (m.start(), 2 * i + side)
+    return found[1] if found is not None else None
+
+
+def _other_side(question: str, said: str) -> bool:
+    """The question's acting party is one side of a relation, the sentence's the other."""
+    asking, saying = _acting(normalize(question)), _acting(said)
+    return (
+        asking is not None
+        and saying is not None
+        and asking // 2 == saying // 2
+        and asking != saying
+    )
 
 
 def citation_of(clause: Clause) -> Citation:
