@@ -344,8 +344,13 @@ def _acting(text: str) -> int | None:
 
 
 def _other_side(question: str, said: str) -> bool:
-    """The question's acting party is one side of a relation, the sentence's the other."""
-    asking, saying = _acting(normalize(question)), _acting(said)
+    """The question's acting party is one side of a relation, the sentence's the other; the
+    question's is the one of the part that asks ("劳动合同期满员工继续干活，单位要在多久内续订": 单位)."""
+    norm = normalize(question)
+    last = re.split(r"[，,；;。]", norm.rstrip("，,；;。？?！! "))[-1]
+    asking = _acting(last)
+    asking = asking if asking is not None else _acting(norm)
+    saying = _acting(said)
     return (
         asking is not None
         and saying is not None
