@@ -54,7 +54,13 @@ _OWN_CUES = (
 _FIRST_PERSON = re.compile(r"我|本公司|本企业|\b(?:we|our|us|i|my)\b")
 # ...or asks which of them it can apply for, in that order ("…，有哪些政策可以申请？",
 # "有什么补贴能拿"): walked through where the walk-through has something to check
-_WHICH_TO_GET = re.compile(r"(?:哪些|什么)[^，。？！,.?!]{0,6}(?:可以|能)(?:申请|申报|享受|拿|领)")
+# "…能拿到什么支持？", "What support can we get?" (with a word between, which the outright
+# cues "能拿什么", "what can we get" do not allow)
+_WHICH_TO_GET = re.compile(
+    r"(?:哪些|什么)[^，。？！,.?!]{0,6}(?:可以|能)(?:申请|申报|享受|拿|领)"
+    r"|(?:可以|能)(?:申请|申报|享受|拿|领|获得|得到)到?(?:哪些|什么)"
+    r"|\bwhat (?:\w+ ){1,3}(?:can|could) (?:we|i) (?:get|apply for|receive|claim)\b"
+)
 _WHICH = re.compile(r"哪些|什么|\b(?:which|what)\b")
 # A question asking for one fact (how many years, which department, what fine) is answered
 # from the documents even when it says "can we get".

@@ -100,7 +100,7 @@ KINDS: dict[str, Kind] = {
     "department": Kind(
         _words(
             "哪个部门 哪些部门 什么部门 谁负责 找谁 负责 印发 发布 解释 联合 联名 落款 which_department "
-            "who responsible issued interpret agency co-sign signed"
+            "who responsible issued interpret government_agency co-sign signed"
         ),
         r"委员会|局|责任单位|负责解释|商务委",
         r"委员会",
