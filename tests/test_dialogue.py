@@ -504,7 +504,14 @@ def test_what_the_documents_do_not_say_is_not_said_in_a_follow_up_either(tmp_pat
 
 
 @pytest.mark.parametrize(
-    "text", ["Can our company get a subsidy for live-streaming?", "can my firm apply for support?"]
+    "text",
+    [
+        "Can our company get a subsidy for live-streaming?",
+        "can my firm apply for support?",
+        # a word between "what" and "can we get", and "agency" naming the firm, not an office
+        "Hi, we are an MCN agency registered in Jiading. What support can we get?",
+        "我们是注册在嘉定的MCN机构，能拿到什么支持？",
+    ],
 )
 def test_a_firm_asking_what_it_can_get_in_english_is_walked_through(svc, text):
     new, _ = turn(svc, Session(chat_id="s"), text=text)
@@ -1062,3 +1069,16 @@ def test_a_short_question_mid_walk_through_is_answered_from_the_topic(svc):
     # a short answer is still an answer
     new, replies = turn(svc, session, text="公司")
     assert new.pending != pending or new.facts != session.facts, show(replies)
+
+
+def test_a_level_the_program_has_no_tier_for_is_said_to_be_missing(svc):
+    # the featured-park subsidy has municipal and district tiers: "国家级的呢？" was given both
+    # as if they answered it
+    new, _ = turn(svc, Session(chat_id="l"), text="嘉定的直播基地有什么补贴？")
+    _, replies = turn(svc, new, text="国家级的呢？")
+    assert "文件没有写明国家级的" in replies[0].text and "200万元" in replies[0].text, show(replies)
+    _, replies = turn(svc, new, text="市级的呢？")
+    assert "文件没有写明" not in replies[0].text and "200万元" in replies[0].text, show(replies)
+    new, _ = turn(svc, Session(chat_id="e"), text="What subsidy does Jiading give a featured park?")
+    _, replies = turn(svc, new, text="And a national one?")
+    assert "state no national tier" in replies[0].text, show(replies)

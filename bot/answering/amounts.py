@@ -13,6 +13,10 @@ from bot.eligibility import Program, Rulebook, assess, format_yuan
 from bot.messages import text as msg
 from bot.question import Query
 
+# the levels a program's tiers may be chosen by (``Query.levels``)
+LEVELS = {"national": "国家级", "municipal": "市级", "district": "区级"}
+LEVELS_EN = {"national": "national", "municipal": "municipal", "district": "district"}
+
 Lead = tuple[str, list[str]]  # the first line and the working that follows it
 
 
@@ -147,6 +151,11 @@ def _by_choice(rules: Rulebook, program: Program, query: Query, lang: Lang) -> s
             label=label,
             name=name,
         )
+    # a level the program has no tier for ("国家级的呢？" of the 市级 and 区级 featured parks)
+    missing = next(
+        (lv for lv in query.levels if lv not in rule.choices and set(rule.choices) <= set(LEVELS)),
+        None,
+    )
     parts = []
     for option_id, yuan in rule.choices.items():
         option = fact.option(option_id)
@@ -154,9 +163,13 @@ def _by_choice(rules: Rulebook, program: Program, query: Query, lang: Lang) -> s
         parts.append(
             f"{label}{_yuan(yuan, 'zh')}" if lang == "zh" else f"{label} {_yuan(yuan, 'en')}"
         )
-    return msg(
+    listed = msg(
         "ans.choices", lang, per=per, parts=("、" if lang == "zh" else "; ").join(parts), name=name
     )
+    if missing is None:
+        return listed
+    level = LEVELS[missing] if lang == "zh" else LEVELS_EN[missing]
+    return msg("ans.level_unsaid", lang, level=level, name=name) + listed
 
 
 def _fixed_kinds(program: Program, query: Query, lang: Lang) -> str:

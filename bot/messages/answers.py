@@ -187,6 +187,10 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
     "ans.at_most_years": ("，最长{years}年", ", for at most {years} years"),
     "ans.choice": ("{per}补贴{amount}（{label}）。", "{amount}, {per} ({label}): {name}."),
     "ans.choices": ("{per}补贴：{parts}。", "{name}, {per}: {parts}."),
+    "ans.level_unsaid": (
+        "文件没有写明{level}的{name}。",
+        "The documents state no {level} tier of {name}. ",
+    ),
     "ans.percent_rule": (
         "按举办费的{rate}%补贴{cap}{years}。",
         "{rate}% of the cost{cap}{years}: {name}.",
