@@ -8,14 +8,11 @@ from __future__ import annotations
 from datetime import date
 
 from bot.answering.evidence import verbatim as _v
+from bot.answering.programs import LEVEL_WORDS
 from bot.domain import Lang
 from bot.eligibility import Program, Rulebook, assess, format_yuan
 from bot.messages import text as msg
 from bot.question import Query
-
-# the levels a program's tiers may be chosen by (``Query.levels``)
-LEVELS = {"national": "国家级", "municipal": "市级", "district": "区级"}
-LEVELS_EN = {"national": "national", "municipal": "municipal", "district": "district"}
 
 Lead = tuple[str, list[str]]  # the first line and the working that follows it
 
@@ -153,7 +150,11 @@ def _by_choice(rules: Rulebook, program: Program, query: Query, lang: Lang) -> s
         )
     # a level the program has no tier for ("国家级的呢？" of the 市级 and 区级 featured parks)
     missing = next(
-        (lv for lv in query.levels if lv not in rule.choices and set(rule.choices) <= set(LEVELS)),
+        (
+            lv
+            for lv in query.levels
+            if lv not in rule.choices and set(rule.choices) <= set(LEVEL_WORDS)
+        ),
         None,
     )
     parts = []
@@ -168,7 +169,7 @@ def _by_choice(rules: Rulebook, program: Program, query: Query, lang: Lang) -> s
     )
     if missing is None:
         return listed
-    level = LEVELS[missing] if lang == "zh" else LEVELS_EN[missing]
+    level = LEVEL_WORDS[missing] if lang == "zh" else missing  # the level's id is its English
     return msg("ans.level_unsaid", lang, level=level, name=name) + listed
 
 
