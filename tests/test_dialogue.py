@@ -1082,3 +1082,37 @@ def test_a_level_the_program_has_no_tier_for_is_said_to_be_missing(svc):
     new, _ = turn(svc, Session(chat_id="e"), text="What subsidy does Jiading give a featured park?")
     _, replies = turn(svc, new, text="And a national one?")
     assert "state no national tier" in replies[0].text, show(replies)
+
+
+def test_a_firm_that_only_says_what_it_is_is_not_answered_with_a_clause(svc):
+    # "我们是嘉定的一家直播公司": an applicant the rules name, the check with what it said
+    new, replies = turn(svc, Session(chat_id="i"), text="我们是嘉定的一家直播公司")
+    assert new.flow == "eligibility", show(replies)
+    assert new.facts.get("entity_type") == "company" and new.facts.get("registered_in_jiading")
+    # a pet shop in Pudong, or a restaurant: what it would like to know, not a clause picked
+    # by its name (a live-streaming subsidy, a traditional-script plan item)
+    for text in ("你好，我们在浦东开了家宠物店", "We are a small restaurant in Pudong."):
+        new, replies = turn(svc, Session(chat_id="p"), text=text)
+        (reply,) = replies
+        assert new.flow == "idle" and not reply.citations, show(replies)
+        assert "想了解" in reply.text or "would you like to know" in reply.text, show(replies)
+    assert svc.store.questions() == [], "an introduction is no question for staff triage"
+
+
+@pytest.mark.parametrize(
+    ("text", "introduces"),
+    [
+        ("我们是嘉定的一家直播公司", True),
+        ("我们在浦东开了家宠物店", True),
+        ("we're a small restaurant in pudong.", True),
+        ("我们是嘉定的一家直播公司，去年营收1.2亿", False),  # a figure: the award it reaches
+        ("我们是一家奶茶店，能用塑料吸管吗", False),
+        ("我们公司想申请人才补贴", False),
+        ("we are a restaurant, can we put tables on the pavement?", False),
+    ],
+)
+def test_what_an_introduction_is(text, introduces):
+    from bot.dialogue.router import _introduces
+    from bot.text import normalize
+
+    assert _introduces(normalize(text)) is introduces

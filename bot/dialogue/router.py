@@ -20,12 +20,14 @@ from dataclasses import dataclass, field, replace
 from bot.answering import MAX_QUESTION_CHARS, check_question
 from bot.dialogue import talk, walkthrough
 from bot.dialogue.context import Ctx, checkable, idle, menu, step
+from bot.dialogue.facts import facts_from_text
 from bot.domain import Lang, Reply, Turn
 from bot.eligibility import focus_from_text
 from bot.errors import BadInput
 from bot.knowledge import coverage
 from bot.messages import COMMAND_NAMES, text, words
 from bot.retrieval.intent import question_kinds
+from bot.retrieval.scope import FIRM
 from bot.text import book, detect_lang, is_traditional, normalize
 
 Handler = Callable[[Ctx, str], Turn]
@@ -325,6 +327,15 @@ class Router:
         if greeting is not None:
             message = greeting
             key = normalize(message)
+        if _introduces(key):
+            # "我们是嘉定的一家直播公司": where the rules cover what it is (an applicant they
+            # name) the check, with what it said taken in; elsewhere what it would like to know,
+            # not a clause picked by the firm's name
+            focus = talk.opening_focus(ctx.services, message)
+            said = facts_from_text(ctx.services.rulebook, message, {})
+            if checkable(ctx) and (focus or "entity_type" in said) and _rules_cover(ctx, message):
+                return walkthrough.start(ctx, focus, message)
+            return step(ctx.session, [Reply(ctx.say("intro.ack"), options=menu(ctx))])
         asked = _asks_for_check(key)
         if asked is not None:
             focus = talk.opening_focus(ctx.services, message)
@@ -349,6 +360,35 @@ def _asks_for_check(key: str) -> str | None:
     return "outright" if _WHICH.search(key) else "whether"
 
 
+# A message that only says what the asker's firm is ("我们是嘉定的一家直播公司", "我们在浦东开了
+# 家宠物店", "We are a small restaurant in Pudong."): no question, no figure
+_INTRO_ZH = re.compile(
+    rf"^(?:我们|我|我司|本公司)(?:公司|这边)?(?:是|在)[^？?。！!]*?(?:{FIRM})(?:的?老板)?[。.!！~～]*$"
+)
+_INTRO_EN = re.compile(r"^(?:we are|we're|i am|i'm|we run|i run|we own|i own|this is)\b[^?]*$")
+
+
+def _introduces(key: str) -> bool:
+    """Does the (normalised) message only say what the asker's firm is?"""
+    if re.search(r"\d|[万亿]|吗|呢|么", key) or (_QUESTION_CUES.search(key) and not key.isascii()):
+        return False
+    if _INTRO_ZH.match(key):
+        return True
+    return (
+        bool(_INTRO_EN.match(key))
+        and len(key.split()) <= 15
+        and not re.search(
+            r"\b(?:what|how|which|when|where|who|why|can|could|should|may|must|need)\b", key
+        )
+    )
+
+
+def _rules_cover(ctx: Ctx, message: str) -> bool:
+    """The clause that best matches the message is in a document the rules cover."""
+    hits = ctx.services.qa.retriever.search(message, 1).hits
+    return bool(hits) and hits[0].clause.doc_id in ctx.services.rulebook.documents
+
+
 def _checkable(ctx: Ctx, message: str, key: str, focus: tuple[str, ...]) -> bool:
     """Has the walk-through something to check for a firm asking whether it can get
     something (``_SUPPORT``)? It names a program (``focus``) or support, and its best clause
@@ -358,8 +398,7 @@ def _checkable(ctx: Ctx, message: str, key: str, focus: tuple[str, ...]) -> bool
         focus or _SUPPORT.search(key) or _WHICH_TO_GET.search(key)
     ):
         return False
-    hits = services.qa.retriever.search(message, 1).hits
-    return bool(hits) and hits[0].clause.doc_id in services.rulebook.documents
+    return _rules_cover(ctx, message)
 
 
 def _strip_greeting(key: str) -> str | None:

@@ -123,6 +123,11 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
         "好的。还有什么想了解的，直接问我就行。",
         "OK. Ask me anything else about the policies.",
     ),
+    "intro.ack": (
+        "好的，了解。您想了解哪方面的规定？直接问我就行，例如要办什么手续、有什么要求、违反了会怎么处罚。",
+        "Noted. What would you like to know? Just ask, e.g. what permit you need, what a rule "
+        "requires of you, or what a fine is.",
+    ),
     "check.intro": (
         "好的，我来帮您看看可能符合哪些扶持。可以选择选项或直接输入（如“2.5亿”“是”）。"
         "随时发送“返回”修改上一个回答，“为什么”了解原因，“取消”结束。",
@@ -240,7 +245,10 @@ ENTRIES: Final[dict[str, tuple[str, str]]] = {
     "no_more": ("这条回答没有更多内容了。", "There is nothing more for that answer."),
     "wechat.choices": ("回复 {choices}", "Reply {choices}"),
     "wechat.more": ("（回复“原文”看全文）", '(Reply "full text" for the rest)'),
-    "wechat.earlier": ("工作人员已回复您之前的问题：", "Our staff replied to your earlier question:"),
+    "wechat.earlier": (
+        "工作人员已回复您之前的问题：",
+        "Our staff replied to your earlier question:",
+    ),
     "wechat.late": ("您之前的问题的回答：", "The answer to your earlier question:"),
     "wechat.menu.ask": ("政策问答", "Policy Q&A"),
     "wechat.menu.check": ("资格检查", "Eligibility"),
