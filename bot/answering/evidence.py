@@ -303,6 +303,7 @@ def _candidates(
     question: str, hits: Sequence[Hit], kind: str, terms: Sequence[str], focus: Sequence[str]
 ) -> list[Sentence]:
     question_pairs = set(char_bigrams(question)).union(*(char_bigrams(t) for t in terms))
+    asking = _asking_side(question)  # once per question, not per sentence
     out: list[Sentence] = []
     # the paragraphs of one long article, indexed as its pieces, are one article: a piece
     # below another of it competes at the rank of the first
@@ -325,7 +326,7 @@ def _candidates(
             score += 0.15 * sum(1 for w in focus if w in said) + titled
             if kind != "general" and states(kind, said):
                 score += 0.25
-            if _other_side(question, said):
+            if _other_side(asking, said):
                 score -= OTHER_SIDE
             out.append(Sentence(part.strip(), hit.clause, score, _within(part, near)))
     return out
@@ -343,13 +344,18 @@ def _acting(text: str) -> int | None:
     return found[1] if found is not None else None
 
 
-def _other_side(question: str, said: str) -> bool:
-    """The question's acting party is one side of a relation, the sentence's the other; the
-    question's is the one of the part that asks ("劳动合同期满员工继续干活，单位要在多久内续订": 单位)."""
+def _asking_side(question: str) -> int | None:
+    """The question's acting party (``_acting``): the one of the part that asks ("劳动合同期满员工
+    继续干活，单位要在多久内续订": 单位), else the first it names."""
     norm = normalize(question)
     last = re.split(r"[，,；;。]", norm.rstrip("，,；;。？?！! "))[-1]
     asking = _acting(last)
-    asking = asking if asking is not None else _acting(norm)
+    return asking if asking is not None else _acting(norm)
+
+
+def _other_side(asking: int | None, said: str) -> bool:
+    """The question's acting party (``_asking_side``) is one side of a relation, the
+    sentence's the other."""
     saying = _acting(said)
     return (
         asking is not None

@@ -213,7 +213,6 @@ def resolve(
 
 # what a follow-up asks of the last answer's subject: a figure, a time, a penalty, an office
 _DETAILS: Final = frozenset(["amount", "count", "duration", "penalty", "who"])
-_FIGURES_ASKED: Final = frozenset(["amount", "count", "duration"])
 
 
 def _citing_number(plan: AnswerPlan, sources: Sources) -> AnswerPlan:
@@ -319,6 +318,9 @@ def _loosely_found(clause: Clause, terms: Sequence[str], asked: str = "") -> boo
 
 
 _FIGURE_ASKS: Final = frozenset(["amount", "count", "duration", "penalty"])
+# ...of which a follow-up is told the documents do not say it when its clause states none (a
+# penalty is read from the penalty article, which the clause quoted need not be)
+_FIGURES_ASKED: Final = _FIGURE_ASKS - {"penalty"}
 
 
 def _higher_tier(plan: AnswerPlan, topic: Topic, sources: Sources) -> bool:

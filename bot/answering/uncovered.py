@@ -189,9 +189,10 @@ def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str,
     if not vocabulary or query.lang != "zh":
         return ()
     asker = _who_asks(query.norm)
+    nouns = _nouns(query.norm)
     words = [
         w
-        for w in _nouns(query.norm)
+        for w in nouns
         if w not in LIGHT_WORDS
         and w not in QUESTION_WORDS
         and w not in asker
@@ -215,7 +216,6 @@ def uncovered(query: Query, sources: Sources, hits: Sequence[Hit]) -> tuple[str,
     # it (抽烟: 吸烟): they speak to it after all
     # (a noun next to a missing word is part of its name, 新能源汽车; a verb is what it does,
     # 客人抽烟)
-    nouns = set(_nouns(query.norm))
     others = [
         w
         for w in _content_words(query.norm, sources)

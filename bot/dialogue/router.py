@@ -370,7 +370,7 @@ _INTRO_EN = re.compile(r"^(?:we are|we're|i am|i'm|we run|i run|we own|i own|thi
 
 def _introduces(key: str) -> bool:
     """Does the (normalised) message only say what the asker's firm is?"""
-    if re.search(r"\d|[万亿]|吗|呢|么", key) or (_QUESTION_CUES.search(key) and not key.isascii()):
+    if re.search(r"\d|[万亿呢]", key) or (_QUESTION_CUES.search(key) and not key.isascii()):
         return False
     if _INTRO_ZH.match(key):
         return True
